@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
-const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/e2e/crash", "test/fixtures"] : [];
+const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures"] : [];
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

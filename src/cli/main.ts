@@ -1,4 +1,30 @@
+/**
+ * The `millrace` command. One file per subcommand; their flags mirror the
+ * Kafka and Flume tools people know (kafka-topics, kafka-console-consumer, ...).
+ */
 import { Command } from "commander";
+import { MillraceError } from "../errors.js";
+import { brokerCommand } from "./broker.js";
+import { topicsCommand } from "./topics.js";
+import { consoleProducerCommand } from "./console-producer.js";
+import { consoleConsumerCommand } from "./console-consumer.js";
+
 const program = new Command("millrace");
-program.description("Flume, Kafka and Spark Streaming as one Node.js package");
-await program.parseAsync(process.argv);
+program
+  .description("Flume, Kafka and Spark Streaming as one Node.js package")
+  .version("0.1.0")
+  .showHelpAfterError();
+program.addCommand(brokerCommand());
+program.addCommand(topicsCommand());
+program.addCommand(consoleProducerCommand());
+program.addCommand(consoleConsumerCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof MillraceError) {
+    process.stderr.write(`millrace: ${e.message} [${e.code}]\n`);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,229 @@
+/**
+ * Broker configuration with Kafka's names and defaults, read from a
+ * server.properties file and `--override key=value` flags. Errors name
+ * file:line:key. Keys millrace does not implement are reported once, never
+ * silently dropped.
+ */
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { parseProperties, readPropertiesFile, type PropertyEntry } from "../formats/properties.js";
+
+type Kind = "int" | "long" | "bool" | "string" | "list" | "double";
+
+interface KeyDef {
+  kind: Kind;
+  default: string | null;
+  /** the topic-level config this broker key provides the default for */
+  topic?: string;
+  /** one of these values, when restricted */
+  oneOf?: string[];
+  min?: number;
+}
+
+/** Broker keys that millrace implements, with Kafka's defaults (log.dirs excepted: ./millrace-data). */
+export const BROKER_KEYS: Record<string, KeyDef> = {
+  "node.id": { kind: "int", default: "1", min: 0 },
+  "broker.id": { kind: "int", default: null, min: 0 },
+  listeners: { kind: "list", default: "PLAINTEXT://127.0.0.1:9092" },
+  "advertised.listeners": { kind: "list", default: null },
+  "listener.security.protocol.map": { kind: "list", default: "PLAINTEXT:PLAINTEXT" },
+  "log.dirs": { kind: "list", default: null },
+  "log.dir": { kind: "string", default: "./millrace-data" },
+  "num.partitions": { kind: "int", default: "1", min: 1 },
+  "default.replication.factor": { kind: "int", default: "1", min: 1 },
+  "auto.create.topics.enable": { kind: "bool", default: "true" },
+  "delete.topic.enable": { kind: "bool", default: "true" },
+  "message.max.bytes": { kind: "int", default: "1048588", topic: "max.message.bytes", min: 0 },
+  "socket.request.max.bytes": { kind: "int", default: "104857600", min: 1 },
+  "log.segment.bytes": { kind: "int", default: "1073741824", topic: "segment.bytes", min: 14 },
+  "log.roll.hours": { kind: "int", default: "168", min: 1 },
+  "log.roll.ms": { kind: "long", default: null, topic: "segment.ms", min: 1 },
+  "log.retention.hours": { kind: "int", default: "168" },
+  "log.retention.minutes": { kind: "int", default: null },
+  "log.retention.ms": { kind: "long", default: null, topic: "retention.ms" },
+  "log.retention.bytes": { kind: "long", default: "-1", topic: "retention.bytes" },
+  "log.retention.check.interval.ms": { kind: "long", default: "300000", min: 1 },
+  "log.index.interval.bytes": { kind: "int", default: "4096", topic: "index.interval.bytes", min: 0 },
+  "log.index.size.max.bytes": { kind: "int", default: "10485760", topic: "segment.index.bytes", min: 4 },
+  "log.cleanup.policy": { kind: "list", default: "delete", topic: "cleanup.policy" },
+  "log.message.timestamp.type": { kind: "string", default: "CreateTime", topic: "message.timestamp.type", oneOf: ["CreateTime", "LogAppendTime"] },
+  "log.flush.interval.messages": { kind: "long", default: "9223372036854775807", topic: "flush.messages", min: 1 },
+  "log.flush.interval.ms": { kind: "long", default: null, topic: "flush.ms" },
+  "log.segment.delete.delay.ms": { kind: "long", default: "60000", topic: "file.delete.delay.ms", min: 0 },
+  "compression.type": { kind: "string", default: "producer", topic: "compression.type", oneOf: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] },
+  "min.insync.replicas": { kind: "int", default: "1", topic: "min.insync.replicas", min: 1 },
+  "num.network.threads": { kind: "int", default: "3" },
+  "num.io.threads": { kind: "int", default: "8" },
+  "group.initial.rebalance.delay.ms": { kind: "int", default: "3000", min: 0 },
+  "offsets.topic.replication.factor": { kind: "int", default: "1" },
+  "transaction.state.log.replication.factor": { kind: "int", default: "1" },
+  "transaction.state.log.min.isr": { kind: "int", default: "1" },
+  "socket.send.buffer.bytes": { kind: "int", default: "102400" },
+  "socket.receive.buffer.bytes": { kind: "int", default: "102400" },
+  "process.roles": { kind: "list", default: "broker,controller" },
+  "controller.listener.names": { kind: "list", default: null },
+  "controller.quorum.voters": { kind: "list", default: null },
+  "inter.broker.listener.name": { kind: "string", default: null },
+};
+
+/** Keys Kafka has but millrace ignores (no effect on one node); accepted with a notice. */
+const NO_EFFECT = [/^zookeeper\./, /^num\.recovery\.threads/, /^log\.cleaner\./, /^replica\./, /^controller\./, /^metadata\./];
+
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface BrokerConfig {
+  nodeId: number;
+  listeners: Listener[];
+  /** advertised address per listener name */
+  advertised: Map<string, { host: string; port: number }>;
+  logDir: string;
+  numPartitions: number;
+  autoCreateTopics: boolean;
+  deleteTopicEnable: boolean;
+  messageMaxBytes: number;
+  socketRequestMaxBytes: number;
+  retentionCheckIntervalMs: number;
+  /** topic-level defaults derived from the broker keys (Kafka topic config names) */
+  topicDefaults: Record<string, string>;
+  /** every implemented key with its effective value and where it came from */
+  values: Map<string, { value: string | null; source: "static" | "default"; entry?: PropertyEntry }>;
+  /** keys that were given but have no effect in millrace */
+  ignored: PropertyEntry[];
+}
+
+function fail(e: PropertyEntry, msg: string): never {
+  throw new ConfigError("MR_CONFIG_INVALID", `${e.file}:${e.line}: ${e.key}: ${msg}`);
+}
+
+const validators: Record<Kind, z.ZodType> = {
+  int: z.string().regex(/^-?\d+$/, "must be an integer").transform(Number).pipe(z.number().int().min(-2147483648).max(2147483647)),
+  long: z.string().regex(/^-?\d+$/, "must be an integer").transform((s) => BigInt(s)),
+  double: z.string().transform(Number).pipe(z.number()),
+  bool: z.enum(["true", "false"], "must be true or false"),
+  string: z.string(),
+  list: z.string(),
+};
+
+function check(e: PropertyEntry, def: KeyDef): void {
+  const r = validators[def.kind].safeParse(e.value.trim());
+  if (!r.success) fail(e, `${JSON.stringify(e.value)} ${r.error.issues[0]?.message ?? "is invalid"}`);
+  if (def.oneOf && !def.oneOf.includes(e.value.trim())) fail(e, `${JSON.stringify(e.value)} is not one of ${def.oneOf.join(", ")}`);
+  if (def.min !== undefined && Number(e.value) < def.min) fail(e, `${e.value} is below the minimum of ${def.min}`);
+}
+
+function parseListener(s: string, e: PropertyEntry | undefined): Listener {
+  const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(s.trim());
+  if (!m) {
+    const msg = `${JSON.stringify(s)} is not NAME://host:port`;
+    if (e) fail(e, msg);
+    throw new ConfigError("MR_CONFIG_INVALID", `listeners: ${msg}`);
+  }
+  return { name: m[1].toUpperCase(), host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) };
+}
+
+function splitList(v: string): string[] {
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export interface LoadOptions {
+  /** path of a server.properties file */
+  file?: string;
+  /** `key=value` strings, applied after the file */
+  overrides?: string[];
+  /** already parsed entries (tests, embedded use) */
+  props?: Record<string, string>;
+}
+
+export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
+  const given = new Map<string, PropertyEntry>();
+  if (opts.file) for (const e of readPropertiesFile(opts.file).entries) given.set(e.key, e);
+  for (const [k, v] of Object.entries(opts.props ?? {})) given.set(k, { key: k, value: String(v), file: "<embedded>", line: 0 });
+  (opts.overrides ?? []).forEach((o, i) => {
+    const idx = o.indexOf("=");
+    if (idx <= 0) throw new ConfigError("MR_CONFIG_INVALID", `--override #${i + 1}: ${JSON.stringify(o)} is not key=value`);
+    const parsed = parseProperties(o, `--override #${i + 1}`).entries[0];
+    given.set(parsed.key, parsed);
+  });
+
+  const ignored: PropertyEntry[] = [];
+  for (const e of given.values()) {
+    const def = BROKER_KEYS[e.key];
+    if (def) check(e, def);
+    else ignored.push(e);
+  }
+
+  const values = new Map<string, { value: string | null; source: "static" | "default"; entry?: PropertyEntry }>();
+  for (const [k, def] of Object.entries(BROKER_KEYS)) {
+    const e = given.get(k);
+    values.set(k, e ? { value: e.value.trim(), source: "static", entry: e } : { value: def.default, source: "default" });
+  }
+  const get = (k: string): string | null => values.get(k)!.value;
+
+  const listenersEntry = given.get("listeners");
+  const listeners = splitList(get("listeners")!).map((s) => parseListener(s, listenersEntry));
+  if (listeners.length === 0) throw new ConfigError("MR_CONFIG_INVALID", "listeners: at least one listener is required");
+  for (const l of listeners) {
+    if (!/^PLAINTEXT$/.test(l.name) && !get("listener.security.protocol.map")!.includes(`${l.name}:PLAINTEXT`)) {
+      const e = listenersEntry;
+      const msg = `listener ${l.name} is not PLAINTEXT; millrace has no TLS or SASL yet`;
+      if (e) fail(e, msg);
+      throw new ConfigError("MR_CONFIG_INVALID", msg);
+    }
+  }
+  const advertised = new Map<string, { host: string; port: number }>();
+  const advEntry = given.get("advertised.listeners");
+  for (const s of splitList(get("advertised.listeners") ?? "")) {
+    const l = parseListener(s, advEntry);
+    advertised.set(l.name, { host: l.host, port: l.port });
+  }
+
+  const logDirs = get("log.dirs");
+  const logDir = logDirs ? splitList(logDirs)[0] : get("log.dir")!;
+  if (logDirs && splitList(logDirs).length > 1) {
+    ignored.push({ ...given.get("log.dirs")!, key: "log.dirs (only the first directory is used)" });
+  }
+
+  const retentionMs =
+    get("log.retention.ms") ??
+    (get("log.retention.minutes") !== null ? String(Number(get("log.retention.minutes")) * 60_000) : String(Number(get("log.retention.hours")) * 3_600_000));
+  const segmentMs = get("log.roll.ms") ?? String(Number(get("log.roll.hours")) * 3_600_000);
+
+  const topicDefaults: Record<string, string> = {};
+  for (const [k, def] of Object.entries(BROKER_KEYS)) {
+    if (def.topic && get(k) !== null) topicDefaults[def.topic] = get(k)!;
+  }
+  topicDefaults["retention.ms"] = retentionMs;
+  topicDefaults["segment.ms"] = segmentMs;
+  if (get("log.flush.interval.ms") === null) delete topicDefaults["flush.ms"];
+
+  return {
+    nodeId: Number(get("broker.id") ?? get("node.id")),
+    listeners,
+    advertised,
+    logDir,
+    numPartitions: Number(get("num.partitions")),
+    autoCreateTopics: get("auto.create.topics.enable") === "true",
+    deleteTopicEnable: get("delete.topic.enable") === "true",
+    messageMaxBytes: Number(get("message.max.bytes")),
+    socketRequestMaxBytes: Number(get("socket.request.max.bytes")),
+    retentionCheckIntervalMs: Number(get("log.retention.check.interval.ms")),
+    topicDefaults,
+    values,
+    ignored,
+  };
+}
+
+/** One line per ignored key, for the startup log. */
+export function describeIgnored(cfg: BrokerConfig): string[] {
+  return cfg.ignored.map((e) => {
+    const noEffect = NO_EFFECT.some((r) => r.test(e.key));
+    return `${e.file}:${e.line}: ${e.key}: ${noEffect ? "has no effect on a single-node millrace broker" : "is not supported by millrace and is ignored"}`;
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Fetch v4-12. Returns whole stored batches (compressed ones stay
+ * compressed), at least one batch for the first partition with data even if
+ * it exceeds the limits (KIP-74), within max_bytes and partition_max_bytes.
+ * Long poll: when fewer than min_bytes are available the request waits, up to
+ * max_wait_ms, for appends to any requested partition. Fetch sessions
+ * (KIP-227) are declined by answering session id 0, so clients send full
+ * fetches. Without transactions, read_committed reads up to the high
+ * watermark (the last stable offset) with no aborted transactions.
+ */
+import { ApiKey } from "../../protocol/apis.js";
+import { ErrorCode } from "../../protocol/errors.js";
+import type { Message } from "../../protocol/codec.js";
+import type { PartitionLog } from "../../log/index.js";
+import type { ApiHandler, RequestContext } from "./types.js";
+import { LEADER_EPOCH } from "./metadata.js";
+import { topicError } from "./util.js";
+
+interface Wanted {
+  topic: string;
+  index: number;
+  log: PartitionLog | undefined;
+  fetchOffset: bigint;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): Message {
+  return {
+    partitionIndex: w.index,
+    errorCode,
+    highWatermark: log ? log.highWatermark : -1n,
+    lastStableOffset: log ? log.highWatermark : -1n,
+    logStartOffset: log ? log.logStartOffset : -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
+  };
+}
+
+async function readAll(wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<{ parts: Message[]; bytes: number }> {
+  let budget = maxBytes;
+  let bytes = 0;
+  const parts: Message[] = [];
+  for (const w of wanted) {
+    const log = w.log;
+    if (!log) {
+      parts.push(partitionError(w, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      continue;
+    }
+    if (w.currentLeaderEpoch > LEADER_EPOCH) {
+      parts.push(partitionError(w, ErrorCode.UNKNOWN_LEADER_EPOCH, log));
+      continue;
+    }
+    if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch < LEADER_EPOCH) {
+      parts.push(partitionError(w, ErrorCode.FENCED_LEADER_EPOCH, log));
+      continue;
+    }
+    let records: Buffer | null = null;
+    let errorCode: number = ErrorCode.NONE;
+    const limit = Math.min(w.maxBytes, budget);
+    if (limit > 0 || bytes === 0) {
+      try {
+        const r = await log.read(w.fetchOffset, Math.max(limit, 0), { minOneBatch: bytes === 0 });
+        records = r.records;
+      } catch (e) {
+        errorCode = topicError(e);
+      }
+    }
+    const n = records ? records.length : 0;
+    bytes += n;
+    budget -= n;
+    parts.push({
+      partitionIndex: w.index,
+      errorCode,
+      highWatermark: log.highWatermark,
+      lastStableOffset: log.highWatermark,
+      logStartOffset: log.logStartOffset,
+      abortedTransactions: readCommitted ? [] : null,
+      preferredReadReplica: -1,
+      records,
+    });
+  }
+  return { parts, bytes };
+}
+
+function waitForAppend(logs: PartitionLog[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const l of logs) l.off("append", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const l of logs) l.once("append", done);
+  });
+}
+
+async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+  const { broker } = ctx;
+  if (req.sessionId !== 0 && req.sessionId !== undefined) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  }
+  const wanted: Wanted[] = [];
+  const shape: { topic: string; count: number }[] = [];
+  for (const t of req.topics as Message[]) {
+    const info = broker.log.topic(t.topic);
+    for (const p of t.partitions as Message[]) {
+      wanted.push({
+        topic: t.topic,
+        index: p.partition,
+        log: info?.partitions[p.partition],
+        fetchOffset: p.fetchOffset,
+        maxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+      });
+    }
+    shape.push({ topic: t.topic, count: (t.partitions as Message[]).length });
+  }
+  const maxBytes: number = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
+  const readCommitted = req.isolationLevel === 1;
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  let result = await readAll(wanted, maxBytes, readCommitted);
+  const logs = wanted.map((w) => w.log).filter((l): l is PartitionLog => !!l);
+  while (result.bytes < req.minBytes && result.parts.every((p) => p.errorCode === ErrorCode.NONE) && logs.length > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0 || broker.isStopping()) break;
+    await waitForAppend(logs, left);
+    result = await readAll(wanted, maxBytes, readCommitted);
+  }
+  let i = 0;
+  const responses = shape.map((s) => ({ topic: s.topic, partitions: result.parts.slice(i, (i += s.count)) }));
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+}
+
+export const fetch: ApiHandler = { key: ApiKey.Fetch, minVersion: 4, maxVersion: 12, handle };

@@ -1,0 +1,277 @@
+/**
+ * File helpers: durable handles with write/sync generations (what the group
+ * committer needs to know what to fsync), directory fsync, atomic writes, and
+ * Kafka's file names and small text formats (offset checkpoints,
+ * partition.metadata, meta.properties).
+ */
+import { open, rename, unlink, readFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+/**
+ * A file handle whose completed writes and syncs are counted. `dirty` means a
+ * write completed after the last fdatasync began. FileHandle.close() waits for
+ * pending operations, so closing never cuts a write or sync short.
+ */
+export class DurableFile {
+  writeGen = 0;
+  syncGen = 0;
+  closed = false;
+  constructor(
+    readonly handle: FileHandle,
+    readonly path: string,
+    readonly isDir = false,
+  ) {}
+
+  get dirty(): boolean {
+    return this.writeGen !== this.syncGen;
+  }
+
+  markWritten(): void {
+    this.writeGen++;
+  }
+
+  /** fdatasync (fsync for directories) covering every write completed before the call. Returns false if there was nothing to do. */
+  async sync(): Promise<boolean> {
+    const gen = this.writeGen;
+    if (gen === this.syncGen || this.closed) return false;
+    if (this.isDir) await this.handle.sync();
+    else await this.handle.datasync();
+    if (gen > this.syncGen) this.syncGen = gen;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  static async open(path: string, flags: string): Promise<DurableFile> {
+    return new DurableFile(await open(path, flags), path);
+  }
+
+  static async openDir(path: string): Promise<DurableFile> {
+    return new DurableFile(await open(path, "r"), path, true);
+  }
+}
+
+/** Writes all of `bufs` at `position` (writev, continuing after short writes). */
+export async function writevFully(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let list = bufs;
+  let pos = position;
+  for (;;) {
+    const total = list.reduce((n, b) => n + b.length, 0);
+    if (total === 0) return;
+    const { bytesWritten } = await fh.writev(list, pos);
+    if (bytesWritten === total) return;
+    if (bytesWritten <= 0) throw new Error(`writev wrote ${bytesWritten} of ${total} bytes`);
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of list) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    list = rest;
+  }
+}
+
+/** Reads exactly `length` bytes at `position` unless the file ends first; returns what was read. */
+export async function readFully(fh: FileHandle, length: number, position: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+export async function fsyncDir(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const atomicChains = new Map<string, Promise<void>>();
+
+/**
+ * Replaces `path` with `data` so that a crash leaves either the old or the new
+ * content: write a temp file, fsync it, rename over, fsync the directory.
+ * Concurrent writes of the same path are serialised (last call wins).
+ */
+export function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const prev = atomicChains.get(path) ?? Promise.resolve();
+  const next = prev.catch(() => undefined).then(async () => {
+    const tmp = `${path}.tmp`;
+    const fh = await open(tmp, "w");
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+  });
+  atomicChains.set(path, next);
+  void next.finally(() => {
+    if (atomicChains.get(path) === next) atomicChains.delete(path);
+  }).catch(() => undefined);
+  return next;
+}
+
+export async function unlinkIfExists(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+}
+
+export async function readFileIfExists(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Kafka file names
+
+export const LOG_SUFFIX = ".log";
+export const INDEX_SUFFIX = ".index";
+export const TIME_INDEX_SUFFIX = ".timeindex";
+export const DELETED_SUFFIX = ".deleted";
+export const DELETE_DIR_SUFFIX = "-delete";
+export const STRAY_DIR_SUFFIX = "-stray";
+export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+export const META_PROPERTIES = "meta.properties";
+export const PARTITION_METADATA = "partition.metadata";
+export const TOPICS_FILE = "millrace-topics.json";
+export const LOCK_FILE = "millrace.lock";
+
+/** 20-digit zero-padded offset, Kafka's segment file name stem. */
+export function offsetFileStem(offset: bigint): string {
+  return offset.toString().padStart(20, "0");
+}
+
+export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string } {
+  const stem = join(dir, offsetFileStem(baseOffset));
+  return { log: stem + LOG_SUFFIX, index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX };
+}
+
+/** Parses "<topic>-<partition>" (the topic may itself contain '-'). */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  if (!m) return null;
+  const partition = Number(m[2]);
+  if (!Number.isSafeInteger(partition) || String(partition) !== m[2]) return null;
+  return { topic: m[1], partition };
+}
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+// ---------------------------------------------------------------------------
+// UUIDs as Kafka prints them (base64url, no padding)
+
+export function uuidToBase64(id: Buffer): string {
+  return id.toString("base64url");
+}
+
+export function base64ToUuid(s: string): Buffer | null {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(s)) return null;
+  const b = Buffer.from(s, "base64url");
+  return b.length === 16 ? b : null;
+}
+
+/** A random (version 4) UUID that is neither Kafka's ZERO nor METADATA id and whose base64 form does not start with '-' (Kafka's rule). */
+export function randomUuid(): Buffer {
+  for (;;) {
+    const b = randomBytes(16);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const s = uuidToBase64(b);
+    if (s.startsWith("-")) continue;
+    if (b.equals(Buffer.alloc(16))) continue;
+    if (b.equals(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))) continue;
+    return b;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Offset checkpoint files: "0\n<count>\n<topic> <partition> <offset>\n..."
+
+export type CheckpointEntries = Map<string, bigint>; // key: "<topic>-<partition>"
+
+export function formatCheckpoint(entries: Iterable<[string, number, bigint]>): string {
+  const lines: string[] = [];
+  for (const [topic, partition, offset] of entries) lines.push(`${topic} ${partition} ${offset}`);
+  return `0\n${lines.length}\n${lines.map((l) => l + "\n").join("")}`;
+}
+
+/** Parses a checkpoint file; returns null when it is malformed (the caller then ignores it). */
+export function parseCheckpoint(text: string): CheckpointEntries | null {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  if (lines.length < 2 || lines[0].trim() !== "0") return null;
+  const count = Number(lines[1].trim());
+  if (!Number.isInteger(count) || count < 0 || lines.length - 2 !== count) return null;
+  const out: CheckpointEntries = new Map();
+  for (let i = 2; i < lines.length; i++) {
+    const parts = lines[i].trim().split(/\s+/);
+    if (parts.length !== 3 || !/^\d+$/.test(parts[1]) || !/^-?\d+$/.test(parts[2])) return null;
+    out.set(`${parts[0]}-${Number(parts[1])}`, BigInt(parts[2]));
+  }
+  return out;
+}
+
+export async function readCheckpoint(path: string): Promise<CheckpointEntries | null> {
+  const buf = await readFileIfExists(path);
+  if (!buf) return null;
+  return parseCheckpoint(buf.toString("utf8"));
+}
+
+// ---------------------------------------------------------------------------
+// partition.metadata: "version: 0\ntopic_id: <base64url uuid>\n"
+
+export function formatPartitionMetadata(topicId: Buffer): string {
+  return `version: 0\ntopic_id: ${uuidToBase64(topicId)}\n`;
+}
+
+export function parsePartitionMetadata(text: string): Buffer | null {
+  const m = /^version:\s*0\s*\ntopic_id:\s*(\S+)\s*$/m.exec(text.replace(/\r/g, ""));
+  if (!m) return null;
+  return base64ToUuid(m[1]);
+}
+
+// ---------------------------------------------------------------------------
+// meta.properties (Java properties, KRaft v1 layout)
+
+export function formatProperties(props: Map<string, string>, now = new Date()): string {
+  let s = `#\n#${now.toString()}\n`;
+  for (const [k, v] of props) s += `${k}=${v}\n`;
+  return s;
+}
+
+export function tempSuffix(): string {
+  return randomBytes(4).toString("hex");
+}

@@ -1,0 +1,25 @@
+/**
+ * log/: the storage engine of the single-node broker. Kafka's on-disk layout,
+ * batches stored as received, group-committed fdatasync, crash recovery.
+ */
+export { LogManager } from "./manager.js";
+export type { TopicInfo, LogManagerOptions, LogManagerStats } from "./manager.js";
+export { PartitionLog } from "./partition.js";
+export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset } from "./partition.js";
+export { LogError } from "./errors.js";
+export type { LogErrorCode } from "./errors.js";
+export {
+  TOPIC_CONFIG_DEFS,
+  TOPIC_CONFIG_NAMES,
+  LONG_MAX_STRING,
+  configValueString,
+  defaultLogConfig,
+  hasCleanupPolicy,
+  isTopicConfigName,
+  parseConfigValue,
+  resolveDefaults,
+  resolveTopicConfig,
+  validateTopicName,
+} from "./config.js";
+export type { LogConfig, ConfigName } from "./config.js";
+export type { Logger } from "./types.js";

@@ -1,0 +1,682 @@
+/**
+ * The log manager: every topic and partition under one data directory, laid
+ * out like a Kafka log dir, plus the shared group-commit flusher, checkpoints,
+ * retention and the clean-shutdown marker.
+ *
+ *   <dir>/meta.properties                     cluster.id, node.id (Kafka's format)
+ *   <dir>/millrace-topics.json                topics: id, partition count, config overrides
+ *   <dir>/recovery-point-offset-checkpoint    Kafka's text format
+ *   <dir>/log-start-offset-checkpoint         Kafka's text format
+ *   <dir>/.kafka_cleanshutdown                present only after a clean close
+ *   <dir>/<topic>-<p>/partition.metadata, 00000000000000000000.{log,index,timeindex}, ...
+ *
+ * The topics file is the source of truth for which topics exist; it is
+ * written (atomically) before partition directories are created and before
+ * they are removed, so a crash in between leaves either missing directories
+ * (recreated empty on open) or unknown ones (renamed to *-stray, never
+ * served, never silently deleted).
+ */
+import { parseProperties } from "../formats/properties.js";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { LogConfig } from "./config.js";
+import { resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import { LogError } from "./errors.js";
+import {
+  CLEAN_SHUTDOWN_FILE,
+  DELETE_DIR_SUFFIX,
+  LOCK_FILE,
+  LOG_START_OFFSET_CHECKPOINT,
+  META_PROPERTIES,
+  PARTITION_METADATA,
+  RECOVERY_POINT_CHECKPOINT,
+  STRAY_DIR_SUFFIX,
+  TOPICS_FILE,
+  base64ToUuid,
+  formatCheckpoint,
+  formatProperties,
+  fsyncDir,
+  parsePartitionDirName,
+  parsePartitionMetadata,
+  partitionDirName,
+  randomUuid,
+  readCheckpoint,
+  readFileIfExists,
+  unlinkIfExists,
+  uuidToBase64,
+  writeFileAtomic,
+} from "./files.js";
+import type { CheckpointEntries } from "./files.js";
+import { Flusher } from "./flusher.js";
+import { PartitionLog } from "./partition.js";
+import type { PartitionContext } from "./partition.js";
+import { noopLogger } from "./types.js";
+import type { Logger } from "./types.js";
+
+export interface TopicInfo {
+  name: string;
+  /** 16-byte topic UUID */
+  id: Buffer;
+  partitions: PartitionLog[];
+  /** the topic's overrides only (what DescribeConfigs reports as DYNAMIC_TOPIC_CONFIG) */
+  configs: Record<string, string>;
+  /** resolved: Kafka defaults < manager defaults < overrides */
+  config: LogConfig;
+}
+
+export interface LogManagerOptions {
+  dir: string;
+  /** broker-wide defaults for topic configs (the broker maps log.* settings to topic names) */
+  defaults?: Partial<LogConfig>;
+  logger?: Logger;
+  /** node.id written to a new meta.properties (default 1) */
+  nodeId?: number;
+  /** how often startBackgroundTasks() runs retention (Kafka default 300000) */
+  "log.retention.check.interval.ms"?: number;
+  /** how often flush.ms is checked (Kafka's default is "never", which makes flush.ms inert; millrace checks every 1000 ms) */
+  "log.flush.scheduler.interval.ms"?: number;
+  /** how often checkpoint files are written (Kafka default 60000) */
+  "log.flush.offset.checkpoint.interval.ms"?: number;
+  /** partitions recovered in parallel on open (Kafka: num.recovery.threads.per.data.dir) */
+  recoveryConcurrency?: number;
+}
+
+export interface LogManagerStats {
+  /** fdatasync/fsync calls made by the group committer */
+  fsyncs: number;
+  /** group-commit rounds */
+  flushRounds: number;
+}
+
+interface TopicsFile {
+  version: 1;
+  topics: Record<string, { id: string; partitions: number; configs: Record<string, string> }>;
+}
+
+interface PendingDelete {
+  timer: NodeJS.Timeout | null;
+  run: () => Promise<void>;
+  done: Promise<void> | null;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class LogManager {
+  readonly dir: string;
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly defaults: LogConfig;
+  private readonly logger: Logger;
+  private readonly flusher = new Flusher();
+  private readonly byName = new Map<string, TopicInfo>();
+  private readonly reserved = new Set<string>();
+  private readonly opts: LogManagerOptions;
+  private serialChain: Promise<unknown> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private pendingDeletes = new Set<PendingDelete>();
+  private closing: Promise<void> | null = null;
+  private retentionRunning: Promise<void> | null = null;
+
+  private constructor(opts: LogManagerOptions, clusterId: string, nodeId: number, defaults: LogConfig) {
+    this.opts = opts;
+    this.dir = opts.dir;
+    this.clusterId = clusterId;
+    this.nodeId = nodeId;
+    this.defaults = defaults;
+    this.logger = opts.logger ?? noopLogger;
+  }
+
+  get stats(): LogManagerStats {
+    return { fsyncs: this.flusher.fsyncs, flushRounds: this.flusher.rounds };
+  }
+
+  /** Opens (creating if needed) a data directory and recovers every partition. */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const dir = opts.dir;
+    const defaults = resolveDefaults(opts.defaults);
+    await mkdir(dir, { recursive: true });
+    await acquireLock(dir);
+    try {
+      const { clusterId, nodeId } = await ensureMetaProperties(dir, opts.nodeId ?? 1);
+      const m = new LogManager(opts, clusterId, nodeId, defaults);
+      try {
+        await m.load();
+      } catch (e) {
+        await Promise.allSettled(m.allPartitions().map((p) => p.abort()));
+        throw e;
+      }
+      return m;
+    } catch (e) {
+      await unlinkIfExists(join(dir, LOCK_FILE)).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private partitionContext(info: () => TopicInfo): PartitionContext {
+    return {
+      flusher: this.flusher,
+      logger: this.logger,
+      config: () => info().config,
+      onLogStartOffsetChanged: () => this.writeCheckpoints(),
+      scheduleDelete: (ms, destroy) => this.scheduleDelete(ms, destroy),
+    };
+  }
+
+  private async load(): Promise<void> {
+    const started = Date.now();
+    const dir = this.dir;
+    const clean = await exists(join(dir, CLEAN_SHUTDOWN_FILE));
+    const recoveryPoints = await this.readCheckpointFile(RECOVERY_POINT_CHECKPOINT);
+    const startOffsets = await this.readCheckpointFile(LOG_START_OFFSET_CHECKPOINT);
+
+    // Partition directories present on disk.
+    const onDisk = new Map<string, { topic: string; partition: number }>();
+    for (const ent of await readdir(dir, { withFileTypes: true })) {
+      if (!ent.isDirectory()) continue;
+      if (ent.name.endsWith(DELETE_DIR_SUFFIX)) {
+        this.scheduleDelete(0, () => rm(join(dir, ent.name), { recursive: true, force: true }));
+        continue;
+      }
+      if (ent.name.endsWith(STRAY_DIR_SUFFIX) || ent.name.endsWith("-future")) continue;
+      const parsed = parsePartitionDirName(ent.name);
+      if (parsed) onDisk.set(ent.name, parsed);
+    }
+
+    let file = await this.readTopicsFile();
+    if (!file) {
+      // No millrace topics file: adopt Kafka-layout partition directories as they are.
+      file = { version: 1, topics: {} };
+      const counts = new Map<string, number>();
+      for (const { topic, partition } of onDisk.values()) {
+        try {
+          validateTopicName(topic);
+        } catch {
+          continue;
+        }
+        counts.set(topic, Math.max(counts.get(topic) ?? 0, partition + 1));
+      }
+      for (const [topic, n] of counts) {
+        let id: Buffer | null = null;
+        for (let p = 0; p < n && !id; p++) {
+          const meta = await readFileIfExists(join(dir, partitionDirName(topic, p), PARTITION_METADATA));
+          if (meta) id = parsePartitionMetadata(meta.toString("utf8"));
+        }
+        file.topics[topic] = { id: uuidToBase64(id ?? randomUuid()), partitions: n, configs: {} };
+        this.logger.info({ topic, partitions: n }, "adopted existing partition directories");
+      }
+      await this.writeTopicsFile(file);
+    }
+
+    // Load every known partition, a few at a time.
+    const jobs: (() => Promise<void>)[] = [];
+    for (const [name, t] of Object.entries(file.topics)) {
+      const id = base64ToUuid(t.id);
+      if (!id) throw new LogError("MR_LOG_CORRUPT", `${TOPICS_FILE}: topic ${name} has an invalid id ${t.id}`);
+      let resolved;
+      try {
+        resolved = resolveTopicConfig(this.defaults, t.configs ?? {});
+      } catch (e) {
+        this.logger.warn({ topic: name, err: (e as Error).message }, "ignoring invalid stored topic configs");
+        resolved = resolveTopicConfig(this.defaults, {});
+      }
+      const info: TopicInfo = { name, id, partitions: new Array(t.partitions), configs: resolved.overrides, config: resolved.config };
+      this.byName.set(name, info);
+      for (let p = 0; p < t.partitions; p++) {
+        const dirName = partitionDirName(name, p);
+        onDisk.delete(dirName);
+        jobs.push(async () => {
+          const pdir = join(dir, dirName);
+          const meta = await readFileIfExists(join(pdir, PARTITION_METADATA));
+          const metaId = meta ? parsePartitionMetadata(meta.toString("utf8")) : null;
+          if (metaId && !metaId.equals(id)) {
+            await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory belongs to another topic id");
+          }
+          const key = `${name}-${p}`;
+          info.partitions[p] = await PartitionLog.load(
+            {
+              dir: pdir,
+              topic: name,
+              partition: p,
+              topicId: id,
+              clean,
+              recoveryPoint: recoveryPoints?.get(key),
+              logStartOffset: startOffsets?.get(key),
+            },
+            this.partitionContext(() => info),
+          );
+        });
+      }
+    }
+    await runLimited(jobs, this.opts.recoveryConcurrency ?? 8);
+
+    for (const dirName of onDisk.keys()) {
+      await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory of an unknown topic");
+    }
+
+    // From here on new writes may land: the marker must be gone (durably) first.
+    if (await unlinkIfExists(join(dir, CLEAN_SHUTDOWN_FILE))) await fsyncDir(dir);
+    await this.writeCheckpoints();
+    this.logger.info(
+      { dir, clean, topics: this.byName.size, partitions: this.allPartitions().length, ms: Date.now() - started },
+      "log manager opened",
+    );
+  }
+
+  private async moveAside(dirName: string, suffix: string, why: string): Promise<void> {
+    const to = `${dirName}.${randomBytes(16).toString("hex")}${suffix}`;
+    await rename(join(this.dir, dirName), join(this.dir, to));
+    await fsyncDir(this.dir);
+    this.logger.warn({ dir: dirName, movedTo: to, why }, "moved partition directory aside");
+  }
+
+  private async readCheckpointFile(name: string): Promise<CheckpointEntries | null> {
+    const path = join(this.dir, name);
+    const c = await readCheckpoint(path);
+    if (c === null && (await exists(path))) this.logger.warn({ file: name }, "ignoring malformed checkpoint file");
+    return c;
+  }
+
+  private async readTopicsFile(): Promise<TopicsFile | null> {
+    const buf = await readFileIfExists(join(this.dir, TOPICS_FILE));
+    if (!buf) return null;
+    try {
+      const f = JSON.parse(buf.toString("utf8")) as TopicsFile;
+      if (f.version !== 1 || typeof f.topics !== "object" || f.topics === null) throw new Error("unknown version");
+      return f;
+    } catch (e) {
+      throw new LogError("MR_LOG_CORRUPT", `${join(this.dir, TOPICS_FILE)} is unreadable: ${(e as Error).message}`);
+    }
+  }
+
+  private currentTopicsFile(extra?: TopicInfo, without?: string): TopicsFile {
+    const f: TopicsFile = { version: 1, topics: {} };
+    const list = [...this.byName.values()].filter((t) => t.name !== without && t.name !== extra?.name);
+    if (extra) list.push(extra);
+    for (const t of list) {
+      f.topics[t.name] = { id: uuidToBase64(t.id), partitions: t.partitions.length, configs: t.configs };
+    }
+    return f;
+  }
+
+  private writeTopicsFile(f: TopicsFile): Promise<void> {
+    return writeFileAtomic(join(this.dir, TOPICS_FILE), JSON.stringify(f, null, 2) + "\n");
+  }
+
+  /** Runs topic mutations one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.serialChain.then(fn, fn);
+    this.serialChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private ensureOpen(): void {
+    if (this.closing) throw new LogError("MR_LOG_CLOSED", `log manager for ${this.dir} is closed`);
+  }
+
+  // -------------------------------------------------------------------------
+  // topics
+
+  topic(name: string): TopicInfo | undefined {
+    return this.byName.get(name);
+  }
+
+  topics(): TopicInfo[] {
+    return [...this.byName.values()];
+  }
+
+  partition(topic: string, p: number): PartitionLog | undefined {
+    return this.byName.get(topic)?.partitions[p];
+  }
+
+  private allPartitions(): PartitionLog[] {
+    const out: PartitionLog[] = [];
+    for (const t of this.byName.values()) for (const p of t.partitions) if (p) out.push(p);
+    return out;
+  }
+
+  /**
+   * What createTopic checks, without creating anything (CreateTopics with
+   * validateOnly): the name (Kafka's rules, '.'/'_' collisions), that it does
+   * not exist, the partition count and the configs. Throws LogError; returns
+   * the normalised overrides and the resolved config.
+   */
+  validateTopic(name: string, partitions: number, configs: Record<string, string> = {}): { overrides: Record<string, string>; config: LogConfig } {
+    validateTopicName(name);
+    if (this.byName.has(name) || this.reserved.has(name)) throw new LogError("MR_LOG_TOPIC_EXISTS", `Topic '${name}' already exists.`);
+    const key = topicCollisionKey(name);
+    for (const other of [...this.byName.keys(), ...this.reserved]) {
+      if (topicCollisionKey(other) === key) {
+        throw new LogError("MR_LOG_INVALID_TOPIC", `Topic '${name}' collides with existing topic: ${other}`);
+      }
+    }
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new LogError("MR_LOG_INVALID_PARTITIONS", `Number of partitions must be larger than 0 (got ${partitions}).`);
+    }
+    return resolveTopicConfig(this.defaults, configs);
+  }
+
+  /**
+   * Creates a topic: validates the name (Kafka's rules, including the '.'/'_'
+   * collision rule), the partition count and the config overrides, then
+   * records it and creates its partition directories durably.
+   */
+  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<TopicInfo> {
+    this.ensureOpen();
+    const { overrides, config } = this.validateTopic(name, partitions, configs);
+    this.reserved.add(name);
+    try {
+      return await this.serial(async () => {
+        this.ensureOpen();
+        const info: TopicInfo = { name, id: randomUuid(), partitions: new Array<PartitionLog>(partitions), configs: overrides, config };
+        await this.writeTopicsFile(this.currentTopicsFile(info));
+        try {
+          await this.createPartitionLogs(info, 0, partitions);
+        } catch (e) {
+          await Promise.all(info.partitions.map((p) => p?.close({ deleted: true })));
+          for (let p = 0; p < partitions; p++) await rm(join(this.dir, partitionDirName(name, p)), { recursive: true, force: true });
+          await this.writeTopicsFile(this.currentTopicsFile());
+          throw e;
+        }
+        this.byName.set(name, info);
+        await this.writeCheckpoints();
+        this.logger.info({ topic: name, partitions, configs: overrides, id: uuidToBase64(info.id) }, "created topic");
+        return info;
+      });
+    } finally {
+      this.reserved.delete(name);
+    }
+  }
+
+  private async createPartitionLogs(info: TopicInfo, from: number, to: number): Promise<void> {
+    for (let p = from; p < to; p++) {
+      const dirName = partitionDirName(info.name, p);
+      if (await exists(join(this.dir, dirName))) await this.moveAside(dirName, STRAY_DIR_SUFFIX, "left over from an earlier topic");
+      info.partitions[p] = await PartitionLog.load(
+        { dir: join(this.dir, dirName), topic: info.name, partition: p, topicId: info.id, clean: true },
+        this.partitionContext(() => info),
+      );
+    }
+    await fsyncDir(this.dir);
+  }
+
+  /** CreatePartitions: grows a topic to `total` partitions. */
+  async addPartitions(name: string, total: number): Promise<TopicInfo> {
+    this.ensureOpen();
+    const info = this.byName.get(name);
+    if (!info) throw new LogError("MR_LOG_UNKNOWN_TOPIC", `Topic '${name}' does not exist.`);
+    return this.serial(async () => {
+      const current = info.partitions.length;
+      if (!Number.isInteger(total) || total <= current) {
+        throw new LogError("MR_LOG_INVALID_PARTITIONS", `Topic currently has ${current} partitions, ${total} would not be an increase.`);
+      }
+      const grown: TopicInfo = { ...info, partitions: [...info.partitions] };
+      grown.partitions.length = total;
+      await this.writeTopicsFile(this.currentTopicsFile(grown, name));
+      await this.createPartitionLogs(grown, current, total);
+      info.partitions = grown.partitions;
+      await this.writeCheckpoints();
+      this.logger.info({ topic: name, partitions: total }, "added partitions");
+      return info;
+    });
+  }
+
+  /**
+   * Deletes a topic: it disappears at once, its partitions are closed, the
+   * topics file is rewritten, and the partition directories are renamed to
+   * `<topic>-<p>.<uuidhex>-delete` and removed asynchronously, as Kafka does.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    this.ensureOpen();
+    const info = this.byName.get(name);
+    if (!info) throw new LogError("MR_LOG_UNKNOWN_TOPIC", `Topic '${name}' does not exist.`);
+    this.byName.delete(name);
+    await this.serial(async () => {
+      await Promise.all(info.partitions.map((p) => p.close({ deleted: true })));
+      await this.writeTopicsFile(this.currentTopicsFile());
+      const renamed: string[] = [];
+      for (let p = 0; p < info.partitions.length; p++) {
+        const from = partitionDirName(name, p);
+        const to = `${from}.${randomBytes(16).toString("hex")}${DELETE_DIR_SUFFIX}`;
+        try {
+          await rename(join(this.dir, from), join(this.dir, to));
+          renamed.push(to);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        }
+      }
+      await fsyncDir(this.dir);
+      for (const d of renamed) {
+        this.scheduleDelete(info.config["file.delete.delay.ms"], () => rm(join(this.dir, d), { recursive: true, force: true }));
+      }
+      await this.writeCheckpoints();
+      this.logger.info({ topic: name, partitions: info.partitions.length }, "deleted topic");
+    });
+  }
+
+  /**
+   * Changes a topic's overrides. mode "replace" (AlterConfigs): `configs` is
+   * the new override set. mode "merge" (IncrementalAlterConfigs): keys are set,
+   * a null value removes the override.
+   */
+  async alterTopicConfig(name: string, configs: Record<string, string | null>, mode: "replace" | "merge" = "replace"): Promise<void> {
+    this.ensureOpen();
+    const info = this.byName.get(name);
+    if (!info) throw new LogError("MR_LOG_UNKNOWN_TOPIC", `Topic '${name}' does not exist.`);
+    const next: Record<string, string> = mode === "merge" ? { ...info.configs } : {};
+    for (const [k, v] of Object.entries(configs)) {
+      if (v === null || v === undefined) delete next[k];
+      else next[k] = v;
+    }
+    const { overrides, config } = resolveTopicConfig(this.defaults, next);
+    await this.serial(async () => {
+      const updated: TopicInfo = { ...info, configs: overrides, config };
+      await this.writeTopicsFile(this.currentTopicsFile(updated, name));
+      info.configs = overrides;
+      info.config = config;
+      this.logger.info({ topic: name, configs: overrides }, "altered topic config");
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // retention, flushing, checkpoints
+
+  /** One retention pass over every partition (log.retention.check.interval.ms). */
+  async runRetention(now = Date.now()): Promise<void> {
+    this.ensureOpen();
+    if (this.retentionRunning) return this.retentionRunning;
+    this.retentionRunning = (async () => {
+      try {
+        let deleted = 0;
+        for (const p of this.allPartitions()) {
+          if (p.isClosed) continue;
+          try {
+            deleted += await p.applyRetention(now);
+          } catch (e) {
+            if (p.isClosed) continue;
+            this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "retention failed");
+          }
+        }
+        if (deleted > 0) await this.writeCheckpoints();
+      } finally {
+        this.retentionRunning = null;
+      }
+    })();
+    return this.retentionRunning;
+  }
+
+  /** Starts retention, flush.ms and checkpoint timers (unref'd). */
+  startBackgroundTasks(): void {
+    this.ensureOpen();
+    if (this.timers.length > 0) return;
+    const every = (ms: number, fn: () => Promise<void> | void, what: string) => {
+      const t = setInterval(() => {
+        Promise.resolve()
+          .then(fn)
+          .catch((e) => {
+            if (!this.closing) this.logger.error({ err: e }, `${what} failed`);
+          });
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.opts["log.retention.check.interval.ms"] ?? 300000, () => this.runRetention(), "retention check");
+    every(
+      this.opts["log.flush.scheduler.interval.ms"] ?? 1000,
+      () => {
+        const now = Date.now();
+        for (const p of this.allPartitions()) p.maybeTimedFlush(now);
+      },
+      "flush check",
+    );
+    every(this.opts["log.flush.offset.checkpoint.interval.ms"] ?? 60000, () => this.writeCheckpoints(), "checkpoint");
+  }
+
+  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint (atomically). */
+  async writeCheckpoints(): Promise<void> {
+    const parts = this.allPartitions();
+    const rp = parts.map((p) => [p.topic, p.partition, p.recoveryPoint] as [string, number, bigint]);
+    const lso = parts.map((p) => [p.topic, p.partition, p.logStartOffset] as [string, number, bigint]);
+    await writeFileAtomic(join(this.dir, RECOVERY_POINT_CHECKPOINT), formatCheckpoint(rp));
+    await writeFileAtomic(join(this.dir, LOG_START_OFFSET_CHECKPOINT), formatCheckpoint(lso));
+  }
+
+  private scheduleDelete(delayMs: number, destroy: () => Promise<void>): void {
+    const entry: PendingDelete = { timer: null, done: null, run: async () => undefined };
+    entry.run = () => {
+      if (!entry.done) {
+        if (entry.timer) clearTimeout(entry.timer);
+        entry.done = destroy()
+          .catch((e) => this.logger.warn({ err: e }, "asynchronous file deletion failed"))
+          .finally(() => this.pendingDeletes.delete(entry));
+      }
+      return entry.done;
+    };
+    this.pendingDeletes.add(entry);
+    if (delayMs <= 0) void entry.run();
+    else {
+      entry.timer = setTimeout(() => void entry.run(), delayMs);
+      entry.timer.unref();
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // shutdown
+
+  /**
+   * Clean shutdown: drains writes, fdatasyncs everything, writes index files,
+   * checkpoints and the clean-shutdown marker, closes every file.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      for (const t of this.timers) clearInterval(t);
+      this.timers = [];
+      await this.serialChain;
+      if (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
+      const parts = this.allPartitions();
+      const results = await Promise.allSettled(parts.map((p) => p.close()));
+      await this.flusher.idle();
+      let clean = true;
+      results.forEach((r, i) => {
+        if (r.status === "rejected") {
+          clean = false;
+          this.logger.error({ topic: parts[i].topic, partition: parts[i].partition, err: r.reason }, "partition did not close cleanly");
+        }
+      });
+      if (parts.some((p) => p.unclean)) clean = false;
+      await this.writeCheckpoints();
+      await Promise.all([...this.pendingDeletes].map((d) => d.run()));
+      if (clean) await writeFileAtomic(join(this.dir, CLEAN_SHUTDOWN_FILE), "");
+      else this.logger.warn({ dir: this.dir }, "not writing the clean-shutdown marker: recovery will run on next open");
+      await unlinkIfExists(join(this.dir, LOCK_FILE));
+      this.logger.info({ dir: this.dir, clean }, "log manager closed");
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Stops without flushing or writing anything (what kill -9 leaves, minus the
+   * page cache): for crash tests and fatal errors.
+   */
+  abort(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      for (const t of this.timers) clearInterval(t);
+      this.timers = [];
+      for (const d of this.pendingDeletes) if (d.timer) clearTimeout(d.timer);
+      this.pendingDeletes.clear();
+      await Promise.allSettled(this.allPartitions().map((p) => p.abort()));
+      await this.flusher.idle();
+      await unlinkIfExists(join(this.dir, LOCK_FILE));
+    })();
+    return this.closing;
+  }
+}
+
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async () => {
+    while (next < jobs.length && failed === null) {
+      const job = jobs[next++];
+      try {
+        await job();
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
+  if (failed !== null) throw failed;
+}
+
+/** A pid file; refuses a directory held by another live process. */
+async function acquireLock(dir: string): Promise<void> {
+  const path = join(dir, LOCK_FILE);
+  const existing = await readFileIfExists(path);
+  if (existing) {
+    const pid = Number(existing.toString("utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      throw new LogError("MR_LOG_LOCKED", `${dir} is in use by process ${pid}`);
+    }
+  }
+  await writeFile(path, `${process.pid}\n`);
+}
+
+/** Reads meta.properties, writing Kafka's KRaft v1 layout when it is missing. */
+async function ensureMetaProperties(dir: string, nodeId: number): Promise<{ clusterId: string; nodeId: number }> {
+  const path = join(dir, META_PROPERTIES);
+  const buf = await readFileIfExists(path);
+  if (buf) {
+    const props = new Map([...parseProperties(buf.toString("utf8"), join(dir, META_PROPERTIES)).map].map(([k, e]) => [k, e.value]));
+    const clusterId = props.get("cluster.id");
+    const node = Number(props.get("node.id") ?? props.get("broker.id") ?? nodeId);
+    if (clusterId) return { clusterId, nodeId: Number.isInteger(node) ? node : nodeId };
+  }
+  const clusterId = uuidToBase64(randomUuid());
+  const props = new Map<string, string>([
+    ["node.id", String(nodeId)],
+    ["directory.id", uuidToBase64(randomUuid())],
+    ["version", "1"],
+    ["cluster.id", clusterId],
+  ]);
+  await writeFileAtomic(path, formatProperties(props));
+  return { clusterId, nodeId };
+}

@@ -1,0 +1,1023 @@
+/**
+ * One partition's log: an ordered list of segments, the append path (offsets
+ * assigned synchronously, bytes written in call order through a per-partition
+ * queue, group-committed fdatasync for sync appends), reads by offset and by
+ * timestamp, retention, and crash recovery on load.
+ */
+import { EventEmitter } from "node:events";
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  MAX_TIMESTAMP,
+  RECORD_BATCH_OVERHEAD,
+  setBaseOffset,
+  setLogAppendTime,
+} from "../protocol/records/batch.js";
+import type { BatchInfo } from "../protocol/records/batch.js";
+import { hasCleanupPolicy, isNever } from "./config.js";
+import type { LogConfig } from "./config.js";
+import { LogError } from "./errors.js";
+import {
+  DELETED_SUFFIX,
+  DurableFile,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  PARTITION_METADATA,
+  TIME_INDEX_SUFFIX,
+  formatPartitionMetadata,
+  readFully,
+  readFileIfExists,
+  unlinkIfExists,
+  writeFileAtomic,
+  writevFully,
+} from "./files.js";
+import type { Flusher, FlushTarget } from "./flusher.js";
+import { BatchRing, INT32_MAX, Segment } from "./segment.js";
+import type { Logger } from "./types.js";
+import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE } from "./indexes.js";
+
+export interface AppendOptions {
+  /** resolve only after an fdatasync covering this write (acks=all) */
+  sync: boolean;
+  /** wall clock in ms (LogAppendTime, segment.ms); Date.now() by default */
+  now?: number;
+}
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** the time written into the batches for LogAppendTime topics, else -1n */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+}
+
+export interface ReadOptions {
+  /** return the first batch even when it is larger than maxBytes (KIP-74); default true */
+  minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** whole v2 batches as stored; null when there is nothing to return */
+  records: Buffer | null;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+export interface TimestampOffset {
+  offset: bigint;
+  timestamp: bigint;
+}
+
+/** What a partition needs from its manager. */
+export interface PartitionContext {
+  flusher: Flusher;
+  logger: Logger;
+  /** the topic's resolved config (read on every use, so config changes apply) */
+  config: () => LogConfig;
+  /** the log start offset moved (DeleteRecords or retention); the manager persists the checkpoint */
+  onLogStartOffsetChanged?: (p: PartitionLog) => Promise<void>;
+  /** runs `destroy` after file.delete.delay.ms (the manager tracks it so close() can finish it) */
+  scheduleDelete: (delayMs: number, destroy: () => Promise<void>) => void;
+}
+
+export interface LoadOptions {
+  dir: string;
+  topic: string;
+  partition: number;
+  topicId: Buffer;
+  /** the data directory was shut down cleanly: trust segments, check only the active segment's tail */
+  clean: boolean;
+  /** from recovery-point-offset-checkpoint; recovery starts at the segment holding it */
+  recoveryPoint?: bigint;
+  /** from log-start-offset-checkpoint */
+  logStartOffset?: bigint;
+}
+
+interface WriteOp {
+  kind: "write";
+  seg: Segment;
+  position: number;
+  buf: Buffer;
+  batches: BatchInfo[];
+  baseOffset: bigint;
+  lastOffset: bigint;
+  logAppendTime: bigint;
+  sync: boolean;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface RollOp {
+  kind: "roll";
+  old: Segment;
+  seg: Segment;
+}
+
+interface TaskOp {
+  kind: "task";
+  run: () => Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+type Op = WriteOp | RollOp | TaskOp;
+
+/** Most writes gathered into one writev. */
+const MAX_GATHER_OPS = 512;
+const MAX_GATHER_BYTES = 32 * 1024 * 1024;
+
+function segmentStem(name: string, suffix: string): bigint | null {
+  if (!name.endsWith(suffix)) return null;
+  const stem = name.slice(0, -suffix.length);
+  return /^\d{20}$/.test(stem) ? BigInt(stem) : null;
+}
+
+/** Index of the last segment whose base offset is <= offset (0 when none is). */
+function floorSegment(segs: Segment[], offset: bigint): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let ans = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid].baseOffset <= offset) {
+      ans = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
+}
+
+export class PartitionLog extends EventEmitter implements FlushTarget {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  readonly topicId: Buffer;
+  /** oldest first; replaced (never mutated) when segments are added or removed */
+  private segs: Segment[] = [];
+  private lso = 0n;
+  /** next offset to assign (assignment is synchronous, at append call time) */
+  private assignNext = 0n;
+  /** end of the data written: offsets below it are readable */
+  private hw = 0n;
+  /** the segment and byte position where written data ends */
+  private hwSeg!: Segment;
+  private hwPos = 0;
+  private totalSize = 0;
+  /** offsets below this are on disk (fdatasync'd) */
+  recoveryPoint = 0n;
+  private lastFlushTime = Date.now();
+  private queue: Op[] = [];
+  private pumping = false;
+  private dirtyFiles = new Set<DurableFile>();
+  private dirFile: DurableFile | null = null;
+  private failure: LogError | null = null;
+  private closedError: LogError | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly ctx: PartitionContext;
+
+  private constructor(opts: LoadOptions, ctx: PartitionContext) {
+    super();
+    this.setMaxListeners(0);
+    this.topic = opts.topic;
+    this.partition = opts.partition;
+    this.dir = opts.dir;
+    this.topicId = opts.topicId;
+    this.ctx = ctx;
+  }
+
+  get config(): LogConfig {
+    return this.ctx.config();
+  }
+
+  get logStartOffset(): bigint {
+    return this.lso;
+  }
+
+  /** single node: the end of the data written */
+  get logEndOffset(): bigint {
+    return this.hw;
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+
+  /** the offset the next append will get (appends still being written are below it) */
+  get nextOffset(): bigint {
+    return this.assignNext;
+  }
+
+  /** Bytes of written data on disk, over all segments. */
+  size(): number {
+    return this.totalSize;
+  }
+
+  /** The segments, oldest first (for tools and tests). */
+  segments(): { baseOffset: bigint; size: number; path: string }[] {
+    return this.segs.map((s) => ({ baseOffset: s.baseOffset, size: s.size, path: s.paths.log }));
+  }
+
+  /** Set when a write or fsync failed: the partition refuses appends until reopened. */
+  get failed(): LogError | null {
+    return this.failure;
+  }
+
+  private active(): Segment {
+    return this.segs[this.segs.length - 1];
+  }
+
+  private log(level: "info" | "warn" | "error", obj: object, msg: string): void {
+    this.ctx.logger[level]({ topic: this.topic, partition: this.partition, ...obj }, msg);
+  }
+
+  // -------------------------------------------------------------------------
+  // append
+
+  /**
+   * Appends validated v2 batches. Offsets are assigned now, in call order, and
+   * written into the batches (and LogAppendTime when configured); the bytes are
+   * then written as one write. See AppendOptions for when it resolves.
+   */
+  append(buf: Buffer, batches: BatchInfo[], opts: AppendOptions): Promise<AppendResult> {
+    const refused = this.closedError ?? this.failure;
+    if (refused) return Promise.reject(refused);
+    const cfg = this.config;
+    const maxMessageBytes = cfg["max.message.bytes"];
+    let p = 0;
+    let count = 0;
+    let maxTs = -1n;
+    for (const b of batches) {
+      if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
+        return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`));
+      }
+      if (b.size > maxMessageBytes) {
+        return Promise.reject(
+          new LogError("MR_LOG_RECORD_TOO_LARGE", `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${this.topic}`),
+        );
+      }
+      if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
+      p += b.size;
+      count += b.lastOffsetDelta + 1;
+    }
+    if (batches.length === 0 || p !== buf.length) {
+      return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`));
+    }
+    const now = opts.now ?? Date.now();
+    const logAppendTime = cfg["message.timestamp.type"] === "LogAppendTime" ? BigInt(now) : -1n;
+    if (logAppendTime >= 0n) maxTs = logAppendTime;
+    const baseOffset = this.assignNext;
+    const lastOffset = baseOffset + BigInt(count) - 1n;
+
+    let seg = this.active();
+    if (this.shouldRoll(seg, cfg, buf.length, batches.length, lastOffset, maxTs, now)) seg = this.roll(cfg, now);
+
+    let next = baseOffset;
+    for (const b of batches) {
+      setBaseOffset(buf, b.position, next);
+      if (logAppendTime >= 0n) setLogAppendTime(buf, b.position, b.size, logAppendTime);
+      next += BigInt(b.lastOffsetDelta + 1);
+    }
+    this.assignNext = next;
+    if (seg.assignedSize === 0 && seg.firstBatchMaxTs === null) {
+      seg.firstBatchMaxTs = logAppendTime >= 0n ? logAppendTime : batches[0].maxTimestamp;
+    }
+    const position = seg.assignedSize;
+    seg.assignedSize += buf.length;
+    seg.pendingBatches += batches.length;
+    seg.assignedLastOffset = lastOffset;
+
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ kind: "write", seg, position, buf, batches, baseOffset, lastOffset, logAppendTime, sync: opts.sync, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  /** Kafka's LogSegment.shouldRoll, evaluated on assigned (not yet written) state. */
+  private shouldRoll(seg: Segment, cfg: LogConfig, bytes: number, nBatches: number, lastOffset: bigint, maxTs: bigint, now: number): boolean {
+    if (seg.assignedSize === 0) return false;
+    if (seg.assignedSize + bytes > cfg["segment.bytes"]) return true;
+    const first = seg.firstBatchMaxTs;
+    const waited = first !== null && first >= 0n ? Number(maxTs - first) : now - seg.created;
+    if (waited > cfg["segment.ms"] - seg.rollJitterMs) return true;
+    const pending = seg.pendingBatches + nBatches;
+    if (seg.index!.entries + pending >= Math.floor(cfg["segment.index.bytes"] / OFFSET_INDEX_ENTRY_SIZE)) return true;
+    if (seg.timeIndex!.entries + pending >= Math.floor(cfg["segment.index.bytes"] / TIME_INDEX_ENTRY_SIZE)) return true;
+    return lastOffset - seg.baseOffset > BigInt(INT32_MAX);
+  }
+
+  private newSegment(base: bigint, cfg: LogConfig, now: number): Segment {
+    const seg = new Segment(this.dir, base, 0, now);
+    seg.initEmpty();
+    seg.ring = new BatchRing();
+    seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
+    const jitter = cfg["segment.jitter.ms"];
+    if (jitter > 0) seg.rollJitterMs = Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"]));
+    return seg;
+  }
+
+  /** Starts a new active segment at the next offset; its files are created in write order. */
+  private roll(cfg: LogConfig, now: number): Segment {
+    const old = this.active();
+    const seg = this.newSegment(this.assignNext, cfg, now);
+    this.segs = [...this.segs, seg];
+    this.queue.push({ kind: "roll", old, seg });
+    return seg;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        const op = this.queue[0];
+        if (op.kind === "write") {
+          let n = 1;
+          let bytes = op.buf.length;
+          while (n < this.queue.length && n < MAX_GATHER_OPS && bytes < MAX_GATHER_BYTES) {
+            const o = this.queue[n];
+            if (o.kind !== "write" || o.seg !== op.seg) break;
+            bytes += o.buf.length;
+            n++;
+          }
+          const ops = this.queue.splice(0, n) as WriteOp[];
+          try {
+            const f = await op.seg.open();
+            await writevFully(
+              f.handle,
+              ops.map((o) => o.buf),
+              op.position,
+            );
+            f.markWritten();
+            this.dirtyFiles.add(f);
+          } catch (e) {
+            this.fail(e, "write", ops);
+            continue;
+          }
+          this.commit(ops);
+        } else if (op.kind === "roll") {
+          this.queue.shift();
+          try {
+            await this.finishRoll(op);
+          } catch (e) {
+            this.fail(e, "roll", []);
+          }
+        } else {
+          this.queue.shift();
+          try {
+            await op.run();
+            op.resolve();
+          } catch (e) {
+            op.reject(e);
+          }
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Data of `ops` is written: index it, make it readable, acknowledge it. */
+  private commit(ops: WriteOp[]): void {
+    const seg = ops[0].seg;
+    const cfg = this.config;
+    const interval = cfg["index.interval.bytes"];
+    for (const op of ops) {
+      let base = op.baseOffset;
+      for (const b of op.batches) {
+        const last = base + BigInt(b.lastOffsetDelta);
+        seg.trackBatch(base, last, op.position + b.position, b.size, op.logAppendTime >= 0n ? op.logAppendTime : b.maxTimestamp, interval);
+        base = last + 1n;
+      }
+      seg.size += op.buf.length;
+      seg.pendingBatches -= op.batches.length;
+      seg.nextOffset = op.lastOffset + 1n;
+      this.totalSize += op.buf.length;
+    }
+    const lastOp = ops[ops.length - 1];
+    this.hw = lastOp.lastOffset + 1n;
+    this.hwSeg = seg;
+    this.hwPos = seg.size;
+    seg.lastModified = Date.now();
+
+    const flushMessages = cfg["flush.messages"];
+    const forceFlush = !isNever(flushMessages) && Number(this.hw - this.recoveryPoint) >= flushMessages;
+    const waiting: WriteOp[] = [];
+    for (const op of ops) {
+      if (op.sync || forceFlush) waiting.push(op);
+      else op.resolve(this.result(op));
+    }
+    if (waiting.length > 0) {
+      this.ctx.flusher.request(this).then(
+        () => {
+          for (const op of waiting) op.resolve(this.result(op));
+        },
+        (e) => {
+          const err = e instanceof LogError ? e : new LogError("MR_LOG_IO", `fsync failed for ${this.topic}-${this.partition}`, { cause: e });
+          for (const op of waiting) op.reject(err);
+        },
+      );
+    }
+    try {
+      this.emit("append", this.hw);
+    } catch (e) {
+      this.log("error", { err: e }, "an 'append' listener threw");
+    }
+  }
+
+  private result(op: WriteOp): AppendResult {
+    return { baseOffset: op.baseOffset, lastOffset: op.lastOffset, logAppendTime: op.logAppendTime, logStartOffset: this.lso };
+  }
+
+  /** The old segment stops being active: final time index entry, index files durable; new files created. */
+  private async finishRoll(op: RollOp): Promise<void> {
+    const { old, seg } = op;
+    old.finalTimeIndexEntry();
+    old.ring = null;
+    await old.persistIndexes();
+    const f = await seg.open("w+");
+    await seg.persistIndexes(true);
+    this.dirtyFiles.add(f);
+    if (this.dirFile) {
+      this.dirFile.markWritten();
+      this.dirtyFiles.add(this.dirFile);
+    }
+    this.log("info", { segment: seg.baseOffset.toString(), previous: old.baseOffset.toString(), previousSize: old.size }, "rolled new log segment");
+    // Kafka flushes the previous segment in the background on roll.
+    this.ctx.flusher.requestAsync(this);
+  }
+
+  private fail(e: unknown, what: string, ops: WriteOp[]): void {
+    const err = new LogError("MR_LOG_IO", `${what} failed for ${this.topic}-${this.partition}: ${(e as Error)?.message ?? e}`, { cause: e });
+    if (!this.failure && !this.closedError) {
+      this.failure = err;
+      this.log("error", { err: e, what }, "log write failed; partition is offline until the log is reopened");
+    }
+    const refuse = this.closedError ?? err;
+    for (const op of ops) op.reject(refuse);
+    const rest = this.queue;
+    this.queue = [];
+    for (const o of rest) {
+      if (o.kind === "write" || o.kind === "task") o.reject(refuse);
+    }
+  }
+
+  /** FlushTarget: fdatasync every dirty file; the recovery point advances to what was written before. */
+  async flushOnce(): Promise<number> {
+    const end = this.hw;
+    const files = [...this.dirtyFiles];
+    this.dirtyFiles.clear();
+    let n = 0;
+    await Promise.all(
+      files.map(async (f) => {
+        try {
+          if (await f.sync()) n++;
+        } catch (e) {
+          if (f.closed) return; // segment deleted or partition closed meanwhile
+          const err = new LogError("MR_LOG_IO", `fsync of ${f.path} failed: ${(e as Error).message}`, { cause: e });
+          if (!this.failure) {
+            this.failure = err;
+            this.log("error", { err: e, file: f.path }, "fsync failed; partition is offline until the log is reopened");
+          }
+          throw err;
+        }
+      }),
+    );
+    if (end > this.recoveryPoint) this.recoveryPoint = end;
+    this.lastFlushTime = Date.now();
+    return n;
+  }
+
+  /** Waits for an fdatasync covering everything written so far. */
+  async flush(): Promise<void> {
+    await this.barrier();
+    await this.ctx.flusher.request(this);
+  }
+
+  /** flush.ms: called periodically by the manager. */
+  maybeTimedFlush(now: number): void {
+    const ms = this.config["flush.ms"];
+    if (isNever(ms) || this.hw <= this.recoveryPoint || this.closedError || this.failure) return;
+    if (now - this.lastFlushTime >= ms) this.ctx.flusher.requestAsync(this);
+  }
+
+  /** Runs `fn` after every write queued before it, and before any queued after. */
+  private enqueueTask(run: () => Promise<void>): Promise<void> {
+    const refused = this.failure;
+    if (refused) return Promise.reject(refused);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: "task", run, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  private barrier(): Promise<void> {
+    return this.enqueueTask(async () => {});
+  }
+
+  // -------------------------------------------------------------------------
+  // reads
+
+  private checkReadable(): void {
+    if (this.closedError) throw this.closedError;
+  }
+
+  private outOfRange(offset: bigint, lso: bigint, hw: bigint): LogError {
+    return new LogError(
+      "MR_LOG_OFFSET_OUT_OF_RANGE",
+      `offset ${offset} is out of range for ${this.topic}-${this.partition}: log start ${lso}, high watermark ${hw}`,
+    );
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, up to maxBytes (at least one
+   * batch unless minOneBatch is false), never beyond the high watermark.
+   */
+  async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    this.checkReadable();
+    const minOne = opts.minOneBatch ?? true;
+    const hw = this.hw;
+    const lso = this.lso;
+    const hwSeg = this.hwSeg;
+    const hwPos = this.hwPos;
+    const segs = this.segs;
+    if (offset < lso || offset > hw) throw this.outOfRange(offset, lso, hw);
+    if (offset === hw) return { records: null, highWatermark: hw, logStartOffset: lso };
+    const interval = this.config["index.interval.bytes"];
+    for (let i = floorSegment(segs, offset); i < segs.length; i++) {
+      const seg = segs[i];
+      if (seg.baseOffset > hwSeg.baseOffset) break;
+      const limit = seg === hwSeg ? hwPos : seg.size;
+      const records = await seg.read(offset, maxBytes, minOne, limit, interval, segs[i + 1]?.baseOffset);
+      if (records) return { records: records.length > 0 ? records : null, highWatermark: hw, logStartOffset: lso };
+      if (seg === hwSeg) break;
+    }
+    return { records: null, highWatermark: hw, logStartOffset: lso };
+  }
+
+  /**
+   * The first batch whose max timestamp is >= ts: its base offset (not before
+   * the log start offset) and its max timestamp. Batch granularity: the log
+   * does not decode records; the broker may refine within the batch.
+   */
+  async offsetForTimestamp(ts: bigint): Promise<TimestampOffset | null> {
+    this.checkReadable();
+    const lso = this.lso;
+    const hwSeg = this.hwSeg;
+    const hwPos = this.hwPos;
+    const segs = this.segs;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i];
+      if (seg.baseOffset > hwSeg.baseOffset) break;
+      const nextBase = segs[i + 1]?.baseOffset;
+      if (nextBase !== undefined && nextBase <= lso) continue;
+      await seg.ensureIndexes(nextBase, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"));
+      if ((await seg.largestTimestamp()) < ts) continue;
+      const limit = seg === hwSeg ? hwPos : seg.size;
+      const ti = seg.timeIndex!;
+      const k = ti.floorBelow(ts);
+      let from = k >= 0 ? seg.baseOffset + BigInt(ti.relAt(k)) + 1n : seg.baseOffset;
+      if (from < lso) from = lso;
+      const pos = this.positionFor(seg, from, limit);
+      let found: TimestampOffset | null = null;
+      await seg.walkHeaders(pos, limit, (_p, _size, base, last, maxTs) => {
+        if (last >= from && maxTs >= ts) {
+          found = { offset: base < lso ? lso : base, timestamp: maxTs };
+          return true;
+        }
+        return false;
+      });
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /**
+   * The batch holding the largest timestamp (ListOffsets MAX_TIMESTAMP): its
+   * base offset and that timestamp; null when no batch has a timestamp.
+   */
+  async maxTimestampOffset(): Promise<TimestampOffset | null> {
+    this.checkReadable();
+    const lso = this.lso;
+    const hwSeg = this.hwSeg;
+    const hwPos = this.hwPos;
+    const segs = this.segs;
+    let best: Segment | null = null;
+    let bestTs = -1n;
+    let bestNext: bigint | undefined;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i];
+      if (seg.baseOffset > hwSeg.baseOffset) break;
+      const nextBase = segs[i + 1]?.baseOffset;
+      if (nextBase !== undefined && nextBase <= lso) continue;
+      await seg.ensureIndexes(nextBase);
+      const t = await seg.largestTimestamp();
+      if (t > bestTs) {
+        best = seg;
+        bestTs = t;
+        bestNext = nextBase;
+      }
+    }
+    if (!best) return null;
+    const seg: Segment = best;
+    if (seg.cadenceExact && seg.cadence.maxTs === bestTs && seg.cadence.baseOffsetOfMaxTs >= 0n) {
+      const base = seg.cadence.baseOffsetOfMaxTs;
+      return { offset: base < lso ? lso : base, timestamp: bestTs };
+    }
+    const lastOffset = seg.cadenceExact ? seg.cadence.lastOffsetOfMaxTs : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);
+    await seg.ensureIndexes(bestNext);
+    const limit = seg === hwSeg ? hwPos : seg.size;
+    let base: bigint | null = null;
+    await seg.walkHeaders(this.positionFor(seg, lastOffset, limit), limit, (_p, _s, b, last) => {
+      if (last >= lastOffset) {
+        base = b;
+        return true;
+      }
+      return false;
+    });
+    if (base === null) return null;
+    const b: bigint = base;
+    return { offset: b < lso ? lso : b, timestamp: bestTs };
+  }
+
+  /** Position of the index entry at or before `offset`, below `limit`. */
+  private positionFor(seg: Segment, offset: bigint, limit: number): number {
+    const index = seg.index!;
+    let k = index.floor(offset <= seg.baseOffset ? 0 : seg.rel(offset));
+    while (k >= 0 && index.positionAt(k) >= limit) k--;
+    return k < 0 ? 0 : index.positionAt(k);
+  }
+
+  // -------------------------------------------------------------------------
+  // retention and DeleteRecords
+
+  /**
+   * Advances the log start offset (DeleteRecords): -1n means the high
+   * watermark. Segments wholly below it are deleted. Returns the new log start offset.
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    this.checkReadable();
+    const target = offset === -1n ? this.hw : offset;
+    if (target < 0n || target > this.hw) throw this.outOfRange(offset, this.lso, this.hw);
+    if (target > this.lso) {
+      this.lso = target;
+      this.log("info", { logStartOffset: target.toString() }, "log start offset advanced by DeleteRecords");
+      await this.ctx.onLogStartOffsetChanged?.(this);
+    }
+    await this.enqueueTask(async () => {
+      await this.deleteSegments(Date.now(), true);
+    });
+    return this.lso;
+  }
+
+  /**
+   * Deletes old segments: wholly below the log start offset always; by
+   * retention.ms and retention.bytes when cleanup.policy has "delete".
+   * Never the active segment. Returns the number of segments deleted.
+   */
+  async applyRetention(now = Date.now()): Promise<number> {
+    if (this.closedError || this.failure) return 0;
+    let deleted = 0;
+    await this.enqueueTask(async () => {
+      deleted = await this.deleteSegments(now, false);
+    });
+    return deleted;
+  }
+
+  /** Runs inside the write queue, so every non-active segment is complete. */
+  private async deleteSegments(now: number, startOffsetOnly: boolean): Promise<number> {
+    const cfg = this.config;
+    const segs = this.segs;
+    const last = segs.length - 1;
+    let k = 0;
+    const reasons: string[] = [];
+    // 1. below the log start offset (DeleteRecords)
+    while (k < last && segs[k + 1].baseOffset <= this.lso) k++;
+    if (k > 0) reasons.push("log-start-offset");
+    // Compaction seam: a "compact" policy is handled by the cleaner (later); only "delete" removes whole segments here.
+    if (!startOffsetOnly && hasCleanupPolicy(cfg, "delete")) {
+      // 2. retention.ms
+      const retentionMs = cfg["retention.ms"];
+      if (retentionMs >= 0) {
+        const k0 = k;
+        while (k < last) {
+          const seg = segs[k];
+          await seg.ensureIndexes(segs[k + 1].baseOffset, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"));
+          const largest = await seg.largestTimestamp();
+          const ts = largest >= 0n ? Number(largest) : seg.lastModified;
+          if (now - ts > retentionMs) k++;
+          else break;
+        }
+        if (k > k0) reasons.push("retention.ms");
+      }
+      // 3. retention.bytes
+      const retentionBytes = cfg["retention.bytes"];
+      if (retentionBytes >= 0) {
+        const k0 = k;
+        let diff = this.totalSize - retentionBytes;
+        for (let i = 0; i < k; i++) diff -= segs[i].size;
+        while (k < last && diff - segs[k].size >= 0) {
+          diff -= segs[k].size;
+          k++;
+        }
+        if (k > k0) reasons.push("retention.bytes");
+      }
+    }
+    if (k === 0) return 0;
+    const removed = segs.slice(0, k);
+    this.segs = segs.slice(k);
+    const oldLso = this.lso;
+    if (this.segs[0].baseOffset > this.lso) this.lso = this.segs[0].baseOffset;
+    let bytes = 0;
+    for (const seg of removed) {
+      bytes += seg.size;
+      this.totalSize -= seg.size;
+      await seg.markDeleted();
+      this.ctx.scheduleDelete(cfg["file.delete.delay.ms"], () => seg.destroy());
+    }
+    if (this.dirFile) {
+      this.dirFile.markWritten();
+      this.dirtyFiles.add(this.dirFile);
+    }
+    this.log(
+      "info",
+      {
+        segments: removed.map((s) => s.baseOffset.toString()),
+        bytes,
+        reasons,
+        logStartOffset: this.lso.toString(),
+      },
+      "deleted log segments",
+    );
+    if (this.lso !== oldLso) await this.ctx.onLogStartOffsetChanged?.(this);
+    return k;
+  }
+
+  // -------------------------------------------------------------------------
+  // close
+
+  /**
+   * Clean close: waits for queued writes, fdatasyncs, writes the active
+   * segment's index files, closes every file. `deleted`: the topic is being
+   * deleted, so skip flushing; later calls fail with MR_LOG_UNKNOWN_TOPIC.
+   */
+  close(opts: { deleted?: boolean } = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const waitQueue = this.pumping || this.queue.length > 0 ? this.barrier().catch(() => undefined) : Promise.resolve();
+      this.closedError = opts.deleted
+        ? new LogError("MR_LOG_UNKNOWN_TOPIC", `topic ${this.topic} was deleted`)
+        : new LogError("MR_LOG_CLOSED", `log ${this.topic}-${this.partition} is closed`);
+      await waitQueue;
+      if (!opts.deleted && !this.failure) {
+        await this.ctx.flusher.request(this);
+        const act = this.active();
+        act.finalTimeIndexEntry();
+        await act.persistIndexes();
+      }
+      await this.closeFiles();
+      this.emit("close");
+    })();
+    return this.closing;
+  }
+
+  /**
+   * What a crash leaves behind (minus page-cache loss): stop, close files, no
+   * flush, no index files, no checkpoint. For tests and fatal errors.
+   */
+  abort(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closedError = new LogError("MR_LOG_CLOSED", `log ${this.topic}-${this.partition} was aborted`);
+    const rest = this.queue.splice(0);
+    for (const o of rest) if (o.kind !== "roll") o.reject(this.closedError);
+    this.closing = (async () => {
+      while (this.pumping) await new Promise((r) => setImmediate(r));
+      await this.closeFiles();
+    })();
+    return this.closing;
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== null;
+  }
+
+  /** true when the partition must not be called clean at shutdown */
+  get unclean(): boolean {
+    return this.failure !== null;
+  }
+
+  private async closeFiles(): Promise<void> {
+    await Promise.all(this.segs.map((s) => s.close()));
+    if (this.dirFile) await this.dirFile.close();
+    this.dirtyFiles.clear();
+  }
+
+  // -------------------------------------------------------------------------
+  // load and recovery
+
+  /**
+   * Opens a partition directory (creating it when missing): removes leftovers
+   * of interrupted deletes, recovers segments after the recovery point when the
+   * shutdown was not clean (CRC32C, torn tails truncated, later segments
+   * deleted, indexes rebuilt), and checks the active segment's tail otherwise.
+   */
+  static async load(opts: LoadOptions, ctx: PartitionContext): Promise<PartitionLog> {
+    const p = new PartitionLog(opts, ctx);
+    await p.loadInternal(opts);
+    return p;
+  }
+
+  private async loadInternal(opts: LoadOptions): Promise<void> {
+    const cfg = this.config;
+    const dir = this.dir;
+    await mkdir(dir, { recursive: true });
+    const metaPath = join(dir, PARTITION_METADATA);
+    const meta = await readFileIfExists(metaPath);
+    const wantMeta = formatPartitionMetadata(this.topicId);
+    if (meta === null || meta.toString("utf8") !== wantMeta) await writeFileAtomic(metaPath, wantMeta);
+
+    const names = await readdir(dir);
+    const logBases: bigint[] = [];
+    const indexStems = new Set<string>();
+    for (const name of names) {
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(".cleaned") || name.endsWith(".swap") || name.endsWith(".tmp")) {
+        await unlinkIfExists(join(dir, name));
+        continue;
+      }
+      const b = segmentStem(name, LOG_SUFFIX);
+      if (b !== null) logBases.push(b);
+      else if (segmentStem(name, INDEX_SUFFIX) !== null) indexStems.add(name.slice(0, -INDEX_SUFFIX.length));
+      else if (segmentStem(name, TIME_INDEX_SUFFIX) !== null) indexStems.add(name.slice(0, -TIME_INDEX_SUFFIX.length));
+    }
+    logBases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const logStems = new Set(logBases.map((b) => b.toString().padStart(20, "0")));
+    for (const stem of indexStems) {
+      if (!logStems.has(stem)) {
+        await unlinkIfExists(join(dir, stem + INDEX_SUFFIX));
+        await unlinkIfExists(join(dir, stem + TIME_INDEX_SUFFIX));
+      }
+    }
+
+    this.dirFile = await DurableFile.openDir(dir);
+    let segs: Segment[] = [];
+    for (const base of logBases) {
+      const st = await stat(segmentPathsLog(dir, base));
+      const seg = new Segment(dir, base, st.size); // created = load time, as in Kafka
+      seg.lastModified = st.mtimeMs;
+      seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
+      segs.push(seg);
+    }
+
+    let recoveredAny = false;
+    if (segs.length > 0) {
+      if (!opts.clean) {
+        const rp = opts.recoveryPoint ?? 0n;
+        let from = 0;
+        for (let i = 0; i < segs.length; i++) if (segs[i].baseOffset <= rp) from = i;
+        segs = await this.recover(segs, from, cfg);
+        recoveredAny = true;
+      } else {
+        const ok = await this.checkActiveTail(segs[segs.length - 1]);
+        if (!ok) {
+          segs = await this.recover(segs, segs.length - 1, cfg);
+          recoveredAny = true;
+        }
+      }
+    }
+
+    // log start offset: never before the first segment
+    let lso = opts.logStartOffset ?? 0n;
+    if (segs.length > 0 && segs[0].baseOffset > lso) lso = segs[0].baseOffset;
+    const leo = segs.length > 0 ? segs[segs.length - 1].nextOffset! : lso;
+    if (lso > leo) {
+      if (segs.length > 0) {
+        this.log("warn", { logStartOffset: lso.toString(), logEndOffset: leo.toString() }, "log start offset is beyond the log end; starting an empty log there");
+        for (const s of segs) {
+          await s.close();
+          for (const path of [s.paths.log, s.paths.index, s.paths.timeIndex]) await unlinkIfExists(path);
+        }
+        segs = [];
+        recoveredAny = true;
+      }
+    }
+    if (segs.length === 0) {
+      const seg = this.newSegment(lso, cfg, Date.now());
+      await seg.open("w+");
+      await seg.persistIndexes(true);
+      this.dirFile.markWritten();
+      segs.push(seg);
+    }
+    const active = segs[segs.length - 1];
+    await active.open("r+");
+    if (!active.ring) active.ring = new BatchRing(active.size > 0 ? active.rel(active.nextOffset! - 1n) : -1);
+    if (active.size > 0 && active.firstBatchMaxTs === null) {
+      const h = await readFully(active.file!.handle, MAX_TIMESTAMP + 8, 0);
+      if (h.length === MAX_TIMESTAMP + 8) active.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
+    }
+    const jitter = cfg["segment.jitter.ms"];
+    if (jitter > 0) active.rollJitterMs = Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"]));
+
+    this.segs = segs;
+    this.lso = lso;
+    this.hw = active.nextOffset!;
+    this.assignNext = this.hw;
+    this.hwSeg = active;
+    this.hwPos = active.size;
+    this.totalSize = segs.reduce((n, s) => n + s.size, 0);
+    if (recoveredAny || this.dirFile.dirty) {
+      // Truncations, deletions and rebuilt files must be durable before new data lands after them.
+      for (const s of segs) if (s.file) s.file.markWritten();
+      this.dirFile.markWritten();
+      for (const s of segs) if (s.file) this.dirtyFiles.add(s.file);
+      this.dirtyFiles.add(this.dirFile);
+      await this.flushOnce();
+    }
+    this.recoveryPoint = this.hw;
+  }
+
+  /**
+   * Clean shutdown: the active segment's index is checked (rebuilt if bad) and
+   * its tail walked from the last index entry to the end of the file. Returns
+   * false when that walk does not end exactly at the end of the file.
+   */
+  private async checkActiveTail(seg: Segment): Promise<boolean> {
+    try {
+      await seg.ensureIndexes(undefined, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index of active segment"));
+      // A rebuilt index came from a structural scan of the whole file, which also set nextOffset.
+      if (seg.cadenceExact) return true;
+      const idx = seg.index!;
+      const tidx = seg.timeIndex!;
+      const from = idx.entries > 0 ? idx.positionAt(idx.entries - 1) : 0;
+      const c = seg.cadence;
+      c.maxTs = tidx.lastTimestamp;
+      c.lastOffsetOfMaxTs = tidx.entries > 0 ? seg.baseOffset + BigInt(tidx.lastRel) : -1n;
+      c.baseOffsetOfMaxTs = -1n;
+      let next = seg.baseOffset;
+      let end = from;
+      await seg.walkHeaders(from, seg.size, (pos, size, base, lastOff, maxTs) => {
+        if (base < next || lastOff - seg.baseOffset > BigInt(INT32_MAX)) throw seg.corrupt(pos, `offset ${base} out of order`);
+        next = lastOff + 1n;
+        if (maxTs > c.maxTs) {
+          c.maxTs = maxTs;
+          c.lastOffsetOfMaxTs = lastOff;
+          c.baseOffsetOfMaxTs = base;
+        }
+        end = pos + size;
+        return false;
+      });
+      if (end !== seg.size) return false;
+      c.bytesSince = seg.size - from;
+      seg.cadenceExact = true;
+      seg.nextOffset = next;
+      return true;
+    } catch (e) {
+      this.log("warn", { segment: seg.baseOffset.toString(), err: (e as Error).message }, "active segment failed its check after a clean shutdown; recovering it");
+      return false;
+    }
+  }
+
+  /** CRC-validating recovery of segs[from..]; returns the segments that remain. */
+  private async recover(segs: Segment[], from: number, cfg: LogConfig): Promise<Segment[]> {
+    let minBase: bigint | undefined;
+    for (let i = from; i < segs.length; i++) {
+      const seg = segs[i];
+      const nextBase = segs[i + 1]?.baseOffset;
+      const r = await seg.scan({ verifyCrc: true, indexIntervalBytes: cfg["index.interval.bytes"], nextBase, minBaseOffset: minBase, forWrite: true });
+      seg.nextOffset = r.nextOffset;
+      if (r.error !== null) {
+        const truncated = seg.size - r.validBytes;
+        await seg.file!.handle.truncate(r.validBytes);
+        seg.size = r.validBytes;
+        seg.assignedSize = r.validBytes;
+        const later = segs.slice(i + 1);
+        this.log(
+          "warn",
+          {
+            segment: seg.baseOffset.toString(),
+            reason: r.error,
+            validBytes: r.validBytes,
+            truncatedBytes: truncated,
+            nextOffset: r.nextOffset.toString(),
+            deletedSegments: later.map((s) => ({ baseOffset: s.baseOffset.toString(), bytes: s.size })),
+          },
+          `recovery truncated ${truncated} bytes at offset ${r.nextOffset}` + (later.length ? ` and deleted ${later.length} later segment(s)` : ""),
+        );
+        for (const s of later) {
+          await s.close();
+          for (const path of [s.paths.log, s.paths.index, s.paths.timeIndex]) await unlinkIfExists(path);
+        }
+        segs = segs.slice(0, i + 1);
+        await seg.persistIndexes(true);
+        break;
+      }
+      if (i < segs.length - 1) seg.finalTimeIndexEntry();
+      await seg.persistIndexes(true);
+      if (r.batches > 0) minBase = r.nextOffset;
+      this.log("info", { segment: seg.baseOffset.toString(), batches: r.batches, bytes: r.validBytes }, "recovered segment");
+    }
+    return segs;
+  }
+}
+
+function segmentPathsLog(dir: string, base: bigint): string {
+  return join(dir, base.toString().padStart(20, "0") + LOG_SUFFIX);
+}
