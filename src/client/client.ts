@@ -183,7 +183,7 @@ export class KafkaClient {
     check(res.errorCode ?? 0, `fetch ${topic}-${partition}`);
     const p = res.responses[0].partitions[0];
     check(p.errorCode, `fetch ${topic}-${partition} at ${offset}`);
-    return { records: p.records, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+    return { records: p.records && p.records.length > 0 ? p.records : null, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
   }
 
   /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, or a timestamp. */

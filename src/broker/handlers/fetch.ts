@@ -16,6 +16,8 @@ import type { ApiHandler, RequestContext } from "./types.js";
 import { LEADER_EPOCH } from "./metadata.js";
 import { topicError } from "./util.js";
 
+const EMPTY = Buffer.alloc(0);
+
 interface Wanted {
   topic: string;
   index: number;
@@ -34,7 +36,7 @@ function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): Messa
     logStartOffset: log ? log.logStartOffset : -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    records: EMPTY,
   };
 }
 
@@ -78,7 +80,8 @@ async function readAll(wanted: Wanted[], maxBytes: number, readCommitted: boolea
       logStartOffset: log.logStartOffset,
       abortedTransactions: readCommitted ? [] : null,
       preferredReadReplica: -1,
-      records,
+      // Kafka sends an empty record set, never null: librdkafka rejects a null one.
+      records: records ?? EMPTY,
     });
   }
   return { parts, bytes };
