@@ -42,6 +42,8 @@ test("produce, fetch, list offsets and describe over real sockets, and the data 
   assert.equal(await client.listOffset("events", 1, -1n), 3n);
   assert.equal(await client.listOffset("events", 1, BigInt(t0 + 5000)), 2n);
   assert.equal(await client.listOffset("events", 1, BigInt(t0 + 50_000)), -1n);
+  // by timestamp at record precision, inside a batch
+  assert.equal(await client.listOffset("events", 1, BigInt(t0 + 1)), 1n);
 
   const configs = await client.describeConfigs(2, "events");
   const retention = configs.find((c) => c.name === "retention.ms");

@@ -7,6 +7,7 @@ import { ErrorCode } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/codec.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { LEADER_EPOCH } from "./metadata.js";
+import { recordOffsetForTimestamp } from "../../log/timestamp-lookup.js";
 import { topicError } from "./util.js";
 
 const LATEST = -1n;
@@ -32,7 +33,7 @@ async function partition(ctx: RequestContext, topic: string, p: Message): Promis
       offset = r ? r.offset : -1n;
       timestamp = r ? r.timestamp : -1n;
     } else {
-      const r = await log.offsetForTimestamp(ts);
+      const r = await recordOffsetForTimestamp(log, ts);
       offset = r ? r.offset : -1n;
       timestamp = r ? r.timestamp : -1n;
     }
