@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import { LogManager, isTopicConfigName, parseConfigValue, type LogConfig, type TopicInfo } from "../log/index.js";
 import { ConfigError } from "../errors.js";
+import { ProducerIdManager, ProducerStateManager } from "../coordinator/producers/index.js";
 import { MillraceError } from "../errors.js";
 import type { BrokerConfig, Listener } from "./config.js";
 import { Connection } from "./connection.js";
@@ -40,6 +41,10 @@ export class Broker {
     readonly log: LogManager,
     readonly clusterId: string,
     readonly logger: Logger,
+    /** producer ids handed out by InitProducerId */
+    readonly producerIds: ProducerIdManager,
+    /** per-partition idempotent producer state (sequence numbers, duplicates) */
+    readonly producers: ProducerStateManager,
   ) {}
 
   static async start(config: BrokerConfig, opts: { logger?: Logger; listen?: boolean } = {}): Promise<Broker> {
@@ -51,8 +56,12 @@ export class Broker {
       logger,
       "log.retention.check.interval.ms": config.retentionCheckIntervalMs,
     });
-    const broker = new Broker(config, log, log.clusterId, logger);
+    const producerIds = await ProducerIdManager.open({ dir: config.logDir, nodeId: config.nodeId });
+    const producers = new ProducerStateManager(log, { logger });
+    await producers.load();
+    const broker = new Broker(config, log, log.clusterId, logger, producerIds, producers);
     log.startBackgroundTasks();
+    producers.startBackgroundTasks();
     if (opts.listen !== false) await broker.listen();
     return broker;
   }
@@ -114,8 +123,12 @@ export class Broker {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
-        await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+        // server.close() only calls back once every connection has ended, so the
+        // connections are closed before waiting (else a connected client hangs stop()).
+        const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
         for (const c of [...this.connections]) c.close();
+        await closed;
+        await this.producers.close();
         await this.log.close();
         this.logger.info("broker stopped");
       })();

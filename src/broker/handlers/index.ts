@@ -12,6 +12,7 @@ import { metadata } from "./metadata.js";
 import { createTopics } from "./create-topics.js";
 import { deleteTopics } from "./delete-topics.js";
 import { describeConfigs } from "./describe-configs.js";
+import { initProducerId } from "./init-producer-id.js";
 
 const apiVersions: ApiHandler = {
   key: ApiKey.ApiVersions,
@@ -20,7 +21,7 @@ const apiVersions: ApiHandler = {
   handle: () => apiVersionsBody(0),
 };
 
-const HANDLERS: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeConfigs];
+const HANDLERS: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeConfigs, initProducerId];
 
 const byKey = new Map<number, ApiHandler>(HANDLERS.map((h) => [h.key, h]));
 

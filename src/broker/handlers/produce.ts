@@ -45,7 +45,9 @@ function appendPartition(ctx: RequestContext, topic: string, index: number, reco
       }
     }
     // The append is issued synchronously here, so batches from one connection keep their order.
-    return p.append(buf, batches, { sync, now }).then(
+    const outcome = broker.producers.append(p, buf, batches, { sync, now });
+    if (outcome.kind === "error") return failed(index, outcome.errorCode, outcome.message);
+    return outcome.result.then(
       (r) => ({
         index,
         errorCode: ErrorCode.NONE,
