@@ -9,6 +9,8 @@ import pino, { type Logger } from "pino";
 import { LogManager, isTopicConfigName, parseConfigValue, type LogConfig, type TopicInfo } from "../log/index.js";
 import { ConfigError } from "../errors.js";
 import { ProducerIdManager, ProducerStateManager } from "../coordinator/producers/index.js";
+import { GroupCoordinator } from "../coordinator/groups/index.js";
+import { OffsetsTopicStore } from "../coordinator/offsets-topic.js";
 import { MillraceError } from "../errors.js";
 import type { BrokerConfig, Listener } from "./config.js";
 import { Connection } from "./connection.js";
@@ -45,6 +47,8 @@ export class Broker {
     readonly producerIds: ProducerIdManager,
     /** per-partition idempotent producer state (sequence numbers, duplicates) */
     readonly producers: ProducerStateManager,
+    /** consumer groups and their committed offsets (stored in __consumer_offsets) */
+    readonly groups: GroupCoordinator,
   ) {}
 
   static async start(config: BrokerConfig, opts: { logger?: Logger; listen?: boolean } = {}): Promise<Broker> {
@@ -59,7 +63,14 @@ export class Broker {
     const producerIds = await ProducerIdManager.open({ dir: config.logDir, nodeId: config.nodeId });
     const producers = new ProducerStateManager(log, { logger });
     await producers.load();
-    const broker = new Broker(config, log, log.clusterId, logger, producerIds, producers);
+    const store = new OffsetsTopicStore(log, { partitions: config.offsetsTopicPartitions });
+    const groups = new GroupCoordinator({
+      store,
+      logger: logger.child({ component: "group-coordinator" }),
+      config: { ...config.groups, offsetsTopicNumPartitions: store.partitions },
+    });
+    await groups.load();
+    const broker = new Broker(config, log, log.clusterId, logger, producerIds, producers, groups);
     log.startBackgroundTasks();
     producers.startBackgroundTasks();
     if (opts.listen !== false) await broker.listen();
@@ -128,6 +139,7 @@ export class Broker {
         const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
         for (const c of [...this.connections]) c.close();
         await closed;
+        await this.groups.close();
         await this.producers.close();
         await this.log.close();
         this.logger.info("broker stopped");

@@ -55,6 +55,13 @@ export const BROKER_KEYS: Record<string, KeyDef> = {
   "num.network.threads": { kind: "int", default: "3" },
   "num.io.threads": { kind: "int", default: "8" },
   "group.initial.rebalance.delay.ms": { kind: "int", default: "3000", min: 0 },
+  "group.min.session.timeout.ms": { kind: "int", default: "6000", min: 0 },
+  "group.max.session.timeout.ms": { kind: "int", default: "1800000", min: 0 },
+  "group.max.size": { kind: "int", default: "2147483647", min: 1 },
+  "offsets.topic.num.partitions": { kind: "int", default: "50", min: 1 },
+  "offsets.retention.minutes": { kind: "int", default: "10080", min: 1 },
+  "offsets.retention.check.interval.ms": { kind: "long", default: "600000", min: 1 },
+  "offset.metadata.max.bytes": { kind: "int", default: "4096", min: 0 },
   "offsets.topic.replication.factor": { kind: "int", default: "1" },
   "transaction.state.log.replication.factor": { kind: "int", default: "1" },
   "transaction.state.log.min.isr": { kind: "int", default: "1" },
@@ -87,6 +94,17 @@ export interface BrokerConfig {
   messageMaxBytes: number;
   socketRequestMaxBytes: number;
   retentionCheckIntervalMs: number;
+  offsetsTopicPartitions: number;
+  /** group coordinator settings (group.* and offsets.*) */
+  groups: {
+    groupInitialRebalanceDelayMs: number;
+    groupMinSessionTimeoutMs: number;
+    groupMaxSessionTimeoutMs: number;
+    groupMaxSize: number;
+    offsetsRetentionMs: number;
+    offsetsRetentionCheckIntervalMs: number;
+    offsetMetadataMaxBytes: number;
+  };
   /** topic-level defaults derived from the broker keys (Kafka topic config names) */
   topicDefaults: Record<string, string>;
   /** every implemented key with its effective value and where it came from */
@@ -214,6 +232,16 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
     messageMaxBytes: Number(get("message.max.bytes")),
     socketRequestMaxBytes: Number(get("socket.request.max.bytes")),
     retentionCheckIntervalMs: Number(get("log.retention.check.interval.ms")),
+    offsetsTopicPartitions: Number(get("offsets.topic.num.partitions")),
+    groups: {
+      groupInitialRebalanceDelayMs: Number(get("group.initial.rebalance.delay.ms")),
+      groupMinSessionTimeoutMs: Number(get("group.min.session.timeout.ms")),
+      groupMaxSessionTimeoutMs: Number(get("group.max.session.timeout.ms")),
+      groupMaxSize: Number(get("group.max.size")),
+      offsetsRetentionMs: Number(get("offsets.retention.minutes")) * 60_000,
+      offsetsRetentionCheckIntervalMs: Number(get("offsets.retention.check.interval.ms")),
+      offsetMetadataMaxBytes: Number(get("offset.metadata.max.bytes")),
+    },
     topicDefaults,
     values,
     ignored,

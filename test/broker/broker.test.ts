@@ -126,6 +126,7 @@ test("protocol errors: unknown topic, bad acks, replication factor, offset out o
 test("ApiVersions advertises exactly the implemented APIs and answers unknown versions with v0", async () => {
   const tb = await startBroker();
   dirs.push(tb.dir);
+  after(() => tb.stop());
   const conn = await KafkaConnection.open(tb.bootstrap);
   const res = await conn.send(ApiKey.ApiVersions, 3, { clientSoftwareName: "test", clientSoftwareVersion: "1" });
   const table = Object.fromEntries((res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]).map((a) => [a.apiKey, [a.minVersion, a.maxVersion]]));
@@ -139,6 +140,17 @@ test("ApiVersions advertises exactly the implemented APIs and answers unknown ve
     [ApiKey.DeleteTopics]: [0, 6],
     [ApiKey.DescribeConfigs]: [0, 4],
     [ApiKey.InitProducerId]: [0, 4],
+    [ApiKey.FindCoordinator]: [0, 4],
+    [ApiKey.JoinGroup]: [0, 7],
+    [ApiKey.SyncGroup]: [0, 5],
+    [ApiKey.Heartbeat]: [0, 4],
+    [ApiKey.LeaveGroup]: [0, 5],
+    [ApiKey.OffsetCommit]: [0, 8],
+    [ApiKey.OffsetFetch]: [1, 8],
+    [ApiKey.ListGroups]: [0, 4],
+    [ApiKey.DescribeGroups]: [0, 5],
+    [ApiKey.DeleteGroups]: [0, 2],
+    [ApiKey.OffsetDelete]: [0, 0],
   });
   conn.close();
   await tb.stop();

@@ -13,6 +13,7 @@ import { createTopics } from "./create-topics.js";
 import { deleteTopics } from "./delete-topics.js";
 import { describeConfigs } from "./describe-configs.js";
 import { initProducerId } from "./init-producer-id.js";
+import { groupHandlers } from "./groups.js";
 
 const apiVersions: ApiHandler = {
   key: ApiKey.ApiVersions,
@@ -21,7 +22,7 @@ const apiVersions: ApiHandler = {
   handle: () => apiVersionsBody(0),
 };
 
-const HANDLERS: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeConfigs, initProducerId];
+const HANDLERS: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeConfigs, initProducerId, ...groupHandlers];
 
 const byKey = new Map<number, ApiHandler>(HANDLERS.map((h) => [h.key, h]));
 
