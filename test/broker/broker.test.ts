@@ -132,7 +132,7 @@ test("ApiVersions advertises exactly the implemented APIs and answers unknown ve
   const table = Object.fromEntries((res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]).map((a) => [a.apiKey, [a.minVersion, a.maxVersion]]));
   assert.deepEqual(table, {
     [ApiKey.Produce]: [0, 9],
-    [ApiKey.Fetch]: [4, 12],
+    [ApiKey.Fetch]: [4, 17],
     [ApiKey.ListOffsets]: [0, 7],
     [ApiKey.Metadata]: [0, 12],
     [ApiKey.ApiVersions]: [0, 3],

@@ -1,5 +1,5 @@
 /**
- * Fetch v4-12. Returns whole stored batches (compressed ones stay
+ * Fetch v4-17 (topic ids from v13). Returns whole stored batches (compressed ones stay
  * compressed), at least one batch for the first partition with data even if
  * it exceeds the limits (KIP-74), within max_bytes and partition_max_bytes.
  * Long poll: when fewer than min_bytes are available the request waits, up to
@@ -15,6 +15,7 @@ import type { PartitionLog } from "../../log/index.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { LEADER_EPOCH } from "./metadata.js";
 import { topicError } from "./util.js";
+import { uuidToString } from "../../protocol/primitives.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -25,6 +26,7 @@ interface Wanted {
   fetchOffset: bigint;
   maxBytes: number;
   currentLeaderEpoch: number;
+  unknownId?: boolean;
 }
 
 function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): Message {
@@ -47,7 +49,7 @@ async function readAll(wanted: Wanted[], maxBytes: number, readCommitted: boolea
   for (const w of wanted) {
     const log = w.log;
     if (!log) {
-      parts.push(partitionError(w, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      parts.push(partitionError(w, w.unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       continue;
     }
     if (w.currentLeaderEpoch > LEADER_EPOCH) {
@@ -105,20 +107,23 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   }
   const wanted: Wanted[] = [];
-  const shape: { topic: string; count: number }[] = [];
+  const shape: { topic: string; topicId: string; count: number }[] = [];
+  const byId = ctx.apiVersion >= 13 ? new Map(broker.log.topics().map((t) => [uuidToString(t.id), t])) : null;
   for (const t of req.topics as Message[]) {
-    const info = broker.log.topic(t.topic);
+    // v13 and later name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
+    const info = byId ? byId.get(t.topicId) : broker.log.topic(t.topic);
     for (const p of t.partitions as Message[]) {
       wanted.push({
-        topic: t.topic,
+        topic: info?.name ?? t.topic,
         index: p.partition,
         log: info?.partitions[p.partition],
+        unknownId: byId !== null && !info,
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
       });
     }
-    shape.push({ topic: t.topic, count: (t.partitions as Message[]).length });
+    shape.push({ topic: t.topic, topicId: t.topicId, count: (t.partitions as Message[]).length });
   }
   const maxBytes: number = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
   const readCommitted = req.isolationLevel === 1;
@@ -132,8 +137,8 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
     result = await readAll(wanted, maxBytes, readCommitted);
   }
   let i = 0;
-  const responses = shape.map((s) => ({ topic: s.topic, partitions: result.parts.slice(i, (i += s.count)) }));
+  const responses = shape.map((s) => ({ topic: s.topic, topicId: s.topicId, partitions: result.parts.slice(i, (i += s.count)) }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
 }
 
-export const fetch: ApiHandler = { key: ApiKey.Fetch, minVersion: 4, maxVersion: 12, handle };
+export const fetch: ApiHandler = { key: ApiKey.Fetch, minVersion: 4, maxVersion: 17, handle };
