@@ -5,6 +5,8 @@ import { LogError, type LogManager } from "../log/index.js";
 import { encodeBatch, decodeRecordSet } from "../protocol/records/records.js";
 import { scanBatches } from "../protocol/records/batch.js";
 import { recordOffsetForTimestamp } from "../log/timestamp-lookup.js";
+import type { GroupCoordinator } from "../coordinator/groups/index.js";
+import { errorName } from "../protocol/errors.js";
 import {
   TopicsError,
   toBuffer,
@@ -21,11 +23,8 @@ export interface EmbeddedOptions {
   log: LogManager;
   /** partitions of topics created without a count (num.partitions) */
   defaultPartitions?: number;
-  /** group offsets, once the group coordinator is wired in */
-  offsets?: {
-    commit(group: string, offsets: CommittedOffset[]): Promise<void>;
-    fetch(group: string, topics: { topic: string; partitions: number }[]): Promise<CommittedOffset[]>;
-  };
+  /** the group coordinator that stores committed offsets (the embedded broker's) */
+  groups?: GroupCoordinator;
 }
 
 export class EmbeddedTopics implements TopicsPort {
@@ -61,9 +60,11 @@ export class EmbeddedTopics implements TopicsPort {
   }
 
   async listTopics(): Promise<string[]> {
+    // Internal topics (__consumer_offsets) are left out, as Kafka's admin clients do by default.
     return this.log
       .topics()
       .map((t) => t.name)
+      .filter((n) => !n.startsWith("__"))
       .sort();
   }
 
@@ -123,17 +124,48 @@ export class EmbeddedTopics implements TopicsPort {
     return r ? r.offset : -1n;
   }
 
+  private coordinator(): GroupCoordinator {
+    if (!this.opts.groups) throw new TopicsError("MR_TOPICS_NO_GROUPS", "group offsets need the group coordinator (EmbeddedOptions.groups)");
+    return this.opts.groups;
+  }
+
+  /** Commits as a standalone client (generation -1), like an admin or a direct-approach app. */
   async commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void> {
-    if (!this.opts.offsets) throw new TopicsError("MR_TOPICS_NO_GROUPS", "group offsets need the group coordinator");
-    await this.opts.offsets.commit(group, offsets);
+    const byTopic = new Map<string, CommittedOffset[]>();
+    for (const o of offsets) {
+      if (!byTopic.has(o.topic)) byTopic.set(o.topic, []);
+      byTopic.get(o.topic)!.push(o);
+    }
+    const res = await this.coordinator().commitOffsets({
+      groupId: group,
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [...byTopic].map(([name, list]) => ({
+        name,
+        partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
+      })),
+    });
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) throw new TopicsError("MR_TOPICS_COMMIT", `commit of ${group} ${t.name}-${p.partitionIndex}: ${errorName(p.errorCode)}`);
+      }
+    }
   }
 
   async fetchOffsets(group: string, topics: string[]): Promise<CommittedOffset[]> {
-    if (!this.opts.offsets) throw new TopicsError("MR_TOPICS_NO_GROUPS", "group offsets need the group coordinator");
-    return this.opts.offsets.fetch(
-      group,
-      topics.map((t) => ({ topic: t, partitions: this.log.topic(t)?.partitions.length ?? 0 })),
-    );
+    const res = await this.coordinator().fetchOffsets({
+      groupId: group,
+      topics: topics.map((name) => ({ name, partitionIndexes: Array.from({ length: this.log.topic(name)?.partitions.length ?? 0 }, (_, i) => i) })),
+    });
+    if (res.errorCode !== 0) throw new TopicsError("MR_TOPICS_OFFSETS", `offsets of ${group}: ${errorName(res.errorCode)}`);
+    const out: CommittedOffset[] = [];
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      }
+    }
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -84,4 +84,14 @@ export function topicsPortContract(name: string, make: () => Promise<{ port: Top
     const res = await waiting;
     assert.deepEqual(res.records.map((r) => r.value?.toString()), ["late"]);
   }));
+
+  test(`${name}: commit and fetch group offsets`, withPort(async (port) => {
+    await port.createTopic("c5", { partitions: 2 });
+    await port.produce("c5", 0, [{ value: "a" }, { value: "b" }]);
+    assert.deepEqual(await port.fetchOffsets("g1", ["c5"]), []);
+    await port.commitOffsets("g1", [{ topic: "c5", partition: 0, offset: 2n }, { topic: "c5", partition: 1, offset: 0n }]);
+    const got = (await port.fetchOffsets("g1", ["c5"])).sort((a, b) => a.partition - b.partition);
+    assert.deepEqual(got.map((o) => [o.partition, o.offset]), [[0, 2n], [1, 0n]]);
+    assert.ok(!(await port.listTopics()).includes("__consumer_offsets"), "internal topics are not listed");
+  }));
 }
