@@ -162,6 +162,14 @@ export const STRAY_DIR_SUFFIX = "-stray";
 export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
 export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+/** Kafka's log cleaner checkpoint: per compacted partition, the first offset not yet cleaned */
+export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
+/** a cleaned segment's files while they are written (Kafka's suffix) */
+export const CLEANED_SUFFIX = ".cleaned";
+/** a cleaned segment's files once the swap is committed (Kafka's suffix) */
+export const SWAP_SUFFIX = ".swap";
+/** in a partition directory while a swap is in flight: which segments the cleaned one replaces */
+export const CLEANER_SWAP_FILE = "cleaner-swap.json";
 export const META_PROPERTIES = "meta.properties";
 export const PARTITION_METADATA = "partition.metadata";
 export const TOPICS_FILE = "millrace-topics.json";

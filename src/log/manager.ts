@@ -7,6 +7,7 @@
  *   <dir>/millrace-topics.json                topics: id, partition count, config overrides
  *   <dir>/recovery-point-offset-checkpoint    Kafka's text format
  *   <dir>/log-start-offset-checkpoint         Kafka's text format
+ *   <dir>/cleaner-offset-checkpoint           Kafka's text format (compacted partitions: first dirty offset)
  *   <dir>/.kafka_cleanshutdown                present only after a clean close
  *   <dir>/<topic>-<p>/partition.metadata, 00000000000000000000.{log,index,timeindex}, ...
  *
@@ -21,9 +22,12 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { LogConfig } from "./config.js";
-import { resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import { hasCleanupPolicy, resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import { DEFAULT_DEDUPE_BUFFER_SIZE } from "./cleaner.js";
+import type { CompactResult, EmptiedBatch } from "./cleaner.js";
 import { LogError } from "./errors.js";
 import {
+  CLEANER_OFFSET_CHECKPOINT,
   CLEAN_SHUTDOWN_FILE,
   DELETE_DIR_SUFFIX,
   LOCK_FILE,
@@ -80,6 +84,12 @@ export interface LogManagerOptions {
   "log.flush.offset.checkpoint.interval.ms"?: number;
   /** partitions recovered in parallel on open (Kafka: num.recovery.threads.per.data.dir) */
   recoveryConcurrency?: number;
+  /** startBackgroundTasks() runs the log cleaner (compaction); Kafka's default true */
+  "log.cleaner.enable"?: boolean;
+  /** how often startBackgroundTasks() runs a cleaner pass (Kafka default 15000) */
+  "log.cleaner.backoff.ms"?: number;
+  /** memory bound of one partition's offset map in a cleaning, bytes (Kafka default 134217728) */
+  "log.cleaner.dedupe.buffer.size"?: number;
 }
 
 export interface LogManagerStats {
@@ -133,6 +143,14 @@ export class LogManager {
   private pendingDeletes = new Set<PendingDelete>();
   private closing: Promise<void> | null = null;
   private retentionRunning: Promise<void> | null = null;
+  private cleanerRunning: Promise<CompactResult[]> | null = null;
+  /** partitions whose cleaning found corrupt data: skipped until reopened (Kafka's uncleanable partitions) */
+  private uncleanable = new Set<PartitionLog>();
+  /**
+   * Producer-state seam for the cleaner (see CompactOptions.retainEmptyBatch):
+   * set by whoever keeps producer state; null drops emptied batches.
+   */
+  cleanerRetainEmptyBatch: ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null = null;
 
   private constructor(opts: LogManagerOptions, clusterId: string, nodeId: number, defaults: LogConfig) {
     this.opts = opts;
@@ -175,6 +193,7 @@ export class LogManager {
       logger: this.logger,
       config: () => info().config,
       onLogStartOffsetChanged: () => this.writeCheckpoints(),
+      onCleanerCheckpointChanged: () => this.writeCleanerCheckpoint(),
       scheduleDelete: (ms, destroy) => this.scheduleDelete(ms, destroy),
     };
   }
@@ -185,6 +204,7 @@ export class LogManager {
     const clean = await exists(join(dir, CLEAN_SHUTDOWN_FILE));
     const recoveryPoints = await this.readCheckpointFile(RECOVERY_POINT_CHECKPOINT);
     const startOffsets = await this.readCheckpointFile(LOG_START_OFFSET_CHECKPOINT);
+    const cleanerOffsets = await this.readCheckpointFile(CLEANER_OFFSET_CHECKPOINT);
 
     // Partition directories present on disk.
     const onDisk = new Map<string, { topic: string; partition: number }>();
@@ -258,6 +278,7 @@ export class LogManager {
               clean,
               recoveryPoint: recoveryPoints?.get(key),
               logStartOffset: startOffsets?.get(key),
+              cleanerCheckpoint: cleanerOffsets?.get(key),
             },
             this.partitionContext(() => info),
           );
@@ -466,6 +487,7 @@ export class LogManager {
         this.scheduleDelete(info.config["file.delete.delay.ms"], () => rm(join(this.dir, d), { recursive: true, force: true }));
       }
       await this.writeCheckpoints();
+      if (info.partitions.some((p) => p.cleanerCheckpoint !== null)) await this.writeCleanerCheckpoint();
       this.logger.info({ topic: name, partitions: info.partitions.length }, "deleted topic");
     });
   }
@@ -521,7 +543,55 @@ export class LogManager {
     return this.retentionRunning;
   }
 
-  /** Starts retention, flush.ms and checkpoint timers (unref'd). */
+  /**
+   * One log-cleaner pass: compacts every partition of a topic whose
+   * cleanup.policy has "compact" and that is due (see PartitionLog.compact;
+   * `force` cleans regardless of the dirty ratio). Passes run one at a time.
+   * Returns one result per compacted-topic partition.
+   */
+  runCleaner(now = Date.now(), opts: { force?: boolean } = {}): Promise<CompactResult[]> {
+    this.ensureOpen();
+    const prev = this.cleanerRunning ?? Promise.resolve([]);
+    const run = prev.catch(() => []).then(() => this.cleanerPass(now, opts.force ?? false));
+    this.cleanerRunning = run;
+    void run
+      .finally(() => {
+        if (this.cleanerRunning === run) this.cleanerRunning = null;
+      })
+      .catch(() => undefined);
+    return run;
+  }
+
+  private async cleanerPass(now: number, force: boolean): Promise<CompactResult[]> {
+    const out: CompactResult[] = [];
+    const dedupeBufferSize = this.opts["log.cleaner.dedupe.buffer.size"] ?? DEFAULT_DEDUPE_BUFFER_SIZE;
+    for (const p of this.allPartitions()) {
+      if (this.closing) break;
+      if (p.isClosed || p.failed || this.uncleanable.has(p) || !hasCleanupPolicy(p.config, "compact")) continue;
+      const hook = this.cleanerRetainEmptyBatch;
+      try {
+        out.push(await p.compact(now, { force, dedupeBufferSize, retainEmptyBatch: hook ? (b) => hook(p, b) : undefined }));
+      } catch (e) {
+        if (p.isClosed) continue;
+        if (e instanceof LogError && e.code === "MR_LOG_CORRUPT") {
+          this.uncleanable.add(p);
+          this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction found corrupt data; not cleaning this partition until the log is reopened");
+        } else {
+          this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction failed");
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Writes cleaner-offset-checkpoint (atomically): every partition that has been compacted. */
+  async writeCleanerCheckpoint(): Promise<void> {
+    const entries: [string, number, bigint][] = [];
+    for (const p of this.allPartitions()) if (p.cleanerCheckpoint !== null) entries.push([p.topic, p.partition, p.cleanerCheckpoint]);
+    await writeFileAtomic(join(this.dir, CLEANER_OFFSET_CHECKPOINT), formatCheckpoint(entries));
+  }
+
+  /** Starts retention, log cleaner, flush.ms and checkpoint timers (unref'd). */
   startBackgroundTasks(): void {
     this.ensureOpen();
     if (this.timers.length > 0) return;
@@ -537,6 +607,15 @@ export class LogManager {
       this.timers.push(t);
     };
     every(this.opts["log.retention.check.interval.ms"] ?? 300000, () => this.runRetention(), "retention check");
+    if (this.opts["log.cleaner.enable"] ?? true) {
+      every(
+        this.opts["log.cleaner.backoff.ms"] ?? 15000,
+        async () => {
+          if (!this.cleanerRunning && !this.closing) await this.runCleaner();
+        },
+        "log cleaner",
+      );
+    }
     every(
       this.opts["log.flush.scheduler.interval.ms"] ?? 1000,
       () => {
@@ -590,8 +669,11 @@ export class LogManager {
       this.timers = [];
       await this.serialChain;
       if (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
+      const cleaner = this.cleanerRunning;
       const parts = this.allPartitions();
+      // Closing partitions stops a compaction in progress at its next batch (nothing half-swapped: swaps run in the write queue).
       const results = await Promise.allSettled(parts.map((p) => p.close()));
+      if (cleaner) await cleaner.catch(() => undefined);
       await this.flusher.idle();
       let clean = true;
       results.forEach((r, i) => {
@@ -622,7 +704,9 @@ export class LogManager {
       this.timers = [];
       for (const d of this.pendingDeletes) if (d.timer) clearTimeout(d.timer);
       this.pendingDeletes.clear();
+      const cleaner = this.cleanerRunning;
       await Promise.allSettled(this.allPartitions().map((p) => p.abort()));
+      if (cleaner) await cleaner.catch(() => undefined);
       await this.flusher.idle();
       await unlinkIfExists(join(this.dir, LOCK_FILE));
     })();

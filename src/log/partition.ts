@@ -2,7 +2,7 @@
  * One partition's log: an ordered list of segments, the append path (offsets
  * assigned synchronously, bytes written in call order through a per-partition
  * queue, group-committed fdatasync for sync appends), reads by offset and by
- * timestamp, retention, and crash recovery on load.
+ * timestamp, retention, compaction (see cleaner.ts), and crash recovery on load.
  */
 import { EventEmitter } from "node:events";
 import { mkdir, readdir, stat } from "node:fs/promises";
@@ -31,6 +31,26 @@ import {
   writeFileAtomic,
   writevFully,
 } from "./files.js";
+import {
+  DEFAULT_DEDUPE_BUFFER_SIZE,
+  OffsetMap,
+  SimulatedCrashError,
+  discardCleaned,
+  discardSwapIndexes,
+  emptyStats,
+  fileBatches,
+  groupSegmentsBySize,
+  indexBytesOf,
+  mapBatch,
+  recoverInterruptedSwaps,
+  removeSwapManifest,
+  renameCleanedToSwap,
+  renameSwapToFinal,
+  validateCompactedBatches,
+  writeCleanedSegment,
+  writeSwapManifest,
+} from "./cleaner.js";
+import type { CleanStats, CompactOptions, CompactResult } from "./cleaner.js";
 import type { Flusher, FlushTarget } from "./flusher.js";
 import { BatchRing, INT32_MAX, Segment } from "./segment.js";
 import type { Logger } from "./types.js";
@@ -76,6 +96,8 @@ export interface PartitionContext {
   config: () => LogConfig;
   /** the log start offset moved (DeleteRecords or retention); the manager persists the checkpoint */
   onLogStartOffsetChanged?: (p: PartitionLog) => Promise<void>;
+  /** cleanerCheckpoint moved (a compaction finished); the manager persists cleaner-offset-checkpoint */
+  onCleanerCheckpointChanged?: (p: PartitionLog) => Promise<void>;
   /** runs `destroy` after file.delete.delay.ms (the manager tracks it so close() can finish it) */
   scheduleDelete: (delayMs: number, destroy: () => Promise<void>) => void;
 }
@@ -91,6 +113,8 @@ export interface LoadOptions {
   recoveryPoint?: bigint;
   /** from log-start-offset-checkpoint */
   logStartOffset?: bigint;
+  /** from cleaner-offset-checkpoint */
+  cleanerCheckpoint?: bigint;
 }
 
 interface WriteOp {
@@ -174,6 +198,18 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   private closedError: LogError | null = null;
   private closing: Promise<void> | null = null;
   private readonly ctx: PartitionContext;
+  /**
+   * Kafka's cleaner checkpoint: offsets below it were cleaned by the last
+   * compaction (the dirty section starts here); null when never cleaned.
+   */
+  cleanerCheckpoint: bigint | null = null;
+  private compacting: Promise<CompactResult> | null = null;
+  /** reads in flight, by the read generation they started in */
+  private readGen = 0;
+  private readsByGen = new Map<number, number>();
+  private drainWaiters: { gen: number; resolve: () => void }[] = [];
+  /** segments removed from the log whose files stay open until reads that may use them are done */
+  private retired = new Set<Segment>();
 
   private constructor(opts: LoadOptions, ctx: PartitionContext) {
     super();
@@ -261,6 +297,13 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     }
     if (batches.length === 0 || p !== buf.length) {
       return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`));
+    }
+    if (hasCleanupPolicy(cfg, "compact")) {
+      try {
+        validateCompactedBatches(buf, batches, `${this.topic}-${this.partition}`);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     const now = opts.now ?? Date.now();
     const logAppendTime = cfg["message.timestamp.type"] === "LogAppendTime" ? BigInt(now) : -1n;
@@ -521,6 +564,54 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     if (this.closedError) throw this.closedError;
   }
 
+  /** Registers a read (or a compaction) that may use the segments of the current list. */
+  private beginRead(): number {
+    const gen = this.readGen;
+    this.readsByGen.set(gen, (this.readsByGen.get(gen) ?? 0) + 1);
+    return gen;
+  }
+
+  private endRead(gen: number): void {
+    const n = (this.readsByGen.get(gen) ?? 1) - 1;
+    if (n > 0) this.readsByGen.set(gen, n);
+    else this.readsByGen.delete(gen);
+    if (this.drainWaiters.length === 0) return;
+    let oldest = Infinity;
+    for (const g of this.readsByGen.keys()) if (g < oldest) oldest = g;
+    const still: { gen: number; resolve: () => void }[] = [];
+    for (const w of this.drainWaiters) {
+      if (oldest > w.gen) w.resolve();
+      else still.push(w);
+    }
+    this.drainWaiters = still;
+  }
+
+  /** Resolves once every read that began before this call has finished. */
+  private readsDrained(): Promise<void> {
+    const gen = this.readGen++;
+    for (const g of this.readsByGen.keys()) {
+      if (g <= gen) return new Promise((resolve) => this.drainWaiters.push({ gen, resolve }));
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Segments just removed from the list: their files are closed and removed
+   * after file.delete.delay.ms and once no read that could still use them is
+   * in flight (they were renamed to *.deleted already).
+   */
+  private retire(segs: Segment[], delayMs: number): void {
+    const drained = this.readsDrained();
+    for (const seg of segs) {
+      this.retired.add(seg);
+      this.ctx.scheduleDelete(delayMs, async () => {
+        await drained;
+        this.retired.delete(seg);
+        await seg.destroy();
+      });
+    }
+  }
+
   private outOfRange(offset: bigint, lso: bigint, hw: bigint): LogError {
     return new LogError(
       "MR_LOG_OFFSET_OUT_OF_RANGE",
@@ -534,6 +625,15 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     this.checkReadable();
+    const gen = this.beginRead();
+    try {
+      return await this.readInner(offset, maxBytes, opts);
+    } finally {
+      this.endRead(gen);
+    }
+  }
+
+  private async readInner(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const minOne = opts.minOneBatch ?? true;
     const hw = this.hw;
     const lso = this.lso;
@@ -561,6 +661,15 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async offsetForTimestamp(ts: bigint): Promise<TimestampOffset | null> {
     this.checkReadable();
+    const gen = this.beginRead();
+    try {
+      return await this.offsetForTimestampInner(ts);
+    } finally {
+      this.endRead(gen);
+    }
+  }
+
+  private async offsetForTimestampInner(ts: bigint): Promise<TimestampOffset | null> {
     const lso = this.lso;
     const hwSeg = this.hwSeg;
     const hwPos = this.hwPos;
@@ -597,6 +706,15 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     this.checkReadable();
+    const gen = this.beginRead();
+    try {
+      return await this.maxTimestampOffsetInner();
+    } finally {
+      this.endRead(gen);
+    }
+  }
+
+  private async maxTimestampOffsetInner(): Promise<TimestampOffset | null> {
     const lso = this.lso;
     const hwSeg = this.hwSeg;
     const hwPos = this.hwPos;
@@ -693,7 +811,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     // 1. below the log start offset (DeleteRecords)
     while (k < last && segs[k + 1].baseOffset <= this.lso) k++;
     if (k > 0) reasons.push("log-start-offset");
-    // Compaction seam: a "compact" policy is handled by the cleaner (later); only "delete" removes whole segments here.
+    // "compact" alone: the cleaner (compact()) removes records, never whole segments; "compact,delete" gets retention too.
     if (!startOffsetOnly && hasCleanupPolicy(cfg, "delete")) {
       // 2. retention.ms
       const retentionMs = cfg["retention.ms"];
@@ -724,7 +842,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     }
     if (k === 0) return 0;
     const removed = segs.slice(0, k);
-    this.segs = segs.slice(k);
+    // this.segs, not the snapshot: appends may have rolled new segments meanwhile (only queued tasks remove any).
+    this.segs = this.segs.slice(k);
     const oldLso = this.lso;
     if (this.segs[0].baseOffset > this.lso) this.lso = this.segs[0].baseOffset;
     let bytes = 0;
@@ -732,8 +851,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       bytes += seg.size;
       this.totalSize -= seg.size;
       await seg.markDeleted();
-      this.ctx.scheduleDelete(cfg["file.delete.delay.ms"], () => seg.destroy());
     }
+    this.retire(removed, cfg["file.delete.delay.ms"]);
     if (this.dirFile) {
       this.dirFile.markWritten();
       this.dirtyFiles.add(this.dirFile);
@@ -750,6 +869,274 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     );
     if (this.lso !== oldLso) await this.ctx.onLogStartOffsetChanged?.(this);
     return k;
+  }
+
+  // -------------------------------------------------------------------------
+  // compaction (cleanup.policy=compact): see cleaner.ts
+
+  /** Compacted topics refuse records without a key at append (Kafka's INVALID_RECORD); see validateCompactedBatches. */
+  get requiresKeys(): boolean {
+    return hasCleanupPolicy(this.config, "compact");
+  }
+
+  /**
+   * Compacts the log as Kafka's cleaner does, when it is due (the dirty ratio
+   * is above min.cleanable.dirty.ratio, or a dirty segment is older than
+   * max.compaction.lag.ms) or `opts.force`. Never touches the active segment
+   * (nor a segment still being written, nor one younger than
+   * min.compaction.lag.ms). Runs alongside appends and reads; each group of
+   * segments is swapped in inside the write queue. Calls for one partition run
+   * one at a time. `now` is the clock for compaction lags and tombstone horizons.
+   */
+  compact(now = Date.now(), opts: CompactOptions = {}): Promise<CompactResult> {
+    const prev = this.compacting ?? Promise.resolve(null);
+    const run = prev.catch(() => null).then(() => this.compactOnce(now, opts));
+    this.compacting = run;
+    void run
+      .finally(() => {
+        if (this.compacting === run) this.compacting = null;
+      })
+      .catch(() => undefined);
+    return run;
+  }
+
+  private async compactOnce(now: number, opts: CompactOptions): Promise<CompactResult> {
+    const cfg = this.config;
+    const result: CompactResult = {
+      topic: this.topic,
+      partition: this.partition,
+      cleaned: false,
+      reason: "",
+      firstDirtyOffset: this.cleanerCheckpoint ?? this.lso,
+      endOffset: this.cleanerCheckpoint ?? this.lso,
+      dirtyRatio: 0,
+      segmentsBefore: 0,
+      segmentsAfter: 0,
+      bytesBefore: 0,
+      bytesAfter: 0,
+      keys: 0,
+      stats: emptyStats(),
+    };
+    if (this.closedError || this.failure) return { ...result, reason: "the log is closed or offline" };
+    if (!hasCleanupPolicy(cfg, "compact")) return { ...result, reason: "cleanup.policy has no compact" };
+    const gen = this.beginRead(); // the old segments stay open while this runs
+    const pending: Segment[] = []; // cleaned segments written but not swapped in
+    try {
+      return await this.compactSegments(now, opts, cfg, result, pending);
+    } catch (e) {
+      if (!(e instanceof SimulatedCrashError)) for (const s of pending) await discardCleaned(s).catch(() => undefined);
+      if (this.closedError && !(e instanceof SimulatedCrashError)) return { ...result, reason: "the log was closed during compaction" };
+      throw e;
+    } finally {
+      this.endRead(gen);
+    }
+  }
+
+  private checkCompactionAbort(): void {
+    const refused = this.closedError ?? this.failure;
+    if (refused) throw refused;
+  }
+
+  /** Max timestamp of a segment's first batch (Kafka's getFirstBatchTimestamp), -1 when empty. */
+  private async firstBatchTimestamp(seg: Segment): Promise<bigint> {
+    if (seg.firstBatchMaxTs !== null) return seg.firstBatchMaxTs;
+    if (seg.size < RECORD_BATCH_OVERHEAD) return -1n;
+    const h = await readFully((await seg.open("r")).handle, MAX_TIMESTAMP + 8, 0);
+    if (h.length < MAX_TIMESTAMP + 8) return -1n;
+    seg.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
+    return seg.firstBatchMaxTs;
+  }
+
+  private async compactSegments(now: number, opts: CompactOptions, cfg: LogConfig, result: CompactResult, pending: Segment[]): Promise<CompactResult> {
+    const segs = this.segs;
+    // Segments before hwSeg are complete (rolled, every write committed); hwSeg and later are not cleanable.
+    const hwIdx = segs.indexOf(this.hwSeg);
+    if (hwIdx <= 0) return { ...result, reason: "no segment before the active one" };
+    const lso = this.lso;
+    const onRebuild = (seg: Segment) => (why: string) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
+    // segments wholly below the log start offset are retention's to delete
+    let first = 0;
+    while (first < hwIdx && segs[first + 1].baseOffset <= lso) first++;
+
+    // Kafka's LogCleanerManager.cleanableOffsets
+    let firstDirty = this.cleanerCheckpoint ?? lso;
+    if (firstDirty < lso || firstDirty > this.hw) {
+      if (this.cleanerCheckpoint !== null && !(firstDirty < lso && hasCleanupPolicy(cfg, "delete"))) {
+        this.log("warn", { checkpoint: firstDirty.toString(), logStartOffset: lso.toString(), highWatermark: this.hw.toString() }, "cleaner checkpoint is outside the log; cleaning from the log start");
+      }
+      firstDirty = lso;
+      this.cleanerCheckpoint = lso;
+      await this.ctx.onCleanerCheckpointChanged?.(this);
+    }
+    result.firstDirtyOffset = firstDirty;
+    result.endOffset = firstDirty;
+    let dirty = first;
+    while (dirty < hwIdx && segs[dirty + 1].baseOffset <= firstDirty) dirty++;
+    let uncleanable = hwIdx;
+    const minLag = cfg["min.compaction.lag.ms"];
+    if (minLag > 0) {
+      for (let i = dirty; i < hwIdx; i++) {
+        const seg = segs[i];
+        await seg.ensureIndexes(segs[i + 1].baseOffset, onRebuild(seg));
+        const largest = await seg.largestTimestamp();
+        const ts = largest >= 0n ? Number(largest) : seg.lastModified;
+        if (ts > now - minLag) {
+          uncleanable = i;
+          break;
+        }
+      }
+    }
+    let cleanBytes = 0;
+    let cleanableBytes = 0;
+    for (let i = first; i < dirty; i++) cleanBytes += segs[i].size;
+    for (let i = dirty; i < uncleanable; i++) cleanableBytes += segs[i].size;
+    const ratio = cleanBytes + cleanableBytes > 0 ? cleanableBytes / (cleanBytes + cleanableBytes) : 0;
+    result.dirtyRatio = ratio;
+    const maxLag = cfg["max.compaction.lag.ms"];
+    let overdue = false;
+    if (!isNever(maxLag) && cleanableBytes > 0) {
+      for (let i = dirty; i < hwIdx && !overdue; i++) {
+        const t = await this.firstBatchTimestamp(segs[i]);
+        if (t > 0n && Number(t) < now - maxLag) overdue = true;
+      }
+    }
+    if (uncleanable <= first) return { ...result, reason: "nothing cleanable (min.compaction.lag.ms or no old segment)" };
+    let reason: string;
+    if (overdue && cleanableBytes > 0) reason = "max.compaction.lag.ms exceeded";
+    else if (ratio > cfg["min.cleanable.dirty.ratio"]) reason = `dirty ratio ${ratio.toFixed(3)} above min.cleanable.dirty.ratio`;
+    else if (opts.force) reason = "forced";
+    else return { ...result, reason: `dirty ratio ${ratio.toFixed(3)} not above min.cleanable.dirty.ratio ${cfg["min.cleanable.dirty.ratio"]}` };
+
+    // The old segments are read through their open handles and in-memory indexes from here on, so that
+    // readers (and this cleaning) keep working while their files are renamed by swaps.
+    for (let i = first; i < uncleanable; i++) {
+      await segs[i].ensureIndexes(segs[i + 1].baseOffset, onRebuild(segs[i]));
+      await segs[i].open("r");
+    }
+
+    // 1. the offset map over the dirty section (up to the memory bound, whole batches)
+    const map = new OffsetMap(opts.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE);
+    let endOffset = segs[uncleanable].baseOffset > firstDirty ? segs[uncleanable].baseOffset : firstDirty;
+    let mappedEnd = -1n;
+    mapping: for (let i = dirty; i < uncleanable; i++) {
+      const seg = segs[i];
+      for await (const b of fileBatches((await seg.open("r")).handle, seg.size, seg.paths.log)) {
+        this.checkCompactionAbort();
+        if (b.lastOffset < firstDirty) continue;
+        if (map.full && mappedEnd >= 0n) {
+          endOffset = mappedEnd;
+          break mapping;
+        }
+        mapBatch(map, b.buf, b.off, b.size, firstDirty, seg.paths.log);
+        mappedEnd = b.lastOffset + 1n;
+      }
+    }
+    result.keys = map.size;
+    result.endOffset = endOffset;
+
+    // 2. every segment from the log start below endOffset, grouped by size
+    let end = first;
+    while (end < uncleanable && segs[end].baseOffset < endOffset) end++;
+    const candidates = segs.slice(first, end);
+    const groups = groupSegmentsBySize(
+      candidates.map((s, j) => ({ baseOffset: s.baseOffset, size: s.size, nextBase: segs[first + j + 1].baseOffset, ...indexBytesOf(s) })),
+      cfg["segment.bytes"],
+      cfg["segment.index.bytes"],
+    );
+
+    // 3. clean each group into one segment and swap it in
+    const stats: CleanStats = result.stats;
+    const filter = { map, now, deleteRetentionMs: cfg["delete.retention.ms"], stats, where: "", retainEmptyBatch: opts.retainEmptyBatch };
+    let swapped = 0;
+    for (const group of groups) {
+      const olds = group.map((j) => candidates[j]);
+      const cleaned = await writeCleanedSegment(this.dir, olds, filter, cfg["index.interval.bytes"], () => this.checkCompactionAbort());
+      pending.push(cleaned);
+      if (opts.crashAt === "cleaned") throw new SimulatedCrashError("cleaned");
+      let ok = false;
+      await this.enqueueTask(async () => {
+        ok = await this.swapIn(olds, cleaned, opts);
+      });
+      pending.splice(pending.indexOf(cleaned), 1);
+      if (!ok) {
+        await discardCleaned(cleaned);
+        this.checkCompactionAbort();
+        this.log("info", { segments: olds.map((s) => s.baseOffset.toString()) }, "cleaned segments were removed meanwhile; discarding the cleaned copy");
+        continue;
+      }
+      swapped++;
+      result.segmentsBefore += olds.length;
+      result.segmentsAfter += 1;
+      for (const s of olds) result.bytesBefore += s.size;
+      result.bytesAfter += cleaned.size;
+    }
+
+    // 4. the checkpoint: everything below endOffset is clean now
+    result.cleaned = swapped > 0;
+    result.reason = reason;
+    if (this.cleanerCheckpoint !== endOffset) {
+      this.cleanerCheckpoint = endOffset;
+      await this.ctx.onCleanerCheckpointChanged?.(this);
+    }
+    this.log(
+      "info",
+      {
+        reason,
+        firstDirtyOffset: firstDirty.toString(),
+        endOffset: endOffset.toString(),
+        dirtyRatio: Number(ratio.toFixed(4)),
+        segments: `${result.segmentsBefore} -> ${result.segmentsAfter}`,
+        bytes: `${result.bytesBefore} -> ${result.bytesAfter}`,
+        keys: map.size,
+        ...stats,
+      },
+      "compacted log",
+    );
+    return result;
+  }
+
+  /**
+   * Inside the write queue: replaces `olds` (consecutive, still in the log)
+   * by `cleaned` on disk (the swap protocol in cleaner.ts) and in memory.
+   * Returns false, changing nothing, when the log no longer holds them.
+   */
+  private async swapIn(olds: Segment[], cleaned: Segment, opts: CompactOptions): Promise<boolean> {
+    if (this.closedError || this.failure) return false;
+    const at = this.segs.indexOf(olds[0]);
+    if (at < 0 || olds.some((s, i) => this.segs[at + i] !== s) || at + olds.length >= this.segs.length) return false;
+    let committed = false;
+    try {
+      await writeSwapManifest(this.dir, cleaned.baseOffset, olds.map((s) => s.baseOffset));
+      if (opts.crashAt === "manifest") throw new SimulatedCrashError("manifest");
+      await renameCleanedToSwap(cleaned, () => {
+        committed = true;
+      });
+      if (opts.crashAt === "swap") throw new SimulatedCrashError("swap");
+      for (const s of olds) await s.markDeleted();
+      if (opts.crashAt === "deleted") throw new SimulatedCrashError("deleted");
+      await renameSwapToFinal(cleaned);
+    } catch (e) {
+      if (committed) {
+        // Disk and memory disagree until the next load completes the swap: stop taking writes.
+        if (!this.failure) {
+          this.failure = new LogError("MR_LOG_IO", `compaction swap failed for ${this.topic}-${this.partition}: ${(e as Error).message}`, { cause: e });
+          if (!(e instanceof SimulatedCrashError)) this.log("error", { err: e }, "compaction swap failed after its commit; partition is offline until the log is reopened");
+        }
+      } else if (!(e instanceof SimulatedCrashError)) {
+        await discardSwapIndexes(cleaned).catch(() => undefined);
+        await removeSwapManifest(this.dir).catch(() => undefined);
+      }
+      throw e;
+    }
+    const segs = this.segs;
+    const k = segs.indexOf(olds[0]);
+    this.segs = [...segs.slice(0, k), cleaned, ...segs.slice(k + olds.length)];
+    let removed = 0;
+    for (const s of olds) removed += s.size;
+    this.totalSize += cleaned.size - removed;
+    await removeSwapManifest(this.dir);
+    this.retire(olds, this.config["file.delete.delay.ms"]);
+    return true;
   }
 
   // -------------------------------------------------------------------------
@@ -806,7 +1193,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   }
 
   private async closeFiles(): Promise<void> {
-    await Promise.all(this.segs.map((s) => s.close()));
+    await Promise.all([...this.segs, ...this.retired].map((s) => s.close()));
     if (this.dirFile) await this.dirFile.close();
     this.dirtyFiles.clear();
   }
@@ -834,7 +1221,10 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const meta = await readFileIfExists(metaPath);
     const wantMeta = formatPartitionMetadata(this.topicId);
     if (meta === null || meta.toString("utf8") !== wantMeta) await writeFileAtomic(metaPath, wantMeta);
+    this.cleanerCheckpoint = opts.cleanerCheckpoint ?? null;
 
+    // An interrupted compaction swap is completed (or rolled back) before segments are listed.
+    await recoverInterruptedSwaps(dir, (level, obj, msg) => this.log(level, obj, msg));
     const names = await readdir(dir);
     const logBases: bigint[] = [];
     const indexStems = new Set<string>();

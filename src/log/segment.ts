@@ -265,6 +265,20 @@ export class Segment {
   }
 
   /**
+   * Writes the whole in-memory indexes to the index paths + `suffix`, each
+   * fdatasync'd (a cleaned segment's indexes, written before its swap).
+   */
+  async writeIndexesAs(suffix: string): Promise<void> {
+    const idx = this.index;
+    const tidx = this.timeIndex;
+    if (!idx || !tidx) throw new LogError("MR_LOG_CORRUPT", `segment ${this.paths.log} has no indexes to write`);
+    await writeIndexFile(this.paths.index + suffix, idx.encode(0), 0, true);
+    idx.persisted = idx.entries;
+    await writeIndexFile(this.paths.timeIndex + suffix, tidx.encode(0), 0, true);
+    tidx.persisted = tidx.entries;
+  }
+
+  /**
    * Loads and checks the index files of an old segment (once). An index that
    * fails a check, or is missing, is rebuilt from the log's batch headers.
    * `nextBase` bounds the segment's offsets.

@@ -29,6 +29,8 @@ export interface BatchSpec {
   timestamp?: number;
   /** fill byte for generated values */
   fill?: number;
+  /** record keys (default: every key null) */
+  keys?: (Buffer | string | null)[];
 }
 
 /** One uncompressed v2 record batch with base offset 0 and a valid CRC32C. */
@@ -36,11 +38,14 @@ export function buildBatch(spec: BatchSpec = {}): Buffer {
   const values = spec.values ?? Array.from({ length: spec.count ?? 1 }, (_, i) => Buffer.alloc(spec.valueSize ?? 10, (spec.fill ?? 0) + i));
   const ts = spec.timestamp ?? 1_700_000_000_000;
   const records: Buffer[] = values.map((value, i) => {
+    const k = spec.keys?.[i] ?? null;
+    const key = k === null ? null : Buffer.from(k);
     const body = Buffer.from([
       0, // attributes
       ...zigzagVarint(i), // timestamp delta
       ...zigzagVarint(i), // offset delta
-      ...zigzagVarint(-1), // null key
+      ...zigzagVarint(key === null ? -1 : key.length),
+      ...(key ?? []),
       ...zigzagVarint(value.length),
     ]);
     const tail = Buffer.from(zigzagVarint(0)); // no headers

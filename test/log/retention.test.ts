@@ -86,7 +86,7 @@ test("cleanup.policy=compact does not delete by retention (the cleaner will)", a
     try {
       const p = (await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "1", "cleanup.policy": "compact" })).partitions[0];
       for (let i = 0; i < 10; i++) {
-        const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0 }));
+        const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0, keys: [`a${i}`, `b${i}`] }));
         await p.append(pl.buf, pl.batches, { sync: false, now: T0 });
       }
       const n = p.segments().length;

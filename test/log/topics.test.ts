@@ -38,7 +38,7 @@ test("createTopic validates, and topics persist across reopen with id and overri
     const results = await Promise.allSettled([m.createTopic("race", 1), m.createTopic("race", 1)]);
     assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
 
-    const pl = payload(buildBatch({ count: 3 }));
+    const pl = payload(buildBatch({ count: 3, keys: ["k0", "k1", "k2"] })); // a compacted topic: records need keys
     await t.partitions[1].append(pl.buf, pl.batches, { sync: true });
     await m.close();
 
