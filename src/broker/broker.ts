@@ -59,6 +59,9 @@ export class Broker {
       defaults: topicDefaults(config),
       logger,
       "log.retention.check.interval.ms": config.retentionCheckIntervalMs,
+      "log.cleaner.enable": config.cleaner.enable,
+      "log.cleaner.backoff.ms": config.cleaner.backoffMs,
+      "log.cleaner.dedupe.buffer.size": config.cleaner.dedupeBufferSize,
     });
     const producerIds = await ProducerIdManager.open({ dir: config.logDir, nodeId: config.nodeId });
     const producers = new ProducerStateManager(log, { logger });

@@ -51,6 +51,13 @@ export const BROKER_KEYS: Record<string, KeyDef> = {
   "log.flush.interval.ms": { kind: "long", default: null, topic: "flush.ms" },
   "log.segment.delete.delay.ms": { kind: "long", default: "60000", topic: "file.delete.delay.ms", min: 0 },
   "compression.type": { kind: "string", default: "producer", topic: "compression.type", oneOf: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] },
+  "log.cleaner.enable": { kind: "bool", default: "true" },
+  "log.cleaner.backoff.ms": { kind: "long", default: "15000", min: 0 },
+  "log.cleaner.dedupe.buffer.size": { kind: "long", default: "134217728", min: 0 },
+  "log.cleaner.min.cleanable.ratio": { kind: "double", default: "0.5", topic: "min.cleanable.dirty.ratio" },
+  "log.cleaner.delete.retention.ms": { kind: "long", default: "86400000", topic: "delete.retention.ms", min: 0 },
+  "log.cleaner.min.compaction.lag.ms": { kind: "long", default: "0", topic: "min.compaction.lag.ms", min: 0 },
+  "log.cleaner.max.compaction.lag.ms": { kind: "long", default: "9223372036854775807", topic: "max.compaction.lag.ms", min: 1 },
   "min.insync.replicas": { kind: "int", default: "1", topic: "min.insync.replicas", min: 1 },
   "num.network.threads": { kind: "int", default: "3" },
   "num.io.threads": { kind: "int", default: "8" },
@@ -94,6 +101,7 @@ export interface BrokerConfig {
   messageMaxBytes: number;
   socketRequestMaxBytes: number;
   retentionCheckIntervalMs: number;
+  cleaner: { enable: boolean; backoffMs: number; dedupeBufferSize: number };
   offsetsTopicPartitions: number;
   /** group coordinator settings (group.* and offsets.*) */
   groups: {
@@ -232,6 +240,11 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
     messageMaxBytes: Number(get("message.max.bytes")),
     socketRequestMaxBytes: Number(get("socket.request.max.bytes")),
     retentionCheckIntervalMs: Number(get("log.retention.check.interval.ms")),
+    cleaner: {
+      enable: get("log.cleaner.enable") === "true",
+      backoffMs: Number(get("log.cleaner.backoff.ms")),
+      dedupeBufferSize: Number(get("log.cleaner.dedupe.buffer.size")),
+    },
     offsetsTopicPartitions: Number(get("offsets.topic.num.partitions")),
     groups: {
       groupInitialRebalanceDelayMs: Number(get("group.initial.rebalance.delay.ms")),
