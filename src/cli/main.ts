@@ -8,6 +8,7 @@ import { brokerCommand } from "./broker.js";
 import { topicsCommand } from "./topics.js";
 import { consoleProducerCommand } from "./console-producer.js";
 import { consoleConsumerCommand } from "./console-consumer.js";
+import { consumerGroupsCommand } from "./consumer-groups.js";
 
 const program = new Command("millrace");
 program
@@ -18,6 +19,7 @@ program.addCommand(brokerCommand());
 program.addCommand(topicsCommand());
 program.addCommand(consoleProducerCommand());
 program.addCommand(consoleConsumerCommand());
+program.addCommand(consumerGroupsCommand());
 
 try {
   await program.parseAsync(process.argv);
