@@ -104,7 +104,7 @@ test("confluent-kafka: two consumers split 2/2; one is SIGKILLed; the other take
     const UNCOMMITTED = 100;
     const b = consumer("consumer B", { bootstrap: tb.bootstrap, group, topic, stop_after: STOP_AFTER, uncommitted: UNCOMMITTED, client_id: "ck-b" });
     procs.push(b);
-    const split = await b.until("A and B split the partitions", 60_000, () => {
+    const split = await Watched.until("A and B split the partitions", 60_000, [a, b], () => {
       const [x, y] = [lastAssign(a), lastAssign(b)];
       if (!x || !y || x.length + y.length !== 4 || x.some((p) => y.includes(p))) return undefined;
       return { a: x, b: y };
@@ -117,7 +117,7 @@ test("confluent-kafka: two consumers split 2/2; one is SIGKILLed; the other take
     // 1000 records per partition: B halts after 1200 of its 2000 with 100 of them uncommitted.
     const N = 4_000;
     await produceNumbered(tb.bootstrap, topic, 4, 0, N);
-    await b.until("B commits and halts", 60_000, () => evs(b).some((e) => e.ev === "halt"));
+    await Watched.until("B commits and halts", 60_000, [a, b], () => evs(b).some((e) => e.ev === "halt"));
     const bCommit = lastCommit(b);
     const bRecs = recs(b);
     assert.equal(bRecs.length, STOP_AFTER + UNCOMMITTED);

@@ -27,6 +27,8 @@ export class Watched {
   private waiters = new Set<() => void>();
   private partialOut = "";
   private partialErr = "";
+  private parsed: unknown[] = [];
+  private parsedUpTo = 0;
   readonly child: ChildProcess;
 
   constructor(
@@ -78,27 +80,37 @@ export class Watched {
     return this.exitStatus === null;
   }
 
-  /** stdout lines parsed as JSON (lines that are not JSON are skipped). */
-  events<T = Record<string, unknown>>(): T[] {
-    const out: T[] = [];
-    for (const l of this.out) {
+  /** stdout lines parsed as JSON (lines that are not JSON are skipped); parsed once, as they arrive. */
+  events<T = Record<string, unknown>>(): readonly T[] {
+    for (; this.parsedUpTo < this.out.length; this.parsedUpTo++) {
+      const l = this.out[this.parsedUpTo];
       if (!l.startsWith("{")) continue;
       try {
-        out.push(JSON.parse(l) as T);
+        this.parsed.push(JSON.parse(l));
       } catch {
         // not an event line
       }
     }
-    return out;
+    return this.parsed as T[];
   }
 
   /** Waits until `check` returns a value other than undefined/false; resolves with it. */
   until<T>(what: string, timeoutMs: number, check: () => T | undefined | false): Promise<T> {
+    return Watched.until(what, timeoutMs, [this], check);
+  }
+
+  /**
+   * Waits until `check`, a condition over the output of all of `procs`,
+   * returns a value other than undefined/false: it is evaluated whenever any
+   * of them writes. Fails if one of them exits first, or when time runs out.
+   */
+  static until<T>(what: string, timeoutMs: number, procs: Watched[], check: () => T | undefined | false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      const recent = () => procs.map((p) => p.recent()).join("\n");
       const done = () => {
         clearTimeout(timer);
-        this.waiters.delete(probe);
+        for (const p of procs) p.waiters.delete(probe);
       };
       const probe = () => {
         let v: T | undefined | false;
@@ -109,19 +121,20 @@ export class Watched {
           reject(e as Error);
           return;
         }
+        const gone = procs.find((p) => p.exitStatus !== null);
         if (v !== undefined && v !== false) {
           done();
           resolve(v);
-        } else if (this.exitStatus !== null) {
+        } else if (gone) {
           done();
-          reject(new Error(`${this.name} exited (${this.exitStatus.code ?? this.exitStatus.signal}) before: ${what}\n${this.recent()}`));
+          reject(new Error(`${gone.name} exited (${gone.exitStatus!.code ?? gone.exitStatus!.signal}) before: ${what}\n${recent()}`));
         }
       };
       timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: not within ${timeoutMs} ms: ${what}\n${this.recent()}`));
+        reject(new Error(`not within ${timeoutMs} ms: ${what}\n${recent()}`));
       }, timeoutMs);
-      this.waiters.add(probe);
+      for (const p of procs) p.waiters.add(probe);
       probe();
     });
   }

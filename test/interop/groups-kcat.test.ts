@@ -73,7 +73,7 @@ test("kcat -G: two balanced consumers split a 4-partition topic; each record is 
     members.push(b);
 
     // Both have assignments, disjoint, covering every partition.
-    const split = await b.until("members A and B split the partitions", 60_000, () => {
+    const split = await Watched.until("members A and B split the partitions", 60_000, [a, b], () => {
       const [x, y] = [currentAssignment(a, topic), currentAssignment(b, topic)];
       if (!x || !y || x.length === 0 || y.length === 0) return undefined;
       if (x.some((p) => y.includes(p))) return undefined;
@@ -86,7 +86,7 @@ test("kcat -G: two balanced consumers split a 4-partition topic; each record is 
 
     const N = 2_000;
     const sent = await produceNumbered(tb.bootstrap, topic, 4, 0, N);
-    await b.until(`members A and B consume all ${N} records`, 60_000, () => a.out.length + b.out.length >= N);
+    await Watched.until(`members A and B consume all ${N} records`, 60_000, [a, b], () => a.out.length + b.out.length >= N);
 
     const rowsA = parseRows(a.out);
     const rowsB = parseRows(b.out);
