@@ -16,7 +16,7 @@
  */
 import { Command } from "commander";
 import { KafkaClient, KafkaError } from "../client/client.js";
-import { CONSUMER_PROTOCOL_TYPE } from "../client/consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE } from "../protocol/consumer-protocol.js";
 import { GroupAdmin, type CommittedOffset, type GroupDescription } from "../client/groups.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
 import { ConfigError, MillraceError } from "../errors.js";

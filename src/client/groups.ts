@@ -10,7 +10,7 @@ import type { Message } from "../protocol/codec.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
 import { KafkaClient, KafkaError } from "./client.js";
 import { KafkaConnection } from "./connection.js";
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, type TopicPartitions } from "./consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, type TopicPartitions } from "../protocol/consumer-protocol.js";
 
 export interface ListedGroup {
   groupId: string;

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { KafkaClient } from "../../src/client/client.js";
 import { KafkaConnection } from "../../src/client/connection.js";
-import { decodeAssignment, encodeAssignment, encodeSubscription } from "../../src/client/consumer-protocol.js";
+import { decodeAssignment, encodeAssignment, encodeSubscription } from "../../src/protocol/consumer-protocol.js";
 import { ApiKey } from "../../src/protocol/apis.js";
 import { ErrorCode } from "../../src/protocol/errors.js";
 import type { Message } from "../../src/protocol/codec.js";

@@ -19,7 +19,7 @@ import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../protocol/errors.js";
 import type { Logger } from "../../log/index.js";
 import { GroupCoordinatorError } from "./errors.js";
-import { CONSUMER_PROTOCOL_TYPE } from "./consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE } from "../../protocol/consumer-protocol.js";
 import {
   EMPTY_BYTES,
   GroupMetadata,

@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from "../../protocol/errors.js";
 import { GroupCoordinatorError } from "./errors.js";
-import { CONSUMER_PROTOCOL_TYPE, parseSubscribedTopics } from "./consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE, parseSubscribedTopics } from "../../protocol/consumer-protocol.js";
 import type { TimerHandle } from "./scheduler.js";
 import type { GroupState, JoinGroupRequestProtocol, JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse } from "./types.js";
 

@@ -11,5 +11,5 @@ export { InMemoryGroupStore } from "./store.js";
 export type { GroupStore, GroupStoreRecord } from "./store.js";
 export { ManualScheduler, systemScheduler } from "./scheduler.js";
 export type { Scheduler, TimerHandle } from "./scheduler.js";
-export { CONSUMER_PROTOCOL_TYPE, parseSubscribedTopics } from "./consumer-protocol.js";
+export { CONSUMER_PROTOCOL_TYPE, parseSubscribedTopics } from "../../protocol/consumer-protocol.js";
 export * from "./records.js";

@@ -13,7 +13,7 @@
  * lengths). Decoders read the v0 prefix, which every later version extends
  * only at the end, as Kafka's own deserializers tolerate.
  */
-import { ProtocolError, Reader, Writer } from "../protocol/primitives.js";
+import { ProtocolError, Reader, Writer } from "./primitives.js";
 
 export const CONSUMER_PROTOCOL_TYPE = "consumer";
 
@@ -109,5 +109,15 @@ export function decodeSubscription(bytes: Buffer): ConsumerSubscription {
     return { version, topics, userData: userData === null ? null : Buffer.from(userData), ownedPartitions };
   } catch (e) {
     throw new ProtocolError("MR_PROTOCOL_CONSUMER_SUBSCRIPTION", `not a consumer protocol subscription: ${(e as Error).message}`);
+  }
+}
+
+/** The subscribed topics, or null when the bytes are not a consumer subscription (the coordinator's lenient read). */
+export function parseSubscribedTopics(metadata: Buffer): string[] | null {
+  if (metadata.length < 6 || metadata.readInt16BE(0) < 0 || metadata.readInt32BE(2) < 0) return null;
+  try {
+    return decodeSubscription(metadata).topics;
+  } catch {
+    return null;
   }
 }
