@@ -10,11 +10,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KafkaClient } from "../src/client/client.js";
+import { freePort } from "../test/helpers/net.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,16 +32,6 @@ const SCRIPT = join(import.meta.dirname, "broker", "rdkafka_bench.py");
 if (spawnSync(PY, ["-c", "import confluent_kafka"]).status !== 0) {
   console.error("bench:broker needs confluent-kafka-python: apt-get install python3-confluent-kafka");
   process.exit(2);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function rssKb(pid: number, field: "VmRSS" | "VmHWM"): number {

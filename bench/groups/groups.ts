@@ -25,7 +25,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -34,6 +33,7 @@ import { KafkaConnection } from "../../src/client/connection.js";
 import { ApiKey } from "../../src/protocol/apis.js";
 import type { Message } from "../../src/protocol/codec.js";
 import { ErrorCode } from "../../src/protocol/errors.js";
+import { freePort } from "../../test/helpers/net.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -56,16 +56,6 @@ const REPO = join(import.meta.dirname, "..", "..");
 if (spawnSync(PY, ["-c", "import confluent_kafka"]).status !== 0) {
   console.error("bench/groups needs confluent-kafka-python: apt-get install python3-confluent-kafka");
   process.exit(2);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function py(mode: string, ...rest: (string | number)[]): Promise<Record<string, unknown>> {

@@ -24,42 +24,15 @@ import random
 import sys
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "broker"))
+import rdkafka_bench  # noqa: E402
 
 
 def produce(bootstrap, topic, count, size):
-    p = Producer({
-        "bootstrap.servers": bootstrap,
-        "acks": 1,
-        "linger.ms": 5,
-        "batch.num.messages": 10000,
-        "batch.size": 1000000,
-        "queue.buffering.max.messages": 1000000,
-        "queue.buffering.max.kbytes": 1048576,
-        "enable.idempotence": False,
-        "compression.codec": "none",
-    })
-    payload = b"x" * size
-    errors = [0]
-
-    def cb(err, _msg):
-        if err is not None:
-            errors[0] += 1
-
-    start = time.perf_counter()
-    for i in range(count):
-        while True:
-            try:
-                p.produce(topic, payload, on_delivery=cb)
-                break
-            except BufferError:
-                p.poll(0.001)
-        if i % 10000 == 0:
-            p.poll(0)
-    p.flush(120)
-    secs = time.perf_counter() - start
-    return {"records": count, "errors": errors[0], "seconds": secs, "rate": count / secs, "mb_per_s": count * size / secs / 1e6}
-
+    # The broker benchmark's producer (same librdkafka settings), at acks=1.
+    return rdkafka_bench.produce(bootstrap, topic, count, size, "1")
 
 def consume(bootstrap, topic, count, partitions, mode, group):
     c = Consumer({

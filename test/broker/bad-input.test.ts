@@ -14,7 +14,7 @@ import { KafkaClient } from "../../src/client/client.js";
 import { KafkaConnection, parseHostPort } from "../../src/client/connection.js";
 import { ApiKey, encodeRequest, decodeResponse, decodeRequestHeader, decodeRequestBody, apiSchemas } from "../../src/protocol/apis.js";
 import { codecFor } from "../../src/protocol/codec.js";
-import { ProtocolError, Reader, Writer } from "../../src/protocol/primitives.js";
+import { ProtocolError, Reader } from "../../src/protocol/primitives.js";
 import { ErrorCode } from "../../src/protocol/errors.js";
 import { encodeBatch, decodeRecordSet } from "../../src/protocol/records/records.js";
 import { handlerFor } from "../../src/broker/handlers/index.js";
@@ -264,5 +264,4 @@ test("a half-sent frame followed by a disconnect leaves nothing behind", async (
   await raw(full.subarray(0, full.length - 10), 100);
   await stillServing();
   assert.deepEqual(snapshot(tb.dir), before);
-  void Writer;
 });

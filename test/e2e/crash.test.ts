@@ -7,22 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { KafkaClient } from "../../src/client/client.js";
 import { encodeBatch, decodeRecordSet } from "../../src/protocol/records/records.js";
 import { tempDir, removeDir } from "../helpers/broker.js";
+import { freePort } from "../helpers/net.js";
 
 const KILLS = Number(process.env.MILLRACE_CRASH_KILLS ?? 20);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startBrokerProcess(dir: string, port: number): ChildProcess {
   return spawn(

@@ -4,20 +4,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { KafkaClient } from "../../src/client/client.js";
 import { encodeBatch, decodeRecordSet } from "../../src/protocol/records/records.js";
 import { tempDir, removeDir } from "../helpers/broker.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../helpers/net.js";
 
 async function connect(bootstrap: string): Promise<KafkaClient> {
   for (let i = 0; ; i++) {
