@@ -66,6 +66,69 @@ export interface CommittedOffset {
   metadata?: string | null;
 }
 
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface JoinOptions {
+  /** session.timeout.ms: without a heartbeat for this long the member is dropped (default 10000) */
+  sessionTimeoutMs?: number;
+  /** max.poll.interval.ms's role in a rebalance: how long the group waits for members to rejoin (default 30000) */
+  rebalanceTimeoutMs?: number;
+  /** heartbeat.interval.ms (default 3000) */
+  heartbeatIntervalMs?: number;
+  /** group.instance.id (static membership) */
+  groupInstanceId?: string | null;
+  /** the assignor this member prefers, and runs when it leads (default "range"; the other is offered too) */
+  assignor?: "range" | "roundrobin";
+  /** called with the member's partitions after each rebalance (awaited before heartbeats resume) */
+  onAssigned?(parts: TopicPartition[]): void | Promise<void>;
+  /**
+   * called with the member's partitions before it rejoins in a rebalance and
+   * before it leaves (awaited; commits made here still carry the old generation,
+   * which the coordinator accepts while the group prepares the rebalance)
+   */
+  onRevoked?(parts: TopicPartition[]): void | Promise<void>;
+}
+
+/** Events of a GroupMember (also delivered to JoinOptions.onAssigned / onRevoked). */
+export interface GroupMemberEvents {
+  assigned: [parts: TopicPartition[], generationId: number];
+  revoked: [parts: TopicPartition[]];
+  /** a heartbeat or rejoin failed for a reason other than a rebalance */
+  error: [error: Error];
+}
+
+/**
+ * One member of a consumer group (the classic protocol, as a Kafka consumer
+ * with eager rebalancing): every partition of the subscribed topics is owned
+ * by exactly one member; heartbeats keep the membership; a rebalance revokes
+ * then reassigns.
+ */
+export interface GroupMember {
+  readonly group: string;
+  /** the coordinator-assigned member id ("" before the first join) */
+  readonly memberId: string;
+  /** the generation of the member's current assignment */
+  readonly generationId: number;
+  /** the partitions this member owns now (empty while rebalancing) */
+  assignment(): TopicPartition[];
+  /**
+   * Commits offsets as this member (generation-fenced). A commit from a stale
+   * generation or an expired member throws TopicsError MR_TOPICS_GROUP_FENCED
+   * (and the member rejoins in the background); during a rebalance it throws
+   * MR_TOPICS_GROUP_REBALANCING.
+   */
+  commit(offsets: CommittedOffset[]): Promise<void>;
+  /** the group's committed offsets for the subscribed topics */
+  committed(): Promise<CommittedOffset[]>;
+  /** revokes (onRevoked), stops heartbeats and sends LeaveGroup */
+  leave(): Promise<void>;
+  on<E extends keyof GroupMemberEvents>(event: E, listener: (...args: GroupMemberEvents[E]) => void): this;
+  off<E extends keyof GroupMemberEvents>(event: E, listener: (...args: GroupMemberEvents[E]) => void): this;
+}
+
 export interface TopicsPort {
   /** "embedded" or "remote" */
   readonly kind: string;
@@ -81,6 +144,11 @@ export interface TopicsPort {
   commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void>;
   /** committed offsets of a group (-1 where none); all partitions of `topics` */
   fetchOffsets(group: string, topics: string[]): Promise<CommittedOffset[]>;
+  /**
+   * Joins `group` subscribed to `topics`; resolves once the member has its
+   * first assignment. close() makes every member of this port leave.
+   */
+  joinGroup(group: string, topics: string[], opts?: JoinOptions): Promise<GroupMember>;
   close(): Promise<void>;
 }
 
