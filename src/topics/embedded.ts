@@ -16,7 +16,7 @@ import { recordOffsetForTimestamp } from "../log/timestamp-lookup.js";
 import { GroupCoordinator, type GroupCoordinatorConfig } from "../coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../coordinator/offsets-topic.js";
 import { ProducerIdManager, ProducerStateManager, appendRecords, type ProducerStateManagerOptions } from "../coordinator/producers/index.js";
-import { errorName } from "../protocol/errors.js";
+import { ErrorCode, errorName } from "../protocol/errors.js";
 import type { Logger } from "../log/index.js";
 import { Membership, type GroupTransport } from "./membership.js";
 import {
@@ -152,7 +152,7 @@ export class EmbeddedTopics implements TopicsPort {
     // The broker's append path: the same validation and producer-state checks as a Produce request.
     const res = await appendRecords({ log: this.log, producers: this.opts.producers }, topic, partition, buf, { sync: (opts.acks ?? -1) === -1 });
     if (res.errorCode !== 0) {
-      const code = res.errorCode === 3 ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
+      const code = res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
       throw new TopicsError(code, `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`);
     }
     return res.baseOffset;

@@ -1,9 +1,15 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { LogManager } from "../../src/log/index.js";
 import { GroupCoordinator } from "../../src/coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../../src/coordinator/offsets-topic.js";
 import { EmbeddedTopics } from "../../src/topics/embedded.js";
-import { tempDir, removeDir } from "../helpers/broker.js";
-import { topicsPortContract } from "./contract.js";
+import { openTopics } from "../../src/topics/index.js";
+import { KafkaClient } from "../../src/client/client.js";
+import { GroupAdmin } from "../../src/client/groups.js";
+import { tempDir, removeDir, startBroker } from "../helpers/broker.js";
+import { topicsPortContract, splitsExactly, waitFor, FAST, key } from "./contract.js";
 
 topicsPortContract("embedded", async () => {
   const dir = tempDir();
@@ -19,4 +25,127 @@ topicsPortContract("embedded", async () => {
       removeDir(dir);
     },
   };
+});
+
+// The standalone port (EmbeddedTopics.open / openTopics) passes the same contract.
+topicsPortContract("embedded standalone", async () => {
+  const dir = tempDir();
+  const port = await openTopics({ embedded: { dataDir: dir, groups: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 3 } } });
+  return { port, cleanup: async () => removeDir(dir) };
+});
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeDir));
+
+test("embedded standalone: records, committed offsets and groups survive close and reopen", async () => {
+  const dir = tempDir();
+  dirs.push(dir);
+  const groups = { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 3 };
+  const first = await EmbeddedTopics.open({ dataDir: dir, groups });
+  await first.createTopic("keep", { partitions: 2 });
+  await first.produce("keep", 1, [{ value: "x" }, { value: "y" }]);
+  const m = await first.joinGroup("keepers", ["keep"], FAST);
+  await m.commit([{ topic: "keep", partition: 1, offset: 2n }]);
+  await first.close();
+  await assert.rejects(first.joinGroup("keepers", ["keep"], FAST), { code: "MR_TOPICS_CLOSED" });
+
+  const second = await openTopics({ embedded: { dataDir: dir, groups } });
+  try {
+    assert.deepEqual((await second.fetch("keep", 1, 0n)).records.map((r) => r.value?.toString()), ["x", "y"]);
+    assert.deepEqual((await second.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]), [[1, 2n]]);
+    // the same directory is a broker's log dir: the broker sees the topic and the group's offsets
+  } finally {
+    await second.close();
+  }
+  const tb = await startBroker({ "group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3" }, dir);
+  try {
+    const viaBroker = tb.broker.embeddedTopics();
+    assert.deepEqual((await viaBroker.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]), [[1, 2n]]);
+    assert.equal((await viaBroker.describeTopic("keep"))?.partitions, 2);
+    await viaBroker.close();
+  } finally {
+    await tb.stop();
+  }
+});
+
+test("openTopics: rejects a spec without dataDir or bootstrap servers", async () => {
+  await assert.rejects(openTopics({ embedded: { dataDir: "" } }), { code: "MR_TOPICS_SPEC" });
+  await assert.rejects(openTopics({ bootstrapServers: " " }), { code: "MR_TOPICS_SPEC" });
+  await assert.rejects(openTopics({} as never), { code: "MR_TOPICS_SPEC" });
+});
+
+test("embedded produce goes through the broker's validation (max.message.bytes, unknown partitions)", async () => {
+  const dir = tempDir();
+  dirs.push(dir);
+  const port = await EmbeddedTopics.open({ dataDir: dir });
+  try {
+    await port.createTopic("small", { partitions: 1, configs: { "max.message.bytes": "200" } });
+    await assert.rejects(port.produce("small", 0, [{ value: Buffer.alloc(1000, 1) }]), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "MR_TOPICS_PRODUCE");
+      assert.match(e.message, /TOO_LARGE/);
+      return true;
+    });
+    assert.equal(await port.produce("small", 0, [{ value: "ok" }]), 0n);
+    await assert.rejects(port.produce("small", 3, [{ value: "x" }]), { code: "MR_TOPICS_UNKNOWN_PARTITION" });
+  } finally {
+    await port.close();
+  }
+});
+
+test("broker.embeddedTopics(): an embedded member and a Kafka client (@platformatic/kafka) share one group", async () => {
+  const tb = await startBroker({ "group.initial.rebalance.delay.ms": "0" });
+  dirs.push(tb.dir);
+  const port = tb.broker.embeddedTopics();
+  const consumer = new Consumer({
+    clientId: "millrace-test-mixed-group",
+    bootstrapBrokers: [tb.bootstrap],
+    groupId: "mixed",
+    sessionTimeout: 6000,
+    heartbeatInterval: 200,
+    rebalanceTimeout: 20_000,
+  });
+  const admin = await KafkaClient.connect(tb.bootstrap);
+  const groups = new GroupAdmin(admin);
+  try {
+    await port.createTopic("shared", { partitions: 4 });
+    for (let p = 0; p < 4; p++) await port.produce("shared", p, [{ value: `r${p}` }]);
+    const member = await port.joinGroup("mixed", ["shared"], FAST);
+    assert.equal(member.assignment().length, 4);
+
+    // the Kafka client offers only "roundrobin": the group agrees on it, whoever leads
+    const stream = await consumer.consume({ topics: ["shared"], mode: MessagesStreamModes.EARLIEST, maxWaitTime: 200 });
+    stream.on("data", () => {});
+    const client = {
+      assignment: () => (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
+    };
+    await waitFor("the embedded member and the Kafka client to split 'shared'", () => splitsExactly([member, client], "shared", 4));
+    assert.equal(member.assignment().length, 2);
+
+    // what `millrace consumer-groups --describe` shows: both members and their (decoded) assignments
+    let described = await groups.describeGroup("mixed");
+    await waitFor("the group to be Stable", async () => {
+      described = await groups.describeGroup("mixed");
+      return described.state === "Stable";
+    });
+    assert.equal(described.protocol, "roundrobin");
+    assert.equal(described.members.length, 2);
+    const embedded = described.members.find((m) => m.memberId === member.memberId);
+    assert.ok(embedded, "the embedded member is listed");
+    assert.deepEqual(
+      embedded.assignment.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}-${p}`)).sort(),
+      member.assignment().map(key).sort(),
+    );
+
+    // the Kafka client leaves: the embedded member takes all four partitions
+    await stream.close();
+    await consumer.close();
+    await waitFor("the embedded member to own all of 'shared'", () => member.assignment().length === 4);
+    await member.leave();
+  } finally {
+    groups.close();
+    await admin.close();
+    await consumer.close().catch(() => {});
+    await port.close();
+    await tb.stop();
+  }
 });
