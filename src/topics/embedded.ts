@@ -28,6 +28,7 @@ import {
   type GroupMember,
   type JoinOptions,
   type OffsetSpec,
+  type ProduceOptions,
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
@@ -144,18 +145,48 @@ export class EmbeddedTopics implements TopicsPort {
     await this.log.deleteTopic(name);
   }
 
-  async produce(topic: string, partition: number, records: ProduceRecord[], opts: { acks?: 0 | 1 | -1 } = {}): Promise<bigint> {
+  async produce(topic: string, partition: number, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<bigint> {
     if (records.length === 0) throw new TopicsError("MR_TOPICS_PRODUCE", `produce to ${topic}-${partition}: no records`);
+    const idem = opts.idempotent ? await this.idempotentSession() : null;
+    const key = `${topic}\u0000${partition}`;
     const buf = encodeBatch({
       records: records.map((r) => ({ key: toBuffer(r.key), value: toBuffer(r.value), headers: r.headers, timestamp: r.timestamp })),
+      ...(idem ? { producerId: idem.producerId, producerEpoch: idem.producerEpoch, baseSequence: idem.sequences.get(key) ?? 0 } : {}),
     });
+    const sync = opts.idempotent || (opts.acks ?? -1) === -1;
     // The broker's append path: the same validation and producer-state checks as a Produce request.
-    const res = await appendRecords({ log: this.log, producers: this.opts.producers }, topic, partition, buf, { sync: (opts.acks ?? -1) === -1 });
-    if (res.errorCode !== 0) {
+    // It issues the append synchronously, so the sequence advances here, before any other produce.
+    const pending = appendRecords({ log: this.log, producers: this.opts.producers }, topic, partition, buf, { sync });
+    if (idem && pending instanceof Promise) idem.sequences.set(key, ((idem.sequences.get(key) ?? 0) + records.length) % 0x80000000);
+    const res = await pending;
+    if (res.errorCode !== ErrorCode.NONE) {
+      // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka producer bumps its epoch.
+      if (idem && this.idem === idem) this.idem = null;
       const code = res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
       throw new TopicsError(code, `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`);
     }
     return res.baseOffset;
+  }
+
+  private idem: { producerId: bigint; producerEpoch: number; sequences: Map<string, number> } | null = null;
+  private idemInit: Promise<{ producerId: bigint; producerEpoch: number; sequences: Map<string, number> }> | null = null;
+
+  /** The port's idempotent producer: a producer id from the ProducerIdManager, sequences per partition. */
+  private async idempotentSession() {
+    if (this.idem) return this.idem;
+    const ids = this.opts.producerIds;
+    if (!ids || !this.opts.producers) {
+      throw new TopicsError("MR_TOPICS_NO_IDEMPOTENCE", "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and producers)");
+    }
+    this.idemInit ??= (async () => {
+      const r = await ids.initProducerId({ transactionalId: null, transactionTimeoutMs: 60000 });
+      if (r.errorCode !== ErrorCode.NONE) throw new TopicsError("MR_TOPICS_PRODUCE", `no producer id: ${errorName(r.errorCode)}${r.message ? ` (${r.message})` : ""}`);
+      return { producerId: r.producerId, producerEpoch: r.producerEpoch, sequences: new Map<string, number>() };
+    })().finally(() => {
+      this.idemInit = null;
+    });
+    this.idem = await this.idemInit;
+    return this.idem;
   }
 
   async fetch(topic: string, partition: number, from: bigint, opts: FetchOptions = {}): Promise<FetchResult> {

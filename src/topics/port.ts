@@ -34,6 +34,17 @@ export interface ConsumedRecord {
   headers: Header[];
 }
 
+export interface ProduceOptions {
+  /** 0 (no wait), 1 (written) or -1 (fdatasync'd, the default) */
+  acks?: 0 | 1 | -1;
+  /**
+   * Idempotent produce (Kafka's enable.idempotence): batches carry a producer
+   * id and sequence numbers, so a batch resent after a transient failure is
+   * stored once. Implies acks=-1.
+   */
+  idempotent?: boolean;
+}
+
 export interface TopicDescription {
   name: string;
   partitions: number;
@@ -137,7 +148,7 @@ export interface TopicsPort {
   listTopics(): Promise<string[]>;
   deleteTopic(name: string): Promise<void>;
   /** appends records to one partition as one batch; resolves with the first offset */
-  produce(topic: string, partition: number, records: ProduceRecord[], opts?: { acks?: 0 | 1 | -1 }): Promise<bigint>;
+  produce(topic: string, partition: number, records: ProduceRecord[], opts?: ProduceOptions): Promise<bigint>;
   /** reads records of one partition from `from` (inclusive) to `until` (exclusive) */
   fetch(topic: string, partition: number, from: bigint, opts?: FetchOptions): Promise<FetchResult>;
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint>;

@@ -40,6 +40,7 @@ import {
   type GroupMember,
   type JoinOptions,
   type OffsetSpec,
+  type ProduceOptions,
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
@@ -61,12 +62,14 @@ export class RemoteTopics implements TopicsPort {
   private readonly consumer: Consumer;
   private readonly members = new Set<Membership>();
   private closed = false;
+  private readonly base: { clientId: string; bootstrapBrokers: string[] };
 
   constructor(private readonly opts: RemoteOptions) {
     const base = {
       clientId: opts.clientId ?? "millrace",
       bootstrapBrokers: opts.bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean),
     };
+    this.base = base;
     this.admin = new Admin(base);
     this.producer = new Producer({ ...base, autocreateTopics: false });
     // The consumer never joins its group: it is used for fetches and list offsets only.
@@ -109,9 +112,31 @@ export class RemoteTopics implements TopicsPort {
     await this.admin.deleteTopics({ topics: [name] });
   }
 
-  async produce(topic: string, partition: number, records: ProduceRecord[], opts: { acks?: 0 | 1 | -1 } = {}): Promise<bigint> {
-    const acks = opts.acks === 0 ? ProduceAcks.NO_RESPONSE : opts.acks === 1 ? ProduceAcks.LEADER : ProduceAcks.ALL;
-    const res = await this.producer.send({
+  /** The idempotent producer (created on first use): producer id, sequences, and retries that resend the same batch. */
+  private idempotentProducer: Producer | null = null;
+  /**
+   * Idempotent sends one at a time: @platformatic/kafka 1.35 advances a
+   * partition's sequence number only when a response arrives, so concurrent
+   * sends would carry the same sequence and every one but the first would be
+   * dropped by the broker as a duplicate (as Kafka does).
+   */
+  private idempotentChain: Promise<unknown> = Promise.resolve();
+
+  async produce(topic: string, partition: number, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<bigint> {
+    const acks = opts.idempotent ? ProduceAcks.ALL : opts.acks === 0 ? ProduceAcks.NO_RESPONSE : opts.acks === 1 ? ProduceAcks.LEADER : ProduceAcks.ALL;
+    if (opts.idempotent) {
+      const run = this.idempotentChain.catch(() => {}).then(() => {
+        this.idempotentProducer ??= new Producer({ ...this.base, autocreateTopics: false, idempotent: true, retries: 10 });
+        return this.send(this.idempotentProducer, topic, partition, records, acks);
+      });
+      this.idempotentChain = run;
+      return run;
+    }
+    return this.send(this.producer, topic, partition, records, acks);
+  }
+
+  private async send(producer: Producer, topic: string, partition: number, records: ProduceRecord[], acks: number): Promise<bigint> {
+    const res = await producer.send({
       acks,
       messages: records.map((r) => ({
         topic,
@@ -237,7 +262,7 @@ export class RemoteTopics implements TopicsPort {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.members].map((m) => m.leave()));
-    await Promise.allSettled([this.consumer.close(true), this.producer.close(), this.admin.close()]);
+    await Promise.allSettled([this.consumer.close(true), this.producer.close(), this.admin.close(), this.idempotentProducer?.close()]);
   }
 }
 

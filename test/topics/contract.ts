@@ -118,6 +118,20 @@ export function topicsPortContract(name: string, make: () => Promise<{ port: Top
     assert.ok(!(await port.listTopics()).includes("__consumer_offsets"), "internal topics are not listed");
   }));
 
+  test(`${name}: idempotent produce keeps offsets dense and records once`, withPort(async (port) => {
+    await port.createTopic("c6", { partitions: 2 });
+    assert.equal(await port.produce("c6", 1, [{ value: "a" }, { value: "b" }], { idempotent: true }), 0n);
+    assert.equal(await port.produce("c6", 1, [{ value: "c" }], { idempotent: true }), 2n);
+    assert.equal(await port.produce("c6", 0, [{ value: "z" }], { idempotent: true }), 0n);
+    // plain and idempotent batches mix in one partition
+    assert.equal(await port.produce("c6", 1, [{ value: "d" }]), 3n);
+    const many = await Promise.all(Array.from({ length: 5 }, (_, i) => port.produce("c6", 1, [{ value: `p${i}` }], { idempotent: true })));
+    assert.deepEqual([...many].sort((x, y) => Number(x - y)), [4n, 5n, 6n, 7n, 8n]);
+    const got = await port.fetch("c6", 1, 0n);
+    assert.deepEqual(got.records.map((r) => r.offset), [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    assert.deepEqual(got.records.slice(0, 4).map((r) => r.value?.toString()), ["a", "b", "c", "d"]);
+  }));
+
   test(`${name}: two members split a 4-partition topic; when one leaves the other owns all four`, withPort(async (port) => {
     await port.createTopic("g1", { partitions: 4 });
     const events: string[] = [];

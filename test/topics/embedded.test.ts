@@ -4,6 +4,7 @@ import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { LogManager } from "../../src/log/index.js";
 import { GroupCoordinator } from "../../src/coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../../src/coordinator/offsets-topic.js";
+import { ProducerIdManager, ProducerStateManager } from "../../src/coordinator/producers/index.js";
 import { EmbeddedTopics } from "../../src/topics/embedded.js";
 import { openTopics } from "../../src/topics/index.js";
 import { KafkaClient } from "../../src/client/client.js";
@@ -17,10 +18,14 @@ topicsPortContract("embedded", async () => {
   const store = new OffsetsTopicStore(log, { partitions: 3 });
   const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
   await groups.load();
+  const producerIds = await ProducerIdManager.open({ dir });
+  const producers = new ProducerStateManager(log);
+  await producers.load();
   return {
-    port: new EmbeddedTopics({ log, groups }),
+    port: new EmbeddedTopics({ log, groups, producers, producerIds }),
     async cleanup() {
       await groups.close();
+      await producers.close();
       await log.close();
       removeDir(dir);
     },
@@ -147,5 +152,35 @@ test("broker.embeddedTopics(): an embedded member and a Kafka client (@platforma
     await consumer.close().catch(() => {});
     await port.close();
     await tb.stop();
+  }
+});
+
+test("broker.embeddedTopics(): idempotent produce goes through the broker's producer state; without it, it is refused", async () => {
+  const tb = await startBroker();
+  dirs.push(tb.dir);
+  const port = tb.broker.embeddedTopics();
+  try {
+    await port.createTopic("idem", { partitions: 1 });
+    await port.produce("idem", 0, [{ value: "a" }, { value: "b" }], { idempotent: true });
+    await port.produce("idem", 0, [{ value: "c" }], { idempotent: true });
+    const state = tb.broker.producers.forPartition("idem", 0)!;
+    assert.equal(state.size, 1, "one producer id recorded by the broker's producer state");
+    const [entry] = state.entries();
+    assert.ok(entry.producerId >= 0n);
+  } finally {
+    await port.close();
+    await tb.stop();
+  }
+  const dir = tempDir();
+  dirs.push(dir);
+  const log = await LogManager.open({ dir });
+  const bare = new EmbeddedTopics({ log });
+  try {
+    await bare.createTopic("t", { partitions: 1 });
+    await assert.rejects(bare.produce("t", 0, [{ value: "x" }], { idempotent: true }), { code: "MR_TOPICS_NO_IDEMPOTENCE" });
+    assert.equal(await bare.produce("t", 0, [{ value: "x" }]), 0n);
+  } finally {
+    await bare.close();
+    await log.close();
   }
 });
