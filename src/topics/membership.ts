@@ -105,9 +105,9 @@ export class Membership extends EventEmitter implements GroupMember {
     try {
       await this.rebalance();
     } catch (e) {
-      this.state = "left";
-      await this.transport.close().catch(() => {});
-      this.onLeft(this);
+      // Give the place back (LeaveGroup when the coordinator knows us), then report the failure.
+      this.parts = [];
+      await this.leaveQuietly(true).catch(() => {});
       throw e;
     }
   }

@@ -201,4 +201,19 @@ export function topicsPortContract(name: string, make: () => Promise<{ port: Top
     await waitFor("the fenced member to rejoin and share g3", () => splitsExactly([stale, fresh], "g3", 4));
     await Promise.all([stale.leave(), fresh.leave()]);
   }));
+
+  test(`${name}: a join the coordinator refuses, or a failing onAssigned, rejects joinGroup and leaves nothing behind`, withPort(async (port) => {
+    await port.createTopic("g4", { partitions: 2 });
+    // below group.min.session.timeout.ms (6000): INVALID_SESSION_TIMEOUT
+    await assert.rejects(port.joinGroup("grp4", ["g4"], { ...FAST, sessionTimeoutMs: 10 }), { code: "MR_TOPICS_GROUP_JOIN" });
+    await assert.rejects(port.joinGroup("grp4", [], FAST), { code: "MR_TOPICS_GROUP_TOPICS" });
+    await assert.rejects(
+      port.joinGroup("grp4", ["g4"], { ...FAST, onAssigned: () => { throw new Error("app failed"); } }),
+      /app failed/,
+    );
+    // the failed member left the group: a new one is alone and owns both partitions
+    const m = await port.joinGroup("grp4", ["g4"], FAST);
+    assert.equal(m.assignment().length, 2);
+    await m.leave();
+  }));
 }
