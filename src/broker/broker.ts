@@ -12,6 +12,7 @@ import { ProducerIdManager, ProducerStateManager } from "../coordinator/producer
 import { GroupCoordinator } from "../coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../coordinator/offsets-topic.js";
 import { MillraceError } from "../errors.js";
+import { EmbeddedTopics } from "../topics/embedded.js";
 import type { BrokerConfig, Listener } from "./config.js";
 import { Connection } from "./connection.js";
 import { observeBroker } from "./metrics.js";
@@ -149,6 +150,21 @@ export class Broker {
     const t = await p;
     this.logger.info({ topic: name, partitions }, "created topic");
     return t;
+  }
+
+  /**
+   * A TopicsPort over this broker's log, group coordinator and producer state
+   * (in-process, no sockets). Closing it makes its group members leave and
+   * leaves the broker running.
+   */
+  embeddedTopics(): EmbeddedTopics {
+    return new EmbeddedTopics({
+      log: this.log,
+      groups: this.groups,
+      producers: this.producers,
+      producerIds: this.producerIds,
+      defaultPartitions: this.config.numPartitions,
+    });
   }
 
   /** Stops accepting, closes connections, flushes and closes the log. */
