@@ -46,7 +46,8 @@ type TTEntity = {
 /** All four kinds in one pass (overlaps resolved the way twitter-text does). */
 export function extractEntities(text: string): Entities {
   const found = twitter.extractEntitiesWithIndices(text) as TTEntity[];
-  twitter.convertUnicodeIndices(text, found as Parameters<typeof twitter.convertUnicodeIndices>[1]);
+  // third argument true: the indices are UTF-16 and become code points
+  twitter.convertUnicodeIndices(text, found as Parameters<typeof twitter.convertUnicodeIndices>[1], true);
   const out: Entities = { hashtags: [], mentions: [], urls: [], cashtags: [] };
   for (const e of found) {
     const [start, end] = e.indices;
