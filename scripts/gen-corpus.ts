@@ -21,8 +21,8 @@ if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 0 || !Number.
   console.error("usage: gen-corpus --seed N --count N --start ISO|ms [--rate perSec] [--out file]");
   process.exit(2);
 }
-const out = outPath ? createWriteStream(outPath) : process.stdout;
+const out: NodeJS.WritableStream = outPath ? createWriteStream(outPath) : process.stdout;
 for (const p of generateCorpus({ seed, count, startMs, ratePerSec: rate })) {
-  if (!out.write(JSON.stringify(p) + "\n")) await new Promise((r) => out.once("drain", r));
+  if (!out.write(JSON.stringify(p) + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));
 }
 if (outPath) out.end();

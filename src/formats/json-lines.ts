@@ -132,7 +132,7 @@ export function parseJsonLines<T = unknown>(input: Buffer | string): { records: 
 
 /** Reads JSON lines from a byte stream (an http response, a file stream...), yielding good and bad lines in order. */
 export async function* readJsonLines<T = unknown>(
-  source: AsyncIterable<Buffer | string>,
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   opts: { maxLineBytes?: number } = {},
 ): AsyncGenerator<LineResult<T>> {
   const sp = new LineSplitter(opts.maxLineBytes);

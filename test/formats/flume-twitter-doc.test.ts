@@ -116,3 +116,23 @@ test("docsToContainer: one container per batch, readable by avsc's BlockDecoder 
   assert.equal(first.text, "tweet 1 #t1");
   assert.ok(avro.Type.forSchema(FLUME_TWITTER_DOC_SCHEMA as avro.Schema).isValid({ ...first }));
 });
+
+test("docsToContainer: the synthetic fixture in batches of 100, like the source's maxBatchSize", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { parseJsonLines } = await import("../../src/formats/json-lines.js");
+  const { parsePost } = await import("../../src/social/model.js");
+  const { records, errors } = parseJsonLines(readFileSync(new URL("../fixtures/social/tweets-1000.jsonl", import.meta.url)));
+  assert.equal(errors.length, 0);
+  const docs = records.map((r) => tweetToDoc(parsePost(r.value)));
+  let seen = 0;
+  for (let i = 0; i < docs.length; i += 100) {
+    const batch = docs.slice(i, i + 100);
+    const body = docsToContainer(batch, { codec: i % 200 ? "deflate" : "null" });
+    const got = await avscDecodeAll(body, { readerSchema: flumeTwitterDocType });
+    assert.deepEqual(got.records.map((r) => ({ ...(r as object) })), batch);
+    seen += got.records.length;
+  }
+  assert.equal(seen, 1000);
+  assert.ok(docs.some((d) => d.in_reply_to_status_id !== -1n && d.in_reply_to_status_id! > 2n ** 53n), "64-bit reply ids survive");
+  assert.ok(docs.some((d) => d.retweeted));
+});
