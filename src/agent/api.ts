@@ -181,6 +181,8 @@ export interface Channel extends LifecycleAware, NamedComponent {
   size(): number;
   /** capacity in events, when bounded (for ChannelFillPercentage) */
   capacity(): number | undefined;
+  /** most events one transaction may hold (Flume's TransactionCapacitySupported); checked against batch sizes */
+  transactionCapacity?(): number;
 }
 
 // ---------------------------------------------------------------- interceptors and selectors
@@ -214,6 +216,8 @@ export type Status = "READY" | "BACKOFF";
 interface SourceBase extends LifecycleAware, NamedComponent {
   /** set by the runtime before start() */
   setChannelProcessor(cp: ChannelProcessor): void;
+  /** events per channel transaction (Flume's BatchSizeSupported); must not exceed the channels' transactionCapacity */
+  batchSize?(): number;
 }
 
 /** Pushes events on its own (netcat, http, syslog, kafka, ...). */
@@ -240,6 +244,8 @@ export interface Sink extends LifecycleAware, NamedComponent {
   setChannel(channel: Channel): void;
   /** takes up to a batch inside one transaction; READY if it moved events, BACKOFF if none */
   process(): Promise<Status>;
+  /** events per take transaction (Flume's BatchSizeSupported); must not exceed the channel's transactionCapacity */
+  batchSize?(): number;
 }
 
 export interface SinkProcessor extends LifecycleAware {
@@ -265,3 +271,7 @@ export type SourceFactory = (name: string, ctx: Context, env: ComponentEnv) => S
 export type ChannelFactory = (name: string, ctx: Context, env: ComponentEnv) => Channel;
 export type SinkFactory = (name: string, ctx: Context, env: ComponentEnv) => Sink;
 export type InterceptorFactory = (ctx: Context, env: ComponentEnv) => Interceptor;
+/** A source's channel selector (`selector.*` properties), over the source's channels in config order. */
+export type SelectorFactory = (ctx: Context, channels: Channel[], env: ComponentEnv) => ChannelSelector;
+/** A sink group's processor (`processor.*` properties), over the group's sinks in config order. */
+export type SinkProcessorFactory = (ctx: Context, sinks: Sink[], env: ComponentEnv) => SinkProcessor;

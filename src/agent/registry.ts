@@ -5,7 +5,7 @@
  *
  * Each component module exports its factory; it is listed here once.
  */
-import type { ChannelFactory, InterceptorFactory, SinkFactory, SourceFactory } from "./api.js";
+import type { ChannelFactory, InterceptorFactory, SelectorFactory, SinkFactory, SinkProcessorFactory, SourceFactory } from "./api.js";
 
 export interface Registration<F> {
   alias: string;
@@ -19,6 +19,10 @@ export const channels: Registration<ChannelFactory>[] = [];
 export const sinks: Registration<SinkFactory>[] = [];
 /** interceptor factories (Flume names the Builder class: `...TimestampInterceptor$Builder`) */
 export const interceptors: Registration<InterceptorFactory>[] = [];
+/** channel selectors (`selector.type`: replicating, multiplexing) */
+export const selectors: Registration<SelectorFactory>[] = [];
+/** sink processors (`processor.type`: default, failover, load_balance) */
+export const sinkProcessors: Registration<SinkProcessorFactory>[] = [];
 
 function find<F>(list: Registration<F>[], type: string): Registration<F> | undefined {
   const t = type.trim();
@@ -30,3 +34,5 @@ export const findSource = (type: string) => find(sources, type);
 export const findChannel = (type: string) => find(channels, type);
 export const findSink = (type: string) => find(sinks, type);
 export const findInterceptor = (type: string) => find(interceptors, type);
+export const findSelector = (type: string) => find(selectors, type);
+export const findSinkProcessor = (type: string) => find(sinkProcessors, type);

@@ -9,6 +9,7 @@ import { topicsCommand } from "./topics.js";
 import { consoleProducerCommand } from "./console-producer.js";
 import { consoleConsumerCommand } from "./console-consumer.js";
 import { consumerGroupsCommand } from "./consumer-groups.js";
+import { agentCommand } from "./agent.js";
 
 const program = new Command("millrace");
 program
@@ -20,6 +21,7 @@ program.addCommand(topicsCommand());
 program.addCommand(consoleProducerCommand());
 program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
+program.addCommand(agentCommand());
 
 try {
   await program.parseAsync(process.argv);

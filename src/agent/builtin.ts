@@ -1,0 +1,44 @@
+/**
+ * Registers the built-in components by Flume alias and class name.
+ * One line per component; component modules stay free of registry imports.
+ */
+import { channels, interceptors, selectors, sinkProcessors, sinks, sources } from "./registry.js";
+import { MemoryChannel } from "./channels/memory.js";
+import { SeqSource } from "./sources/seq.js";
+import { NetcatSource } from "./sources/netcat.js";
+import { NetcatUdpSource } from "./sources/netcatudp.js";
+import { HttpSource } from "./sources/http.js";
+import { LoggerSink } from "./sinks/logger.js";
+import { NullSink } from "./sinks/null.js";
+import { hostInterceptor, removeHeaderInterceptor, staticInterceptor, timestampInterceptor, uuidInterceptor } from "./interceptors/headers.js";
+import { regexExtractorInterceptor, regexFilterInterceptor, searchReplaceInterceptor } from "./interceptors/regex.js";
+import { MultiplexingSelector, ReplicatingSelector } from "./runtime/selectors.js";
+import { DefaultSinkProcessor, FailoverSinkProcessor, LoadBalancingSinkProcessor } from "./runtime/sink-processors.js";
+
+const F = "org.apache.flume.";
+
+channels.push({ alias: "memory", classNames: [F + "channel.MemoryChannel"], factory: MemoryChannel.fromContext });
+
+sources.push({ alias: "seq", classNames: [F + "source.SequenceGeneratorSource"], factory: SeqSource.fromContext });
+sources.push({ alias: "netcat", classNames: [F + "source.NetcatSource"], factory: NetcatSource.fromContext });
+sources.push({ alias: "netcatudp", classNames: [F + "source.NetcatUdpSource"], factory: NetcatUdpSource.fromContext });
+sources.push({ alias: "http", classNames: [F + "source.http.HTTPSource"], factory: HttpSource.fromContext });
+
+sinks.push({ alias: "logger", classNames: [F + "sink.LoggerSink"], factory: LoggerSink.fromContext });
+sinks.push({ alias: "null", classNames: [F + "sink.NullSink"], factory: NullSink.fromContext });
+
+interceptors.push({ alias: "timestamp", classNames: [F + "interceptor.TimestampInterceptor$Builder"], factory: (c, e) => timestampInterceptor(c, e) });
+interceptors.push({ alias: "host", classNames: [F + "interceptor.HostInterceptor$Builder"], factory: hostInterceptor });
+interceptors.push({ alias: "static", classNames: [F + "interceptor.StaticInterceptor$Builder"], factory: staticInterceptor });
+interceptors.push({ alias: "remove_header", classNames: [F + "interceptor.RemoveHeaderInterceptor$Builder"], factory: removeHeaderInterceptor });
+interceptors.push({ alias: "search_replace", classNames: [F + "interceptor.SearchAndReplaceInterceptor$Builder"], factory: searchReplaceInterceptor });
+interceptors.push({ alias: "regex_filter", classNames: [F + "interceptor.RegexFilteringInterceptor$Builder"], factory: regexFilterInterceptor });
+interceptors.push({ alias: "regex_extractor", classNames: [F + "interceptor.RegexExtractorInterceptor$Builder"], factory: regexExtractorInterceptor });
+interceptors.push({ alias: "uuid", classNames: [F + "sink.solr.morphline.UUIDInterceptor$Builder"], factory: uuidInterceptor });
+
+selectors.push({ alias: "replicating", classNames: [F + "channel.ReplicatingChannelSelector"], factory: ReplicatingSelector.fromContext });
+selectors.push({ alias: "multiplexing", classNames: [F + "channel.MultiplexingChannelSelector"], factory: MultiplexingSelector.fromContext });
+
+sinkProcessors.push({ alias: "default", classNames: [F + "sink.DefaultSinkProcessor"], factory: DefaultSinkProcessor.fromContext });
+sinkProcessors.push({ alias: "failover", classNames: [F + "sink.FailoverSinkProcessor"], factory: FailoverSinkProcessor.fromContext });
+sinkProcessors.push({ alias: "load_balance", classNames: [F + "sink.LoadBalancingSinkProcessor"], factory: LoadBalancingSinkProcessor.fromContext });

@@ -1,0 +1,127 @@
+/**
+ * Flume's netcat source: a TCP server on bind:port; every line ('\n', with an
+ * optional '\r' before it removed) is one event. max-line-length (512) bytes per
+ * line: a longer line is truncated and the client told "FAILED: Event exceeds
+ * the maximum length (N chars, including newline)". With ack-every-event (true)
+ * each accepted line is answered "OK", a refused one (channel full) "FAILED:
+ * ...". encoding (utf-8) is accepted for compatibility; bodies are the raw bytes.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "pino";
+import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
+import { SourceCounter } from "../counters.js";
+
+export class NetcatSource implements EventDrivenSource {
+  readonly kind = "event-driven" as const;
+  private cp!: ChannelProcessor;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  readonly counter: SourceCounter;
+  constructor(
+    readonly name: string,
+    agent: string,
+    readonly bind: string,
+    public port: number,
+    readonly maxLineLength = 512,
+    readonly ackEveryEvent = true,
+    private readonly log?: Logger,
+  ) {
+    this.counter = new SourceCounter(agent, name);
+  }
+  static fromContext(name: string, ctx: Context, env: ComponentEnv): NetcatSource {
+    const bind = ctx.requireString("bind");
+    const port = ctx.getInteger("port");
+    if (port === undefined) throw ctx.error("port", "is required");
+    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const max = ctx.getInteger("max-line-length", 512);
+    if (max <= 0) throw ctx.error("max-line-length", "must be positive");
+    const ack = ctx.getBoolean("ack-every-event", true);
+    ctx.getString("encoding");
+    return new NetcatSource(name, env.agentName, bind, port, max, ack, env.logger);
+  }
+  setChannelProcessor(cp: ChannelProcessor): void {
+    this.cp = cp;
+  }
+  async start(): Promise<void> {
+    this.counter.register();
+    this.server = createServer((s) => this.handle(s));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(this.port, this.bind, () => resolve());
+    });
+    this.port = (this.server.address() as { port: number }).port;
+    this.log?.info({ source: this.name, bind: this.bind, port: this.port }, "netcat source listening");
+  }
+  private handle(sock: Socket): void {
+    this.sockets.add(sock);
+    this.counter.inc("OpenConnectionCount");
+    let buf: Buffer = Buffer.alloc(0);
+    let chain = Promise.resolve();
+    let discarding = false;
+    sock.on("data", (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      const lines: Buffer[] = [];
+      const tooLong: boolean[] = [];
+      for (;;) {
+        const nl = buf.indexOf(0x0a);
+        if (nl < 0) {
+          if (buf.length > this.maxLineLength) {
+            if (!discarding) {
+              lines.push(buf.subarray(0, this.maxLineLength));
+              tooLong.push(true);
+            }
+            discarding = true;
+            buf = Buffer.alloc(0);
+          }
+          break;
+        }
+        let line = buf.subarray(0, nl);
+        buf = buf.subarray(nl + 1);
+        if (discarding) {
+          discarding = false;
+          continue;
+        }
+        if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
+        if (line.length > this.maxLineLength) {
+          lines.push(line.subarray(0, this.maxLineLength));
+          tooLong.push(true);
+        } else {
+          lines.push(line);
+          tooLong.push(false);
+        }
+      }
+      if (lines.length === 0) return;
+      sock.pause();
+      chain = chain.then(async () => {
+        for (let i = 0; i < lines.length; i++) {
+          const body = Buffer.from(lines[i]);
+          this.counter.inc("EventReceivedCount");
+          if (tooLong[i]) this.reply(sock, `FAILED: Event exceeds the maximum length (${this.maxLineLength} chars, including newline)\n`);
+          try {
+            await this.cp.processEvent({ headers: {}, body });
+            this.counter.inc("EventAcceptedCount");
+            if (this.ackEveryEvent && !tooLong[i]) this.reply(sock, "OK\n");
+          } catch (err) {
+            this.counter.inc("ChannelWriteFail");
+            this.reply(sock, `FAILED: ${(err as Error).message}\n`);
+          }
+        }
+        sock.resume();
+      });
+    });
+    sock.on("error", () => {});
+    sock.on("close", () => {
+      this.sockets.delete(sock);
+      this.counter.inc("OpenConnectionCount", -1);
+    });
+  }
+  private reply(sock: Socket, s: string): void {
+    if (!sock.destroyed) sock.write(s);
+  }
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server = null;
+    this.counter.unregister();
+  }
+}
