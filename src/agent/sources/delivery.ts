@@ -57,18 +57,36 @@ export class BatchDelivery<M = undefined> {
     return this.inflight !== undefined;
   }
 
+  /** waits for the batch under way; after close() its failure is a DeliveryClosedError */
+  private async idle(): Promise<void> {
+    while (this.inflight) {
+      try {
+        await this.inflight;
+      } catch (err) {
+        if (this.closed) throw new DeliveryClosedError(this.opts.name);
+        throw err;
+      }
+    }
+  }
+
   async add(event: Event, meta?: M): Promise<void> {
-    while (this.inflight) await this.inflight;
+    await this.idle();
     if (this.closed) throw new DeliveryClosedError(this.opts.name);
     this.events.push(event);
     this.meta.push(meta as M);
     if (this.events.length >= this.opts.maxBatchSize) await this.flush();
-    else if (this.timer === undefined) this.timer = setTimeout(() => void this.flush().catch(() => {}), this.opts.maxBatchDurationMs);
+    else if (this.timer === undefined)
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush().catch((err) => {
+          if (!this.closed) this.opts.logger.error({ err, source: this.opts.name }, "timed batch hand-off failed");
+        });
+      }, this.opts.maxBatchDurationMs);
   }
 
   /** hands the current batch over (waits for one already under way first) */
   async flush(): Promise<void> {
-    while (this.inflight) await this.inflight;
+    await this.idle();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -81,7 +99,7 @@ export class BatchDelivery<M = undefined> {
     this.inflight = this.deliver(events, meta).finally(() => {
       this.inflight = undefined;
     });
-    return this.inflight;
+    return this.idle();
   }
 
   private async deliver(events: Event[], meta: M[]): Promise<void> {

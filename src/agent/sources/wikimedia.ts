@@ -21,6 +21,8 @@ import { SseSource, type SseSourceOptions } from "./sse-source.js";
 export interface WikimediaConfig {
   url: string;
   positionFile?: string;
+  /** Wikimedia's User-Agent policy asks for a contact (a URL or an e-mail address) */
+  userAgent?: string;
   batchSize: number;
   batchDurationMs: number;
   channelFullBackoffMs: number;
@@ -59,7 +61,7 @@ export class WikimediaSource extends SseSource<string> {
   }
 
   protected requestHeaders(): Record<string, string> {
-    return {};
+    return this.config.userAgent ? { "user-agent": this.config.userAgent } : {};
   }
 
   protected async onEvent(ev: SseEvent): Promise<void> {
@@ -102,6 +104,7 @@ export function wikimediaConfig(ctx: Context): WikimediaConfig {
   return {
     url,
     positionFile: ctx.getString("positionFile") || undefined,
+    userAgent: ctx.getString("userAgent") || undefined,
     batchSize: positive("batchSize", 100),
     batchDurationMs: positive("batchDurationMillis", 1000),
     channelFullBackoffMs: positive("channelFullBackoffMs", 100),

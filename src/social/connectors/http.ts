@@ -16,7 +16,8 @@ export interface RequestOptions {
   connectTimeoutMs?: number;
 }
 
-export const USER_AGENT = "millrace/0.1 (+https://github.com/millrace; Flume-compatible agent)";
+/** Sent unless a source sets its own (Wikimedia asks clients to identify themselves: set `userAgent` with a contact). */
+export const USER_AGENT = "millrace/0.1 (Flume-compatible agent; Node.js)";
 
 /** Opens a request and resolves with the response (any status); the body is not read. */
 export function openRequest(url: string | URL, opts: RequestOptions = {}): Promise<IncomingMessage> {
