@@ -13,8 +13,12 @@ import { fakeX, ok, steady, tweet, type Script } from "../helpers/fake-x.js";
 const logger = pino({ level: process.env.MILLRACE_TEST_LOG ?? "silent" });
 const env = { agentName: "TwitterAgent", logger };
 
-function source(ctx: Record<string, string>): { src: TwitterSource; cp: CollectingProcessor } {
-  const src = createTwitterSource("Twitter", Context.of(ctx, "TwitterAgent.sources.Twitter"), env);
+/** log lines written by the source (pino JSON), to check what it reports */
+const logged: { msg: string; gapMs?: number; kind?: string; waitMs?: number }[] = [];
+const capture = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+
+function source(ctx: Record<string, string>, log = false): { src: TwitterSource; cp: CollectingProcessor } {
+  const src = createTwitterSource("Twitter", Context.of(ctx, "TwitterAgent.sources.Twitter"), log ? { ...env, logger: capture } : env);
   const cp = new CollectingProcessor();
   src.setChannelProcessor(cp);
   return { src, cp };
@@ -83,7 +87,7 @@ describe("twitter source against a local X API v2", () => {
       stallTimeoutMs: "400",
       "deadLetter.file": dlq,
       ...fastBackoff,
-    });
+    }, true);
     try {
       src.start();
       await waitFor(() => cp.events.length >= 10, "10 tweets");
@@ -123,6 +127,12 @@ describe("twitter source against a local X API v2", () => {
       assert.equal(dead[1]!.raw, tweet(99).slice(0, 40));
       assert.match(dead[2]!.reason, /not a tweet/);
       assert.equal(dead[2]!.source, "Twitter");
+      // every disconnection is logged with its kind and wait, every reconnection as a gap with its length
+      const disconnects = logged.filter((l) => l.msg.startsWith("twitter stream disconnected"));
+      assert.deepEqual(disconnects.map((l) => l.kind), ["network", "rate-limit", "http", "network", "network"]);
+      const gaps = logged.filter((l) => l.msg.startsWith("stream reconnected after"));
+      assert.equal(gaps.length, 3, "drop..429..503 is one gap, then the clean end and the stall");
+      for (const g of gaps) assert.equal(typeof g.gapMs, "number");
     } finally {
       await src.stop();
       await x.close();
