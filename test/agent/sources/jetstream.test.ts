@@ -188,6 +188,26 @@ describe("jetstream source against a local Jetstream", () => {
     }
   });
 
+  it("reconnects when the server stops answering pings", async () => {
+    const js = await fakeJetstream([]);
+    for (let i = 0; i < 5; i++) js.append(commit(i, "app.bsky.feed.post"));
+    const { src, cp } = source({ url: js.url, batchSize: "1", batchDurationMillis: "20", pingIntervalMs: "50", ...fast });
+    try {
+      src.start();
+      await waitFor(() => cp.events.length === 5 && js.conns.length === 1, "the first 5 events");
+      // the server's socket stops reading: no pong comes back
+      (js.conns[0]!.ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
+      await waitFor(() => js.conns.length === 2, "a reconnect after missed pongs");
+      assert.equal(Number(js.conns[1]!.query.get("cursor")), BASE + 4 * SEC - 5 * SEC);
+      js.append(commit(5, "app.bsky.feed.post"));
+      await waitFor(() => cp.events.length === 6, "the live event on the new connection");
+      assert.deepEqual(cp.events.map((e) => e.headers.time_us), Array.from({ length: 6 }, (_, i) => String(BASE + i * SEC)));
+    } finally {
+      await src.stop();
+      await js.close();
+    }
+  });
+
   it("refuses compress without a usable zstd dictionary decoder", () => {
     assert.throws(() => source({ compress: "true" }), /a1\.sources\.bsky\.compress = true needs zstdDictionary/);
     assert.throws(() => source({ compress: "true", zstdDictionary: "/tmp/dict" }), /fzstd\) cannot decode frames that use a dictionary/);

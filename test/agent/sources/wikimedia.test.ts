@@ -122,4 +122,28 @@ describe("wikimedia source against a local EventStreams", () => {
     assert.deepEqual(got, want);
     assert.equal(readPosition(), idOf(24));
   });
+
+  it("stops reading while the channel is full and loses nothing", async () => {
+    const es = await fakeEventStreams([]);
+    for (let i = 0; i < 200; i++) es.append(change(i));
+    const src = createWikimediaSource("wiki", Context.of({ url: es.url, batchSize: "10", batchDurationMillis: "20", channelFullBackoffMs: "5", stallTimeoutMs: "100" }), env);
+    const cp = new CollectingProcessor();
+    cp.capacity = 20;
+    src.setChannelProcessor(cp);
+    const got: string[] = [];
+    try {
+      src.start();
+      await waitFor(() => cp.rejections >= 5, "a full channel");
+      assert.equal(src.counter.get("EventReceivedCount"), 30, "two batches in, one waiting, nothing more read");
+      while (got.length < 200) {
+        got.push(...cp.drain().map((e) => e.headers.id!));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => `uuid-${i}`));
+      assert.equal(src.stats.connects, 1, "a full channel is not a stalled stream");
+    } finally {
+      await src.stop();
+      await es.close();
+    }
+  });
 });
