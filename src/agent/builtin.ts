@@ -14,6 +14,12 @@ import { hostInterceptor, removeHeaderInterceptor, staticInterceptor, timestampI
 import { regexExtractorInterceptor, regexFilterInterceptor, searchReplaceInterceptor } from "./interceptors/regex.js";
 import { MultiplexingSelector, ReplicatingSelector } from "./runtime/selectors.js";
 import { DefaultSinkProcessor, FailoverSinkProcessor, LoadBalancingSinkProcessor } from "./runtime/sink-processors.js";
+import { createTwitterSource } from "./sources/twitter.js";
+import { createJetstreamSource } from "./sources/jetstream.js";
+import { createMastodonSource } from "./sources/mastodon.js";
+import { createWikimediaSource } from "./sources/wikimedia.js";
+import { createReplaySource } from "./sources/replay.js";
+import { createTweetsSource } from "./sources/tweets.js";
 
 const F = "org.apache.flume.";
 
@@ -23,6 +29,12 @@ sources.push({ alias: "seq", classNames: [F + "source.SequenceGeneratorSource"],
 sources.push({ alias: "netcat", classNames: [F + "source.NetcatSource"], factory: NetcatSource.fromContext });
 sources.push({ alias: "netcatudp", classNames: [F + "source.NetcatUdpSource"], factory: NetcatUdpSource.fromContext });
 sources.push({ alias: "http", classNames: [F + "source.http.HTTPSource"], factory: HttpSource.fromContext });
+sources.push({ alias: "twitter", classNames: ["org.apache.flume.source.twitter.TwitterSource"], factory: createTwitterSource });
+sources.push({ alias: "jetstream", classNames: [], factory: createJetstreamSource });
+sources.push({ alias: "mastodon", classNames: [], factory: createMastodonSource });
+sources.push({ alias: "wikimedia", classNames: [], factory: createWikimediaSource });
+sources.push({ alias: "replay", classNames: [], factory: (name, ctx, env) => createReplaySource(name, ctx, env) });
+sources.push({ alias: "tweets", classNames: [], factory: (name, ctx, env) => createTweetsSource(name, ctx, env) });
 
 sinks.push({ alias: "logger", classNames: [F + "sink.LoggerSink"], factory: LoggerSink.fromContext });
 sinks.push({ alias: "null", classNames: [F + "sink.NullSink"], factory: NullSink.fromContext });

@@ -1,0 +1,60 @@
+/**
+ * The shape every stream source here shares: Flume counters, a channel
+ * processor set by the runtime, a background run loop started by start() and
+ * ended by stop() (which aborts the connection, then delivers or logs what is
+ * still gathered).
+ */
+import type { Logger } from "pino";
+import type { ChannelProcessor, ComponentEnv, EventDrivenSource } from "../api.js";
+import { SourceCounter } from "../counters.js";
+
+export abstract class StreamSource implements EventDrivenSource {
+  readonly kind = "event-driven" as const;
+  readonly counter: SourceCounter;
+  protected cp: ChannelProcessor | undefined;
+  protected readonly logger: Logger;
+  protected abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    protected readonly env: ComponentEnv,
+  ) {
+    this.counter = new SourceCounter(env.agentName, name);
+    this.logger = env.logger.child({ source: name });
+  }
+
+  setChannelProcessor(cp: ChannelProcessor): void {
+    this.cp = cp;
+  }
+
+  get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    if (!this.cp) throw new Error(`source ${this.name} started without a channel processor`);
+    this.abort = new AbortController();
+    this.counter.register();
+    this.loop = this.run().catch((err) => {
+      this.logger.error({ err }, "source stopped by an unexpected error");
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.abort.abort();
+    // closing the delivery wakes a reader blocked on a full channel
+    const closing = this.closeDelivery();
+    await this.loop;
+    this.loop = undefined;
+    await closing;
+    this.counter.set("OpenConnectionCount", 0);
+    this.counter.unregister();
+  }
+
+  /** the background loop; must return soon after `this.abort` fires */
+  protected abstract run(): Promise<void>;
+  protected abstract closeDelivery(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/**
+ * A minimal ChannelProcessor for source tests: keeps every event it accepts,
+ * and refuses puts with ChannelFullError while `full` is set or when a batch
+ * would exceed `capacity` (call `drain()` to make room).
+ */
+import { ChannelFullError, type ChannelProcessor, type Event } from "../../../src/agent/api.js";
+
+export class CollectingProcessor implements ChannelProcessor {
+  events: Event[] = [];
+  batches: Event[][] = [];
+  /** events taken out by drain() (still counted as delivered) */
+  drained = 0;
+  full = false;
+  capacity: number | undefined;
+  rejections = 0;
+
+  async processEvent(e: Event): Promise<void> {
+    return this.processEventBatch([e]);
+  }
+
+  async processEventBatch(batch: Event[]): Promise<void> {
+    if (this.full || (this.capacity !== undefined && this.events.length + batch.length > this.capacity)) {
+      this.rejections++;
+      throw new ChannelFullError("test", `${this.events.length} events held`);
+    }
+    this.events.push(...batch);
+    this.batches.push(batch);
+  }
+
+  /** removes every held event (as a sink would), returning them */
+  drain(): Event[] {
+    const out = this.events;
+    this.events = [];
+    this.drained += out.length;
+    return out;
+  }
+
+  bodies(): string[] {
+    return this.events.map((e) => e.body.toString("utf8"));
+  }
+}
+
+/** Polls `cond` every 10 ms until it holds; fails after a generous deadline. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
