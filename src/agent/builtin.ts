@@ -1,7 +1,10 @@
 /**
  * The built-in components, registered by alias and Flume class name.
  */
-import { sources } from "./registry.js";
+import { channels, sinks, sources } from "./registry.js";
+import { createKafkaChannel } from "./channels/kafka.js";
+import { createKafkaSink } from "./sinks/kafka.js";
+import { createKafkaSource } from "./sources/kafka.js";
 import { createSyslogTcpSource } from "./sources/syslog-tcp.js";
 import { createSyslogUdpSource } from "./sources/syslog-udp.js";
 import { createMultiportSyslogTcpSource } from "./sources/syslog-multiport.js";
@@ -9,3 +12,6 @@ import { createMultiportSyslogTcpSource } from "./sources/syslog-multiport.js";
 sources.push({ alias: "syslogtcp", classNames: ["org.apache.flume.source.SyslogTcpSource"], factory: createSyslogTcpSource });
 sources.push({ alias: "syslogudp", classNames: ["org.apache.flume.source.SyslogUDPSource"], factory: createSyslogUdpSource });
 sources.push({ alias: "multiport_syslogtcp", classNames: ["org.apache.flume.source.MultiportSyslogTCPSource"], factory: createMultiportSyslogTcpSource });
+sources.push({ alias: "kafka", classNames: ["org.apache.flume.source.kafka.KafkaSource"], factory: createKafkaSource });
+channels.push({ alias: "kafka", classNames: ["org.apache.flume.channel.kafka.KafkaChannel"], factory: createKafkaChannel });
+sinks.push({ alias: "kafka", classNames: ["org.apache.flume.sink.kafka.KafkaSink"], factory: createKafkaSink });
