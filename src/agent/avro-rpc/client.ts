@@ -1,8 +1,9 @@
 /**
  * The requestor side of AvroSourceProtocol over the Netty framing, as Flume's
  * NettyAvroRpcClient uses it: one connection, the handshake on its first call
- * (with our protocol text, so a server that does not know our hash answers
- * CLIENT or BOTH at once; a NONE answer is handled by repeating the call),
+ * (with our protocol text, so a server that does not know our hash accepts at
+ * once, and guessing the server is Flume's, so Flume answers BOTH; a NONE
+ * answer is handled by repeating the call),
  * calls one at a time, each bounded by requestTimeout. Any failure closes the
  * connection; the next call reconnects.
  */
@@ -10,6 +11,7 @@ import { connect, type Socket } from "node:net";
 import type { Event } from "../api.js";
 import { AvroRpcError, PackDecoder, encodePack, type DataPack } from "./framing.js";
 import {
+  FLUME_PROTOCOL_HASH,
   PROTOCOL_HASH,
   PROTOCOL_TEXT,
   Reader,
@@ -126,7 +128,7 @@ export class AvroRpcClient {
       for (let attempt = 0; attempt < 2; attempt++) {
         const withHandshake = !this.handshakeDone;
         const buffers = withHandshake
-          ? [handshakeRequestType.toBuffer({ clientHash: PROTOCOL_HASH, clientProtocol: PROTOCOL_TEXT, serverHash: PROTOCOL_HASH, meta: {} }), ...body]
+          ? [handshakeRequestType.toBuffer({ clientHash: PROTOCOL_HASH, clientProtocol: PROTOCOL_TEXT, serverHash: FLUME_PROTOCOL_HASH, meta: {} }), ...body]
           : body;
         const pack = await this.roundTrip(buffers);
         const r = new Reader(Buffer.concat(pack.buffers));

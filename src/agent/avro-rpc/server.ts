@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Event } from "../api.js";
 import { PackDecoder, encodePack, type DataPack } from "./framing.js";
 import {
+  KNOWN_HASHES,
   PROTOCOL_HASH,
   PROTOCOL_TEXT,
   Reader,
@@ -54,7 +55,7 @@ export class AvroRpcServer {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   /** client protocols by hash (hex), as Avro's Responder caches them */
-  private readonly protocols = new Map<string, Remote>([[PROTOCOL_HASH.toString("hex"), identical]]);
+  private readonly protocols = new Map<string, Remote>(KNOWN_HASHES.map((h) => [h.toString("hex"), identical]));
 
   constructor(
     private readonly host: string,
@@ -135,7 +136,7 @@ export class AvroRpcServer {
         remote = remoteFromProtocol(req.clientProtocol);
         this.protocols.set(key, remote);
       }
-      const both = req.serverHash.equals(PROTOCOL_HASH);
+      const both = KNOWN_HASHES.some((h) => h.equals(req.serverHash));
       const res: HandshakeResponse = {
         match: remote === null ? "NONE" : both ? "BOTH" : "CLIENT",
         serverProtocol: null,
