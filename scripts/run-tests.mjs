@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Runs node's test runner over every *.test.ts file under the given folders.
 // Node 20's --test does not expand globs, so the files are listed here.
-// The default suite (`npm test`) runs test/ without test/interop and test/e2e/crash,
-// which have their own scripts.
+// The default suite (`npm test`) runs test/ without test/interop and test/browser,
+// which need third-party programs and have their own scripts.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
-const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures"] : [];
+const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures", "test/browser"] : [];
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

@@ -12,8 +12,10 @@ import { ProducerIdManager, ProducerStateManager } from "../coordinator/producer
 import { GroupCoordinator } from "../coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../coordinator/offsets-topic.js";
 import { MillraceError } from "../errors.js";
+import { EmbeddedTopics } from "../topics/embedded.js";
 import type { BrokerConfig, Listener } from "./config.js";
 import { Connection } from "./connection.js";
+import { observeBroker } from "./metrics.js";
 
 export interface BrokerMetrics {
   requests: number;
@@ -33,6 +35,7 @@ export class Broker {
   readonly listeners: BoundListener[] = [];
   private stopping: Promise<void> | null = null;
   private creating = new Map<string, Promise<TopicInfo>>();
+  private unobserve: (() => void) | undefined;
 
   isStopping(): boolean {
     return this.stopping !== null;
@@ -76,7 +79,15 @@ export class Broker {
     const broker = new Broker(config, log, log.clusterId, logger, producerIds, producers, groups);
     log.startBackgroundTasks();
     producers.startBackgroundTasks();
-    if (opts.listen !== false) await broker.listen();
+    broker.unobserve = observeBroker({ log, connections: () => broker.connections.size });
+    if (opts.listen !== false) {
+      try {
+        await broker.listen();
+      } catch (e) {
+        await broker.stop();
+        throw e;
+      }
+    }
     return broker;
   }
 
@@ -90,7 +101,15 @@ export class Broker {
       });
       await new Promise<void>((resolve, reject) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
-          reject(new MillraceError("MR_BROKER_LISTEN", `cannot listen on ${l.name}://${l.host}:${l.port}: ${e.code ?? e.message}`, { cause: e })),
+          reject(
+            new MillraceError(
+              e.code === "EADDRINUSE" ? "MR_BROKER_PORT_IN_USE" : "MR_BROKER_LISTEN",
+              e.code === "EADDRINUSE"
+                ? `port ${l.port} on ${l.host || "all interfaces"} is already in use; change the broker's listeners setting (listeners=${l.name}://${l.host}:${l.port})`
+                : `cannot listen on ${l.name}://${l.host}:${l.port}: ${e.code ?? e.message}`,
+              { cause: e },
+            ),
+          ),
         );
         server.listen({ host: l.host || undefined, port: l.port }, () => resolve());
       });
@@ -133,6 +152,21 @@ export class Broker {
     return t;
   }
 
+  /**
+   * A TopicsPort over this broker's log, group coordinator and producer state
+   * (in-process, no sockets). Closing it makes its group members leave and
+   * leaves the broker running.
+   */
+  embeddedTopics(): EmbeddedTopics {
+    return new EmbeddedTopics({
+      log: this.log,
+      groups: this.groups,
+      producers: this.producers,
+      producerIds: this.producerIds,
+      defaultPartitions: this.config.numPartitions,
+    });
+  }
+
   /** Stops accepting, closes connections, flushes and closes the log. */
   stop(): Promise<void> {
     if (!this.stopping) {
@@ -145,6 +179,7 @@ export class Broker {
         await this.groups.close();
         await this.producers.close();
         await this.log.close();
+        this.unobserve?.();
         this.logger.info("broker stopped");
       })();
     }

@@ -11,12 +11,14 @@ import { ProtocolError, Reader } from "../protocol/primitives.js";
 import { ErrorCode } from "../protocol/errors.js";
 import type { Broker } from "./broker.js";
 import { handlerFor, apiVersionsBody } from "./handlers/index.js";
+import { requestErrorsTotal, requestSeconds, requestsTotal } from "./metrics.js";
 
 const MAX_PENDING = 64;
 
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  endTimer?: () => void;
 }
 
 export class Connection {
@@ -107,6 +109,7 @@ export class Connection {
         return;
       }
       this.broker.metrics.requestErrors++;
+      requestErrorsTotal.inc({ api: handler ? apiName(key) : "unknown" });
       return this.close(handler ? `${apiName(key)} v${version} is not supported` : `unknown API key ${key}`);
     }
     let header;
@@ -117,11 +120,15 @@ export class Connection {
       body = decodeRequestBody(key, version, r);
     } catch (e) {
       this.broker.metrics.requestErrors++;
+      requestErrorsTotal.inc({ api: apiName(key) });
       const msg = e instanceof ProtocolError ? e.message : String(e);
       return this.close(`malformed ${apiName(key)} v${version} request: ${msg}`);
     }
     this.broker.metrics.requests++;
-    const slot: Slot = { done: false, chunks: null };
+    const api = apiName(key);
+    requestsTotal.inc({ api });
+    const endTimer = requestSeconds.startTimer({ api });
+    const slot: Slot = { done: false, chunks: null, endTimer };
     this.pending.push(slot);
     if (this.pending.length >= MAX_PENDING) this.socket.pause();
     let result;
@@ -155,6 +162,7 @@ export class Connection {
       }
     }
     slot.done = true;
+    slot.endTimer?.();
     this.flush();
   }
 

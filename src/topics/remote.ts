@@ -4,9 +4,32 @@
  * low-level Consumer.fetch addresses one partition at one offset on the
  * partition's leader, which is what the direct approach needs: each call
  * reads an exact offset range.
+ *
+ * Group membership: the library's Consumer.joinGroup can join without
+ * streaming, but it rejoins on its own when a heartbeat reports a rebalance
+ * (its revocation is an event, not something awaited before the rejoin) and
+ * its commit carries whatever generation it holds at the time. To give both
+ * adapters the same eager-rebalance semantics (onRevoked awaited while the old
+ * generation is still valid, generation-fenced commits), a member here is the
+ * shared state machine of membership.ts over the library's lower-level API
+ * functions (FindCoordinator v4, JoinGroup v7, SyncGroup v5, Heartbeat v4,
+ * LeaveGroup v5, OffsetCommit v8) on its own Connection to the coordinator.
  */
 import { randomUUID } from "node:crypto";
-import { Admin, Consumer, Producer, ProduceAcks } from "@platformatic/kafka";
+import {
+  Admin,
+  Connection,
+  Consumer,
+  Producer,
+  ProduceAcks,
+  findCoordinatorV4,
+  heartbeatV4,
+  joinGroupV7,
+  leaveGroupV5,
+  offsetCommitV8,
+  syncGroupV5,
+} from "@platformatic/kafka";
+import { Membership, type GroupTransport, type JoinRequest, type JoinResult, type MemberRef } from "./membership.js";
 import {
   TopicsError,
   toBuffer,
@@ -14,7 +37,10 @@ import {
   type ConsumedRecord,
   type FetchOptions,
   type FetchResult,
+  type GroupMember,
+  type JoinOptions,
   type OffsetSpec,
+  type ProduceOptions,
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
@@ -34,12 +60,16 @@ export class RemoteTopics implements TopicsPort {
   private readonly admin: Admin;
   private readonly producer: Producer;
   private readonly consumer: Consumer;
+  private readonly members = new Set<Membership>();
+  private closed = false;
+  private readonly base: { clientId: string; bootstrapBrokers: string[] };
 
-  constructor(opts: RemoteOptions) {
+  constructor(private readonly opts: RemoteOptions) {
     const base = {
       clientId: opts.clientId ?? "millrace",
       bootstrapBrokers: opts.bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean),
     };
+    this.base = base;
     this.admin = new Admin(base);
     this.producer = new Producer({ ...base, autocreateTopics: false });
     // The consumer never joins its group: it is used for fetches and list offsets only.
@@ -82,9 +112,31 @@ export class RemoteTopics implements TopicsPort {
     await this.admin.deleteTopics({ topics: [name] });
   }
 
-  async produce(topic: string, partition: number, records: ProduceRecord[], opts: { acks?: 0 | 1 | -1 } = {}): Promise<bigint> {
-    const acks = opts.acks === 0 ? ProduceAcks.NO_RESPONSE : opts.acks === 1 ? ProduceAcks.LEADER : ProduceAcks.ALL;
-    const res = await this.producer.send({
+  /** The idempotent producer (created on first use): producer id, sequences, and retries that resend the same batch. */
+  private idempotentProducer: Producer | null = null;
+  /**
+   * Idempotent sends one at a time: @platformatic/kafka 1.35 advances a
+   * partition's sequence number only when a response arrives, so concurrent
+   * sends would carry the same sequence and every one but the first would be
+   * dropped by the broker as a duplicate (as Kafka does).
+   */
+  private idempotentChain: Promise<unknown> = Promise.resolve();
+
+  async produce(topic: string, partition: number, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<bigint> {
+    const acks = opts.idempotent ? ProduceAcks.ALL : opts.acks === 0 ? ProduceAcks.NO_RESPONSE : opts.acks === 1 ? ProduceAcks.LEADER : ProduceAcks.ALL;
+    if (opts.idempotent) {
+      const run = this.idempotentChain.catch(() => {}).then(() => {
+        this.idempotentProducer ??= new Producer({ ...this.base, autocreateTopics: false, idempotent: true, retries: 10 });
+        return this.send(this.idempotentProducer, topic, partition, records, acks);
+      });
+      this.idempotentChain = run;
+      return run;
+    }
+    return this.send(this.producer, topic, partition, records, acks);
+  }
+
+  private async send(producer: Producer, topic: string, partition: number, records: ProduceRecord[], acks: number): Promise<bigint> {
+    const res = await producer.send({
       acks,
       messages: records.map((r) => ({
         topic,
@@ -175,8 +227,191 @@ export class RemoteTopics implements TopicsPort {
     return out;
   }
 
+  async joinGroup(group: string, topics: string[], opts: JoinOptions = {}): Promise<GroupMember> {
+    if (this.closed) throw new TopicsError("MR_TOPICS_CLOSED", "the topics port is closed");
+    const transport = new RemoteGroupTransport(this, group, opts.rebalanceTimeoutMs ?? 30000);
+    const member = new Membership(group, topics, opts, transport, (m) => this.members.delete(m));
+    this.members.add(member);
+    await member.start();
+    return member;
+  }
+
+  /** Partition counts from fresh metadata (missing topics left out). */
+  async partitionCounts(topics: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (topics.length === 0) return out;
+    const existing = new Set(await this.listTopics());
+    const wanted = topics.filter((t) => existing.has(t));
+    if (wanted.length === 0) return out;
+    const md = await this.producer.metadata({ topics: wanted, forceUpdate: true });
+    for (const t of wanted) {
+      const m = md.topics.get(t);
+      if (m) out.set(t, m.partitionsCount);
+    }
+    return out;
+  }
+
+  /** The first bootstrap address and the client id, for the group connections. */
+  connectionTarget(): { host: string; port: number; clientId: string } {
+    const first = this.opts.bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean)[0] ?? "localhost:9092";
+    const { host, port } = splitHostPort(first);
+    return { host, port, clientId: this.opts.clientId ?? "millrace" };
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled([this.consumer.close(true), this.producer.close(), this.admin.close()]);
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.members].map((m) => m.leave()));
+    await Promise.allSettled([this.consumer.close(true), this.producer.close(), this.admin.close(), this.idempotentProducer?.close()]);
+  }
+}
+
+function splitHostPort(addr: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(addr);
+  if (!m) return { host: addr, port: 9092 };
+  return { host: m[1], port: Number(m[2]) };
+}
+
+/** The parsed response of a request that answered with an error code (the library throws those). */
+function responseOf<T>(e: unknown): T {
+  const r = (e as { response?: unknown }).response;
+  if (r && typeof r === "object") return r as T;
+  throw e;
+}
+
+async function call<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    return responseOf<T>(e);
+  }
+}
+
+/**
+ * Group requests of one member over its own connection to the group's
+ * coordinator (found with FindCoordinator on the bootstrap server). A failed
+ * connection is dropped and found again on the next request.
+ */
+class RemoteGroupTransport implements GroupTransport {
+  private conn: Connection | null = null;
+  private connecting: Promise<Connection> | null = null;
+
+  constructor(
+    private readonly port: RemoteTopics,
+    private readonly group: string,
+    private readonly rebalanceTimeoutMs: number,
+  ) {}
+
+  private newConnection(clientId: string): Connection {
+    // A JoinGroup may wait for the whole rebalance timeout before it is answered.
+    return new Connection(clientId, { requestTimeout: this.rebalanceTimeoutMs + 10_000 });
+  }
+
+  private coordinator(): Promise<Connection> {
+    if (this.conn?.isConnected()) return Promise.resolve(this.conn);
+    this.connecting ??= (async () => {
+      const target = this.port.connectionTarget();
+      const boot = this.newConnection(target.clientId);
+      try {
+        await boot.connect(target.host, target.port);
+        const res = await call(findCoordinatorV4.api.async(boot, 0, [this.group]));
+        const c = res.coordinators.find((x) => x.key === this.group) ?? res.coordinators[0];
+        if (!c || c.errorCode !== 0) {
+          throw new TopicsError("MR_TOPICS_GROUP_COORDINATOR", `no coordinator for group ${this.group}: error ${c?.errorCode ?? "none"}`);
+        }
+        const conn = this.newConnection(target.clientId);
+        await conn.connect(c.host, c.port);
+        if (this.conn) await this.conn.close().catch(() => {});
+        this.conn = conn;
+        return conn;
+      } finally {
+        await boot.close().catch(() => {});
+      }
+    })().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  /** Runs a request; a network failure drops the connection so the next request reconnects. */
+  private async request<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    const c = await this.coordinator();
+    try {
+      return await call(fn(c));
+    } catch (e) {
+      if (this.conn === c) {
+        this.conn = null;
+        await c.close().catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  async join(req: JoinRequest): Promise<JoinResult> {
+    const res = await this.request((c) =>
+      joinGroupV7.api.async(c, req.groupId, req.sessionTimeoutMs, req.rebalanceTimeoutMs, req.memberId, req.groupInstanceId, req.protocolType, req.protocols),
+    );
+    return {
+      errorCode: res.errorCode,
+      generationId: res.generationId,
+      protocolName: res.protocolName ?? null,
+      leader: res.leader,
+      memberId: res.memberId ?? "",
+      members: res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, metadata: m.metadata })),
+    };
+  }
+
+  async sync(req: Parameters<GroupTransport["sync"]>[0]) {
+    const res = await this.request((c) =>
+      syncGroupV5.api.async(c, req.groupId, req.generationId, req.memberId, req.groupInstanceId, req.protocolType, req.protocolName, req.assignments),
+    );
+    return { errorCode: res.errorCode, assignment: res.assignment ?? Buffer.alloc(0) };
+  }
+
+  async heartbeat(req: MemberRef) {
+    const res = await this.request((c) => heartbeatV4.api.async(c, req.groupId, req.generationId, req.memberId, req.groupInstanceId));
+    return res.errorCode;
+  }
+
+  async leave(req: Parameters<GroupTransport["leave"]>[0]) {
+    const res = await this.request((c) => leaveGroupV5.api.async(c, req.groupId, [{ memberId: req.memberId, groupInstanceId: req.groupInstanceId, reason: "the member left" }]));
+    return res.errorCode !== 0 ? res.errorCode : (res.members[0]?.errorCode ?? 0);
+  }
+
+  async commit(req: Parameters<GroupTransport["commit"]>[0]) {
+    const byTopic = new Map<string, CommittedOffset[]>();
+    for (const o of req.offsets) {
+      if (!byTopic.has(o.topic)) byTopic.set(o.topic, []);
+      byTopic.get(o.topic)!.push(o);
+    }
+    const res = await this.request((c) =>
+      offsetCommitV8.api.async(
+        c,
+        req.groupId,
+        req.generationId,
+        req.memberId,
+        req.groupInstanceId,
+        [...byTopic].map(([name, list]) => ({
+          name,
+          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
+        })),
+      ),
+    );
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
+  }
+
+  partitionCounts(topics: string[]) {
+    return this.port.partitionCounts(topics);
+  }
+
+  fetchCommitted(groupId: string, topics: string[]) {
+    return this.port.fetchOffsets(groupId, topics);
+  }
+
+  async close() {
+    const c = this.conn;
+    this.conn = null;
+    if (c) await c.close().catch(() => {});
   }
 }
 

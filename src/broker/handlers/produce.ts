@@ -1,17 +1,17 @@
 /**
- * Produce v0-9 (acks 0, 1 and all). Each partition's records are validated
- * (size, magic, CRC32C, message.max.bytes), old magic 0/1 message sets are
- * converted to v2, and the batches are appended as received with only their
- * base offsets rewritten. acks=all answers after fdatasync (group commit in
- * the log); acks=1 after the write; acks=0 sends no response.
+ * Produce v0-9 (acks 0, 1 and all). Each partition's records go through the
+ * shared append path (coordinator/producers/append.ts): validated (size,
+ * magic, CRC32C, message.max.bytes), old magic 0/1 message sets converted to
+ * v2, idempotent batches checked against the producer state, and the batches
+ * appended as received with only their base offsets rewritten. acks=all
+ * answers after fdatasync (group commit in the log); acks=1 after the write;
+ * acks=0 sends no response.
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/codec.js";
-import { magicAt, scanBatches, TRANSACTIONAL_MASK, RecordsError } from "../../protocol/records/batch.js";
-import { convertToV2 } from "../../protocol/records/legacy.js";
+import { appendRecords, type AppendRecordsResult } from "../../coordinator/producers/append.js";
 import type { ApiHandler, RequestContext } from "./types.js";
-import { errorMessage, topicError } from "./util.js";
 
 interface PartitionResult {
   index: number;
@@ -27,42 +27,27 @@ function failed(index: number, errorCode: number, message: string | null): Parti
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
+function toResult(index: number, r: AppendRecordsResult): PartitionResult {
+  return {
+    index,
+    errorCode: r.errorCode,
+    baseOffset: r.baseOffset,
+    logAppendTimeMs: r.logAppendTimeMs,
+    logStartOffset: r.logStartOffset,
+    recordErrors: [],
+    errorMessage: r.errorMessage,
+  };
+}
+
 function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, sync: boolean, now: number): PartitionResult | Promise<PartitionResult> {
   const { broker } = ctx;
-  const t = broker.log.topic(topic);
-  const p = t?.partitions[index];
-  if (!t || !p) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${topic}-${index}`);
-  if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, "no records");
-  try {
-    const maxBatch = Number(t.config["max.message.bytes"]);
-    let buf = records;
-    const magic = magicAt(buf, 0);
-    if (magic === 0 || magic === 1) buf = convertToV2(buf);
-    const batches = scanBatches(buf, { maxBatchSize: maxBatch });
-    for (const b of batches) {
-      if (b.attributes & TRANSACTIONAL_MASK) {
-        throw new RecordsError("MR_RECORDS_TRANSACTIONAL", ErrorCode.INVALID_RECORD, "transactional batches are not supported yet");
-      }
-    }
-    // The append is issued synchronously here, so batches from one connection keep their order.
-    const outcome = broker.producers.append(p, buf, batches, { sync, now });
-    if (outcome.kind === "error") return failed(index, outcome.errorCode, outcome.message);
-    return outcome.result.then(
-      (r) => ({
-        index,
-        errorCode: ErrorCode.NONE,
-        baseOffset: r.baseOffset,
-        logAppendTimeMs: r.logAppendTime,
-        logStartOffset: r.logStartOffset,
-        recordErrors: [],
-        errorMessage: null,
-      }),
-      (e) => failed(index, topicError(e), errorMessage(e)),
-    );
-  } catch (e) {
-    if (!(e instanceof RecordsError)) ctx.broker.logger.error({ err: e, topic, partition: index }, "produce failed");
-    return failed(index, topicError(e), errorMessage(e));
-  }
+  // The append is issued synchronously here, so batches from one connection keep their order.
+  const r = appendRecords(broker, topic, index, records, {
+    sync,
+    now,
+    onUnexpectedError: (e) => broker.logger.error({ err: e, topic, partition: index }, "produce failed"),
+  });
+  return r instanceof Promise ? r.then((x) => toResult(index, x)) : toResult(index, r);
 }
 
 async function handle(ctx: RequestContext, req: Message): Promise<Message | null> {

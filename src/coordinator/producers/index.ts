@@ -34,3 +34,5 @@ export {
 export type { SnapshotEntry } from "./snapshot.js";
 export { ProducerStateError } from "./errors.js";
 export type { ProducerStateErrorCode } from "./errors.js";
+export { appendRecords, appendErrorCode } from "./append.js";
+export type { AppendTarget, AppendRecordsOptions, AppendRecordsResult } from "./append.js";
