@@ -23,7 +23,7 @@ import type { Channel, ComponentEnv, Context, Event, Transaction } from "../api.
 import { ChannelError } from "../api.js";
 import { ChannelCounter } from "../counters.js";
 import { decodeAvroFlumeEvent, encodeAvroFlumeEvent } from "../../formats/avro-flume-event.js";
-import type { ConsumedRecord, ProduceRecord, TopicsPort } from "../../topics/port.js";
+import type { ConsumedRecord, JoinOptions, ProduceRecord, TopicsPort } from "../../topics/port.js";
 import {
   GroupReader,
   TopicsHandle,
@@ -34,6 +34,7 @@ import {
   offsetsAfter,
   readAcks,
   readOffsetReset,
+  readJoinOptions,
   readPartitionRule,
   type OffsetReset,
   type PartitionRule,
@@ -48,6 +49,7 @@ export interface KafkaChannelOptions {
   acks: 0 | 1 | -1;
   offsetReset: OffsetReset;
   createPartitions: number;
+  join: JoinOptions;
 }
 
 /** A simple FIFO lock: one take transaction reads the group's position at a time. */
@@ -88,14 +90,20 @@ export class KafkaChannel implements Channel {
   async start(): Promise<void> {
     this.port = await this.topics.get();
     this.partitions = await ensureTopic(this.port, this.options.topic, this.options.createPartitions);
-    this.reader = new GroupReader(this.port, this.options.groupId, [this.options.topic], this.options.offsetReset);
-    await this.reader.assign();
+    // The group is joined at the first take (as Flume's channel creates its consumer then), so a
+    // channel with no sink never joins; "latest" still means "from now".
+    this.reader = new GroupReader(this.port, this.options.groupId, [this.options.topic], this.options.offsetReset, this.options.join, (parts) => {
+      const gone = new Set(parts.map((p) => `${p.topic}/${p.partition}`));
+      this.buffered = this.buffered.filter((r) => !gone.has(`${r.topic}/${r.partition}`));
+    });
+    await this.reader.snapshot();
     this.counter.register();
   }
 
   async stop(): Promise<void> {
     this.counter.unregister();
     this.buffered = [];
+    await this.reader?.close();
     this.reader = undefined;
     this.port = undefined;
     await this.topics.close();
@@ -240,5 +248,6 @@ export function createKafkaChannel(name: string, ctx: Context, env: ComponentEnv
     acks: readAcks(ctx, "kafka.producer.acks", "all"),
     offsetReset: readOffsetReset(ctx, "latest"),
     createPartitions,
+    join: readJoinOptions(ctx),
   });
 }

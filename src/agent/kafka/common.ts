@@ -4,17 +4,15 @@
  * partition for an event as Flume's Kafka components do, and a group reader
  * that tracks positions and commits offsets.
  *
- * Group membership: the reader takes every partition of its topics and starts
- * from the group's committed offsets (auto.offset.reset where none). Several
- * agents in one group would each read everything; when the TopicsPort grows
- * joinGroup, only `GroupReader.assign()` changes (ask for an assignment instead
- * of listing partitions) and `commit()` passes the generation.
+ * Group membership goes through TopicsPort.joinGroup: several agents (or an
+ * agent and any Kafka consumer) in one group split the partitions, as Flume's
+ * Kafka consumers do.
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import { ChannelError } from "../api.js";
 import { partitionForKey } from "../../client/partitioner.js";
 import { RemoteTopics } from "../../topics/remote.js";
-import type { ConsumedRecord, TopicsPort } from "../../topics/port.js";
+import type { ConsumedRecord, GroupMember, JoinOptions, TopicPartition, TopicsPort } from "../../topics/port.js";
 
 /** The port a component uses: the agent's (embedded) or its own remote client. */
 export class TopicsHandle {
@@ -115,86 +113,175 @@ export interface Position {
   offset: bigint;
 }
 
+/** Group membership settings from Kafka's consumer keys (kafka.consumer.*). */
+export function readJoinOptions(ctx: Context): JoinOptions {
+  const o: JoinOptions = {};
+  const session = ctx.getInteger("kafka.consumer.session.timeout.ms");
+  const heartbeat = ctx.getInteger("kafka.consumer.heartbeat.interval.ms");
+  const poll = ctx.getInteger("kafka.consumer.max.poll.interval.ms");
+  const strategy = ctx.getString("kafka.consumer.partition.assignment.strategy");
+  if (session !== undefined) o.sessionTimeoutMs = session;
+  if (heartbeat !== undefined) o.heartbeatIntervalMs = heartbeat;
+  if (poll !== undefined) o.rebalanceTimeoutMs = poll;
+  if (strategy) {
+    const s = strategy.toLowerCase();
+    if (s.includes("roundrobin")) o.assignor = "roundrobin";
+    else if (s.includes("range")) o.assignor = "range";
+    else throw ctx.error("kafka.consumer.partition.assignment.strategy", `"${strategy}" is not supported (range or roundrobin)`);
+  }
+  return o;
+}
+
 /**
- * Reads the partitions of some topics for one consumer group. `poll` returns
- * records from the current positions and moves them on; `commit` stores
- * positions in the group; `seek` moves a position back (a rolled-back take).
+ * One member of a consumer group reading the partitions the group assigns it
+ * (TopicsPort.joinGroup). `poll` returns records from the positions and moves
+ * them on; `commit` stores offsets as the member (generation-fenced, so a
+ * member that lost a partition in a rebalance cannot commit over its new
+ * owner); `seek` moves a position back (a rolled-back take). A partition
+ * without a committed offset starts at auto.offset.reset, or at the position
+ * snapshot taken by `snapshot()` (the Kafka channel takes one at start, so
+ * "latest" means "from when the channel started", not "from the first take").
+ * With kafka.topics.regex the matching topics are looked up again every
+ * `topicRefreshMs` and the member rejoins when they changed.
  */
 export class GroupReader {
+  private member?: GroupMember;
   private positions = new Map<string, Position>();
   private order: Position[] = [];
   private next = 0;
-  private assigned = false;
+  private joining?: Promise<void>;
+  private subscribed: string[] = [];
+  private nextTopicCheck = 0;
+  private readonly start = new Map<string, bigint>();
 
   constructor(
     private readonly port: TopicsPort,
     readonly group: string,
     private readonly topics: string[] | RegExp,
     private readonly reset: OffsetReset,
+    private readonly join: JoinOptions = {},
+    /** called when partitions are taken away (drop anything buffered from them) */
+    private readonly onRevoked?: (parts: TopicPartition[]) => void,
+    private readonly topicRefreshMs = 10_000,
   ) {}
 
-  /** Takes the partitions to read and their starting positions (see the module comment about joinGroup). */
-  async assign(): Promise<void> {
-    const names = Array.isArray(this.topics) ? this.topics : (await this.port.listTopics()).filter((t) => (this.topics as RegExp).test(t));
-    const committed = new Map<string, bigint>();
-    if (names.length > 0) for (const c of await this.port.fetchOffsets(this.group, names)) if (c.offset >= 0n) committed.set(tp(c.topic, c.partition), c.offset);
-    for (const topic of names) {
+  private async topicNames(): Promise<string[]> {
+    if (Array.isArray(this.topics)) return this.topics;
+    const re = this.topics;
+    return (await this.port.listTopics()).filter((t) => re.test(t)).sort();
+  }
+
+  /** records the reset position of every partition now (used where the group has no offset) */
+  async snapshot(): Promise<void> {
+    if (this.reset === "none") return;
+    for (const topic of await this.topicNames()) {
       const d = await this.port.describeTopic(topic);
-      if (!d) continue;
-      for (let partition = 0; partition < d.partitions; partition++) {
-        const k = tp(topic, partition);
-        if (this.positions.has(k)) continue;
-        let offset = committed.get(k);
-        if (offset === undefined) {
-          if (this.reset === "none") throw new ChannelError("MR_AGENT_NO_OFFSET", `group ${this.group} has no committed offset for ${topic}-${partition} (auto.offset.reset=none)`);
-          offset = await this.port.listOffset(topic, partition, this.reset);
-        }
-        const p = { topic, partition, offset };
-        this.positions.set(k, p);
-        this.order.push(p);
-      }
+      for (let p = 0; p < (d?.partitions ?? 0); p++) this.start.set(tp(topic, p), await this.port.listOffset(topic, p, this.reset));
     }
-    this.assigned = true;
+  }
+
+  /** joins the group (once; concurrent callers share the join) */
+  async assign(): Promise<void> {
+    if (this.member) return;
+    this.joining ??= this.doJoin().finally(() => (this.joining = undefined));
+    await this.joining;
+  }
+
+  private async doJoin(): Promise<void> {
+    const names = await this.topicNames();
+    this.nextTopicCheck = Date.now() + this.topicRefreshMs;
+    if (names.length === 0) return; // a regex that matches nothing yet: poll looks again
+    this.subscribed = names;
+    this.member = await this.port.joinGroup(this.group, names, {
+      ...this.join,
+      onAssigned: (parts) => this.setAssignment(parts),
+      onRevoked: (parts) => this.revoke(parts),
+    });
+  }
+
+  private async setAssignment(parts: TopicPartition[]): Promise<void> {
+    const committed = new Map<string, bigint>();
+    const topics = [...new Set(parts.map((p) => p.topic))];
+    if (topics.length > 0) for (const c of await this.port.fetchOffsets(this.group, topics)) if (c.offset >= 0n) committed.set(tp(c.topic, c.partition), c.offset);
+    const positions = new Map<string, Position>();
+    for (const { topic, partition } of parts) {
+      const k = tp(topic, partition);
+      let offset = committed.get(k) ?? this.start.get(k);
+      if (offset === undefined) {
+        if (this.reset === "none") throw new ChannelError("MR_AGENT_NO_OFFSET", `group ${this.group} has no committed offset for ${topic}-${partition} (auto.offset.reset=none)`);
+        offset = await this.port.listOffset(topic, partition, this.reset);
+      }
+      positions.set(k, { topic, partition, offset });
+    }
+    this.positions = positions;
+    this.order = [...positions.values()];
+    this.next = 0;
+  }
+
+  private revoke(parts: TopicPartition[]): void {
+    for (const p of parts) this.positions.delete(tp(p.topic, p.partition));
+    this.order = [...this.positions.values()];
+    this.next = 0;
+    this.onRevoked?.(parts);
+  }
+
+  /** the partitions this reader owns now */
+  assignment(): TopicPartition[] {
+    return this.order.map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  private async refreshTopics(): Promise<void> {
+    if (Array.isArray(this.topics) || Date.now() < this.nextTopicCheck) return;
+    this.nextTopicCheck = Date.now() + this.topicRefreshMs;
+    const names = await this.topicNames();
+    if (names.join("\u0000") === this.subscribed.join("\u0000")) return;
+    await this.close();
+    await this.assign();
+  }
+
+  private take(p: Position, records: ConsumedRecord[], out: ConsumedRecord[], max: number): void {
+    for (const r of records) {
+      if (out.length >= max) break;
+      out.push(r);
+      p.offset = r.offset + 1n;
+    }
   }
 
   /** records from the positions on, up to `max`; waits up to maxWaitMs when there are none */
   async poll(max: number, maxWaitMs: number): Promise<ConsumedRecord[]> {
-    if (!this.assigned) await this.assign();
+    await this.assign();
+    await this.refreshTopics();
     const out: ConsumedRecord[] = [];
-    if (this.order.length === 0) {
-      // a regex that matched nothing yet (or missing topics): look again later
-      if (maxWaitMs > 0) await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, 200)));
-      this.assigned = false;
-      return out;
-    }
     const deadline = Date.now() + maxWaitMs;
     for (;;) {
-      for (let i = 0; i < this.order.length && out.length < max; i++) {
-        const p = this.order[(this.next + i) % this.order.length];
+      const order = this.order;
+      if (order.length === 0) {
+        // nothing assigned (yet): other members own everything, a rebalance is under way, or no topic matched
+        if (!this.member) this.nextTopicCheck = 0;
+        const left = deadline - Date.now();
+        if (left > 0) await new Promise((r) => setTimeout(r, Math.min(left, 100)));
+        if (!this.member) await this.assign();
+        if (Date.now() >= deadline) return out;
+        continue;
+      }
+      for (let i = 0; i < order.length && out.length < max; i++) {
+        const p = order[(this.next + i) % order.length];
         const res = await this.port.fetch(p.topic, p.partition, p.offset);
-        for (const r of res.records) {
-          if (out.length >= max) break;
-          out.push(r);
-          p.offset = r.offset + 1n;
-        }
+        this.take(p, res.records, out, max);
         if (res.records.length === 0 && res.nextOffset > p.offset) p.offset = res.nextOffset;
       }
-      this.next = (this.next + 1) % this.order.length;
+      this.next = (this.next + 1) % order.length;
       const left = deadline - Date.now();
       if (out.length > 0 || left <= 0) return out;
-      // nothing anywhere: long-poll one partition, then sweep again
-      const p = this.order[this.next];
-      const res = await this.port.fetch(p.topic, p.partition, p.offset, { maxWaitMs: left });
-      for (const r of res.records) {
-        if (out.length >= max) break;
-        out.push(r);
-        p.offset = r.offset + 1n;
-      }
+      // nothing anywhere: long-poll one partition (bounded, so rebalances are noticed), then sweep again
+      const p = order[this.next % order.length];
+      const res = await this.port.fetch(p.topic, p.partition, p.offset, { maxWaitMs: Math.min(left, 1000) });
+      if (this.positions.get(tp(p.topic, p.partition)) === p) this.take(p, res.records, out, max);
       if (out.length > 0 || Date.now() >= deadline) return out;
     }
   }
 
-  /** moves a partition's position back to `offset` */
+  /** moves a partition's position back to `offset` (ignored for a partition no longer owned) */
   seek(topic: string, partition: number, offset: bigint): void {
     const p = this.positions.get(tp(topic, partition));
     if (p) p.offset = offset;
@@ -204,8 +291,21 @@ export class GroupReader {
     return this.positions.get(tp(topic, partition))?.offset;
   }
 
+  /** commits as the group member (fenced by generation) */
   async commit(offsets: Position[]): Promise<void> {
-    if (offsets.length > 0) await this.port.commitOffsets(this.group, offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+    if (offsets.length === 0) return;
+    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
+    if (this.member) await this.member.commit(list);
+    else await this.port.commitOffsets(this.group, list);
+  }
+
+  /** leaves the group */
+  async close(): Promise<void> {
+    const m = this.member;
+    this.member = undefined;
+    this.positions.clear();
+    this.order = [];
+    if (m) await m.leave().catch(() => undefined);
   }
 }
 

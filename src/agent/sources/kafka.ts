@@ -16,8 +16,8 @@
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { decodeAvroFlumeEvent } from "../../formats/avro-flume-event.js";
-import type { ConsumedRecord } from "../../topics/port.js";
-import { GroupReader, TopicsHandle, firstOffsets, ignoreWithWarning, offsetsAfter, readOffsetReset, type OffsetReset } from "../kafka/common.js";
+import type { ConsumedRecord, JoinOptions } from "../../topics/port.js";
+import { GroupReader, TopicsHandle, firstOffsets, ignoreWithWarning, offsetsAfter, readJoinOptions, readOffsetReset, type OffsetReset } from "../kafka/common.js";
 
 export interface KafkaSourceOptions {
   topics: string[] | RegExp;
@@ -28,6 +28,7 @@ export interface KafkaSourceOptions {
   topicHeader: string;
   useFlumeEventFormat: boolean;
   offsetReset: OffsetReset;
+  join: JoinOptions;
 }
 
 export class KafkaSource implements PollableSource {
@@ -53,15 +54,21 @@ export class KafkaSource implements PollableSource {
 
   async start(): Promise<void> {
     const port = await this.topics.get();
-    this.reader = new GroupReader(port, this.options.groupId, this.options.topics, this.options.offsetReset);
+    this.reader = new GroupReader(port, this.options.groupId, this.options.topics, this.options.offsetReset, this.options.join);
     await this.reader.assign();
     this.counter.register();
   }
 
   async stop(): Promise<void> {
+    await this.reader?.close();
     this.reader = undefined;
     await this.topics.close();
     this.counter.unregister();
+  }
+
+  /** the partitions this source reads now (its share of the group) */
+  assignment(): { topic: string; partition: number }[] {
+    return this.reader?.assignment() ?? [];
   }
 
   private toEvent(r: ConsumedRecord, now: number): Event | null {
@@ -158,5 +165,6 @@ export function createKafkaSource(name: string, ctx: Context, env: ComponentEnv)
     topicHeader: ctx.getString("topicHeader", "topic"),
     useFlumeEventFormat: ctx.getBoolean("useFlumeEventFormat", false),
     offsetReset: readOffsetReset(ctx, "earliest"),
+    join: readJoinOptions(ctx),
   });
 }

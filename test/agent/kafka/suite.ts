@@ -255,4 +255,44 @@ export function kafkaSuite(name: string, make: () => Promise<Fixture>): void {
       await src.stop();
     }
   }));
+
+  test(`${name}: two kafka sources in one consumer group split the partitions and read every record once`, withFx(async (fx) => {
+    await fx.port.createTopic("shared", { partitions: 4 });
+    for (let p = 0; p < 4; p++) await fx.port.produce("shared", p, Array.from({ length: 10 }, (_, i) => ({ value: `p${p}-${i}` })));
+    const cfg = {
+      "kafka.topics": "shared",
+      "kafka.consumer.group.id": "g-split",
+      "kafka.consumer.heartbeat.interval.ms": "100",
+      "kafka.consumer.session.timeout.ms": "6000",
+      "kafka.consumer.max.poll.interval.ms": "5000",
+      batchSize: "3",
+      batchDurationMillis: "50",
+    };
+    const a = createKafkaSource("r1", Context.of(cfg), env(fx.port));
+    const b = createKafkaSource("r2", Context.of(cfg), env(fx.port));
+    const ca = new CollectingProcessor();
+    const cb = new CollectingProcessor();
+    a.setChannelProcessor(ca);
+    b.setChannelProcessor(cb);
+    await a.start();
+    assert.equal(a.assignment().length, 4, "a lone member owns every partition");
+    await b.start();
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!(a.assignment().length === 2 && b.assignment().length === 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(a.assignment().length + b.assignment().length, 4, "the two members split the topic");
+      const mine = new Set(a.assignment().map((p) => p.partition));
+      while (ca.events.length + cb.events.length < 40 && Date.now() < deadline) await Promise.all([a.process(), b.process()]);
+      const all = [...ca.events, ...cb.events].map((e) => e.body.toString());
+      assert.equal(new Set(all).size, 40, "every record read");
+      assert.equal(all.length, 40, "and only once");
+      assert.ok(ca.events.every((e) => mine.has(Number(e.headers.partition))), "a read only its own partitions");
+      assert.ok(cb.events.every((e) => !mine.has(Number(e.headers.partition))), "b read only the others");
+      const committed = (await fx.port.fetchOffsets("g-split", ["shared"])).map((o) => o.offset);
+      assert.deepEqual(committed, [10n, 10n, 10n, 10n]);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  }));
 }
