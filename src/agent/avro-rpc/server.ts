@@ -86,6 +86,7 @@ export class AvroRpcServer {
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
+    socket.setNoDelay(true);
     this.handler.onConnection?.(true);
     const conn: Conn = { remote: null };
     const decoder = new PackDecoder();
