@@ -20,6 +20,14 @@ import { createMastodonSource } from "./sources/mastodon.js";
 import { createWikimediaSource } from "./sources/wikimedia.js";
 import { createReplaySource } from "./sources/replay.js";
 import { createTweetsSource } from "./sources/tweets.js";
+import { createKafkaChannel } from "./channels/kafka.js";
+import { createKafkaSink } from "./sinks/kafka.js";
+import { createKafkaSource } from "./sources/kafka.js";
+import { createAvroSource } from "./sources/avro.js";
+import { createAvroSink } from "./sinks/avro.js";
+import { createSyslogTcpSource } from "./sources/syslog-tcp.js";
+import { createSyslogUdpSource } from "./sources/syslog-udp.js";
+import { createMultiportSyslogTcpSource } from "./sources/syslog-multiport.js";
 
 const F = "org.apache.flume.";
 
@@ -38,6 +46,15 @@ sources.push({ alias: "tweets", classNames: [], factory: (name, ctx, env) => cre
 
 sinks.push({ alias: "logger", classNames: [F + "sink.LoggerSink"], factory: LoggerSink.fromContext });
 sinks.push({ alias: "null", classNames: [F + "sink.NullSink"], factory: NullSink.fromContext });
+
+sources.push({ alias: "syslogtcp", classNames: ["org.apache.flume.source.SyslogTcpSource"], factory: createSyslogTcpSource });
+sources.push({ alias: "syslogudp", classNames: ["org.apache.flume.source.SyslogUDPSource"], factory: createSyslogUdpSource });
+sources.push({ alias: "multiport_syslogtcp", classNames: ["org.apache.flume.source.MultiportSyslogTCPSource"], factory: createMultiportSyslogTcpSource });
+sources.push({ alias: "kafka", classNames: ["org.apache.flume.source.kafka.KafkaSource"], factory: createKafkaSource });
+channels.push({ alias: "kafka", classNames: ["org.apache.flume.channel.kafka.KafkaChannel"], factory: createKafkaChannel });
+sinks.push({ alias: "kafka", classNames: ["org.apache.flume.sink.kafka.KafkaSink"], factory: createKafkaSink });
+sources.push({ alias: "avro", classNames: ["org.apache.flume.source.AvroSource"], factory: createAvroSource });
+sinks.push({ alias: "avro", classNames: ["org.apache.flume.sink.AvroSink"], factory: createAvroSink });
 
 interceptors.push({ alias: "timestamp", classNames: [F + "interceptor.TimestampInterceptor$Builder"], factory: (c, e) => timestampInterceptor(c, e) });
 interceptors.push({ alias: "host", classNames: [F + "interceptor.HostInterceptor$Builder"], factory: hostInterceptor });

@@ -1,0 +1,90 @@
+/**
+ * The article's third configuration, end to end against a real broker: a
+ * source feeds a Kafka channel that has no sink (kafka.bootstrap.servers,
+ * kafka.topic = twitter, parseAsFlumeEvent = true); kcat (librdkafka) then
+ * reads topic `twitter` and every message decodes as an AvroFlumeEvent with
+ * the headers and body that went in.
+ */
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { Context, event } from "../../src/agent/api.js";
+import { createKafkaChannel } from "../../src/agent/channels/kafka.js";
+import { decodeAvroFlumeEvent } from "../../src/formats/avro-flume-event.js";
+import { startBroker, removeDir } from "../helpers/broker.js";
+import { env } from "../agent/io-helpers.js";
+import { assertPresent, missingCommand, needs } from "./helpers.js";
+
+const missing = missingCommand("kcat", ["-V"], "kcat");
+const dirs: string[] = [];
+after(() => dirs.forEach(removeDir));
+
+/** kcat's stdout as bytes (values are binary Avro, not text). */
+function kcatRaw(args: string[], timeoutMs = 60_000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("kcat", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`kcat ${args.join(" ")} exited ${code}: ${Buffer.concat(err).toString()}`));
+    });
+  });
+}
+
+/** Splits kcat -f '%S:%s' output: decimal length, a colon, then that many bytes. */
+function splitSized(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const colon = buf.indexOf(0x3a, pos);
+    assert.ok(colon > pos, `kcat output is not LEN:BYTES at byte ${pos}`);
+    const len = Number(buf.toString("latin1", pos, colon));
+    out.push(buf.subarray(colon + 1, colon + 1 + len));
+    pos = colon + 1 + len;
+  }
+  return out;
+}
+
+test("kafka channel with no sink writes topic twitter; kcat reads it back as AvroFlumeEvents", needs(missing, 120_000), async () => {
+  assertPresent(missing);
+  const tb = await startBroker();
+  dirs.push(tb.dir);
+  try {
+    const ch = createKafkaChannel(
+      "MemChannel",
+      Context.of({ "kafka.bootstrap.servers": tb.bootstrap, "kafka.topic": "twitter", "kafka.consumer.group.id": "flume", parseAsFlumeEvent: "true" }),
+      env(),
+    );
+    await ch.start();
+    const sent = Array.from({ length: 200 }, (_, i) =>
+      event(JSON.stringify({ id: String(1_000_000 + i), text: `tweet number ${i} ${"x".repeat(i)}`, lang: "en" }), { timestamp: String(1_700_000_000_000 + i), i: String(i) }),
+    );
+    try {
+      for (let i = 0; i < sent.length; i += 50) {
+        const tx = ch.getTransaction();
+        tx.begin();
+        for (const e of sent.slice(i, i + 50)) await tx.put(e);
+        await tx.commit();
+        tx.close();
+      }
+    } finally {
+      await ch.stop();
+    }
+    const raw = await kcatRaw(["-C", "-b", tb.bootstrap, "-t", "twitter", "-o", "beginning", "-e", "-q", "-f", "%S:%s"]);
+    const values = splitSized(raw);
+    assert.equal(values.length, sent.length);
+    const got = values.map(decodeAvroFlumeEvent).sort((a, b) => Number(a.headers.i) - Number(b.headers.i));
+    for (let i = 0; i < sent.length; i++) {
+      assert.deepEqual(got[i].headers, sent[i].headers);
+      assert.deepEqual(got[i].body, sent[i].body);
+    }
+  } finally {
+    await tb.stop();
+  }
+});
