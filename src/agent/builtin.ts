@@ -4,6 +4,7 @@ import { createFileRollSink } from "./sinks/file-roll.js";
 import { createHdfsSink } from "./sinks/hdfs.js";
 import { createExecSource } from "./sources/exec.js";
 import { createSpoolDirSource } from "./sources/spooldir.js";
+import { createTaildirSource } from "./sources/taildir.js";
 import { createFileChannel } from "./channels/file/file-channel.js";
 
 channels.push({ alias: "file", classNames: ["org.apache.flume.channel.file.FileChannel"], factory: createFileChannel });
@@ -11,3 +12,4 @@ sinks.push({ alias: "file_roll", classNames: ["org.apache.flume.sink.RollingFile
 sinks.push({ alias: "hdfs", classNames: ["org.apache.flume.sink.hdfs.HDFSEventSink"], factory: createHdfsSink });
 sources.push({ alias: "exec", classNames: ["org.apache.flume.source.ExecSource"], factory: createExecSource });
 sources.push({ alias: "spooldir", classNames: ["org.apache.flume.source.SpoolDirectorySource"], factory: createSpoolDirSource });
+sources.push({ alias: "TAILDIR", classNames: ["org.apache.flume.source.taildir.TaildirSource"], factory: createTaildirSource });
