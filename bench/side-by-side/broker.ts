@@ -64,7 +64,9 @@ async function startMillrace(): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), "millrace-sbs-"));
   const port = await freePort();
   const bootstrap = `127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://${bootstrap}`, "--override", `log.dirs=${dir}`], {
+  // the same settings kafka.sh writes into Kafka's server.properties
+  const same = ["group.initial.rebalance.delay.ms=0", "log.segment.bytes=16777216"].flatMap((kv) => ["--override", kv]);
+  const child = spawn(process.execPath, ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://${bootstrap}`, "--override", `log.dirs=${dir}`, ...same], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, MILLRACE_LOG_LEVEL: "info" },
