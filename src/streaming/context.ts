@@ -291,7 +291,7 @@ export class StreamingContext implements GraphHost {
 
   private kick(): void {
     if (this.running || this._state !== "active") return;
-    this.running = this.runQueue().finally(() => {
+    this.running = this.runQueue().catch((e) => this.fail(e)).finally(() => {
       this.running = undefined;
       if (this.queue.length && !this.error && this._state === "active") this.kick();
     });
@@ -384,7 +384,7 @@ export class StreamingContext implements GraphHost {
   private fail(e: unknown): void {
     if (this.error) return;
     this.error = e;
-    this.listener.emit("error", e);
+    if (this.listener.listenerCount("error") > 0) this.listener.emit("error", e);
     void this.shutdown().then(() => this.termination.reject(e));
   }
 

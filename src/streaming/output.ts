@@ -31,7 +31,7 @@ function writeFsync(path: string, data: string | Buffer): void {
 
 /** writes `path` atomically and durably (temp file, fsync, rename, fsync of the directory) */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  const tmp = join(dirname(path), `.${basename(path)}.tmp`);
   writeFsync(tmp, data);
   renameSync(tmp, path);
   fsyncDir(dirname(path));
@@ -51,7 +51,7 @@ export function formatLine(x: unknown): string {
 export function writeTextDir(dir: string, partitions: unknown[][]): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
+  const tmp = join(parent, `.${basename(dir)}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const parts = partitions.length ? partitions : [[]];
