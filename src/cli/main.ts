@@ -9,17 +9,20 @@ import { topicsCommand } from "./topics.js";
 import { consoleProducerCommand } from "./console-producer.js";
 import { consoleConsumerCommand } from "./console-consumer.js";
 import { consumerGroupsCommand } from "./consumer-groups.js";
+import { submitCommand } from "./submit.js";
 
 const program = new Command("millrace");
 program
   .description("Flume, Kafka and Spark Streaming as one Node.js package")
   .version("0.1.0")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .enablePositionalOptions();
 program.addCommand(brokerCommand());
 program.addCommand(topicsCommand());
 program.addCommand(consoleProducerCommand());
 program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
+program.addCommand(submitCommand());
 
 try {
   await program.parseAsync(process.argv);

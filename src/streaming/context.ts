@@ -111,11 +111,11 @@ export class StreamingContext implements GraphHost {
     if (!Number.isInteger(opts.batchInterval) || opts.batchInterval <= 0) {
       throw new StreamingError("MR_STREAMING_CONFIG", `batchInterval must be a positive whole number of milliseconds, got ${opts.batchInterval}`);
     }
-    this.appName = opts.appName;
+    this.appName = process.env.MILLRACE_APP_NAME || opts.appName;
     this.batchInterval = opts.batchInterval;
     this.master = process.env.MILLRACE_MASTER || opts.master || "local[2]";
     this.parallelism = parseMaster(this.master);
-    this.conf = { ...(opts.conf ?? {}) };
+    this.conf = { ...(opts.conf ?? {}), ...(process.env.MILLRACE_CONF ? (JSON.parse(process.env.MILLRACE_CONF) as Record<string, string>) : {}) };
     this.maxFailures = Math.max(1, opts.maxFailures ?? Number(this.conf["spark.task.maxFailures"] ?? 1));
     this.retained = opts.retainedBatches ?? 1000;
     this.appModule = opts.appModule ?? process.env.MILLRACE_APP_MODULE;

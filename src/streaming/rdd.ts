@@ -121,6 +121,15 @@ export class RDD<T> {
     });
   }
 
+  /** sorted by `keyFn` (numbers, strings, or arrays of them compared element-wise), stable, in one partition */
+  sortBy<K>(keyFn: (x: T) => K, ascending = true): RDD<T> {
+    return this.derive("sortBy", async () => {
+      const all = (await this.partitions()).flat(1).map((x, i) => ({ x, k: keyFn(x), i }));
+      all.sort((a, b) => compareKeys(a.k, b.k) * (ascending ? 1 : -1) || a.i - b.i);
+      return [all.map((e) => e.x)];
+    });
+  }
+
   /** one partition with every element */
   coalesce1(): RDD<T> {
     return this.derive("coalesce", async () => [(await this.partitions()).flat(1)]);
@@ -334,4 +343,18 @@ export class RDD<T> {
     const { writeTextDir } = await import("./output.js");
     await writeTextDir(dir, await this.partitions());
   }
+}
+
+export function compareKeys(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareKeys(a[i], b[i]);
+      if (c) return c;
+    }
+    return a.length - b.length;
+  }
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
