@@ -106,7 +106,7 @@ export class FileInputDStream extends InputDStream<string> {
   override async start(): Promise<void> {
     const restored = [...this.infos.entries()];
     for (const [, files] of restored) for (const f of files as string[]) this.seen.add(f);
-    this.since = restored.length ? Math.max(...restored.map(([t]) => t)) : this.ssc.graph.zeroTime;
+    this.since = restored.length ? Math.max(...restored.map(([t]) => t)) : Date.now();
   }
 
   async prepare(time: number): Promise<unknown> {

@@ -159,3 +159,46 @@ test("maxFailures retries a failing output operation before failing the batch", 
   assert.equal(calls, 3);
   assert.deepEqual(done, [[1, 2, 3]]);
 });
+
+test("with a checkpoint, the batch that failed is re-run after a restart with the same offset ranges", async () => {
+  const { port, close } = await adapters[0]![1]();
+  const { tempDir, removeDir } = await import("../helpers/broker.js");
+  const ck = tempDir();
+  try {
+    await port.createTopic("t2", { partitions: 2 });
+    for (let p = 0; p < 2; p++) await port.produce("t2", p, Array.from({ length: 10 }, (_, i) => ({ value: `${p}:${i}` })));
+    let broken = true;
+    const seen: { ranges: string; values: string[] }[] = [];
+    const failedRanges: string[] = [];
+    const make = () => {
+      const ssc = new StreamingContext({ appName: "rerun", batchInterval: 40 });
+      const s = KafkaUtils.createDirectStream(ssc, { topics: ["t2"], topicsPort: port, startingOffsets: "earliest", maxRatePerPartition: 100 });
+      s.foreachRDD(async (rdd) => {
+        const ranges = KafkaUtils.offsetRanges(rdd).map((r) => `${r.partition}:${r.fromOffset}-${r.untilOffset}`).join(",");
+        const values = await rdd.map((r) => r.value!).collect();
+        if (broken && values.includes("1:5")) {
+          failedRanges.push(ranges);
+          throw new Error("poison 1:5");
+        }
+        seen.push({ ranges, values });
+      });
+      return ssc;
+    };
+    const a = await StreamingContext.getOrCreate(ck, make);
+    await a.start();
+    await assert.rejects(a.awaitTermination(), /foreachRDD \(output of createDirectStream\) failed in the batch of time \d+ ms: poison 1:5/);
+    broken = false;
+    const before = seen.length;
+    const b = await StreamingContext.getOrCreate(ck, make);
+    await b.start();
+    await waitFor(() => seen.flatMap((x) => x.values).length >= 20, "all records");
+    await b.stop();
+    assert.equal(seen[before]!.ranges, failedRanges[0], "the failed batch re-ran first, with its recorded ranges");
+    const values = seen.flatMap((x) => x.values);
+    assert.equal(values.length, 20, "nothing skipped, nothing twice");
+    assert.equal(new Set(values).size, 20);
+  } finally {
+    await close();
+    removeDir(ck);
+  }
+});
