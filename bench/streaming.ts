@@ -157,6 +157,7 @@ try {
       await port.produce("tweets", (i / 1000) % PARTS, Array.from({ length: Math.min(1000, RECORDS - i) }, (_, j) => ({ value: tweet(i + j) })), { acks: 1 });
     }
     await close();
+    console.log(`pre-filled ${RECORDS} tweets in ${PARTS} partitions`);
   }
   const results: Record<string, unknown> = {};
   const tp = [];
