@@ -10,18 +10,21 @@ import { consoleProducerCommand } from "./console-producer.js";
 import { consoleConsumerCommand } from "./console-consumer.js";
 import { consumerGroupsCommand } from "./consumer-groups.js";
 import { agentCommand } from "./agent.js";
+import { submitCommand } from "./submit.js";
 
 const program = new Command("millrace");
 program
   .description("Flume, Kafka and Spark Streaming as one Node.js package")
   .version("0.1.0")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .enablePositionalOptions();
 program.addCommand(brokerCommand());
 program.addCommand(topicsCommand());
 program.addCommand(consoleProducerCommand());
 program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(agentCommand());
+program.addCommand(submitCommand());
 
 try {
   await program.parseAsync(process.argv);

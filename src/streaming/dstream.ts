@@ -1,0 +1,694 @@
+/**
+ * DStream: a sequence of RDDs, one per batch time (a multiple of its slide
+ * duration). Operations build a graph; each batch the scheduler asks the output
+ * streams for their RDD of that time, which asks their parents, and so on. RDDs
+ * are lazy: nothing is read or computed until an output operation runs.
+ */
+import { StreamingError, TaskFailedError } from "./errors.js";
+import { keyOf, partitionOf } from "./keys.js";
+import { formatLine, writeTextDir } from "./output.js";
+import { RDD, type RDDEnv } from "./rdd.js";
+import { State, type StateSpec } from "./state.js";
+import type { TopicsPort } from "../topics/port.js";
+
+type KV<K, V> = [K, V];
+
+/** What the graph needs from its StreamingContext. */
+export interface GraphHost {
+  readonly batchInterval: number;
+  readonly env: RDDEnv;
+  readonly graph: DStreamGraph;
+  log(msg: string): void;
+}
+
+export interface OutputOp {
+  stream: DStream<unknown>;
+  name: string;
+  run(rdd: RDD<unknown>, time: number): Promise<void>;
+}
+
+export class DStreamGraph {
+  readonly streams: DStream<unknown>[] = [];
+  readonly outputs: OutputOp[] = [];
+  zeroTime = 0;
+  started = false;
+
+  register(s: DStream<unknown>): number {
+    if (this.started) throw new StreamingError("MR_STREAMING_STARTED", "cannot add streams or operations after the StreamingContext started");
+    this.streams.push(s);
+    return this.streams.length - 1;
+  }
+
+  addOutput(op: OutputOp): void {
+    if (this.started) throw new StreamingError("MR_STREAMING_STARTED", "cannot add output operations after the StreamingContext started");
+    this.outputs.push(op);
+  }
+
+  inputs(): InputDStream<unknown>[] {
+    return this.streams.filter((s): s is InputDStream<unknown> => s instanceof InputDStream);
+  }
+
+  stateful(): DStream<unknown>[] {
+    return this.streams.filter((s) => s.isStateful());
+  }
+
+  /** sets remember durations from the outputs down to the inputs */
+  prepare(batchInterval: number): void {
+    for (const s of this.streams) s.validate(batchInterval);
+    for (const o of this.outputs) o.stream.remember(o.stream.slideDuration);
+    this.started = true;
+  }
+
+  clearOld(time: number): void {
+    for (const s of this.streams) s.clearOld(time);
+  }
+}
+
+export abstract class DStream<T> {
+  readonly id: number;
+  protected readonly generated = new Map<number, RDD<T>>();
+  rememberDuration = 0;
+
+  constructor(
+    readonly ssc: GraphHost,
+    readonly parents: DStream<any>[],
+    readonly slideDuration: number,
+    readonly opName: string,
+  ) {
+    this.id = ssc.graph.register(this as DStream<unknown>);
+  }
+
+  /** the RDD of this batch time; undefined when the stream has no RDD at that time */
+  protected abstract compute(time: number): RDD<T> | undefined;
+
+  validate(batchInterval: number): void {
+    if (this.slideDuration % batchInterval !== 0) {
+      throw new StreamingError("MR_STREAMING_DURATION", `${this.opName}: slide ${this.slideDuration} ms is not a multiple of the batch interval ${batchInterval} ms`);
+    }
+  }
+
+  isStateful(): boolean {
+    return false;
+  }
+
+  /** how long parents must keep their RDDs for this stream */
+  protected parentRemember(): number {
+    return this.rememberDuration;
+  }
+
+  remember(d: number): void {
+    if (d <= this.rememberDuration) return;
+    this.rememberDuration = d;
+    for (const p of this.parents) p.remember(this.parentRemember());
+  }
+
+  isTimeValid(time: number): boolean {
+    const z = this.ssc.graph.zeroTime;
+    return time > z && (time - z) % this.slideDuration === 0;
+  }
+
+  getOrCompute(time: number): RDD<T> | undefined {
+    if (!this.isTimeValid(time)) return undefined;
+    const have = this.generated.get(time);
+    if (have) return have;
+    const rdd = this.compute(time);
+    if (rdd) {
+      rdd.batchTime ??= time;
+      this.generated.set(time, rdd);
+    }
+    return rdd;
+  }
+
+  /** RDDs of times in (from, to] */
+  slice(fromExclusive: number, toInclusive: number): RDD<T>[] {
+    const out: RDD<T>[] = [];
+    const z = this.ssc.graph.zeroTime;
+    let t = toInclusive - ((toInclusive - z) % this.slideDuration);
+    const times: number[] = [];
+    for (; t > fromExclusive; t -= this.slideDuration) times.push(t);
+    for (const tt of times.reverse()) {
+      const r = this.getOrCompute(tt);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  clearOld(time: number): void {
+    for (const t of this.generated.keys()) if (t <= time - this.rememberDuration) this.generated.delete(t);
+  }
+
+  /** @internal set an RDD recovered from a checkpoint */
+  restoreRDD(time: number, rdd: RDD<T>): void {
+    rdd.batchTime = time;
+    this.generated.set(time, rdd);
+  }
+
+  /** @internal the snapshot of a stateful stream at `time` (JSON-able partitions) */
+  async snapshot(time: number): Promise<{ time: number; partitions: unknown[][] } | undefined> {
+    let t = time;
+    while (t > this.ssc.graph.zeroTime && !this.isTimeValid(t)) t -= this.ssc.batchInterval;
+    const rdd = this.getOrCompute(t);
+    if (!rdd) return undefined;
+    return { time: t, partitions: await rdd.partitions() };
+  }
+
+  protected env(): RDDEnv {
+    return this.ssc.env;
+  }
+
+  // ---- transformations ----
+
+  transform<U>(fn: (rdd: RDD<T>, time: number) => RDD<U>): DStream<U> {
+    return new TransformedDStream<U>(this.ssc, [this], (rdds, time) => (rdds[0] ? fn(rdds[0] as RDD<T>, time) : undefined), "transform");
+  }
+
+  transformWith<W, U>(other: DStream<W>, fn: (a: RDD<T>, b: RDD<W>, time: number) => RDD<U>): DStream<U> {
+    return new TransformedDStream<U>(
+      this.ssc,
+      [this, other],
+      (rdds, time) => fn((rdds[0] as RDD<T>) ?? RDD.empty(this.env()), (rdds[1] as RDD<W>) ?? RDD.empty(this.env()), time),
+      "transformWith",
+    );
+  }
+
+  private narrow<U>(op: string, fn: (rdd: RDD<T>) => RDD<U>): DStream<U> {
+    return new TransformedDStream<U>(this.ssc, [this], (rdds) => (rdds[0] ? fn(rdds[0] as RDD<T>) : undefined), op);
+  }
+
+  map<U>(fn: (x: T) => U): DStream<U> {
+    return this.narrow("map", (r) => r.map(fn));
+  }
+  flatMap<U>(fn: (x: T) => Iterable<U>): DStream<U> {
+    return this.narrow("flatMap", (r) => r.flatMap(fn));
+  }
+  filter(fn: (x: T) => boolean): DStream<T> {
+    return this.narrow("filter", (r) => r.filter(fn));
+  }
+  mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[]): DStream<U> {
+    return this.narrow("mapPartitions", (r) => r.mapPartitions(fn));
+  }
+  repartition(n: number): DStream<T> {
+    return this.narrow("repartition", (r) => r.repartition(n));
+  }
+  union(...others: DStream<T>[]): DStream<T> {
+    for (const o of others) {
+      if (o.slideDuration !== this.slideDuration) throw new StreamingError("MR_STREAMING_DURATION", "union of streams with different slide durations");
+    }
+    return new TransformedDStream<T>(
+      this.ssc,
+      [this, ...others],
+      (rdds) => {
+        const present = rdds.filter((r): r is RDD<T> => r !== undefined);
+        return present.length ? present[0]!.union(...present.slice(1)) : undefined;
+      },
+      "union",
+    );
+  }
+  /** one element per batch: the number of elements */
+  count(): DStream<number> {
+    return this.narrow("count", (r) => new RDD<number>(r.env, async () => [[await r.count()]], "count"));
+  }
+  /** one element per batch (none when the batch is empty) */
+  reduce(fn: (a: T, b: T) => T): DStream<T> {
+    return this.narrow("reduce", (r) => new RDD<T>(r.env, async () => {
+      const parts = await r.partitions();
+      let first = true;
+      let acc: T | undefined;
+      for (const p of parts) for (const x of p) {
+        try {
+          acc = first ? x : fn(acc as T, x);
+        } catch (e) {
+          throw new TaskFailedError("reduce", r.batchTime, e);
+        }
+        first = false;
+      }
+      return first ? [[]] : [[acc as T]];
+    }, "reduce"));
+  }
+  countByValue(numPartitions?: number): DStream<KV<T, number>> {
+    return this.narrow("countByValue", (r) => r.countByValue(numPartitions));
+  }
+  mapValues<K, V, U>(this: DStream<KV<K, V>>, fn: (v: V) => U): DStream<KV<K, U>> {
+    return this.narrow("mapValues", (r) => r.mapValues(fn));
+  }
+  flatMapValues<K, V, U>(this: DStream<KV<K, V>>, fn: (v: V) => Iterable<U>): DStream<KV<K, U>> {
+    return this.narrow("flatMapValues", (r) => r.flatMapValues(fn));
+  }
+  reduceByKey<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number): DStream<KV<K, V>> {
+    return this.narrow("reduceByKey", (r) => r.reduceByKey(fn, numPartitions));
+  }
+  groupByKey<K, V>(this: DStream<KV<K, V>>, numPartitions?: number): DStream<KV<K, V[]>> {
+    return this.narrow("groupByKey", (r) => r.groupByKey(numPartitions));
+  }
+  cogroup<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V[], W[]]>> {
+    return this.transformWith(other, (a, b) => a.cogroup(b, numPartitions));
+  }
+  join<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V, W]>> {
+    return this.transformWith(other, (a, b) => a.join(b, numPartitions));
+  }
+  leftOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V, W | undefined]>> {
+    return this.transformWith(other, (a, b) => a.leftOuterJoin(b, numPartitions));
+  }
+  rightOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V | undefined, W]>> {
+    return this.transformWith(other, (a, b) => a.rightOuterJoin(b, numPartitions));
+  }
+  fullOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V | undefined, W | undefined]>> {
+    return this.transformWith(other, (a, b) => a.fullOuterJoin(b, numPartitions));
+  }
+
+  // ---- windows ----
+
+  window(windowMs: number, slideMs: number = this.slideDuration): DStream<T> {
+    return new WindowedDStream<T>(this, windowMs, slideMs);
+  }
+
+  countByWindow(windowMs: number, slideMs: number): DStream<number> {
+    return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowMs, slideMs);
+  }
+
+  reduceByWindow(fn: (a: T, b: T) => T, windowMs: number, slideMs: number): DStream<T>;
+  reduceByWindow(fn: (a: T, b: T) => T, invFn: (a: T, b: T) => T, windowMs: number, slideMs: number): DStream<T>;
+  reduceByWindow(fn: (a: T, b: T) => T, a: number | ((a: T, b: T) => T), b: number, c?: number): DStream<T> {
+    if (typeof a === "number") return this.reduce(fn).window(a, b).reduce(fn);
+    return this.map((x) => [0, x] as KV<number, T>)
+      .reduceByKeyAndWindow(fn, a, b, c ?? this.slideDuration, 1)
+      .map((kv) => kv[1]);
+  }
+
+  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, windowMs: number, slideMs?: number, numPartitions?: number): DStream<KV<K, V>>;
+  reduceByKeyAndWindow<K, V>(
+    this: DStream<KV<K, V>>,
+    fn: (a: V, b: V) => V,
+    invFn: (a: V, b: V) => V,
+    windowMs: number,
+    slideMs?: number,
+    numPartitions?: number,
+    filterFunc?: (kv: KV<K, V>) => boolean,
+  ): DStream<KV<K, V>>;
+  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: any[]): DStream<KV<K, V>> {
+    if (typeof rest[0] === "number") {
+      const [windowMs, slideMs, numPartitions] = rest as [number, number | undefined, number | undefined];
+      return this.reduceByKey(fn, numPartitions).window(windowMs, slideMs ?? this.slideDuration).reduceByKey(fn, numPartitions);
+    }
+    const [invFn, windowMs, slideMs, numPartitions, filterFunc] = rest as [
+      (a: V, b: V) => V,
+      number,
+      number | undefined,
+      number | undefined,
+      ((kv: KV<K, V>) => boolean) | undefined,
+    ];
+    return new ReducedWindowedDStream<K, V>(this.reduceByKey(fn, numPartitions), fn, invFn, windowMs, slideMs ?? this.slideDuration, numPartitions, filterFunc);
+  }
+
+  countByValueAndWindow(windowMs: number, slideMs: number, numPartitions?: number): DStream<KV<T, number>> {
+    return this.map((x) => [x, 1] as KV<T, number>).reduceByKeyAndWindow(
+      (a, b) => a + b,
+      (a, b) => a - b,
+      windowMs,
+      slideMs,
+      numPartitions,
+      (kv) => kv[1] !== 0,
+    );
+  }
+
+  // ---- state ----
+
+  updateStateByKey<K, V, S>(
+    this: DStream<KV<K, V>>,
+    fn: (values: V[], state: S | undefined) => S | undefined,
+    numPartitions?: number,
+  ): DStream<KV<K, S>> {
+    return new StateDStream<K, V, S>(this, fn, numPartitions);
+  }
+
+  mapWithState<K, V, S, U>(this: DStream<KV<K, V>>, spec: StateSpec<K, V, S, U>): MapWithStateDStream<K, V, S, U> {
+    const internal = new InternalMapWithStateDStream<K, V, S, U>(this, spec);
+    return new MapWithStateDStream<K, V, S, U>(internal);
+  }
+
+  // ---- output operations ----
+
+  foreachRDD(fn: (rdd: RDD<T>, time: number) => unknown): void {
+    this.ssc.graph.addOutput({
+      stream: this as DStream<unknown>,
+      name: "foreachRDD",
+      run: async (rdd, time) => {
+        await fn(rdd as RDD<T>, time);
+      },
+    });
+  }
+
+  /** prints the first `n` elements of every batch, like Spark's DStream.print */
+  print(n = 10): void {
+    this.ssc.graph.addOutput({
+      stream: this as DStream<unknown>,
+      name: "print",
+      run: async (rdd, time) => {
+        const first = await rdd.take(n + 1);
+        const lines = ["-------------------------------------------", `Time: ${time} ms`, "-------------------------------------------"];
+        for (const x of first.slice(0, n)) lines.push(printable(x));
+        if (first.length > n) lines.push("...");
+        process.stdout.write(lines.join("\n") + "\n\n");
+      },
+    });
+  }
+
+  /** per batch, a directory `prefix-<time>[.suffix]` of part files and _SUCCESS */
+  saveAsTextFiles(prefix: string, suffix?: string): void {
+    this.ssc.graph.addOutput({
+      stream: this as DStream<unknown>,
+      name: "saveAsTextFiles",
+      run: async (rdd, time) => {
+        writeTextDir(`${prefix}-${time}${suffix ? "." + suffix : ""}`, await rdd.partitions());
+      },
+    });
+  }
+
+  /**
+   * Writes every element to a topic: `serialize` gives the key and value of a
+   * record (default: no key, the element as a line). Records carry the header
+   * millrace.batch.time, so a consumer can drop a re-run batch's duplicates.
+   */
+  writeToTopic(
+    port: TopicsPort,
+    topic: string,
+    opts: { serialize?: (x: T) => { key?: string | Buffer | null; value: string | Buffer | null }; partitions?: number } = {},
+  ): void {
+    this.ssc.graph.addOutput({
+      stream: this as DStream<unknown>,
+      name: "writeToTopic",
+      run: async (rdd, time) => {
+        const n = opts.partitions ?? (await port.describeTopic(topic))?.partitions ?? 1;
+        const byPartition = new Map<number, { key: string | Buffer | null; value: string | Buffer | null; headers: { key: string; value: Buffer }[] }[]>();
+        const header = [{ key: "millrace.batch.time", value: Buffer.from(String(time)) }];
+        for (const x of await rdd.collect()) {
+          const r = opts.serialize ? opts.serialize(x as T) : { key: null, value: formatLine(x) };
+          const p = r.key != null ? partitionOf(typeof r.key === "string" ? r.key : r.key.toString("latin1"), n) : 0;
+          if (!byPartition.has(p)) byPartition.set(p, []);
+          byPartition.get(p)!.push({ key: r.key ?? null, value: r.value, headers: header });
+        }
+        for (const [p, recs] of byPartition) await port.produce(topic, p, recs, { acks: -1 });
+      },
+    });
+  }
+}
+
+function printable(x: unknown): string {
+  if (Array.isArray(x) && x.length === 2) return `(${printable(x[0])},${printable(x[1])})`;
+  return formatLine(x);
+}
+
+/** A stream computed from its parents' RDDs of the same time. */
+export class TransformedDStream<U> extends DStream<U> {
+  constructor(
+    ssc: GraphHost,
+    parents: DStream<any>[],
+    private readonly fn: (rdds: (RDD<unknown> | undefined)[], time: number) => RDD<U> | undefined,
+    opName: string,
+  ) {
+    super(ssc, parents, parents[0]!.slideDuration, opName);
+  }
+  protected compute(time: number): RDD<U> | undefined {
+    return this.fn(this.parents.map((p) => p.getOrCompute(time)), time);
+  }
+}
+
+export abstract class InputDStream<T> extends DStream<T> {
+  /** data decided for each generated batch (offset ranges, lines, files) */
+  protected readonly infos = new Map<number, unknown>();
+
+  constructor(ssc: GraphHost, opName: string) {
+    super(ssc, [], ssc.batchInterval, opName);
+  }
+
+  /** decides what the batch of `time` holds; runs on the driver before the batch; the result is recorded in the checkpoint */
+  abstract prepare(time: number): Promise<unknown>;
+  /** builds the RDD of a batch from its recorded info */
+  protected abstract rddFor(time: number, info: unknown): RDD<T>;
+  /** number of records of the batch, when known from its info */
+  recordCount(_info: unknown): number | undefined {
+    return undefined;
+  }
+  /** whether `info` survives a restart (false for in-memory queues) */
+  recoverable(): boolean {
+    return true;
+  }
+  /** @internal restores a batch's info from the checkpoint */
+  restoreInfo(time: number, info: unknown): void {
+    this.infos.set(time, info);
+  }
+  setInfo(time: number, info: unknown): void {
+    this.infos.set(time, info);
+  }
+  infoFor(time: number): unknown {
+    return this.infos.get(time);
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  /** called after a batch completed (rate estimation) */
+  onBatchCompleted(_info: { time: number; records: number; processingMs: number; schedulingDelayMs: number }): void {}
+
+  protected compute(time: number): RDD<T> | undefined {
+    if (!this.infos.has(time)) return RDD.empty(this.env());
+    return this.rddFor(time, this.infos.get(time));
+  }
+
+  override clearOld(time: number): void {
+    super.clearOld(time);
+    for (const t of this.infos.keys()) if (t <= time - this.rememberDuration) this.infos.delete(t);
+  }
+}
+
+export class WindowedDStream<T> extends DStream<T> {
+  constructor(
+    private readonly parent: DStream<T>,
+    readonly windowDuration: number,
+    slideDuration: number,
+  ) {
+    super(parent.ssc, [parent], slideDuration, "window");
+  }
+  override validate(batchInterval: number): void {
+    super.validate(batchInterval);
+    if (this.windowDuration % this.parent.slideDuration !== 0 || this.slideDuration % this.parent.slideDuration !== 0) {
+      throw new StreamingError("MR_STREAMING_DURATION", `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's slide ${this.parent.slideDuration} ms`);
+    }
+  }
+  protected override parentRemember(): number {
+    return this.rememberDuration + this.windowDuration;
+  }
+  protected compute(time: number): RDD<T> | undefined {
+    const rdds = this.parent.slice(time - this.windowDuration, time);
+    return rdds.length ? rdds[0]!.union(...rdds.slice(1)) : RDD.empty(this.env());
+  }
+}
+
+/** reduceByKeyAndWindow with an inverse function: the previous window plus new batches minus old ones */
+export class ReducedWindowedDStream<K, V> extends DStream<KV<K, V>> {
+  constructor(
+    private readonly parent: DStream<KV<K, V>>,
+    private readonly fn: (a: V, b: V) => V,
+    private readonly invFn: (a: V, b: V) => V,
+    readonly windowDuration: number,
+    slideDuration: number,
+    private readonly numPartitions: number | undefined,
+    private readonly filterFunc: ((kv: KV<K, V>) => boolean) | undefined,
+  ) {
+    super(parent.ssc, [parent], slideDuration, "reduceByKeyAndWindow");
+  }
+  override isStateful(): boolean {
+    return true;
+  }
+  override validate(batchInterval: number): void {
+    super.validate(batchInterval);
+    if (this.windowDuration % this.parent.slideDuration !== 0) {
+      throw new StreamingError("MR_STREAMING_DURATION", `window ${this.windowDuration} ms must be a multiple of the parent's slide ${this.parent.slideDuration} ms`);
+    }
+  }
+  override remember(d: number): void {
+    super.remember(Math.max(d, 2 * this.slideDuration));
+  }
+  protected override parentRemember(): number {
+    return this.rememberDuration + this.windowDuration + this.slideDuration;
+  }
+  protected compute(time: number): RDD<KV<K, V>> | undefined {
+    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const olds = this.parent.slice(time - this.windowDuration - this.slideDuration, time - this.windowDuration);
+    const news = this.parent.slice(time - this.slideDuration, time);
+    const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
+    return new RDD<KV<K, V>>(
+      this.env(),
+      async () => {
+        const prevParts = prev ? await prev.partitions() : [];
+        const oldParts = await Promise.all(olds.map((r) => r.partitions()));
+        const newParts = await Promise.all(news.map((r) => r.partitions()));
+        const reduceInto = (m: Map<string, KV<K, V>>, parts: KV<K, V>[][][]) => {
+          for (const rp of parts) for (const p of rp) for (const [k, v] of p) {
+            const ek = keyOf(k);
+            const cur = m.get(ek);
+            if (cur) cur[1] = this.fn(cur[1], v);
+            else m.set(ek, [k, v]);
+          }
+        };
+        const oldM = new Map<string, KV<K, V>>();
+        const newM = new Map<string, KV<K, V>>();
+        reduceInto(oldM, oldParts);
+        reduceInto(newM, newParts);
+        const out = new Map<string, KV<K, V>>();
+        for (const p of prevParts) for (const [k, v0] of p) {
+          const ek = keyOf(k);
+          let v = v0;
+          const o = oldM.get(ek);
+          if (o) v = this.invFn(v, o[1]);
+          const nw = newM.get(ek);
+          if (nw) v = this.fn(v, nw[1]);
+          out.set(ek, [k, v]);
+        }
+        for (const [ek, kv] of newM) if (!out.has(ek)) out.set(ek, [kv[0], kv[1]]);
+        const parts: KV<K, V>[][] = Array.from({ length: n }, () => []);
+        for (const kv of out.values()) {
+          if (this.filterFunc && !this.filterFunc(kv)) continue;
+          parts[partitionOf(kv[0], n)]!.push(kv);
+        }
+        return parts;
+      },
+      "reduceByKeyAndWindow",
+    );
+  }
+}
+
+export class StateDStream<K, V, S> extends DStream<KV<K, S>> {
+  constructor(
+    private readonly parent: DStream<KV<K, V>>,
+    private readonly fn: (values: V[], state: S | undefined) => S | undefined,
+    private readonly numPartitions: number | undefined,
+  ) {
+    super(parent.ssc, [parent], parent.slideDuration, "updateStateByKey");
+  }
+  override isStateful(): boolean {
+    return true;
+  }
+  override remember(d: number): void {
+    super.remember(Math.max(d, 2 * this.slideDuration));
+  }
+  protected compute(time: number): RDD<KV<K, S>> | undefined {
+    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const batch = this.parent.getOrCompute(time);
+    const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
+    return new RDD<KV<K, S>>(
+      this.env(),
+      async () => {
+        const prevParts = prev ? await prev.partitions() : [];
+        const grouped = new Map<string, KV<K, V[]>>();
+        for (const p of batch ? await batch.partitions() : []) for (const [k, v] of p) {
+          const ek = keyOf(k);
+          const cur = grouped.get(ek);
+          if (cur) cur[1].push(v);
+          else grouped.set(ek, [k, [v]]);
+        }
+        const parts: KV<K, S>[][] = Array.from({ length: n }, () => []);
+        const emit = (k: K, values: V[], s: S | undefined) => {
+          let next: S | undefined;
+          try {
+            next = this.fn(values, s);
+          } catch (e) {
+            throw new TaskFailedError("updateStateByKey", time, e);
+          }
+          if (next !== undefined && next !== null) parts[partitionOf(k, n)]!.push([k, next]);
+        };
+        for (const p of prevParts) for (const [k, s] of p) {
+          const ek = keyOf(k);
+          emit(k, grouped.get(ek)?.[1] ?? [], s);
+          grouped.delete(ek);
+        }
+        for (const [k, values] of grouped.values()) emit(k, values, undefined);
+        return parts;
+      },
+      "updateStateByKey",
+    );
+  }
+}
+
+type MWSItem<K, S, U> = { k?: K; s?: S; t?: number; m?: U };
+
+export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, S, U>> {
+  constructor(
+    private readonly parent: DStream<KV<K, V>>,
+    private readonly spec: StateSpec<K, V, S, U>,
+  ) {
+    super(parent.ssc, [parent], parent.slideDuration, "mapWithState");
+  }
+  override isStateful(): boolean {
+    return true;
+  }
+  override remember(d: number): void {
+    super.remember(Math.max(d, 2 * this.slideDuration));
+  }
+  override async snapshot(time: number): Promise<{ time: number; partitions: unknown[][] } | undefined> {
+    const s = await super.snapshot(time);
+    if (!s) return s;
+    return { time: s.time, partitions: (s.partitions as MWSItem<K, S, U>[][]).map((p) => p.filter((x) => !("m" in x))) };
+  }
+  private call(k: K, v: V | undefined, st: State<S>, time: number): U {
+    try {
+      return this.spec.fn(k, v, st);
+    } catch (e) {
+      throw new TaskFailedError("mapWithState", time, e);
+    }
+  }
+  protected compute(time: number): RDD<MWSItem<K, S, U>> | undefined {
+    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const batch = this.parent.getOrCompute(time);
+    const n = Math.max(1, this.spec.numPartitions ?? this.env().parallelism);
+    const timeout = this.spec.timeoutMs;
+    return new RDD<MWSItem<K, S, U>>(
+      this.env(),
+      async () => {
+        const states = new Map<string, { k: K; s: S; t: number }>();
+        for (const p of prev ? await prev.partitions() : []) for (const x of p) if (!("m" in x)) states.set(keyOf(x.k), { k: x.k as K, s: x.s as S, t: x.t! });
+        const mapped: U[][] = Array.from({ length: n }, () => []);
+        const touched = new Set<string>();
+        for (const p of batch ? await batch.partitions() : []) for (const [k, v] of p) {
+          const ek = keyOf(k);
+          touched.add(ek);
+          const cur = states.get(ek);
+          const st = new State<S>(cur ? { value: cur.s } : undefined);
+          mapped[partitionOf(k, n)]!.push(this.call(k, v, st, time));
+          if (st.exists()) states.set(ek, { k, s: st.get(), t: st.wasUpdated ? time : (cur?.t ?? time) });
+          else states.delete(ek);
+        }
+        if (timeout !== undefined) {
+          for (const [ek, cur] of [...states]) {
+            if (touched.has(ek) || cur.t > time - timeout) continue;
+            const st = new State<S>({ value: cur.s }, true);
+            mapped[partitionOf(cur.k, n)]!.push(this.call(cur.k, undefined, st, time));
+            states.delete(ek);
+          }
+        }
+        const parts: MWSItem<K, S, U>[][] = Array.from({ length: n }, (_, i) => mapped[i]!.map((m) => ({ m })));
+        for (const st of states.values()) parts[partitionOf(st.k, n)]!.push({ k: st.k, s: st.s, t: st.t });
+        return parts;
+      },
+      "mapWithState",
+    );
+  }
+}
+
+/** The mapped values of mapWithState; stateSnapshots() gives the [key, state] pairs after each batch. */
+export class MapWithStateDStream<K, V, S, U> extends DStream<U> {
+  constructor(private readonly internal: InternalMapWithStateDStream<K, V, S, U>) {
+    super(internal.ssc, [internal], internal.slideDuration, "mapWithState");
+  }
+  protected compute(time: number): RDD<U> | undefined {
+    const r = this.internal.getOrCompute(time);
+    return r?.mapPartitionsWithIndex((items) => items.filter((x) => "m" in x).map((x) => x.m as U), "mapWithState");
+  }
+  stateSnapshots(): DStream<KV<K, S>> {
+    return new TransformedDStream<KV<K, S>>(
+      this.ssc,
+      [this.internal],
+      (rdds) => (rdds[0] as RDD<MWSItem<K, S, U>> | undefined)?.mapPartitionsWithIndex((items) => items.filter((x) => !("m" in x)).map((x) => [x.k as K, x.s as S] as KV<K, S>), "stateSnapshots"),
+      "stateSnapshots",
+    );
+  }
+}

@@ -1,0 +1,360 @@
+/**
+ * RDD: the data of one batch, as partitions (arrays), computed lazily and at most
+ * once (the result is kept; a failed computation is not). Transformations build
+ * new RDDs; actions return Promises.
+ */
+import { TaskFailedError } from "./errors.js";
+import type { TaskPool } from "./executor.js";
+import { keyOf, partitionOf } from "./keys.js";
+
+export interface RDDEnv {
+  pool: TaskPool;
+  /** default number of partitions of shuffles */
+  parallelism: number;
+}
+
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  fromOffset: bigint;
+  untilOffset: bigint;
+}
+
+type KV<K, V> = [K, V];
+
+export class RDD<T> {
+  private cached: Promise<T[][]> | undefined;
+  /** set by the direct Kafka stream on the RDDs it creates */
+  offsetRanges?: OffsetRange[];
+  /** the batch this RDD belongs to (for error messages) */
+  batchTime?: number;
+
+  constructor(
+    readonly env: RDDEnv,
+    private readonly computeFn: () => Promise<T[][]>,
+    readonly name = "rdd",
+  ) {}
+
+  static of<T>(env: RDDEnv, partitions: T[][], name = "parallelize"): RDD<T> {
+    return new RDD(env, async () => partitions, name);
+  }
+
+  static empty<T>(env: RDDEnv): RDD<T> {
+    return new RDD<T>(env, async () => [], "empty");
+  }
+
+  /** the computed partitions (memoized) */
+  partitions(): Promise<T[][]> {
+    if (!this.cached) {
+      const p = this.computeFn();
+      this.cached = p;
+      p.catch(() => {
+        if (this.cached === p) this.cached = undefined;
+      });
+    }
+    return this.cached;
+  }
+
+  private derive<U>(name: string, fn: () => Promise<U[][]>): RDD<U> {
+    const r = new RDD<U>(this.env, fn, name);
+    r.batchTime = this.batchTime;
+    return r;
+  }
+
+  private fail(op: string, e: unknown): never {
+    if (e instanceof TaskFailedError) throw e;
+    throw new TaskFailedError(op, this.batchTime, e);
+  }
+
+  // ---- narrow transformations ----
+
+  mapPartitionsWithIndex<U>(fn: (items: T[], index: number) => Iterable<U> | U[], op = "mapPartitions"): RDD<U> {
+    return this.derive(op, async () => {
+      const parts = await this.partitions();
+      return this.env.pool.runTasks(
+        parts.map((items, i) => () => {
+          try {
+            const out = fn(items, i);
+            return Array.isArray(out) ? out : Array.from(out);
+          } catch (e) {
+            this.fail(op, e);
+          }
+        }),
+      );
+    });
+  }
+
+  mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[]): RDD<U> {
+    return this.mapPartitionsWithIndex((items) => fn(items), "mapPartitions");
+  }
+
+  map<U>(fn: (x: T) => U): RDD<U> {
+    return this.mapPartitionsWithIndex((items) => items.map((x) => fn(x)), "map");
+  }
+
+  flatMap<U>(fn: (x: T) => Iterable<U>): RDD<U> {
+    return this.mapPartitionsWithIndex((items) => {
+      const out: U[] = [];
+      for (const x of items) for (const y of fn(x)) out.push(y);
+      return out;
+    }, "flatMap");
+  }
+
+  filter(fn: (x: T) => boolean): RDD<T> {
+    return this.mapPartitionsWithIndex((items) => items.filter((x) => fn(x)), "filter");
+  }
+
+  union(...others: RDD<T>[]): RDD<T> {
+    return this.derive("union", async () => {
+      const all = await Promise.all([this, ...others].map((r) => r.partitions()));
+      return all.flat(1);
+    });
+  }
+
+  /** round-robin into n partitions, in element order */
+  repartition(n: number): RDD<T> {
+    return this.derive("repartition", async () => {
+      const out: T[][] = Array.from({ length: Math.max(1, n) }, () => []);
+      let i = 0;
+      for (const p of await this.partitions()) for (const x of p) out[i++ % out.length]!.push(x);
+      return out;
+    });
+  }
+
+  /** sorted by `keyFn` (numbers, strings, or arrays of them compared element-wise), stable, in one partition */
+  sortBy<K>(keyFn: (x: T) => K, ascending = true): RDD<T> {
+    return this.derive("sortBy", async () => {
+      const all = (await this.partitions()).flat(1).map((x, i) => ({ x, k: keyFn(x), i }));
+      all.sort((a, b) => compareKeys(a.k, b.k) * (ascending ? 1 : -1) || a.i - b.i);
+      return [all.map((e) => e.x)];
+    });
+  }
+
+  /** one partition with every element */
+  coalesce1(): RDD<T> {
+    return this.derive("coalesce", async () => [(await this.partitions()).flat(1)]);
+  }
+
+  // ---- shuffles (pair RDDs) ----
+
+  /** hash-partitions pairs by key (stable order: parent partition order, then element order) */
+  partitionBy<K, V>(this: RDD<KV<K, V>>, n?: number): RDD<KV<K, V>> {
+    const num = Math.max(1, n ?? this.env.parallelism);
+    return this.derive("partitionBy", async () => {
+      const out: KV<K, V>[][] = Array.from({ length: num }, () => []);
+      for (const p of await this.partitions()) for (const kv of p) out[partitionOf(kv[0], num)]!.push(kv);
+      return out;
+    });
+  }
+
+  private combineByKey<K, V, C>(
+    this: RDD<KV<K, V>>,
+    op: string,
+    create: (v: V) => C,
+    merge: (c: C, v: V) => C,
+    n?: number,
+  ): RDD<KV<K, C>> {
+    // map-side combine per partition, then shuffle, then merge per partition
+    const combined = this.mapPartitionsWithIndex((items) => {
+      const m = new Map<string, KV<K, C>>();
+      for (const [k, v] of items) {
+        const ek = keyOf(k);
+        const cur = m.get(ek);
+        if (cur) cur[1] = merge(cur[1], v);
+        else m.set(ek, [k, create(v)]);
+      }
+      return m.values();
+    }, op);
+    return combined;
+  }
+
+  reduceByKey<K, V>(this: RDD<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number): RDD<KV<K, V>> {
+    const local = this.combineByKey("reduceByKey", (v) => v, fn);
+    return local.partitionBy(numPartitions).mapPartitionsWithIndex((items) => {
+      const m = new Map<string, KV<K, V>>();
+      for (const [k, v] of items) {
+        const ek = keyOf(k);
+        const cur = m.get(ek);
+        if (cur) cur[1] = fn(cur[1], v);
+        else m.set(ek, [k, v]);
+      }
+      return m.values();
+    }, "reduceByKey");
+  }
+
+  groupByKey<K, V>(this: RDD<KV<K, V>>, numPartitions?: number): RDD<KV<K, V[]>> {
+    return this.partitionBy(numPartitions).mapPartitionsWithIndex((items) => {
+      const m = new Map<string, KV<K, V[]>>();
+      for (const [k, v] of items) {
+        const ek = keyOf(k);
+        const cur = m.get(ek);
+        if (cur) cur[1].push(v);
+        else m.set(ek, [k, [v]]);
+      }
+      return m.values();
+    }, "groupByKey");
+  }
+
+  countByValue(numPartitions?: number): RDD<KV<T, number>> {
+    return this.map((x) => [x, 1] as KV<T, number>).reduceByKey((a, b) => a + b, numPartitions);
+  }
+
+  mapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => U): RDD<KV<K, U>> {
+    return this.mapPartitionsWithIndex((items) => items.map(([k, v]) => [k, fn(v)] as KV<K, U>), "mapValues");
+  }
+
+  flatMapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => Iterable<U>): RDD<KV<K, U>> {
+    return this.mapPartitionsWithIndex((items) => {
+      const out: KV<K, U>[] = [];
+      for (const [k, v] of items) for (const u of fn(v)) out.push([k, u]);
+      return out;
+    }, "flatMapValues");
+  }
+
+  keys<K, V>(this: RDD<KV<K, V>>): RDD<K> {
+    return this.map((kv) => kv[0]);
+  }
+
+  values<K, V>(this: RDD<KV<K, V>>): RDD<V> {
+    return this.map((kv) => kv[1]);
+  }
+
+  /** groups several pair RDDs by key: [k, [values of this, values of other, ...]] */
+  cogroup<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V[], W[]]>> {
+    const num = Math.max(1, numPartitions ?? this.env.parallelism);
+    const left = this.partitionBy(num);
+    const right = other.partitionBy(num);
+    return new RDD<KV<K, [V[], W[]]>>(
+      this.env,
+      async () => {
+        const [lp, rp] = await Promise.all([left.partitions(), right.partitions()]);
+        return this.env.pool.runTasks(
+          lp.map((l, i) => () => {
+            const m = new Map<string, KV<K, [V[], W[]]>>();
+            for (const [k, v] of l) {
+              const ek = keyOf(k);
+              const cur = m.get(ek);
+              if (cur) cur[1][0].push(v);
+              else m.set(ek, [k, [[v], []]]);
+            }
+            for (const [k, w] of rp[i]!) {
+              const ek = keyOf(k);
+              const cur = m.get(ek);
+              if (cur) cur[1][1].push(w);
+              else m.set(ek, [k, [[], [w]]]);
+            }
+            return [...m.values()];
+          }),
+        );
+      },
+      "cogroup",
+    );
+  }
+
+  join<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V, W]>> {
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => vs.flatMap((v) => ws.map((w) => [v, w] as [V, W])));
+  }
+
+  leftOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V, W | undefined]>> {
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) =>
+      vs.flatMap((v) => (ws.length ? ws.map((w) => [v, w] as [V, W | undefined]) : [[v, undefined] as [V, W | undefined]])),
+    );
+  }
+
+  rightOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V | undefined, W]>> {
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) =>
+      ws.flatMap((w) => (vs.length ? vs.map((v) => [v, w] as [V | undefined, W]) : [[undefined, w] as [V | undefined, W]])),
+    );
+  }
+
+  fullOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V | undefined, W | undefined]>> {
+    type R = [V | undefined, W | undefined];
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => {
+      if (!vs.length) return ws.map((w) => [undefined, w] as R);
+      if (!ws.length) return vs.map((v) => [v, undefined] as R);
+      return vs.flatMap((v) => ws.map((w) => [v, w] as R));
+    });
+  }
+
+  // ---- actions ----
+
+  async collect(): Promise<T[]> {
+    return (await this.partitions()).flat(1);
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for (const p of await this.partitions()) n += p.length;
+    return n;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.count()) === 0;
+  }
+
+  async take(n: number): Promise<T[]> {
+    const out: T[] = [];
+    for (const p of await this.partitions()) {
+      for (const x of p) {
+        if (out.length >= n) return out;
+        out.push(x);
+      }
+    }
+    return out;
+  }
+
+  async reduce(fn: (a: T, b: T) => T): Promise<T | undefined> {
+    let acc: T | undefined;
+    let first = true;
+    for (const p of await this.partitions()) {
+      for (const x of p) {
+        try {
+          acc = first ? x : fn(acc as T, x);
+        } catch (e) {
+          this.fail("reduce", e);
+        }
+        first = false;
+      }
+    }
+    return acc;
+  }
+
+  async foreach(fn: (x: T) => unknown): Promise<void> {
+    await this.foreachPartition(async (items) => {
+      for (const x of items) await fn(x);
+    }, "foreach");
+  }
+
+  async foreachPartition(fn: (items: T[], index: number) => unknown, op = "foreachPartition"): Promise<void> {
+    const parts = await this.partitions();
+    await this.env.pool.runTasks(
+      parts.map((items, i) => async () => {
+        try {
+          await fn(items, i);
+        } catch (e) {
+          this.fail(op, e);
+        }
+      }),
+    );
+  }
+
+  /** writes the partitions as part files plus _SUCCESS into `dir`, atomically (see output.ts) */
+  async saveAsTextFile(dir: string): Promise<void> {
+    const { writeTextDir } = await import("./output.js");
+    await writeTextDir(dir, await this.partitions());
+  }
+}
+
+export function compareKeys(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareKeys(a[i], b[i]);
+      if (c) return c;
+    }
+    return a.length - b.length;
+  }
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
