@@ -8,6 +8,7 @@
 import { counter } from "../metrics/registry.js";
 import type { ConsumedRecord, Header, TopicsPort } from "../topics/port.js";
 import { RemoteTopics } from "../topics/remote.js";
+import { inProcessTopics } from "../topics/inprocess.js";
 import { stringDecoder, type Decoder } from "./decoders.js";
 import { InputDStream, type DStream, type GraphHost } from "./dstream.js";
 import { StreamingError } from "./errors.js";
@@ -97,6 +98,7 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   private topicsPort(): TopicsPort {
     if (!this.port) {
       if (this.opts.topicsPort) this.port = this.opts.topicsPort;
+      else if (inProcessTopics(this.opts.bootstrapServers)) this.port = inProcessTopics(this.opts.bootstrapServers)!;
       else {
         this.port = new RemoteTopics({ bootstrapServers: this.opts.bootstrapServers!, clientId: "millrace-streaming" });
         this.ownsPort = true;
