@@ -79,6 +79,7 @@ export function specFromPipeline(p: Pipeline): RunnerSpec {
   };
 }
 
+let loads = 0;
 const say = (msg: string) => process.stdout.write(msg + "\n");
 
 export class PipelineRunner {
@@ -177,7 +178,8 @@ export class PipelineRunner {
     if (app.master) process.env.MILLRACE_MASTER = app.master;
     if (app.name) process.env.MILLRACE_APP_NAME = app.name;
     let settled: { ok: boolean; err?: unknown } | undefined;
-    const done = import(pathToFileURL(app.module).href).then(
+    // a fresh evaluation per app, even when two apps share a module
+    const done = import(`${pathToFileURL(app.module).href}?app=${++loads}`).then(
       (v) => ((settled = { ok: true }), v),
       (e) => {
         settled = { ok: false, err: e };
