@@ -139,7 +139,7 @@ async function latency(batchMs: number, dir: string) {
     records: latencies.length,
     p50: pct(latencies, 50),
     p99: pct(latencies, 99),
-    max: Math.max(...latencies),
+    max: latencies.reduce((a, b) => Math.max(a, b), -Infinity),
     batches: batches.length,
     totalDelayP99: pct(total, 99),
     processingP50: pct(proc, 50),
