@@ -290,10 +290,10 @@ export class StreamingContext implements GraphHost {
   }
 
   private kick(): void {
-    if (this.running || this._state !== "active") return;
+    if (this.running || this._state !== "active" || (this.stopping && !this.graceful)) return;
     this.running = this.runQueue().catch((e) => this.fail(e)).finally(() => {
       this.running = undefined;
-      if (this.queue.length && !this.error && this._state === "active") this.kick();
+      if (this.queue.length && !this.error && this._state === "active" && !(this.stopping && !this.graceful)) this.kick();
     });
   }
 

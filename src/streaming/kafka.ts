@@ -7,7 +7,6 @@
  */
 import { counter } from "../metrics/registry.js";
 import type { ConsumedRecord, Header, TopicsPort } from "../topics/port.js";
-import { RemoteTopics } from "../topics/remote.js";
 import { inProcessTopics } from "../topics/inprocess.js";
 import { stringDecoder, type Decoder } from "./decoders.js";
 import { InputDStream, type DStream, type GraphHost } from "./dstream.js";
@@ -96,19 +95,23 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   }
 
   private topicsPort(): TopicsPort {
-    if (!this.port) {
-      if (this.opts.topicsPort) this.port = this.opts.topicsPort;
-      else if (inProcessTopics(this.opts.bootstrapServers)) this.port = inProcessTopics(this.opts.bootstrapServers)!;
-      else {
-        this.port = new RemoteTopics({ bootstrapServers: this.opts.bootstrapServers!, clientId: "millrace-streaming" });
-        this.ownsPort = true;
-      }
-    }
+    if (!this.port) throw new StreamingError("MR_STREAMING_NOT_STARTED", "the direct stream is not started");
     return this.port;
   }
 
   override async start(): Promise<void> {
-    const port = this.topicsPort();
+    if (!this.port) {
+      const local = inProcessTopics(this.opts.bootstrapServers);
+      if (this.opts.topicsPort) this.port = this.opts.topicsPort;
+      else if (local) this.port = local; // the broker of this very process (millrace demo / run)
+      else {
+        // loaded on demand: apps on the embedded log do not load the Kafka client
+        const { RemoteTopics } = await import("../topics/remote.js");
+        this.port = new RemoteTopics({ bootstrapServers: this.opts.bootstrapServers!, clientId: "millrace-streaming" });
+        this.ownsPort = true;
+      }
+    }
+    const port = this.port;
     if (this.opts.deadLetterTopic) await port.createTopic(this.opts.deadLetterTopic, { ifNotExists: true, partitions: 1 });
     // resume after the last recorded batch (from the checkpoint)
     const times = [...this.infos.keys()].sort((a, b) => a - b);

@@ -9,8 +9,10 @@ import { openEmbedded } from "./ports.js";
 import { rng } from "./helpers.js";
 
 const APP = fileURLToPath(new URL("./fixtures/exactly-once-app.ts", import.meta.url));
-const PER_PARTITION = 300; // 20 records per partition per 50 ms batch -> 15 batches
-const BATCHES = PER_PARTITION / 20;
+const PER_PARTITION = 300; // 5 records per partition per 50 ms batch -> 60 batches
+const BATCHES = PER_PARTITION / 5;
+
+let rerun = 0;
 
 /** runs the app; kills it with SIGKILL `killAfterMs` after it started (undefined: let it finish). Resolves whether it finished. */
 function runApp(args: string[], killAfterMs?: number): Promise<boolean> {
@@ -18,16 +20,28 @@ function runApp(args: string[], killAfterMs?: number): Promise<boolean> {
     const child = spawn(process.execPath, ["--import", "tsx", APP, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
+    let started = false;
     child.stdout.on("data", (d) => {
       out += d;
-      if (killAfterMs !== undefined && out.includes("started") && !child.killed) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+      const m = /started, re-running (\d+)/.exec(out);
+      if (m && !started) {
+        started = true;
+        rerun += Number(m[1]);
+        if (killAfterMs !== undefined) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+      }
     });
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
+    // a run that neither finishes nor gets killed is a failure, with what the app said
+    const watchdog = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`app did not finish within 120 s; stdout: ${out}; stderr: ${err}`));
+    }, Number(process.env.EO_WATCHDOG_MS ?? 120_000));
     child.on("exit", (code, signal) => {
-      if (signal === "SIGKILL") return resolve(out.includes("finished"));
+      clearTimeout(watchdog);
+      if (signal === "SIGKILL") return resolve(/^finished$/m.test(out));
       if (code !== 0) return reject(new Error(`app exited with ${code}: ${err}`));
-      resolve(out.includes("finished"));
+      resolve(/^finished$/m.test(out));
     });
   });
 }
@@ -47,7 +61,7 @@ function outputs(dir: string, prefix: string): Map<number, Record<string, string
   return out;
 }
 
-test("SIGKILLed many times at random points, the app's outputs equal those of an uninterrupted run, byte for byte", { timeout: 300_000 }, async () => {
+test("SIGKILLed many times at random points, the app's outputs equal those of an uninterrupted run, byte for byte", { timeout: 900_000 }, async () => {
   const logDir = tempDir();
   const dirs = { refCk: tempDir(), refOut: tempDir(), ck: tempDir(), out: tempDir() };
   try {
@@ -72,10 +86,11 @@ test("SIGKILLed many times at random points, the app's outputs equal those of an
         assert.ok(finished);
         break;
       }
-      finished = await runApp([logDir, dirs.ck, dirs.out], Math.floor(kr() * 500));
+      finished = await runApp([logDir, dirs.ck, dirs.out], Math.floor(kr() * 250));
       if (!finished) kills++;
     }
     assert.ok(kills >= 10, `killed ${kills} times`);
+    assert.ok(rerun >= 1, "some restarts re-ran batches that were cut off");
 
     for (const prefix of ["totals", "window"]) {
       const ref = outputs(dirs.refOut, prefix);

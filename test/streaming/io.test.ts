@@ -149,3 +149,19 @@ test("getOrCreate: a stopped app restarted on its checkpoint continues its state
   }
 });
 void mkdirSync;
+
+test("stop() without graceful returns while batches are queued behind a slow one", async () => {
+  const ssc = new StreamingContext({ appName: "slow", batchInterval: 20 });
+  let runs = 0;
+  ssc.queueStream<number>([], true, [1]).foreachRDD(async () => {
+    runs++;
+    await new Promise((r) => setTimeout(r, 80));
+  });
+  await ssc.start();
+  await waitFor(() => ssc.pendingBatches().length >= 3, "a queue of batches");
+  await ssc.stop();
+  assert.equal(ssc.state, "stopped");
+  const after = runs;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(runs, after, "no batch runs after stop");
+});
