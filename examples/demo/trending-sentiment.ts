@@ -101,6 +101,7 @@ if (a.output) {
 const fmtSent = (s: number | null) => (s === null ? "    n/a" : (s >= 0 ? "+" : "") + s.toFixed(2)).padStart(7);
 const bar = (s: number | null) => (s === null ? "" : s > 0.25 ? " positive" : s < -0.25 ? " negative" : " neutral");
 let drawn = 0;
+let lastCatchUpLine = 0;
 
 function table(time: number, rows: TrendingRow[], inWindow: number): string[] {
   const when = new Date(time).toISOString().slice(11, 19);
@@ -118,7 +119,16 @@ windowed.foreachRDD(async (rdd, time) => {
     .slice(0, topN)
     .map(([hashtag, [count, scored, sum]]) => ({ hashtag, count, sentiment: scored > 0 ? Math.round((sum / scored) * 100) / 100 : null }));
   const lines = table(time, rows, inWindow);
-  if (!a.quiet) {
+  const behind = Date.now() - time > 5 * batchMs;
+  if (!a.quiet && behind) {
+    // catching up after a restart (batches of the time it was stopped): one line a second, not a table per batch
+    if (Date.now() - lastCatchUpLine >= 1000) {
+      lastCatchUpLine = Date.now();
+      const clear = process.stdout.isTTY && drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
+      process.stdout.write(`${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`);
+      drawn = 1;
+    }
+  } else if (!a.quiet) {
     // on a terminal the table is redrawn in place; otherwise each batch is printed
     const clear = process.stdout.isTTY && drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
     process.stdout.write(clear + lines.join("\n") + "\n" + (process.stdout.isTTY ? "" : "\n"));
