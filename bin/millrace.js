@@ -12,6 +12,15 @@ const dist = join(root, "dist", "cli", "main.js");
 if (existsSync(src)) {
   const { register } = await import("tsx/esm/api");
   register();
+  // Streaming apps loaded in-process (millrace run) `import ... from "millrace"`:
+  // in a clone that resolves to the TypeScript sources (the "millrace-source" export condition).
+  const { register: registerHooks } = await import("node:module");
+  registerHooks(
+    "data:text/javascript," +
+      encodeURIComponent(
+        'export async function resolve(s, c, next) { return next(s, s === "millrace" || s.startsWith("millrace/") ? { ...c, conditions: [...c.conditions, "millrace-source"] } : c); }',
+      ),
+  );
   await import(pathToFileURL(src).href);
 } else {
   await import(pathToFileURL(dist).href);

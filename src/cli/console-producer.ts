@@ -5,7 +5,7 @@
  * partitions batch by batch.
  */
 import { Command } from "commander";
-import { createReadStream } from "node:fs";
+import { createReadStream, fstatSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { KafkaClient } from "../client/client.js";
 import { partitionForKey } from "../client/partitioner.js";
@@ -13,6 +13,7 @@ import { encodeBatch } from "../protocol/records/records.js";
 import { CompressionType } from "../protocol/records/batch.js";
 import { ConfigError } from "../errors.js";
 import { bootstrapOptions, collect, keyValues, refuseZookeeper } from "./common.js";
+import { mib, progress } from "./progress.js";
 
 interface Opts {
   bootstrapServer: string;
@@ -48,7 +49,7 @@ export function consoleProducerCommand(): Command {
     .option("--request-required-acks <acks>", "0, 1 or -1/all", "-1")
     .option("--compression-codec <codec>", "none, gzip, snappy, lz4 or zstd")
     .option("--batch-size <n>", "records per batch", "500")
-    .option("--file <path>", "read lines from a file instead of stdin, showing progress")
+    .option("--file <path>", "read lines from a file instead of stdin (progress on a terminal, a summary at the end)")
     .action(async (opts: Opts) => {
       refuseZookeeper(opts);
       const props = keyValues(opts.property, "--property");
@@ -72,13 +73,15 @@ export function consoleProducerCommand(): Command {
       const pending = new Map<number, Rec[]>();
       const inflight: Promise<unknown>[] = [];
       let sent = 0;
+      let acked = 0;
 
       const flush = async (p: number) => {
         const recs = pending.get(p);
         if (!recs || recs.length === 0) return;
         pending.set(p, []);
         const batch = encodeBatch({ records: recs, compression });
-        inflight.push(client.produce(opts.topic, p, batch, acks));
+        const n = recs.length;
+        inflight.push(client.produce(opts.topic, p, batch, acks).then(() => (acked += n)));
         sent += recs.length;
         if (inflight.length >= 16) await Promise.all(inflight.splice(0));
       };
@@ -107,13 +110,26 @@ export function consoleProducerCommand(): Command {
       };
 
       const input = opts.file ? createReadStream(opts.file) : process.stdin;
-      let progressTimer: NodeJS.Timeout | undefined;
-      if (opts.file) {
-        progressTimer = setInterval(() => process.stderr.write(`\rsent ${sent} records`), 1000);
+      // From a file (--file, or stdin redirected from one): progress on a terminal, a summary at the end.
+      let total: number | undefined;
+      try {
+        const st = opts.file ? statSync(opts.file) : fstatSync(0);
+        if (st.isFile()) total = st.size;
+      } catch {
+        /* stdin closed */
       }
+      const prog = total !== undefined ? progress() : undefined;
+      const t0 = Date.now();
+      let bytes = 0;
+      const status = () => {
+        const secs = Math.max(0.001, (Date.now() - t0) / 1000);
+        const pct = total ? ` (${((bytes * 100) / total).toFixed(0)}%)` : "";
+        return `${opts.topic}: ${acked} records acknowledged, ${mib(bytes)} of ${mib(total ?? 0)} read${pct}, ${Math.round(acked / secs)} records/s`;
+      };
       const rl = createInterface({ input, crlfDelay: Infinity });
       let stickyPartition = 0;
       for await (const line of rl) {
+        bytes += Buffer.byteLength(line) + 1;
         const rec = parse(line);
         const p = rec.key ? partitionForKey(rec.key, partitions) : stickyPartition;
         let list = pending.get(p);
@@ -122,13 +138,14 @@ export function consoleProducerCommand(): Command {
         if (list.length >= batchSize) {
           await flush(p);
           if (!rec.key) stickyPartition = ++rr % partitions;
+          prog?.update(status());
         }
       }
       for (const p of pending.keys()) await flush(p);
       await Promise.all(inflight);
-      if (progressTimer) {
-        clearInterval(progressTimer);
-        process.stderr.write(`\rsent ${sent} records\n`);
+      if (prog && total !== undefined) {
+        bytes = Math.min(bytes, total);
+        prog.done(`${opts.topic}: ${acked} records (${mib(bytes)}) sent in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
       await client.close();
     });

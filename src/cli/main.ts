@@ -11,6 +11,8 @@ import { consoleConsumerCommand } from "./console-consumer.js";
 import { consumerGroupsCommand } from "./consumer-groups.js";
 import { agentCommand } from "./agent.js";
 import { submitCommand } from "./submit.js";
+import { demoCommand } from "./demo.js";
+import { runCommand } from "./run.js";
 
 const program = new Command("millrace");
 program
@@ -25,6 +27,8 @@ program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(agentCommand());
 program.addCommand(submitCommand());
+program.addCommand(demoCommand());
+program.addCommand(runCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { KafkaClient } from "../client/client.js";
 import { ConfigError } from "../errors.js";
 import { bootstrapOptions, collect, keyValues, refuseZookeeper } from "./common.js";
+import { progress } from "./progress.js";
 
 interface Opts {
   bootstrapServer: string;
@@ -73,10 +74,36 @@ export function topicsCommand(): Command {
             }
           }
         } else if (opts.delete) {
-          const existing = (await client.metadata([opts.topic!])).find((t) => t.errorCode === 0);
-          if (!existing && opts.ifExists) return;
-          await client.deleteTopic(opts.topic!);
-          console.log(`Deleted topic ${opts.topic}.`);
+          // --topic is a name or, as in kafka-topics, a regular expression over the topic names
+          const all = (await client.metadata()).map((t) => t.name).filter((n) => !n.startsWith("__"));
+          let names = all.filter((n) => n === opts.topic);
+          if (names.length === 0 && /[*+?[\]()|^$\\]/.test(opts.topic!)) {
+            let re: RegExp;
+            try {
+              re = new RegExp(`^(?:${opts.topic})$`);
+            } catch (e) {
+              throw new ConfigError("MR_CLI_ARGUMENT", `--topic ${opts.topic}: not a topic name or a valid regular expression (${(e as Error).message})`);
+            }
+            names = all.filter((n) => re.test(n)).sort();
+          }
+          if (names.length === 0) {
+            if (opts.ifExists) return;
+            throw new ConfigError("MR_CLI_UNKNOWN_TOPIC", `topic '${opts.topic}' does not exist`);
+          }
+          const prog = progress();
+          const t0 = Date.now();
+          for (let i = 0; i < names.length; i++) {
+            prog.update(`deleting topics: ${i}/${names.length} done, now ${names[i]}`);
+            await client.deleteTopic(names[i]!);
+            // the deletion is complete when the broker no longer lists the topic
+            for (let tries = 0; tries < 600; tries++) {
+              if (!(await client.metadata([names[i]!])).some((t) => t.errorCode === 0)) break;
+              prog.update(`deleting topics: ${i}/${names.length} done, waiting for ${names[i]} to go (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            prog.log(`Deleted topic ${names[i]}.`);
+          }
+          if (names.length > 1) prog.done(`deleted ${names.length} topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         }
       } finally {
         await client.close();

@@ -269,6 +269,7 @@ export class LogManager {
             await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory belongs to another topic id");
           }
           const key = `${name}-${p}`;
+          const t0 = Date.now();
           info.partitions[p] = await PartitionLog.load(
             {
               dir: pdir,
@@ -282,10 +283,20 @@ export class LogManager {
             },
             this.partitionContext(() => info),
           );
+          if (!clean) {
+            const part = info.partitions[p]!;
+            this.logger.info(
+              { partition: key, done: ++recovered, of: jobs.length, bytes: part.size(), logEnd: String(part.logEndOffset), ms: Date.now() - t0 },
+              `log recovery ${recovered}/${jobs.length}: ${key} checked`,
+            );
+          }
         });
       }
     }
+    let recovered = 0;
+    if (!clean && jobs.length > 0) this.logger.warn({ dir, partitions: jobs.length }, `no clean shutdown marker: checking ${jobs.length} partitions' logs`);
     await runLimited(jobs, this.opts.recoveryConcurrency ?? 8);
+    if (!clean && jobs.length > 0) this.logger.warn({ partitions: jobs.length, ms: Date.now() - started }, `log recovery done: ${jobs.length} partitions checked`);
 
     for (const dirName of onDisk.keys()) {
       await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory of an unknown topic");

@@ -7,6 +7,7 @@
  */
 import { counter } from "../metrics/registry.js";
 import type { ConsumedRecord, Header, TopicsPort } from "../topics/port.js";
+import { inProcessTopics } from "../topics/inprocess.js";
 import { stringDecoder, type Decoder } from "./decoders.js";
 import { InputDStream, type DStream, type GraphHost } from "./dstream.js";
 import { StreamingError } from "./errors.js";
@@ -100,7 +101,9 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
 
   override async start(): Promise<void> {
     if (!this.port) {
+      const local = inProcessTopics(this.opts.bootstrapServers);
       if (this.opts.topicsPort) this.port = this.opts.topicsPort;
+      else if (local) this.port = local; // the broker of this very process (millrace demo / run)
       else {
         // loaded on demand: apps on the embedded log do not load the Kafka client
         const { RemoteTopics } = await import("../topics/remote.js");

@@ -241,3 +241,31 @@ test("after close and reopen everything reads back byte-identical", async () => 
     }
   });
 });
+
+test("recovery after an unclean shutdown logs its progress per partition; a clean start does not", async () => {
+  await withTempDir(async (dir) => {
+    let m = await LogManager.open({ dir });
+    const a = (await m.createTopic("a", 2)).partitions;
+    const b = (await m.createTopic("b", 1)).partitions;
+    for (const p of [...a, ...b]) await fill(p, 3);
+    await m.abort();
+    const rec = recordingLogger();
+    m = await LogManager.open({ dir, logger: rec.logger });
+    await m.close();
+    const per = rec.lines.filter((l) => /^log recovery \d/.test(l.msg ?? ""));
+    assert.deepEqual(per.map((l) => (l.obj as { partition: string }).partition).sort(), ["a-0", "a-1", "b-0"]);
+    assert.deepEqual(per.map((l) => (l.obj as { done: number }).done).sort(), [1, 2, 3]);
+    for (const l of per) {
+      assert.equal((l.obj as { of: number }).of, 3);
+      assert.ok((l.obj as { bytes: number }).bytes > 0);
+      assert.equal((l.obj as { logEnd: string }).logEnd, "12");
+    }
+    assert.ok(rec.lines.some((l) => l.level === "warn" && /checking 3 partitions/.test(l.msg ?? "")));
+    assert.ok(rec.lines.some((l) => l.level === "warn" && /log recovery done/.test(l.msg ?? "")));
+    // after the clean close: no recovery lines
+    const rec2 = recordingLogger();
+    m = await LogManager.open({ dir, logger: rec2.logger });
+    await m.close();
+    assert.equal(rec2.lines.filter((l) => /recover/.test(l.msg ?? "")).length, 0);
+  });
+});

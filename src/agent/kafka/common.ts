@@ -8,6 +8,7 @@
  * agent and any Kafka consumer) in one group split the partitions, as Flume's
  * Kafka consumers do.
  */
+import { inProcessTopics } from "../../topics/inprocess.js";
 import type { ComponentEnv, Context, Event } from "../api.js";
 import { ChannelError } from "../api.js";
 import { partitionForKey } from "../../client/partitioner.js";
@@ -32,7 +33,10 @@ export class TopicsHandle {
 
   async get(): Promise<TopicsPort> {
     if (this.port) return this.port;
-    if (this.bootstrap) {
+    const local = inProcessTopics(this.bootstrap);
+    if (local) {
+      this.port = local;
+    } else if (this.bootstrap) {
       this.port = new RemoteTopics({ bootstrapServers: this.bootstrap, clientId: `millrace-agent-${this.env.agentName}` });
       this.owned = true;
     } else if (this.env.topics) {
