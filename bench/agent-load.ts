@@ -173,3 +173,26 @@ export async function netcatLoad(port: number, o: { events: number; clients: num
   await Promise.all(Array.from({ length: o.clients }, (_, i) => netcatClient(port, Math.max(0, Math.min(per, o.events - i * per)), line, o.window)));
   return (performance.now() - t0) / 1000;
 }
+
+/** the netcat -> file channel -> file_roll configuration of the benchmarks (agent a1, all under dir) */
+export function netcatFileRollConf(port: number, dir: string, events: number): string {
+  return `a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = netcat
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = ${port}
+a1.sources.r1.channels = c1
+a1.channels.c1.type = file
+a1.channels.c1.checkpointDir = ${dir}/ckpt
+a1.channels.c1.dataDirs = ${dir}/data
+a1.channels.c1.capacity = ${events * 2}
+a1.channels.c1.transactionCapacity = 1000
+a1.channels.c1.minimumRequiredSpace = 1048576
+a1.sinks.k1.type = file_roll
+a1.sinks.k1.channel = c1
+a1.sinks.k1.sink.directory = ${dir}/out
+a1.sinks.k1.sink.rollInterval = 0
+a1.sinks.k1.sink.batchSize = 1000
+`;
+}

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../../test/helpers/net.js";
 import { removeDir, tempDir } from "../../test/helpers/broker.js";
-import { closeLoad, flumeAvailable, httpLoad, metrics, netcatLoad, rssKb, startAgentProcess, stopAgentProcess, type Impl } from "../agent-load.js";
+import { closeLoad, flumeAvailable, httpLoad, metrics, netcatFileRollConf, netcatLoad, rssKb, startAgentProcess, stopAgentProcess, type Impl } from "../agent-load.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -70,25 +70,7 @@ a1.sinks.k1.batchSize = ${BATCH}
 async function netcatFileRoll(impl: Impl): Promise<string> {
   const dir = tempDir("millrace-sbs-");
   const [port, mport] = [await freePort(), await freePort()];
-  const conf = `a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.type = netcat
-a1.sources.r1.bind = 127.0.0.1
-a1.sources.r1.port = ${port}
-a1.sources.r1.channels = c1
-a1.channels.c1.type = file
-a1.channels.c1.checkpointDir = ${dir}/ckpt
-a1.channels.c1.dataDirs = ${dir}/data
-a1.channels.c1.capacity = ${EVENTS * 2}
-a1.channels.c1.transactionCapacity = 1000
-a1.channels.c1.minimumRequiredSpace = 1048576
-a1.sinks.k1.type = file_roll
-a1.sinks.k1.channel = c1
-a1.sinks.k1.sink.directory = ${dir}/out
-a1.sinks.k1.sink.rollInterval = 0
-a1.sinks.k1.sink.batchSize = 1000
-`;
+  const conf = netcatFileRollConf(port, dir, EVENTS);
   mkdirSync(join(dir, "out")); // Flume's file_roll does not create its directory
   const child = await startAgentProcess(impl, conf, dir, mport, port);
   try {
