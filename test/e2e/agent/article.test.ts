@@ -12,6 +12,7 @@ import { decodeRecordSet } from "../../../src/protocol/records/records.js";
 import { decodeAvroFlumeEvent } from "../../../src/formats/avro-flume-event.js";
 import { removeDir, startBroker, tempDir } from "../../helpers/broker.js";
 import { fakeX, steady } from "../../agent/helpers/fake-x.js";
+import { miniHdfs } from "../../agent/helpers/webhdfs.js";
 import { runAgent, stopAgent, waitFor } from "./run.js";
 
 /** a v2 filtered-stream message; `at` is its created_at */
@@ -82,6 +83,41 @@ test("article config 2 (examples/article-hdfs.conf): hdfs sink writes .../%Y/%m/
     assert.equal(first.data.text, "tweet 0 about big data #hadoop", "DataStream + Text: one tweet JSON per line");
   } finally {
     removeDir(dir);
+  }
+});
+
+test("article config 2 over WebHDFS: hdfs://namenode:port/user/flume/tweets/%Y/%m/%d/%H/ written through the REST API", { timeout: 120_000 }, async () => {
+  const root = tempDir();
+  const hdfs = await miniHdfs(root);
+  const tweets = Array.from({ length: 300 }, (_, i) => tweetAt(i, new Date(Date.UTC(2024, 4, 1, 10, 0, i % 60))));
+  const x = await fakeX([steady(tweets)]);
+  const r = runAgent(
+    [
+      "-n", "TwitterAgent", "-c", "examples", "-f", "article-hdfs.conf", "--no-reload-conf", ...twitter(x.url),
+      // the article's path with the namenode's HTTP (WebHDFS) port instead of the RPC port 9000
+      `-DTwitterAgent.sinks.HDFS.hdfs.path=hdfs://127.0.0.1:${hdfs.nnPort}/user/flume/tweets/%Y/%m/%d/%H/`,
+      "-DTwitterAgent.sinks.HDFS.hdfs.timeZone=UTC",
+      "-DTwitterAgent.sinks.HDFS.hdfs.rollCount=100",
+    ],
+    { MILLRACE_LOG_LEVEL: "warn" },
+  );
+  const dir = join(root, "user/flume/tweets/2024/05/01/10");
+  const count = () => (existsSync(dir) ? readdirSync(dir).reduce((n, f) => n + readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean).length, 0) : 0);
+  try {
+    await waitFor(() => count() === 300, "300 tweets written over WebHDFS");
+  } finally {
+    await stopAgent(r);
+    await x.close();
+  }
+  try {
+    const files = readdirSync(dir).sort();
+    assert.equal(files.length, 3, `rolled every 100 tweets: ${files.join(", ")}`);
+    assert.ok(files.every((f) => /^FlumeData\.\d+$/.test(f)), "renamed from .tmp on close");
+    assert.ok(hdfs.ops.some((o) => o.startsWith("PUT CREATE /user/flume/tweets/2024/05/01/10/FlumeData.")), hdfs.ops.slice(0, 5).join("\n"));
+    assert.ok(hdfs.ops.some((o) => o.startsWith("PUT RENAME ")));
+  } finally {
+    await hdfs.close();
+    removeDir(root);
   }
 });
 
