@@ -10,23 +10,15 @@ import { Context, event, type Channel, type ChannelProcessor, type Event } from 
 import { createKafkaChannel } from "../src/agent/channels/kafka.js";
 import { createAvroSource } from "../src/agent/sources/avro.js";
 import { createAvroSink } from "../src/agent/sinks/avro.js";
-import { EmbeddedTopics } from "../src/topics/embedded.js";
-import { LogManager } from "../src/log/index.js";
-import { GroupCoordinator } from "../src/coordinator/groups/index.js";
-import { OffsetsTopicStore } from "../src/coordinator/offsets-topic.js";
-import { tempDir, removeDir } from "../test/helpers/broker.js";
+import { embeddedTopics } from "../test/agent/io-helpers.js";
 
 const N = Number(process.argv[2] ?? 100_000);
 const env = { agentName: "bench", logger: pino({ level: "silent" }) };
 const body = "x".repeat(200);
 
 async function main() {
-  const dir = tempDir("millrace-bench-");
-  const log = await LogManager.open({ dir });
-  const store = new OffsetsTopicStore(log, { partitions: 3 });
-  const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
-  await groups.load();
-  const port = new EmbeddedTopics({ log, groups });
+  const topics = await embeddedTopics();
+  const port = topics.view;
   const ch = createKafkaChannel("c1", Context.of({ "kafka.topic": "bench", "kafka.consumer.auto.offset.reset": "earliest" }), { ...env, topics: async () => port });
   await ch.start();
   let t = performance.now();
@@ -76,9 +68,7 @@ async function main() {
   sink.stop();
   await src.stop();
   console.log(`avro sink -> avro source: ${Math.round(got / avroS)} events/s (${got} events, batches of 100)`);
-  await groups.close();
-  await log.close();
-  removeDir(dir);
+  await topics.cleanup();
 }
 
 await main();

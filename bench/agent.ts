@@ -12,13 +12,12 @@
  *    503, then keep posting for a few seconds; VmRSS/VmHWM of the agent before, at full
  *    and after the rejected posts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent as HttpAgent, request } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../test/helpers/net.js";
+import { closeLoad, httpLoad, metrics, rssKb, startAgentProcess, stopAgentProcess } from "./agent-load.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,79 +36,9 @@ const SECONDS = Number(args.seconds);
 const CAPACITY = Number(args.capacity);
 // (the full-channel phase keeps posting for --reject-seconds after the channel is full)
 
-function rssKb(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) : -1;
-}
-
 const dir = mkdtempSync(join(tmpdir(), "millrace-bench-agent-"));
-
-async function startAgent(conf: string, mport: number): Promise<ChildProcess> {
-  const f = join(dir, `agent-${mport}.conf`);
-  writeFileSync(f, conf);
-  const child = spawn(process.execPath, ["bin/millrace.js", "agent", "-n", "a1", "-f", f, "--no-reload-conf", "-Dflume.monitoring.type=http", `-Dflume.monitoring.port=${mport}`], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" },
-  });
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${mport}/metrics`);
-      return child;
-    } catch {
-      if (i > 600) throw new Error("agent did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-async function stopAgent(child: ChildProcess): Promise<void> {
-  const exit = new Promise((r) => child.on("exit", r));
-  child.kill("SIGTERM");
-  await exit;
-}
-
-async function metrics(mport: number): Promise<Record<string, Record<string, string>>> {
-  return (await (await fetch(`http://127.0.0.1:${mport}/metrics`)).json()) as Record<string, Record<string, string>>;
-}
-
-const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-function post(port: number, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", agent: keepAlive, headers: { "content-type": "application/json", "content-length": body.length } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function batchBody(): Buffer {
-  const text = "x".repeat(SIZE);
-  return Buffer.from(JSON.stringify(Array.from({ length: BATCH }, () => ({ headers: {}, body: text }))));
-}
-
-async function load(port: number, seconds: number, stopOn503 = false): Promise<{ ok: number; refused: number; seconds: number }> {
-  const body = batchBody();
-  let ok = 0;
-  let refused = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  let full = false;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < end && !(stopOn503 && full)) {
-        const s = await post(port, body);
-        if (s === 200) ok++;
-        else if (s === 503) {
-          refused++;
-          full = true;
-        } else throw new Error(`unexpected status ${s}`);
-      }
-    }),
-  );
-  return { ok, refused, seconds: (performance.now() - t0) / 1000 };
-}
+const startAgent = (conf: string, mport: number) => startAgentProcess("millrace", conf, dir, mport);
+const load = (port: number, seconds: number, stopOn503 = false) => httpLoad(port, { clients: CLIENTS, batch: BATCH, size: SIZE, seconds, stopOn503 });
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, clients: CLIENTS, batch: BATCH, size: SIZE };
 
@@ -147,7 +76,7 @@ a1.sinks.k1.runner.maxBackoffSleep = 10
   const eps = Math.round(accepted / r.seconds);
   results.throughput = { eventsPerSecond: eps, accepted, drained, refused503: r.refused * BATCH, seconds: r.seconds, agentPeakRssMB: Math.round(rssKb(child.pid!, "VmHWM") / 1024) };
   console.log(`http -> memory -> null: ${eps.toLocaleString("en")} events/s (${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B; ${accepted} acknowledged, ${drained} drained, ${r.refused * BATCH} refused with 503)`);
-  await stopAgent(child);
+  await stopAgentProcess(child);
 }
 
 // ---- 2. memory at a full channel
@@ -186,10 +115,10 @@ a1.channels.c1.keep-alive = 0
   console.log(
     `full memory channel (${CAPACITY} events of ${SIZE} B): RSS idle ${Math.round(idle / 1024)} MB, at full ${Math.round(atFull / 1024)} MB, after ${r.refused} more requests refused with 503 ${Math.round(after / 1024)} MB (peak ${Math.round(hwm / 1024)} MB)`,
   );
-  await stopAgent(child);
+  await stopAgentProcess(child);
 }
 
-keepAlive.destroy();
+closeLoad();
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/agent-latest.json", JSON.stringify(results, null, 2) + "\n");
 rmSync(dir, { recursive: true, force: true });

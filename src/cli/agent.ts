@@ -24,7 +24,7 @@ export function agentCommand(): Command {
     .requiredOption("-f, --conf-file <file>", "the agent configuration (Flume properties format)")
     .option("--no-reload-conf", "do not re-read the configuration file when it changes")
     .option("--reload-interval <seconds>", "how often the configuration file is polled for changes", "30")
-    .addOption(new Option("-D <key=value>", "a system property, e.g. -Dflume.monitoring.type=http (repeatable)").argParser((v: string, acc: string[] = []) => [...acc, v]).default([]))
+    .addOption(new Option("-D <key=value>", "a system property, e.g. -Dflume.monitoring.type=http (repeatable); -D<name>.<key>=<value> sets or overrides that agent property").argParser((v: string, acc: string[] = []) => [...acc, v]).default([]))
     .addOption(new Option("-z, --zkConnect <hosts>", "not supported: configurations are read from files").hideHelp())
     .action(
       async (opts: { name: string; conf?: string; confFile: string; reloadConf: boolean; reloadInterval: string; D: string[]; zkConnect?: string }) => {

@@ -14,6 +14,8 @@ import { decodeAvroFlumeEvent } from "../../src/formats/avro-flume-event.js";
 import { startBroker, removeDir } from "../helpers/broker.js";
 import { env } from "../agent/io-helpers.js";
 import { assertPresent, missingCommand, needs } from "./helpers.js";
+import { fakeX, steady, tweet } from "../agent/helpers/fake-x.js";
+import { runAgent, stopAgent, waitFor } from "../e2e/agent/run.js";
 
 const missing = missingCommand("kcat", ["-V"], "kcat");
 const dirs: string[] = [];
@@ -85,6 +87,34 @@ test("kafka channel with no sink writes topic twitter; kcat reads it back as Avr
       assert.deepEqual(got[i].body, sent[i].body);
     }
   } finally {
+    await tb.stop();
+  }
+});
+
+test("examples/article-kafka-channel.conf run by `millrace agent` (local X API v2): kcat reads the tweets from topic twitter as AvroFlumeEvents", needs(missing, 120_000), async () => {
+  assertPresent(missing);
+  const tb = await startBroker();
+  dirs.push(tb.dir);
+  const tweets = Array.from({ length: 60 }, (_, i) => tweet(i));
+  const x = await fakeX([steady(tweets)]);
+  const r = runAgent([
+    "-n", "TwitterAgent", "-c", "examples", "-f", "article-kafka-channel.conf", "--no-reload-conf",
+    "-DTwitterAgent.sources.Twitter.consumerKey=ck", "-DTwitterAgent.sources.Twitter.consumerSecret=cs",
+    `-DTwitterAgent.sources.Twitter.apiBaseUrl=${x.url}`, "-DTwitterAgent.sources.Twitter.maxBatchDurationMillis=50",
+    `-DTwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers=${tb.bootstrap}`,
+  ]);
+  try {
+    const values = await waitFor(async () => {
+      const raw = await kcatRaw(["-C", "-b", tb.bootstrap, "-t", "twitter", "-o", "beginning", "-e", "-q", "-f", "%S:%s"]).catch(() => Buffer.alloc(0));
+      const v = splitSized(raw);
+      return v.length >= 60 && v;
+    }, "60 messages in topic twitter");
+    const got = values.map(decodeAvroFlumeEvent);
+    assert.deepEqual(got.map((e) => JSON.parse(e.body.toString()).data.id), tweets.map((t) => JSON.parse(t).data.id));
+    assert.ok(got.every((e) => /^\d+$/.test(e.headers.timestamp)), "the timestamp header travels in the AvroFlumeEvent");
+  } finally {
+    await stopAgent(r);
+    await x.close();
     await tb.stop();
   }
 });

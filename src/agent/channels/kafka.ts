@@ -184,13 +184,18 @@ export class KafkaChannel implements Channel {
             ch.sticky++;
             await Promise.all([...byPartition].map(([p, recs]) => port.produce(ch.options.topic, p, recs, { acks: ch.options.acks })));
             ch.counter.inc("EventPutSuccessCount", puts.length);
+            // the lag grows by what this channel just wrote (exact again at the next refresh)
+            ch.lag += puts.length;
+            ch.counter.setSize(ch.lag, undefined);
             puts.length = 0;
           }
           if (taken.length > 0) {
             await reader.commit(offsetsAfter(taken));
             ch.counter.inc("EventTakeSuccessCount", taken.length);
+            ch.lag = Math.max(0, ch.lag - taken.length);
+            ch.counter.setSize(ch.lag, undefined);
             taken.length = 0;
-            void ch.refreshLag();
+            await ch.refreshLag();
           }
         } catch (err) {
           throw err instanceof ChannelError ? err : new ChannelError("MR_AGENT_CHANNEL_COMMIT", `kafka channel ${ch.name}: commit failed: ${(err as Error).message}`, { cause: err });

@@ -10,6 +10,12 @@
  * against capacity/byteCapacity at commit, where it may wait keep-alive seconds
  * for sinks to make room. A take keeps its slot until commit; rollback puts the
  * taken events back at the head of the queue in their original order.
+ *
+ * A take from an empty channel waits for a commit, as Flume's does (up to
+ * keep-alive there; here up to min(keep-alive, 1 s), and only for the first
+ * take of a transaction, so a partial batch is not held back). Without the
+ * wait a sink answers BACKOFF and its runner sleeps 1-5 s while the channel
+ * fills and the sources wait for room.
  */
 import { getHeapStatistics } from "node:v8";
 import { ChannelError, ChannelFullError, type Channel, type ComponentEnv, type Context, type Event, type Transaction } from "../api.js";
@@ -166,6 +172,7 @@ export class MemoryChannel implements Channel {
   }
   stop(): void {
     this.running = false;
+    this.wakeTakers();
     this.slots.failAll();
     this.bytes.failAll();
     this.counter.unregister();
@@ -192,6 +199,26 @@ export class MemoryChannel implements Channel {
   /** @internal */ _take(): Event | undefined {
     return this.queue.shift();
   }
+  private takeWaiters: (() => void)[] = [];
+  private wakeTakers(): void {
+    for (const w of this.takeWaiters.splice(0)) w();
+  }
+  /** @internal waits (bounded) for the next commit of puts; resolves at once when stopped */
+  async _awaitPut(): Promise<void> {
+    const ms = Math.min(this.keepAliveMs, 1000);
+    if (!this.running || ms <= 0 || this.queue.length > 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.takeWaiters = this.takeWaiters.filter((w) => w !== done);
+        resolve();
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.takeWaiters.push(done);
+    });
+  }
   /** @internal */ async _commit(puts: Event[], takes: Event[], putBytes: number, takeBytes: number): Promise<void> {
     const change = takes.length - puts.length;
     if (change < 0) {
@@ -208,6 +235,7 @@ export class MemoryChannel implements Channel {
       throw new ChannelFullError(this.name, `byte capacity (${this.byteCapacitySlots * SLOT} bytes) is full`);
     }
     for (const e of puts) this.queue.push(e);
+    if (puts.length > 0) this.wakeTakers();
     if (change > 0) this.slots.release(change);
     const takeSlots = Math.ceil(takeBytes / SLOT);
     if (takeSlots > 0) this.bytes.release(takeSlots);
@@ -260,7 +288,11 @@ class MemoryTransaction implements Transaction {
       );
     }
     this.ch.counter.inc("EventTakeAttemptCount");
-    const e = this.ch._take();
+    let e = this.ch._take();
+    if (e === undefined && this.takes.length === 0) {
+      await this.ch._awaitPut();
+      e = this.ch._take();
+    }
     if (e === undefined) return null;
     this.takes.push(e);
     this.takeBytes += eventBytes(e);

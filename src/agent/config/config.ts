@@ -63,7 +63,7 @@ export interface AgentConfig {
 }
 
 export interface ParseOptions {
-  /** -D properties, for ${NAME} substitution */
+  /** -D properties, for ${NAME} substitution; `<agent>.<key>` ones set or override that property */
   sysprops?: Record<string, string>;
   env?: Record<string, string | undefined>;
 }
@@ -104,6 +104,13 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
   for (const e of props.entries) {
     if (!e.key.startsWith(prefix)) continue;
     mine.set(e.key.slice(prefix.length), { ...e, value: substitute(e.value, o) });
+  }
+  // millrace extension: -D<agent>.<key>=<value> sets or overrides a property of this agent
+  // (to run a shared file with local ports, paths or servers without editing it)
+  if (mine.size > 0) {
+    for (const [k, v] of Object.entries(o.sysprops ?? {})) {
+      if (k.startsWith(prefix)) mine.set(k.slice(prefix.length), { key: k, value: substitute(v, o), file: "-D", line: 0 });
+    }
   }
   if (mine.size === 0) {
     throw new ConfigError("MR_CONFIG_NO_AGENT", `no properties for agent "${agent}" (keys must start with "${prefix}")`);

@@ -135,7 +135,9 @@ export class Agent {
       if (batch === undefined || tc === undefined || batch <= tc) return;
       const cctx = channelConf.get(chName)!.ctx;
       const msg = `(${batch}) of ${what} is greater than the transactionCapacity (${tc}) of channel ${chName}`;
-      if (owner.has("batchSize")) errors.push(owner.error("batchSize", msg));
+      // the component's own name for its batch size (Flume's keys differ by component)
+      const key = ["batchSize", "hdfs.batchSize", "sink.batchSize", "batch-size", "flumeBatchSize", "maxBatchSize"].find((k) => owner.has(k));
+      if (key) errors.push(owner.error(key, msg));
       else if (cctx.has("transactionCapacity")) errors.push(cctx.error("transactionCapacity", `(${tc}) is smaller than the batchSize (${batch}) of ${what}`));
       else errors.push(owner.error("batchSize", msg));
     };

@@ -35,6 +35,11 @@ export class AvroSink implements Sink {
     this.counter = new SinkCounter(env.agentName, name);
   }
 
+  /** Flume's batch-size (AbstractRpcSink is BatchSizeSupported) */
+  batchSize(): number {
+    return this.options.batchSize;
+  }
+
   setChannel(channel: Channel): void {
     this.channel = channel;
   }

@@ -46,6 +46,11 @@ export class KafkaSink implements Sink {
     this.counter = new SinkCounter(env.agentName, name);
   }
 
+  /** Flume's flumeBatchSize (BatchSizeSupported) */
+  batchSize(): number {
+    return this.options.batchSize;
+  }
+
   setChannel(channel: Channel): void {
     this.channel = channel;
   }

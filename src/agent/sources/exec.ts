@@ -47,6 +47,10 @@ export class ExecSource implements EventDrivenSource {
     this.counter = new SourceCounter(opts.agentName ?? "agent", name);
   }
 
+  batchSize(): number {
+    return this.opts.batchSize ?? 20;
+  }
+
   setChannelProcessor(cp: ChannelProcessor): void {
     this.cp = cp;
   }

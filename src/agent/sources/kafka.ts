@@ -48,6 +48,10 @@ export class KafkaSource implements PollableSource {
     this.counter = new SourceCounter(env.agentName, name);
   }
 
+  batchSize(): number {
+    return this.options.batchSize;
+  }
+
   setChannelProcessor(cp: ChannelProcessor): void {
     this.cp = cp;
   }

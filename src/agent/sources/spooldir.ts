@@ -73,6 +73,10 @@ export class SpoolDirSource implements PollableSource {
     this.decoder = new TextDecoder(opts.inputCharset ?? "utf-8");
   }
 
+  batchSize(): number {
+    return this.opts.batchSize ?? 100;
+  }
+
   setChannelProcessor(cp: ChannelProcessor): void {
     this.cp = cp;
   }

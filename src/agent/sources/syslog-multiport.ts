@@ -28,6 +28,10 @@ export class MultiportSyslogTcpSource extends SyslogSourceBase implements EventD
     super(name, env);
   }
 
+  batchSize(): number {
+    return this.batch;
+  }
+
   async start(): Promise<void> {
     this.boundPorts = [];
     try {

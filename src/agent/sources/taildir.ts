@@ -64,6 +64,10 @@ export class TaildirSource implements PollableSource {
     this.counter = new SourceCounter(opts.agentName ?? "agent", name);
   }
 
+  batchSize(): number {
+    return this.opts.batchSize ?? 100;
+  }
+
   setChannelProcessor(cp: ChannelProcessor): void {
     this.cp = cp;
   }

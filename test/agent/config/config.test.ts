@@ -126,3 +126,13 @@ test("${NAME} is replaced from -D properties, then the environment", () => {
   assert.equal(c1.getString("transactionCapacity"), "50");
   delete process.env.MR_TEST_CAP;
 });
+
+test("-D<agent>.<key>=<value> sets or overrides that agent's property; other agents' keys are left alone", () => {
+  const props = parseProperties([...BASE, "a1.channels.c1.capacity = 300"].join("\n"), "f");
+  const cfg = parseAgentConfig(props, "a1", { sysprops: { "a1.channels.c1.capacity": "77", "a1.channels.c1.keep-alive": "0", "b2.channels.c1.capacity": "9", "a1x.y": "z" } });
+  const c1 = cfg.channels[0].ctx;
+  assert.equal(c1.getString("capacity"), "77");
+  assert.equal(c1.getString("keep-alive"), "0");
+  assert.equal(c1.entry("capacity")?.file, "-D");
+  assert.throws(() => parseAgentConfig(parseProperties(BASE.join("\n"), "f"), "b2", { sysprops: { "b2.sources": "r1" } }), /no properties for agent "b2"/, "-D alone does not make an agent");
+});

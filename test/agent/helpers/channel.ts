@@ -50,6 +50,14 @@ export class ListChannel implements Channel {
       close() {},
     };
   }
+  /** puts events in one committed transaction */
+  async putAll(events: Event[]): Promise<void> {
+    const tx = this.getTransaction();
+    tx.begin();
+    for (const e of events) await tx.put(e);
+    await tx.commit();
+    tx.close();
+  }
 }
 
 export class ListChannelProcessor implements ChannelProcessor {

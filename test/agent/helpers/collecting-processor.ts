@@ -40,11 +40,4 @@ export class CollectingProcessor implements ChannelProcessor {
   }
 }
 
-/** Polls `cond` every 10 ms until it holds; fails after a generous deadline. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from "./channel.js";

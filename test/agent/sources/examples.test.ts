@@ -26,7 +26,7 @@ function sourceContext(file: string, prefix: string, overrides: Record<string, s
 }
 
 describe("example Twitter agent configs", () => {
-  for (const file of ["examples/twitter-logger.conf", "examples/twitter-kafka-channel.conf"]) {
+  for (const file of ["examples/article-logger.conf", "examples/article-hdfs.conf", "examples/article-kafka-channel.conf", "examples/twitter-kafka-channel.conf"]) {
     it(`${file}: the Twitter source runs against a local v2 API`, async () => {
       const x = await fakeX([steady([tweet(1), tweet(2), tweet(3)])]);
       const ctx = sourceContext(file, "TwitterAgent.sources.Twitter", { consumerKey: "ck", consumerSecret: "cs", apiBaseUrl: x.url });
