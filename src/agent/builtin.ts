@@ -28,6 +28,12 @@ import { createAvroSink } from "./sinks/avro.js";
 import { createSyslogTcpSource } from "./sources/syslog-tcp.js";
 import { createSyslogUdpSource } from "./sources/syslog-udp.js";
 import { createMultiportSyslogTcpSource } from "./sources/syslog-multiport.js";
+import { createFileRollSink } from "./sinks/file-roll.js";
+import { createHdfsSink } from "./sinks/hdfs.js";
+import { createExecSource } from "./sources/exec.js";
+import { createSpoolDirSource } from "./sources/spooldir.js";
+import { createTaildirSource } from "./sources/taildir.js";
+import { createFileChannel } from "./channels/file/file-channel.js";
 
 const F = "org.apache.flume.";
 
@@ -55,6 +61,13 @@ channels.push({ alias: "kafka", classNames: ["org.apache.flume.channel.kafka.Kaf
 sinks.push({ alias: "kafka", classNames: ["org.apache.flume.sink.kafka.KafkaSink"], factory: createKafkaSink });
 sources.push({ alias: "avro", classNames: ["org.apache.flume.source.AvroSource"], factory: createAvroSource });
 sinks.push({ alias: "avro", classNames: ["org.apache.flume.sink.AvroSink"], factory: createAvroSink });
+
+channels.push({ alias: "file", classNames: ["org.apache.flume.channel.file.FileChannel"], factory: createFileChannel });
+sinks.push({ alias: "file_roll", classNames: ["org.apache.flume.sink.RollingFileSink"], factory: createFileRollSink });
+sinks.push({ alias: "hdfs", classNames: ["org.apache.flume.sink.hdfs.HDFSEventSink"], factory: createHdfsSink });
+sources.push({ alias: "exec", classNames: ["org.apache.flume.source.ExecSource"], factory: createExecSource });
+sources.push({ alias: "spooldir", classNames: ["org.apache.flume.source.SpoolDirectorySource"], factory: createSpoolDirSource });
+sources.push({ alias: "TAILDIR", classNames: ["org.apache.flume.source.taildir.TaildirSource"], factory: createTaildirSource });
 
 interceptors.push({ alias: "timestamp", classNames: [F + "interceptor.TimestampInterceptor$Builder"], factory: (c, e) => timestampInterceptor(c, e) });
 interceptors.push({ alias: "host", classNames: [F + "interceptor.HostInterceptor$Builder"], factory: hostInterceptor });

@@ -17,7 +17,10 @@ import { createAvroSink } from "../../src/agent/sinks/avro.js";
 import { freePort } from "../helpers/net.js";
 import { CollectingProcessor, TestChannel, env, waitFor } from "../agent/io-helpers.js";
 import { INTEROP_DIR, REPO_ROOT, assertPresent, missingCommand, needs, run } from "./helpers.js";
+import { fetchJvmTool, missingJvmTool } from "./jvm-tools.js";
 
+// A clean clone has no cached Flume: fetch it with Maven (a no-op once cached).
+if (!process.env.MILLRACE_FLUME_LIB && missingJvmTool("flume") === null) await fetchJvmTool("flume");
 const FLUME_LIB = process.env.MILLRACE_FLUME_LIB ?? join(REPO_ROOT, ".interop-cache", "flume-1.11.0", "lib");
 const PEER = join(INTEROP_DIR, "tooling", "FlumeAvroPeer.java");
 const missing =

@@ -11,7 +11,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { chooseFieldsToKeep, syslogEvent } from "../../src/agent/syslog/parser.js";
 import { INTEROP_DIR, REPO_ROOT, assertPresent, missingCommand, needs, run } from "./helpers.js";
+import { fetchJvmTool, missingJvmTool } from "./jvm-tools.js";
 
+// A clean clone has no cached Flume: fetch it with Maven (a no-op once cached).
+if (!process.env.MILLRACE_FLUME_LIB && missingJvmTool("flume") === null) await fetchJvmTool("flume");
 const FLUME_LIB = process.env.MILLRACE_FLUME_LIB ?? join(REPO_ROOT, ".interop-cache", "flume-1.11.0", "lib");
 const TOOL = join(INTEROP_DIR, "tooling", "FlumeSyslogParse.java");
 const missing =
