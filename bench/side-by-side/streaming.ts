@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "15" },
     warmup: { type: "string", default: "5" },
     "no-latency": { type: "boolean", default: false },
+    /** seconds one throughput run may take before it counts as failed */
+    timeout: { type: "string", default: "180" },
   },
 });
 const N = Number(args.records);
@@ -162,7 +164,7 @@ interface Throughput {
 }
 
 async function throughput(system: System, round: number, bootstrap: string): Promise<Throughput> {
-  const r = await runApp(system, [bootstrap, "tweets", String(N), args["max-rate"]!, String(BATCH_MS), String(WINDOW_MS), "600"]);
+  const r = await runApp(system, [bootstrap, "tweets", String(N), args["max-rate"]!, String(BATCH_MS), String(WINDOW_MS), args.timeout!]);
   if (!r.done) throw new Error(`${system}: no done line\n${r.lines.slice(-5).join("\n")}`);
   const batches = r.lines.filter((l) => l.startsWith("batch "));
   const top3 = (/top=(.*)$/.exec(batches.at(-1) ?? "")?.[1] ?? "").split(",").slice(0, 3).join(",");
@@ -252,10 +254,18 @@ try {
   console.log(`pre-filled topic tweets on the millrace broker ${broker.bootstrap}`);
 
   const tp: Throughput[] = [];
+  const failures: Array<{ system: System; round: number; phase: string; error: string }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const order: System[] = round % 2 ? ["millrace", "spark"] : ["spark", "millrace"];
     for (const s of order) {
-      const r = await throughput(s, round, broker.bootstrap);
+      let r: Throughput;
+      try {
+        r = await throughput(s, round, broker.bootstrap);
+      } catch (e) {
+        console.log(`throughput ${s} round ${round}: FAILED ${(e as Error).message.split("\n").slice(0, 12).join("\n  ")}`);
+        failures.push({ system: s, round, phase: "throughput", error: (e as Error).message.slice(0, 4000) });
+        continue;
+      }
       console.log(
         `throughput ${s} round ${round}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s (${r.batches} batches; process wall ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB; top ${r.top3})`,
       );
@@ -301,7 +311,7 @@ try {
   writeFileSync(
     file,
     JSON.stringify(
-      { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, params: { records: N, partitions: PARTS, batchMs: BATCH_MS, windowMs: WINDOW_MS, maxRatePerPartition: Number(args["max-rate"]), rate: RATE, seconds: SECONDS, warmup: WARMUP }, throughput: tp, latency: lat, summary: rows.map(([metric, millrace, spark]) => ({ metric, millrace, spark, ratio: millrace / spark })) },
+      { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, params: { records: N, partitions: PARTS, batchMs: BATCH_MS, windowMs: WINDOW_MS, maxRatePerPartition: Number(args["max-rate"]), rate: RATE, seconds: SECONDS, warmup: WARMUP }, throughput: tp, latency: lat, failures, summary: rows.map(([metric, millrace, spark]) => ({ metric, millrace, spark, ratio: millrace / spark })) },
       null,
       2,
     ) + "\n",

@@ -80,6 +80,12 @@ counts.foreachRDD(async (rdd, time) => {
 await ssc.start();
 console.log("started");
 const ok = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Number(timeoutS) * 1000).unref())]);
-if (!ok) console.log(`${expected > 0 ? "timeout" : "end"} records=${total} ${vmHwm()}`);
+if (!ok) {
+  console.log(`${expected > 0 ? "timeout" : "end"} records=${total} ${vmHwm()}`);
+  if (expected > 0) {
+    const bs = ssc.batches();
+    console.error(`timeout: state ${ssc.state}, ${bs.length} batches done, first records=${bs[0]?.records} last ${JSON.stringify(bs.at(-1))}`);
+  }
+}
 await ssc.stop();
 process.exit(ok || expected <= 0 ? 0 : 2);
