@@ -242,7 +242,10 @@ async function latency(system: System, round: number, bootstrap: string, port: R
 
 // ---- main
 
-const median = (xs: number[]) => pct(xs, 50);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const broker = await startBroker();
 const port = new RemoteTopics({ bootstrapServers: broker.bootstrap, clientId: "bench-side-by-side-streaming" });
 try {
