@@ -293,8 +293,7 @@ export class StreamingContext implements GraphHost {
     if (this.running || this._state !== "active") return;
     this.running = this.runQueue().catch((e) => this.fail(e)).finally(() => {
       this.running = undefined;
-      // a non-graceful stop leaves queued batches alone (re-kicking would spin: runQueue returns at once)
-      if (this.queue.length && !this.error && this._state === "active" && !(this.stopping && !this.graceful)) this.kick();
+      if (this.queue.length && !this.error && this._state === "active") this.kick();
     });
   }
 
