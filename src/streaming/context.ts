@@ -189,6 +189,18 @@ export class StreamingContext implements GraphHost {
     if (this._state !== "initialized") throw new StreamingError("MR_STREAMING_STARTED", `cannot start a StreamingContext that is ${this._state}`);
     if (this.graph.outputs.length === 0) throw new StreamingError("MR_STREAMING_NO_OUTPUT", "no output operations registered: add print(), foreachRDD() or saveAsTextFiles()");
     this.graph.prepare(this.batchInterval);
+    // workers first: loading the app module in them takes a while, and the first batch should not wait for it
+    await this.startWorkers();
+    try {
+      await this.startDriver();
+    } catch (e) {
+      this.env.remote = undefined;
+      await this.workers?.close();
+      throw e;
+    }
+  }
+
+  private async startDriver(): Promise<void> {
     const I = this.batchInterval;
     let resumed: number[] = [];
     if (this.checkpointDir) {
@@ -209,7 +221,6 @@ export class StreamingContext implements GraphHost {
       this.nextTime = this.graph.zeroTime + I;
     }
     for (const input of this.graph.inputs()) await input.start();
-    await this.startWorkers();
     this._state = "active";
     active = this;
     for (const t of resumed) this.enqueue({ time: t, records: this.countRecords(t), submittedAt: Date.now(), stages: [], recovered: true });

@@ -77,3 +77,19 @@ test("Kafka records are decoded in workers (buffers restored, malformed records 
     removeDir(dir);
   }
 });
+
+test("stop() closes the worker threads: the process ends by itself", async () => {
+  const { execFile } = await import("node:child_process");
+  const script = join(import.meta.dirname, "fixtures", "workers-stop.ts");
+  const res = await new Promise<{ code: number | null; stdout: string; timedOut: boolean }>((resolve) => {
+    // a generous deadline: a process kept alive by its workers never ends
+    const child = execFile(process.execPath, ["--import", "tsx", script], { timeout: 60_000 }, (err, stdout) => {
+      resolve({ code: child.exitCode, stdout, timedOut: !!(err as { killed?: boolean } | null)?.killed });
+    });
+  });
+  assert.equal(res.timedOut, false, "the process hung after stop()");
+  assert.equal(res.code, 0);
+  const out = JSON.parse(res.stdout.trim().split("\n").pop()!) as { workers: boolean; batches: number };
+  assert.equal(out.workers, true);
+  assert.ok(out.batches >= 2);
+});
