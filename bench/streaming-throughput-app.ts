@@ -37,8 +37,11 @@ const start = performance.now();
 await ssc.start();
 const workerThreads = ssc.usesWorkerThreads;
 const ready = performance.now();
+const cpu0 = process.cpuUsage();
 await ssc.awaitTermination();
+// CPU time of the whole process (all threads) while it ran
+const cpu = process.cpuUsage(cpu0);
 await port.close();
 // timed from the start of the context (worker start-up excluded: it is reported apart)
 const seconds = (t1 - ready) / 1000;
-console.log(JSON.stringify({ master, records: total, seconds, recordsPerSec: Math.round(total / seconds), workerThreads, startupSeconds: (ready - start) / 1000 }));
+console.log(JSON.stringify({ master, records: total, seconds, recordsPerSec: Math.round(total / seconds), workerThreads, startupSeconds: (ready - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));

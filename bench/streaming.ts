@@ -63,7 +63,7 @@ function pct(xs: number[], p: number): number {
  * Runs bench/streaming-throughput-app.ts in a child process (an app module, so
  * local[N] worker threads can load it, as under `millrace submit`).
  */
-async function throughput(master: string, dir: string): Promise<{ master: string; records: number; seconds: number; recordsPerSec: number; workerThreads: boolean; startupSeconds: number }> {
+async function throughput(master: string, dir: string): Promise<{ master: string; records: number; seconds: number; recordsPerSec: number; workerThreads: boolean; startupSeconds: number; cpuSeconds: number }> {
   const app = join(import.meta.dirname, "streaming-throughput-app.ts");
   const { stdout } = await execFileP(process.execPath, ["--import", "tsx", app, dir, master, String(PARTS), String(TP_BATCH), String(TP_RATE)], { maxBuffer: 1 << 24 });
   const line = stdout.trim().split("\n").pop()!;
@@ -154,7 +154,7 @@ try {
     const r = await throughput(master, dir);
     console.log(
       `throughput ${master}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s` +
-        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`,
+        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`,
     );
     tp.push(r);
   }

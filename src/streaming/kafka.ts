@@ -254,7 +254,16 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     const env = this.env();
     let rdd: RDD<ConsumerRecord<K, V>>;
     if (env.remote && this.decodeTask !== undefined) {
-      const raw = new RDD<ConsumedRecord>(env, () => Promise.all(ranges.map((r) => this.readRaw(r, time))), "KafkaRDD");
+      let reads: Promise<ConsumedRecord[]>[] | undefined;
+      const readAll = () => {
+        if (!reads) {
+          reads = ranges.map((r) => this.readRaw(r, time));
+          for (const p of reads) p.catch(() => {});
+        }
+        return reads;
+      };
+      const raw = new RDD<ConsumedRecord>(env, () => Promise.all(readAll()), "KafkaRDD");
+      raw.partitionPromises = readAll;
       raw.packedSource = true;
       raw.batchTime = time;
       rdd = raw.mapPartitionsWithIndex<ConsumerRecord<K, V>>(() => [], "decode", this.decodeTask);

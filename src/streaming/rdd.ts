@@ -68,6 +68,8 @@ export class RDD<T> {
   lineage?: { source: RDD<unknown>; chain: number[]; packed: boolean };
   /** @internal the partitions are raw Kafka records, sent to workers packed */
   packedSource = false;
+  /** @internal one promise per partition (memoized), so worker tasks start as each partition is read */
+  partitionPromises?: () => Promise<T[]>[];
 
   constructor(
     readonly env: RDDEnv,
@@ -139,8 +141,10 @@ export class RDD<T> {
       ? { source: this.lineage.source, chain: [...this.lineage.chain, taskId], packed: this.lineage.packed }
       : { source: this as RDD<unknown>, chain: [taskId], packed: this.packedSource };
     const r = this.derive<U>(op, async () => {
-      const src = await lin.source.partitions();
-      const { parts, reports } = await remote.runChain(lin.chain, src, op, r.batchTime, lin.packed);
+      const pp = lin.source.partitionPromises;
+      const srcP = pp ? pp() : (await lin.source.partitions()).map((p) => Promise.resolve(p));
+      const { parts, reports } = await remote.runChain(lin.chain, srcP, op, r.batchTime, lin.packed);
+      const src = reports.length ? await Promise.all(srcP) : [];
       if (reports.length) {
         const byTask = new Map<number, unknown[]>();
         for (const x of reports as { index: number; r: { task: number; r: unknown } }[]) {

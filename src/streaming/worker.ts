@@ -177,6 +177,8 @@ export class WorkerPool {
     for (let i = 0; i < this.o.size; i++) {
       const worker = new Worker(code ?? entry, {
         eval: code !== undefined,
+        // a larger young generation than the default: tasks allocate many short-lived records (fewer scavenges)
+        resourceLimits: { maxYoungGenerationSizeMb: 64 },
         workerData: { millraceWorker: true, appModule: this.o.appModule, appName: this.o.appName, taskCount: this.o.taskCount() },
         stdout: false,
         stderr: false,
@@ -242,9 +244,10 @@ export class WorkerPool {
   }
 
   /** runs `chain` (task ids) over every partition of `source`, one task per partition */
-  async runChain(chain: number[], source: unknown[][], op: string, batchTime: number | undefined, packed: boolean): Promise<{ parts: unknown[][]; reports: unknown[] }> {
+  async runChain(chain: number[], source: Promise<unknown[]>[], op: string, batchTime: number | undefined, packed: boolean): Promise<{ parts: unknown[][]; reports: unknown[] }> {
     const results = await Promise.all(
-      source.map(async (items, index) => {
+      source.map(async (itemsP, index) => {
+        const items = await itemsP;
         if (this.dead) throw new TaskFailedError(op, batchTime, this.dead);
         const slot = await this.acquire();
         const id = ++this.seq;
