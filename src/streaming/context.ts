@@ -299,7 +299,8 @@ export class StreamingContext implements GraphHost {
   private async generatorLoop(): Promise<void> {
     let backoff = 0;
     while (!this.stopping) {
-      await this.sleepUntil(this.nextTime);
+      // timers may fire a millisecond early (by the wall clock): a batch is never generated before its time
+      while (!this.stopping && Date.now() < this.nextTime) await this.sleepUntil(this.nextTime);
       if (this.stopping) break;
       const time = this.nextTime;
       try {
