@@ -7,12 +7,13 @@
  *     fixed input rate, for batch intervals of 1000, 100 and 10 ms, with the
  *     batches' total delay.
  *
- *   npm run bench:streaming [-- --records 200000 --rate 2000 --seconds 8]
+ *   npm run bench:streaming [-- --records 400000 --rate 2000 --seconds 8 --throughput-only]
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
+import { execFile } from "node:child_process";
 import { LogManager } from "../src/log/index.js";
 import { EmbeddedTopics } from "../src/topics/embedded.js";
 import { StreamingContext } from "../src/streaming/context.js";
@@ -22,12 +23,18 @@ import { trending } from "../examples/streaming/trending.js";
 
 const { values: args } = parseArgs({
   options: {
-    records: { type: "string", default: "200000" },
+    records: { type: "string", default: "400000" },
     rate: { type: "string", default: "2000" },
     seconds: { type: "string", default: "8" },
     partitions: { type: "string", default: "4" },
+    "tp-batch": { type: "string", default: "200" },
+    "tp-rate": { type: "string", default: "150000" },
+    "throughput-only": { type: "boolean", default: false },
   },
 });
+const execFileP = promisify(execFile);
+const TP_BATCH = Number(args["tp-batch"]);
+const TP_RATE = Number(args["tp-rate"]);
 const RECORDS = Number(args.records);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
@@ -52,33 +59,15 @@ function pct(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 }
 
-async function throughput(master: string, dir: string): Promise<{ master: string; records: number; seconds: number; recordsPerSec: number }> {
-  const { port, close } = await openPort(dir);
-  const ends = await Promise.all(Array.from({ length: PARTS }, (_, p) => port.listOffset("tweets", p, "latest")));
-  const total = ends.reduce((a, b) => a + Number(b), 0);
-  const ssc = new StreamingContext({ appName: `bench-${master}`, batchInterval: 500, master });
-  const stream = KafkaUtils.createDirectStream(ssc, { topics: ["tweets"], topicsPort: port, startingOffsets: "earliest", valueDecoder: jsonDecoder, maxRatePerPartition: 40_000 });
-  trending(stream.map((r) => r.value), 60_000, 500).foreachRDD(async (rdd) => {
-    await rdd.collect();
-  });
-  let done = 0;
-  let t0 = 0;
-  let t1 = 0;
-  stream.foreachRDD((rdd) => {
-    const n = KafkaUtils.offsetRanges(rdd).reduce((a, r) => a + Number(r.untilOffset - r.fromOffset), 0);
-    if (n > 0 && t0 === 0) t0 = performance.now();
-    done += n;
-    if (done >= total && t1 === 0) {
-      t1 = performance.now();
-      void ssc.stop();
-    }
-  });
-  const start = performance.now();
-  await ssc.start();
-  await ssc.awaitTermination();
-  await close();
-  const seconds = (t1 - start) / 1000;
-  return { master, records: total, seconds, recordsPerSec: Math.round(total / seconds) };
+/**
+ * Runs bench/streaming-throughput-app.ts in a child process (an app module, so
+ * local[N] worker threads can load it, as under `millrace submit`).
+ */
+async function throughput(master: string, dir: string): Promise<{ master: string; records: number; seconds: number; recordsPerSec: number; workerThreads: boolean; startupSeconds: number; cpuSeconds: number }> {
+  const app = join(import.meta.dirname, "streaming-throughput-app.ts");
+  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", app, dir, master, String(PARTS), String(TP_BATCH), String(TP_RATE)], { maxBuffer: 1 << 24 });
+  const line = stdout.trim().split("\n").pop()!;
+  return JSON.parse(line);
 }
 
 async function latency(batchMs: number, dir: string) {
@@ -163,12 +152,16 @@ try {
   const tp = [];
   for (const master of ["local[1]", "local[2]"]) {
     const r = await throughput(master, dir);
-    console.log(`throughput ${master}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s`);
+    console.log(
+      `throughput ${master}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s` +
+        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`,
+    );
     tp.push(r);
   }
   results.throughput = tp;
+  console.log(`local[2] / local[1] = ${(tp[1]!.recordsPerSec / tp[0]!.recordsPerSec).toFixed(2)}`);
   const lat = [];
-  for (const batchMs of [1000, 100, 10]) {
+  for (const batchMs of args["throughput-only"] ? [] : [1000, 100, 10]) {
     const r = await latency(batchMs, dir);
     console.log(
       `latency batch ${batchMs} ms @ ${RATE} rec/s: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.records} records); ` +
@@ -178,7 +171,7 @@ try {
   }
   results.latency = lat;
   mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-  writeFileSync(join(import.meta.dirname, "results", "streaming-latest.json"), JSON.stringify(results, null, 2) + "\n");
+  if (!args["throughput-only"]) writeFileSync(join(import.meta.dirname, "results", "streaming-latest.json"), JSON.stringify(results, null, 2) + "\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@ import { DStreamGraph, type DStream, type GraphHost, type InputDStream } from ".
 import { StreamingError, TaskFailedError } from "./errors.js";
 import { InThreadPool, parseMaster, type TaskPool } from "./executor.js";
 import { RDD, type RDDEnv } from "./rdd.js";
+import { TaskRegistry, WorkerPool, isStreamingWorker, registerWorkerContext } from "./worker.js";
 import { FileInputDStream, QueueInputDStream, SocketTextInputDStream } from "./inputs.js";
 
 export interface StreamingContextOptions {
@@ -106,6 +107,10 @@ export class StreamingContext implements GraphHost {
   private generating: Promise<void> | undefined;
   private termination: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
   private error: unknown;
+  private workers: WorkerPool | undefined;
+  /** true in a worker thread: the graph is built for its closures only (no checkpoint, inputs or timers) */
+  readonly definitionOnly: boolean;
+  private workerStarted: (() => void) | undefined;
 
   constructor(opts: StreamingContextOptions) {
     if (!Number.isInteger(opts.batchInterval) || opts.batchInterval <= 0) {
@@ -121,8 +126,10 @@ export class StreamingContext implements GraphHost {
     this.appModule = opts.appModule ?? process.env.MILLRACE_APP_MODULE;
     this.logger = opts.logger ?? pino({ name: `streaming:${opts.appName}`, level: process.env.MILLRACE_LOG_LEVEL ?? "warn" }, pino.destination(2));
     this.pool = new InThreadPool(this.parallelism);
-    this.env = { pool: this.pool, parallelism: this.parallelism };
-    if (opts.checkpoint) this.checkpoint(opts.checkpoint);
+    this.env = { pool: this.pool, parallelism: this.parallelism, tasks: new TaskRegistry() };
+    this.definitionOnly = isStreamingWorker();
+    if (this.definitionOnly) this.workerStarted = registerWorkerContext(this.appName, this.env.tasks!);
+    else if (opts.checkpoint) this.checkpoint(opts.checkpoint);
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -153,6 +160,7 @@ export class StreamingContext implements GraphHost {
   }
 
   checkpoint(dir: string): void {
+    if (this.definitionOnly) return;
     if (this._state !== "initialized") throw new StreamingError("MR_STREAMING_STARTED", "checkpoint() must be set before start()");
     this.checkpointDir = dir;
   }
@@ -172,9 +180,27 @@ export class StreamingContext implements GraphHost {
   }
 
   async start(): Promise<void> {
+    if (this.definitionOnly) {
+      // in a worker thread: the graph is complete; nothing runs here
+      this._state = "active";
+      this.workerStarted?.();
+      return;
+    }
     if (this._state !== "initialized") throw new StreamingError("MR_STREAMING_STARTED", `cannot start a StreamingContext that is ${this._state}`);
     if (this.graph.outputs.length === 0) throw new StreamingError("MR_STREAMING_NO_OUTPUT", "no output operations registered: add print(), foreachRDD() or saveAsTextFiles()");
     this.graph.prepare(this.batchInterval);
+    // workers first: loading the app module in them takes a while, and the first batch should not wait for it
+    await this.startWorkers();
+    try {
+      await this.startDriver();
+    } catch (e) {
+      this.env.remote = undefined;
+      await this.workers?.close();
+      throw e;
+    }
+  }
+
+  private async startDriver(): Promise<void> {
     const I = this.batchInterval;
     let resumed: number[] = [];
     if (this.checkpointDir) {
@@ -201,6 +227,33 @@ export class StreamingContext implements GraphHost {
     this.generating = this.generatorLoop();
     this.kick();
     this.logger.info({ zeroTime: this.graph.zeroTime, resumed }, "streaming context started");
+  }
+
+  private async startWorkers(): Promise<void> {
+    if (this.parallelism < 2) return;
+    const why = !this.appModule
+      ? "no app module (give appModule: import.meta.url, or run it with millrace submit)"
+      : this.env.tasks!.fns.length === 0
+        ? "the graph has no per-partition operations"
+        : undefined;
+    if (why) {
+      this.logger.info(`${this.master}: tasks run in the driver thread: ${why}`);
+      return;
+    }
+    const pool = new WorkerPool({ size: this.parallelism, appModule: this.appModule!, appName: this.appName, taskCount: () => this.env.tasks!.fns.length, logger: this.logger });
+    try {
+      await pool.start();
+    } catch (e) {
+      this.logger.warn({ err: e }, `${this.master}: cannot load the app module in worker threads; tasks run in the driver thread`);
+      return;
+    }
+    this.workers = pool;
+    this.env.remote = pool;
+  }
+
+  /** whether per-partition tasks run on worker threads */
+  get usesWorkerThreads(): boolean {
+    return this.env.remote !== undefined;
   }
 
   private restore(ckpt: Checkpoint, zeroTime: number): number[] {
@@ -246,7 +299,8 @@ export class StreamingContext implements GraphHost {
   private async generatorLoop(): Promise<void> {
     let backoff = 0;
     while (!this.stopping) {
-      await this.sleepUntil(this.nextTime);
+      // timers may fire a millisecond early (by the wall clock): a batch is never generated before its time
+      while (!this.stopping && Date.now() < this.nextTime) await this.sleepUntil(this.nextTime);
       if (this.stopping) break;
       const time = this.nextTime;
       try {
@@ -395,7 +449,7 @@ export class StreamingContext implements GraphHost {
    * without await there.
    */
   async stop(opts: { graceful?: boolean } = {}): Promise<void> {
-    if (this._state === "initialized") {
+    if (this._state === "initialized" || this.definitionOnly) {
       this._state = "stopped";
       this.termination.resolve();
       return;
@@ -416,6 +470,8 @@ export class StreamingContext implements GraphHost {
       while (this.running) await this.running.catch(() => {});
       for (const input of this.graph.inputs()) await input.stop().catch((e) => this.logger.warn({ err: e }, "input stop failed"));
       await this.pool.close();
+      this.env.remote = undefined;
+      await this.workers?.close();
       this._state = "stopped";
       if (active === this) active = undefined;
       this.listener.emit("stopped");
@@ -425,6 +481,8 @@ export class StreamingContext implements GraphHost {
 
   /** resolves when the context stops; rejects with the error that stopped it */
   awaitTermination(): Promise<void> {
+    // in a worker thread the app never terminates (its code after this point is the driver's)
+    if (this.definitionOnly) return new Promise<void>(() => {});
     return this.termination.promise;
   }
 

@@ -7,7 +7,8 @@
 import { StreamingError, TaskFailedError } from "./errors.js";
 import { keyOf, partitionOf } from "./keys.js";
 import { formatLine, writeTextDir } from "./output.js";
-import { RDD, type RDDEnv } from "./rdd.js";
+import { COUNT_TASKS, Part, RDD, type RDDEnv } from "./rdd.js";
+import type { PartFn } from "./worker.js";
 import { State, type StateSpec } from "./state.js";
 import type { TopicsPort } from "../topics/port.js";
 
@@ -19,6 +20,11 @@ export interface GraphHost {
   readonly env: RDDEnv;
   readonly graph: DStreamGraph;
   log(msg: string): void;
+}
+
+/** registers a partition function (graph-construction order) for worker threads; undefined when the host has no registry */
+function task(ssc: GraphHost, fn: unknown): number | undefined {
+  return ssc.env.tasks?.register(fn as PartFn);
 }
 
 export interface OutputOp {
@@ -176,16 +182,20 @@ export abstract class DStream<T> {
   }
 
   map<U>(fn: (x: T) => U): DStream<U> {
-    return this.narrow("map", (r) => r.map(fn));
+    const t = task(this.ssc, Part.map(fn));
+    return this.narrow("map", (r) => r.map(fn, t));
   }
   flatMap<U>(fn: (x: T) => Iterable<U>): DStream<U> {
-    return this.narrow("flatMap", (r) => r.flatMap(fn));
+    const t = task(this.ssc, Part.flatMap(fn));
+    return this.narrow("flatMap", (r) => r.flatMap(fn, t));
   }
   filter(fn: (x: T) => boolean): DStream<T> {
-    return this.narrow("filter", (r) => r.filter(fn));
+    const t = task(this.ssc, Part.filter(fn));
+    return this.narrow("filter", (r) => r.filter(fn, t));
   }
   mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[]): DStream<U> {
-    return this.narrow("mapPartitions", (r) => r.mapPartitions(fn));
+    const t = task(this.ssc, Part.mapPartitions((items: T[]) => fn(items)));
+    return this.narrow("mapPartitions", (r) => r.mapPartitions(fn, t));
   }
   repartition(n: number): DStream<T> {
     return this.narrow("repartition", (r) => r.repartition(n));
@@ -226,16 +236,22 @@ export abstract class DStream<T> {
     }, "reduce"));
   }
   countByValue(numPartitions?: number): DStream<KV<T, number>> {
-    return this.narrow("countByValue", (r) => r.countByValue(numPartitions));
+    const t1 = task(this.ssc, COUNT_TASKS[0]);
+    const t2 = task(this.ssc, COUNT_TASKS[1]);
+    const ids = t1 !== undefined && t2 !== undefined ? ([t1, t2] as [number, number]) : undefined;
+    return this.narrow("countByValue", (r) => r.countByValue(numPartitions, ids));
   }
   mapValues<K, V, U>(this: DStream<KV<K, V>>, fn: (v: V) => U): DStream<KV<K, U>> {
-    return this.narrow("mapValues", (r) => r.mapValues(fn));
+    const t = task(this.ssc, Part.mapValues(fn));
+    return this.narrow("mapValues", (r) => r.mapValues(fn, t));
   }
   flatMapValues<K, V, U>(this: DStream<KV<K, V>>, fn: (v: V) => Iterable<U>): DStream<KV<K, U>> {
-    return this.narrow("flatMapValues", (r) => r.flatMapValues(fn));
+    const t = task(this.ssc, Part.flatMapValues(fn));
+    return this.narrow("flatMapValues", (r) => r.flatMapValues(fn, t));
   }
   reduceByKey<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number): DStream<KV<K, V>> {
-    return this.narrow("reduceByKey", (r) => r.reduceByKey(fn, numPartitions));
+    const t = task(this.ssc, Part.combine((v: V) => v, fn));
+    return this.narrow("reduceByKey", (r) => r.reduceByKey(fn, numPartitions, t));
   }
   groupByKey<K, V>(this: DStream<KV<K, V>>, numPartitions?: number): DStream<KV<K, V[]>> {
     return this.narrow("groupByKey", (r) => r.groupByKey(numPartitions));

@@ -2,8 +2,11 @@
  * Where the tasks of a stage run. `local[N]` sets the parallelism (default number
  * of partitions for shuffles and repartition) and the size of the pool.
  *
- * The pool currently runs tasks in the driver's thread (one after another, in
- * partition order); the interface is what a worker-thread pool plugs into.
+ * InThreadPool runs closures in the driver's thread (one after another, in
+ * partition order). With N >= 2 and an app module, the narrow per-partition
+ * operations registered by the graph run on worker threads instead (worker.ts,
+ * RDD.mapPartitionsWithIndex with a task id); what is left here (post-shuffle
+ * merges, cogroup, foreachPartition) stays in the driver.
  */
 import { StreamingError } from "./errors.js";
 

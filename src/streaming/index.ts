@@ -6,3 +6,4 @@ export { StateSpec, State } from "./state.js";
 export { decoders, stringDecoder, jsonDecoder, bytesDecoder, avroFlumeEventDecoder, type Decoder } from "./decoders.js";
 export { StreamingError, TaskFailedError } from "./errors.js";
 export { keyOf } from "./keys.js";
+export { isStreamingWorker } from "./worker.js";

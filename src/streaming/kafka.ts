@@ -13,6 +13,7 @@ import { InputDStream, type DStream, type GraphHost } from "./dstream.js";
 import { StreamingError } from "./errors.js";
 import { RDD, type OffsetRange } from "./rdd.js";
 import { PIDRateEstimator } from "./rate.js";
+import { isStreamingWorker } from "./worker.js";
 
 export type { OffsetRange };
 
@@ -83,7 +84,7 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     super(ssc, "createDirectStream");
     const n = [opts.topics, opts.pattern, opts.assign].filter((x) => x !== undefined).length;
     if (n !== 1) throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give exactly one of topics, pattern or assign");
-    if (!opts.topicsPort && !opts.bootstrapServers) throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give topicsPort or bootstrapServers");
+    if (!opts.topicsPort && !opts.bootstrapServers && !isStreamingWorker()) throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give topicsPort or bootstrapServers");
     this.keyDecoder = opts.keyDecoder ?? (stringDecoder as Decoder<K>);
     this.valueDecoder = opts.valueDecoder ?? (stringDecoder as Decoder<V>);
     const bp = opts.backpressure ?? (ssc as { conf?: Record<string, string> }).conf?.["spark.streaming.backpressure.enabled"] === "true";
@@ -92,7 +93,33 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       this.estimator = new PIDRateEstimator(ssc.batchInterval, 1, 0.2, 0, o.minRate ?? 100);
       this.rateLimit = o.initialRate;
     }
+    // decoding runs in worker threads when there are some; malformed records come back as reports
+    this.decodeTask = ssc.env.tasks?.register((items, _index, report) => {
+      const out: ConsumerRecord<K, V>[] = [];
+      (items as ConsumedRecord[]).forEach((rec, i) => {
+        try {
+          out.push(this.decodeSync(rec));
+        } catch (e) {
+          report({ i, reason: e instanceof Error ? e.message : String(e) });
+        }
+      });
+      return out;
+    });
+    if (this.decodeTask !== undefined) {
+      ssc.env.tasks!.onReports.set(this.decodeTask, async (reports, source, time) => {
+        for (const { index, r } of reports as { index: number; r: { i: number; reason: string } }[]) {
+          const rec = source[index]![r.i] as ConsumedRecord;
+          const k = `${time}:${rec.topic}:${rec.partition}:${rec.offset}`;
+          if (this.reported.has(k)) continue;
+          this.reported.add(k);
+          if (this.reported.size > 100_000) this.reported.clear();
+          await this.malformedRecord(rec, r.reason, time ?? 0);
+        }
+      });
+    }
   }
+  private readonly decodeTask: number | undefined;
+  private readonly reported = new Set<string>();
 
   private topicsPort(): TopicsPort {
     if (!this.port) throw new StreamingError("MR_STREAMING_NOT_STARTED", "the direct stream is not started");
@@ -227,22 +254,48 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
 
   protected rddFor(time: number, info: unknown): RDD<ConsumerRecord<K, V>> {
     const ranges = (info as BatchRanges).ranges;
-    const rdd = new RDD<ConsumerRecord<K, V>>(this.env(), () => Promise.all(ranges.map((r) => this.readRange(r, time))), "KafkaRDD");
+    const env = this.env();
+    let rdd: RDD<ConsumerRecord<K, V>>;
+    if (env.remote && this.decodeTask !== undefined) {
+      let reads: Promise<ConsumedRecord[]>[] | undefined;
+      const readAll = () => {
+        if (!reads) {
+          reads = ranges.map((r) => this.readRaw(r, time));
+          for (const p of reads) p.catch(() => {});
+        }
+        return reads;
+      };
+      const raw = new RDD<ConsumedRecord>(env, () => Promise.all(readAll()), "KafkaRDD");
+      raw.partitionPromises = readAll;
+      raw.packedSource = true;
+      raw.batchTime = time;
+      rdd = raw.mapPartitionsWithIndex<ConsumerRecord<K, V>>(() => [], "decode", this.decodeTask);
+    } else {
+      rdd = new RDD<ConsumerRecord<K, V>>(env, () => Promise.all(ranges.map((r) => this.readRange(r, time))), "KafkaRDD");
+    }
     rdd.offsetRanges = ranges;
     return rdd;
   }
 
   private async readRange(r: OffsetRange, time: number): Promise<ConsumerRecord<K, V>[]> {
-    const port = this.topicsPort();
     const out: ConsumerRecord<K, V>[] = [];
+    for (const rec of await this.readRaw(r, time)) {
+      const d = await this.decode(rec, time);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  private async readRaw(r: OffsetRange, time: number): Promise<ConsumedRecord[]> {
+    const port = this.topicsPort();
+    const out: ConsumedRecord[] = [];
     let from = r.fromOffset;
     let stalls = 0;
     while (from < r.untilOffset) {
       const res = await port.fetch(r.topic, r.partition, from, { until: r.untilOffset, maxBytes: this.opts.fetchMaxBytes ?? 1 << 20 });
       for (const rec of res.records) {
         if (rec.offset < from || rec.offset >= r.untilOffset) continue;
-        const d = await this.decode(rec, time);
-        if (d) out.push(d);
+        out.push(rec);
       }
       if (res.nextOffset <= from) {
         if (res.highWatermark <= from || ++stalls > 50) {
@@ -256,21 +309,31 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     return out;
   }
 
+  private decodeSync(rec: ConsumedRecord): ConsumerRecord<K, V> {
+    return {
+      topic: rec.topic,
+      partition: rec.partition,
+      offset: Number(rec.offset),
+      timestamp: Number(rec.timestamp),
+      key: this.keyDecoder(rec.key),
+      value: this.valueDecoder(rec.value),
+      headers: rec.headers,
+    };
+  }
+
   private async decode(rec: ConsumedRecord, time: number): Promise<ConsumerRecord<K, V> | undefined> {
     try {
-      return {
-        topic: rec.topic,
-        partition: rec.partition,
-        offset: Number(rec.offset),
-        timestamp: Number(rec.timestamp),
-        key: this.keyDecoder(rec.key),
-        value: this.valueDecoder(rec.value),
-        headers: rec.headers,
-      };
+      return this.decodeSync(rec);
     } catch (e) {
+      await this.malformedRecord(rec, e instanceof Error ? e.message : String(e), time);
+      return undefined;
+    }
+  }
+
+  private async malformedRecord(rec: ConsumedRecord, reason: string, time: number): Promise<void> {
+    {
       this.malformedCount++;
       malformed.inc({ app: (this.ssc as { appName?: string }).appName ?? "", topic: rec.topic });
-      const reason = e instanceof Error ? e.message : String(e);
       const source = `${rec.topic}-${rec.partition}@${rec.offset}`;
       if (this.opts.deadLetterTopic) {
         try {
@@ -288,7 +351,6 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       } else {
         (this.ssc as { logger?: { warn(o: object, m: string): void } }).logger?.warn({ source, reason }, "malformed record skipped");
       }
-      return undefined;
     }
   }
 

@@ -6,12 +6,48 @@
 import { TaskFailedError } from "./errors.js";
 import type { TaskPool } from "./executor.js";
 import { keyOf, partitionOf } from "./keys.js";
+import type { TaskRegistry, WorkerPool } from "./worker.js";
 
 export interface RDDEnv {
   pool: TaskPool;
   /** default number of partitions of shuffles */
   parallelism: number;
+  /** worker threads for registered per-partition tasks (local[N], N >= 2, with an app module) */
+  remote?: WorkerPool;
+  tasks?: TaskRegistry;
 }
+
+/** partition functions of the narrow operations (the same code runs in the driver and in workers) */
+export const Part = {
+  map: <T, U>(fn: (x: T) => U) => (items: T[]): U[] => items.map((x) => fn(x)),
+  flatMap: <T, U>(fn: (x: T) => Iterable<U>) => (items: T[]): U[] => {
+    const out: U[] = [];
+    for (const x of items) for (const y of fn(x)) out.push(y);
+    return out;
+  },
+  filter: <T>(fn: (x: T) => boolean) => (items: T[]): T[] => items.filter((x) => fn(x)),
+  mapPartitions: <T, U>(fn: (items: T[], index: number) => Iterable<U> | U[]) => (items: T[], index: number): U[] => {
+    const out = fn(items, index);
+    return Array.isArray(out) ? out : Array.from(out);
+  },
+  mapValues: <K, V, U>(fn: (v: V) => U) => (items: KV<K, V>[]): KV<K, U>[] => items.map(([k, v]) => [k, fn(v)] as KV<K, U>),
+  flatMapValues: <K, V, U>(fn: (v: V) => Iterable<U>) => (items: KV<K, V>[]): KV<K, U>[] => {
+    const out: KV<K, U>[] = [];
+    for (const [k, v] of items) for (const u of fn(v)) out.push([k, u]);
+    return out;
+  },
+  /** map-side combine of a partition of pairs */
+  combine: <K, V, C>(create: (v: V) => C, merge: (c: C, v: V) => C) => (items: KV<K, V>[]): KV<K, C>[] => {
+    const m = new Map<string, KV<K, C>>();
+    for (const [k, v] of items) {
+      const ek = keyOf(k);
+      const cur = m.get(ek);
+      if (cur) cur[1] = merge(cur[1], v);
+      else m.set(ek, [k, create(v)]);
+    }
+    return [...m.values()];
+  },
+};
 
 export interface OffsetRange {
   topic: string;
@@ -28,6 +64,12 @@ export class RDD<T> {
   offsetRanges?: OffsetRange[];
   /** the batch this RDD belongs to (for error messages) */
   batchTime?: number;
+  /** @internal for worker execution: the RDD whose partitions feed a chain of registered tasks */
+  lineage?: { source: RDD<unknown>; chain: number[]; packed: boolean };
+  /** @internal the partitions are raw Kafka records, sent to workers packed */
+  packedSource = false;
+  /** @internal one promise per partition (memoized), so worker tasks start as each partition is read */
+  partitionPromises?: () => Promise<T[]>[];
 
   constructor(
     readonly env: RDDEnv,
@@ -68,7 +110,14 @@ export class RDD<T> {
 
   // ---- narrow transformations ----
 
-  mapPartitionsWithIndex<U>(fn: (items: T[], index: number) => Iterable<U> | U[], op = "mapPartitions"): RDD<U> {
+  /**
+   * `taskId`: the same partition function registered in the context's task
+   * registry; with worker threads, the task runs there (chained after the tasks
+   * of this RDD's lineage, so the data crosses once).
+   */
+  mapPartitionsWithIndex<U>(fn: (items: T[], index: number) => Iterable<U> | U[], op = "mapPartitions", taskId?: number): RDD<U> {
+    const remote = taskId !== undefined ? this.remoteDerive<U>(op, taskId) : undefined;
+    if (remote) return remote;
     return this.derive(op, async () => {
       const parts = await this.partitions();
       return this.env.pool.runTasks(
@@ -84,24 +133,46 @@ export class RDD<T> {
     });
   }
 
-  mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[]): RDD<U> {
-    return this.mapPartitionsWithIndex((items) => fn(items), "mapPartitions");
+  private remoteDerive<U>(op: string, taskId: number): RDD<U> | undefined {
+    const remote = this.env.remote;
+    const tasks = this.env.tasks;
+    if (!remote || !tasks) return undefined;
+    const lin = this.lineage
+      ? { source: this.lineage.source, chain: [...this.lineage.chain, taskId], packed: this.lineage.packed }
+      : { source: this as RDD<unknown>, chain: [taskId], packed: this.packedSource };
+    const r = this.derive<U>(op, async () => {
+      const pp = lin.source.partitionPromises;
+      const srcP = pp ? pp() : (await lin.source.partitions()).map((p) => Promise.resolve(p));
+      const { parts, reports } = await remote.runChain(lin.chain, srcP, op, r.batchTime, lin.packed);
+      const src = reports.length ? await Promise.all(srcP) : [];
+      if (reports.length) {
+        const byTask = new Map<number, unknown[]>();
+        for (const x of reports as { index: number; r: { task: number; r: unknown } }[]) {
+          if (!byTask.has(x.r.task)) byTask.set(x.r.task, []);
+          byTask.get(x.r.task)!.push({ index: x.index, r: x.r.r });
+        }
+        for (const [t, rs] of byTask) await tasks.onReports.get(t)?.(rs, src, r.batchTime);
+      }
+      return parts as U[][];
+    });
+    r.lineage = lin;
+    return r;
   }
 
-  map<U>(fn: (x: T) => U): RDD<U> {
-    return this.mapPartitionsWithIndex((items) => items.map((x) => fn(x)), "map");
+  mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[], taskId?: number): RDD<U> {
+    return this.mapPartitionsWithIndex((items) => fn(items), "mapPartitions", taskId);
   }
 
-  flatMap<U>(fn: (x: T) => Iterable<U>): RDD<U> {
-    return this.mapPartitionsWithIndex((items) => {
-      const out: U[] = [];
-      for (const x of items) for (const y of fn(x)) out.push(y);
-      return out;
-    }, "flatMap");
+  map<U>(fn: (x: T) => U, taskId?: number): RDD<U> {
+    return this.mapPartitionsWithIndex(Part.map(fn), "map", taskId);
   }
 
-  filter(fn: (x: T) => boolean): RDD<T> {
-    return this.mapPartitionsWithIndex((items) => items.filter((x) => fn(x)), "filter");
+  flatMap<U>(fn: (x: T) => Iterable<U>, taskId?: number): RDD<U> {
+    return this.mapPartitionsWithIndex(Part.flatMap(fn), "flatMap", taskId);
+  }
+
+  filter(fn: (x: T) => boolean, taskId?: number): RDD<T> {
+    return this.mapPartitionsWithIndex(Part.filter(fn), "filter", taskId);
   }
 
   union(...others: RDD<T>[]): RDD<T> {
@@ -152,24 +223,15 @@ export class RDD<T> {
     op: string,
     create: (v: V) => C,
     merge: (c: C, v: V) => C,
-    n?: number,
+    taskId?: number,
   ): RDD<KV<K, C>> {
-    // map-side combine per partition, then shuffle, then merge per partition
-    const combined = this.mapPartitionsWithIndex((items) => {
-      const m = new Map<string, KV<K, C>>();
-      for (const [k, v] of items) {
-        const ek = keyOf(k);
-        const cur = m.get(ek);
-        if (cur) cur[1] = merge(cur[1], v);
-        else m.set(ek, [k, create(v)]);
-      }
-      return m.values();
-    }, op);
-    return combined;
+    // map-side combine per partition (then the caller shuffles and merges per partition)
+    return this.mapPartitionsWithIndex(Part.combine(create, merge), op, taskId);
   }
 
-  reduceByKey<K, V>(this: RDD<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number): RDD<KV<K, V>> {
-    const local = this.combineByKey("reduceByKey", (v) => v, fn);
+  /** `combineTaskId`: the registered Part.combine((v) => v, fn), for worker execution of the map side */
+  reduceByKey<K, V>(this: RDD<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number, combineTaskId?: number): RDD<KV<K, V>> {
+    const local = this.combineByKey("reduceByKey", (v) => v, fn, combineTaskId);
     return local.partitionBy(numPartitions).mapPartitionsWithIndex((items) => {
       const m = new Map<string, KV<K, V>>();
       for (const [k, v] of items) {
@@ -195,20 +257,17 @@ export class RDD<T> {
     }, "groupByKey");
   }
 
-  countByValue(numPartitions?: number): RDD<KV<T, number>> {
-    return this.map((x) => [x, 1] as KV<T, number>).reduceByKey((a, b) => a + b, numPartitions);
+  /** `taskIds`: the registered COUNT_PAIRS map and COUNT_COMBINE, for worker execution */
+  countByValue(numPartitions?: number, taskIds?: [number, number]): RDD<KV<T, number>> {
+    return this.map(COUNT_PAIR, taskIds?.[0]).reduceByKey(ADD, numPartitions, taskIds?.[1]);
   }
 
-  mapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => U): RDD<KV<K, U>> {
-    return this.mapPartitionsWithIndex((items) => items.map(([k, v]) => [k, fn(v)] as KV<K, U>), "mapValues");
+  mapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => U, taskId?: number): RDD<KV<K, U>> {
+    return this.mapPartitionsWithIndex(Part.mapValues(fn), "mapValues", taskId);
   }
 
-  flatMapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => Iterable<U>): RDD<KV<K, U>> {
-    return this.mapPartitionsWithIndex((items) => {
-      const out: KV<K, U>[] = [];
-      for (const [k, v] of items) for (const u of fn(v)) out.push([k, u]);
-      return out;
-    }, "flatMapValues");
+  flatMapValues<K, V, U>(this: RDD<KV<K, V>>, fn: (v: V) => Iterable<U>, taskId?: number): RDD<KV<K, U>> {
+    return this.mapPartitionsWithIndex(Part.flatMapValues(fn), "flatMapValues", taskId);
   }
 
   keys<K, V>(this: RDD<KV<K, V>>): RDD<K> {
@@ -344,6 +403,11 @@ export class RDD<T> {
     await writeTextDir(dir, await this.partitions());
   }
 }
+
+const COUNT_PAIR = <T>(x: T): KV<T, number> => [x, 1];
+const ADD = (a: number, b: number): number => a + b;
+/** the partition functions of countByValue's map side */
+export const COUNT_TASKS = [Part.map(COUNT_PAIR), Part.combine((v: number) => v, ADD)] as const;
 
 export function compareKeys(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {

@@ -10,6 +10,7 @@
  * `new EmbeddedTopics({ log, groups, producers })` (or `broker.embeddedTopics()`)
  * uses a running broker's, and close() leaves them open.
  */
+import { isMainThread, workerData } from "node:worker_threads";
 import { LogError, LogManager, type LogConfig, type LogManagerOptions } from "../log/index.js";
 import { encodeBatch, decodeRecordSet } from "../protocol/records/records.js";
 import { recordOffsetForTimestamp } from "../log/timestamp-lookup.js";
@@ -81,6 +82,7 @@ export class EmbeddedTopics implements TopicsPort {
 
   /** Opens a standalone embedded port over `dataDir`: its own log, group coordinator and producer state. */
   static async open(o: EmbeddedOpenOptions): Promise<EmbeddedTopics> {
+    if (inStreamingWorker()) return unopenedPort();
     const log = await LogManager.open({ ...o.log, dir: o.dataDir, defaults: o.topicDefaults, logger: o.logger });
     const opened: { close(): Promise<void> }[] = [log];
     try {
@@ -374,4 +376,16 @@ function byTopic(offsets: CommittedOffset[]) {
     name,
     partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
   }));
+}
+
+/** in a streaming worker thread (see src/streaming/worker.ts) the app's graph is rebuilt for its closures only: ports are not opened */
+function inStreamingWorker(): boolean {
+  return !isMainThread && (workerData as { millraceWorker?: boolean } | null)?.millraceWorker === true;
+}
+
+/** a port whose methods do nothing (resolve undefined): an app module loaded in a worker must not open the log a second time */
+function unopenedPort(): EmbeddedTopics {
+  return new Proxy(Object.create(EmbeddedTopics.prototype) as EmbeddedTopics, {
+    get: (_t, prop) => (prop === "then" ? undefined : async () => undefined),
+  });
 }
