@@ -2,14 +2,15 @@
 // Runs node's test runner over every *.test.ts file under the given folders.
 // Node 20's --test does not expand globs, so the files are listed here.
 // The default suite (`npm test`) runs test/ without test/interop and test/browser,
-// which need third-party programs and have their own scripts.
+// which need third-party programs, and test/recorded, which reads recorded data
+// outside the clone (../shared) when it exists; each has its own script.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
-const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures", "test/browser"] : [];
+const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures", "test/browser", "test/recorded"] : [];
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

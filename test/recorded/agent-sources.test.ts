@@ -1,6 +1,7 @@
 /**
- * Optional: the recorded real data in ../shared/data (not part of a clone; the
- * tests skip when it is absent). The twitter source reads a recorded v2
+ * Optional suite (`npm run test:recorded`, not part of `npm test`): the recorded
+ * real data in ../shared/data beside the project, or $MILLRACE_SHARED_DATA. It is
+ * not part of a clone; the tests skip when it is absent. The twitter source reads a recorded v2
  * filtered stream served by the local v2 API, the replay source replays v1.1
  * and v2 recordings, including one whose last line is cut off.
  */
@@ -9,11 +10,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
-import { Context } from "../../../src/agent/api.js";
-import { createReplaySource } from "../../../src/agent/sources/replay.js";
-import { createTwitterSource } from "../../../src/agent/sources/twitter.js";
-import { CollectingProcessor, waitFor } from "../helpers/collecting-processor.js";
-import { fakeX, steady } from "../helpers/fake-x.js";
+import { Context } from "../../src/agent/api.js";
+import { createReplaySource } from "../../src/agent/sources/replay.js";
+import { createTwitterSource } from "../../src/agent/sources/twitter.js";
+import { CollectingProcessor, waitFor } from "../agent/helpers/collecting-processor.js";
+import { fakeX, steady } from "../agent/helpers/fake-x.js";
 
 const DATA = process.env.MILLRACE_SHARED_DATA ?? resolve(process.cwd(), "../shared/data");
 const have = (f: string) => existsSync(join(DATA, f));
