@@ -7,9 +7,9 @@
  * the connection is re-opened that often, to follow a load balancer),
  * compression-type (none only), ssl (false only).
  */
-import type { Channel, ComponentEnv, Context, Event, Sink, Status } from "../api.js";
+import type { ComponentEnv, Context, Event } from "../api.js";
 import { EventDeliveryError } from "../api.js";
-import { SinkCounter } from "../counters.js";
+import { BatchSink } from "./base.js";
 import { AvroRpcClient } from "../avro-rpc/client.js";
 
 export interface AvroSinkOptions {
@@ -21,36 +21,25 @@ export interface AvroSinkOptions {
   resetConnectionIntervalS: number;
 }
 
-export class AvroSink implements Sink {
-  readonly counter: SinkCounter;
-  private channel?: Channel;
+export class AvroSink extends BatchSink {
   private client?: AvroRpcClient;
   private openedAt = 0;
 
   constructor(
-    readonly name: string,
-    private readonly env: ComponentEnv,
+    name: string,
+    env: ComponentEnv,
     readonly options: AvroSinkOptions,
   ) {
-    this.counter = new SinkCounter(env.agentName, name);
+    super(name, env.agentName, options.batchSize);
   }
 
-  /** Flume's batch-size (AbstractRpcSink is BatchSizeSupported) */
-  batchSize(): number {
-    return this.options.batchSize;
-  }
-
-  setChannel(channel: Channel): void {
-    this.channel = channel;
-  }
-
-  start(): void {
-    this.counter.register();
-  }
-
-  stop(): void {
+  override stop(): void {
     this.closeClient();
-    this.counter.unregister();
+    super.stop();
+  }
+
+  protected override label(): string {
+    return `avro sink ${this.name}`;
   }
 
   private closeClient(): void {
@@ -77,42 +66,16 @@ export class AvroSink implements Sink {
     return this.client;
   }
 
-  async process(): Promise<Status> {
-    const channel = this.channel;
-    if (!channel) throw new EventDeliveryError("MR_AGENT_SINK_NO_CHANNEL", `sink ${this.name} has no channel`);
-    const tx = channel.getTransaction();
-    tx.begin();
-    try {
-      const events: Event[] = [];
-      while (events.length < this.options.batchSize) {
-        const e = await tx.take();
-        if (!e) break;
-        events.push(e);
-      }
-      if (events.length === 0) {
-        this.counter.inc("BatchEmptyCount");
-        await tx.commit();
-        return "BACKOFF";
-      }
-      this.counter.inc(events.length < this.options.batchSize ? "BatchUnderflowCount" : "BatchCompleteCount");
-      this.counter.inc("EventDrainAttemptCount", events.length);
-      const status = await this.getClient().appendBatch(events);
-      if (status !== "OK") throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `avro sink ${this.name}: ${this.options.hostname}:${this.options.port} answered ${status}`);
-      await tx.commit();
-      this.counter.inc("EventDrainSuccessCount", events.length);
-      return "READY";
-    } catch (err) {
-      this.counter.inc("EventWriteFail");
-      await tx.rollback().catch(() => undefined);
-      if (!(err instanceof EventDeliveryError)) {
-        // a transport failure: start over with a new connection next time
-        this.counter.inc("ConnectionFailedCount");
-        this.closeClient();
-      }
-      if (err instanceof EventDeliveryError) throw err;
-      throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `avro sink ${this.name}: ${(err as Error).message}`, { cause: err });
-    } finally {
-      tx.close();
+  protected async deliver(events: Event[]): Promise<void> {
+    const status = await this.getClient().appendBatch(events);
+    if (status !== "OK") throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `avro sink ${this.name}: ${this.options.hostname}:${this.options.port} answered ${status}`);
+  }
+
+  protected override onFailure(err: unknown): void {
+    if (!(err instanceof EventDeliveryError)) {
+      // a transport failure: start over with a new connection next time
+      this.counter.inc("ConnectionFailedCount");
+      this.closeClient();
     }
   }
 }

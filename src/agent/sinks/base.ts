@@ -4,7 +4,7 @@
  * roll back (the events stay in the channel, in order) when it throws.
  * Keeps Flume's sink counters.
  */
-import { AgentError, EventDeliveryError, type Channel, type Event, type Sink, type Status } from "../api.js";
+import { EventDeliveryError, type Channel, type Event, type Sink, type Status } from "../api.js";
 import { SinkCounter } from "../counters.js";
 
 export abstract class BatchSink implements Sink {
@@ -32,7 +32,16 @@ export abstract class BatchSink implements Sink {
   /** delivers the batch to the next hop; throw to roll back */
   protected abstract deliver(events: Event[]): Promise<void> | void;
 
+  /** how errors name this sink, e.g. "kafka sink k1" */
+  protected label(): string {
+    return `sink ${this.name}`;
+  }
+
+  /** called after a failed batch was rolled back (drop a connection, forget metadata, ...) */
+  protected onFailure(_err: unknown): void {}
+
   async process(): Promise<Status> {
+    if (!this.channel) throw new EventDeliveryError("MR_AGENT_SINK_NO_CHANNEL", `${this.label()} has no channel`);
     const tx = this.channel.getTransaction();
     tx.begin();
     const events: Event[] = [];
@@ -59,8 +68,9 @@ export abstract class BatchSink implements Sink {
       } catch {
         /* keep the first error */
       }
-      if (err instanceof AgentError) throw err;
-      throw new EventDeliveryError("MR_AGENT_DELIVERY", `sink ${this.name} failed to deliver: ${(err as Error).message}`, { cause: err });
+      this.onFailure(err);
+      if (err instanceof EventDeliveryError) throw err;
+      throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `${this.label()}: ${(err as Error).message}`, { cause: err });
     } finally {
       tx.close();
     }

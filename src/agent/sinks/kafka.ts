@@ -13,9 +13,8 @@
  * useFlumeEventFormat (false: the body; true: AvroFlumeEvent with headers).
  * A missing topic is created with one partition (a broker's auto-create).
  */
-import type { Channel, ComponentEnv, Context, Event, Sink, Status } from "../api.js";
-import { EventDeliveryError } from "../api.js";
-import { SinkCounter } from "../counters.js";
+import type { ComponentEnv, Context, Event } from "../api.js";
+import { BatchSink } from "./base.js";
 import { encodeAvroFlumeEvent } from "../../formats/avro-flume-event.js";
 import type { ProduceRecord, TopicsPort } from "../../topics/port.js";
 import { TopicsHandle, choosePartition, ensureTopic, readAcks, readPartitionRule, type PartitionRule } from "../kafka/common.js";
@@ -30,39 +29,28 @@ export interface KafkaSinkOptions {
   useFlumeEventFormat: boolean;
 }
 
-export class KafkaSink implements Sink {
-  readonly counter: SinkCounter;
-  private channel?: Channel;
+export class KafkaSink extends BatchSink {
   private port?: TopicsPort;
   private readonly partitionCounts = new Map<string, number>();
   private sticky = 0;
 
   constructor(
-    readonly name: string,
-    private readonly env: ComponentEnv,
+    name: string,
+    env: ComponentEnv,
     private readonly topics: TopicsHandle,
     readonly options: KafkaSinkOptions,
   ) {
-    this.counter = new SinkCounter(env.agentName, name);
+    super(name, env.agentName, options.batchSize);
   }
 
-  /** Flume's flumeBatchSize (BatchSizeSupported) */
-  batchSize(): number {
-    return this.options.batchSize;
-  }
-
-  setChannel(channel: Channel): void {
-    this.channel = channel;
-  }
-
-  async start(): Promise<void> {
-    this.counter.register();
-  }
-
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.port = undefined;
     await this.topics.close();
-    this.counter.unregister();
+    super.stop();
+  }
+
+  protected override label(): string {
+    return `kafka sink ${this.name}`;
   }
 
   private topicOf(e: Event): string {
@@ -82,56 +70,29 @@ export class KafkaSink implements Sink {
     return n;
   }
 
-  async process(): Promise<Status> {
-    const channel = this.channel;
-    if (!channel) throw new EventDeliveryError("MR_AGENT_SINK_NO_CHANNEL", `sink ${this.name} has no channel`);
-    const tx = channel.getTransaction();
-    tx.begin();
-    try {
-      const events: Event[] = [];
-      while (events.length < this.options.batchSize) {
-        const e = await tx.take();
-        if (!e) break;
-        events.push(e);
-      }
-      if (events.length === 0) {
-        this.counter.inc("BatchEmptyCount");
-        await tx.commit();
-        return "BACKOFF";
-      }
-      if (events.length < this.options.batchSize) this.counter.inc("BatchUnderflowCount");
-      else this.counter.inc("BatchCompleteCount");
-      this.counter.inc("EventDrainAttemptCount", events.length);
-      if (!this.port) {
-        this.port = await this.topics.get();
-        this.counter.inc("ConnectionCreatedCount");
-      }
-      const port = this.port;
-      const groups = new Map<string, { topic: string; partition: number; records: ProduceRecord[] }>();
-      this.sticky++;
-      for (const e of events) {
-        const topic = this.topicOf(e);
-        const key = e.headers.key !== undefined ? Buffer.from(e.headers.key) : null;
-        const partition = choosePartition(this.options.partition, e, key, await this.partitionsOf(port, topic), this.sticky);
-        const value = this.options.useFlumeEventFormat ? encodeAvroFlumeEvent(e) : e.body;
-        const g = `${topic}\u0000${partition}`;
-        if (!groups.has(g)) groups.set(g, { topic, partition, records: [] });
-        groups.get(g)!.records.push({ key, value });
-      }
-      await Promise.all([...groups.values()].map((g) => port.produce(g.topic, g.partition, g.records, { acks: this.options.acks })));
-      await tx.commit();
-      this.counter.inc("EventDrainSuccessCount", events.length);
-      return "READY";
-    } catch (err) {
-      this.counter.inc("EventWriteFail");
-      await tx.rollback().catch(() => undefined);
-      // topic metadata may be stale (deleted / re-created topic): ask again next time
-      this.partitionCounts.clear();
-      if (err instanceof EventDeliveryError) throw err;
-      throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `kafka sink ${this.name}: ${(err as Error).message}`, { cause: err });
-    } finally {
-      tx.close();
+  protected async deliver(events: Event[]): Promise<void> {
+    if (!this.port) {
+      this.port = await this.topics.get();
+      this.counter.inc("ConnectionCreatedCount");
     }
+    const port = this.port;
+    const groups = new Map<string, { topic: string; partition: number; records: ProduceRecord[] }>();
+    this.sticky++;
+    for (const e of events) {
+      const topic = this.topicOf(e);
+      const key = e.headers.key !== undefined ? Buffer.from(e.headers.key) : null;
+      const partition = choosePartition(this.options.partition, e, key, await this.partitionsOf(port, topic), this.sticky);
+      const value = this.options.useFlumeEventFormat ? encodeAvroFlumeEvent(e) : e.body;
+      const g = `${topic}\u0000${partition}`;
+      if (!groups.has(g)) groups.set(g, { topic, partition, records: [] });
+      groups.get(g)!.records.push({ key, value });
+    }
+    await Promise.all([...groups.values()].map((g) => port.produce(g.topic, g.partition, g.records, { acks: this.options.acks })));
+  }
+
+  protected override onFailure(): void {
+    // topic metadata may be stale (deleted / re-created topic): ask again next time
+    this.partitionCounts.clear();
   }
 }
 
