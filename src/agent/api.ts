@@ -117,6 +117,13 @@ export class Context {
     return Number(s);
   }
 
+  /** an integer > 0 (batch sizes, durations); the default when absent */
+  getPositiveInteger(key: string, def: number): number {
+    const v = this.getInteger(key, def);
+    if (v <= 0) throw this.error(key, `must be > 0, got ${v}`);
+    return v;
+  }
+
   getNumber(key: string, def: number): number {
     const s = this.getString(key);
     if (s === undefined || s === "") return def;

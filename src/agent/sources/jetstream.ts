@@ -265,11 +265,6 @@ export function jetstreamConfig(ctx: Context): JetstreamConfig {
   if (wantedCollections.length > 100) throw ctx.error("wantedCollections", "lists more than Jetstream's 100 collections");
   const wantedDids = list(ctx.getString("wantedDids"));
   if (wantedDids.length > 10_000) throw ctx.error("wantedDids", "lists more than Jetstream's 10000 DIDs");
-  const positive = (key: string, def: number) => {
-    const v = ctx.getInteger(key, def);
-    if (v <= 0) throw ctx.error(key, `must be > 0, got ${v}`);
-    return v;
-  };
   const rewindSeconds = ctx.getInteger("rewindSeconds", 5);
   if (rewindSeconds < 0) throw ctx.error("rewindSeconds", "must be >= 0");
   return {
@@ -278,11 +273,11 @@ export function jetstreamConfig(ctx: Context): JetstreamConfig {
     wantedDids,
     positionFile: ctx.getString("positionFile") || undefined,
     rewindSeconds,
-    batchSize: positive("batchSize", 100),
-    batchDurationMs: positive("batchDurationMillis", 1000),
-    maxQueuedMessages: positive("maxQueuedMessages", 1000),
-    pingIntervalMs: positive("pingIntervalMs", 30_000),
-    channelFullBackoffMs: positive("channelFullBackoffMs", 100),
+    batchSize: ctx.getPositiveInteger("batchSize", 100),
+    batchDurationMs: ctx.getPositiveInteger("batchDurationMillis", 1000),
+    maxQueuedMessages: ctx.getPositiveInteger("maxQueuedMessages", 1000),
+    pingIntervalMs: ctx.getPositiveInteger("pingIntervalMs", 30_000),
+    channelFullBackoffMs: ctx.getPositiveInteger("channelFullBackoffMs", 100),
   };
 }
 

@@ -9,11 +9,10 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import { PUBLIC_STREAM_BACKOFF, backoffFromConfig } from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import type { SseEvent } from "../../social/connectors/sse.js";
 import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
-import { SseSource, type SseSourceOptions } from "./sse-source.js";
+import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 
 const STREAMS: Record<string, string> = {
   public: "public",
@@ -111,30 +110,20 @@ export function mastodonConfig(ctx: Context): MastodonConfig {
   if (!(stream in STREAMS)) throw ctx.error("stream", `must be one of ${Object.keys(STREAMS).join(", ")}, got "${stream}"`);
   const tag = (ctx.getString("tag") ?? "").replace(/^#/, "") || undefined;
   if (stream.startsWith("hashtag") && !tag) throw ctx.error("tag", `is required for stream = ${stream}`);
-  const positive = (key: string, def: number) => {
-    const v = ctx.getInteger(key, def);
-    if (v <= 0) throw ctx.error(key, `must be > 0, got ${v}`);
-    return v;
-  };
   return {
     baseUrl,
     accessToken: ctx.getString("accessToken") || undefined,
     stream,
     tag: stream.startsWith("hashtag") ? tag : undefined,
     onlyMedia: ctx.getBoolean("onlyMedia", false),
-    batchSize: positive("batchSize", 100),
-    batchDurationMs: positive("batchDurationMillis", 1000),
-    channelFullBackoffMs: positive("channelFullBackoffMs", 100),
+    batchSize: ctx.getPositiveInteger("batchSize", 100),
+    batchDurationMs: ctx.getPositiveInteger("batchDurationMillis", 1000),
+    channelFullBackoffMs: ctx.getPositiveInteger("channelFullBackoffMs", 100),
   };
 }
 
 export function createMastodonSource(name: string, ctx: Context, env: ComponentEnv): MastodonSource {
   const config = mastodonConfig(ctx);
-  const sse: SseSourceOptions = {
-    stallTimeoutMs: ctx.getInteger("stallTimeoutMs", 60_000),
-    connectTimeoutMs: ctx.getInteger("connectTimeoutMs", 30_000),
-    backoff: backoffFromConfig((k, d) => ctx.getInteger(k, d), PUBLIC_STREAM_BACKOFF),
-    gapNote: "statuses posted while disconnected are not delivered (Mastodon's stream has no resume)",
-  };
+  const sse = sseOptionsFromConfig(ctx, "statuses posted while disconnected are not delivered (Mastodon's stream has no resume)");
   return new MastodonSource(name, config, env, (c) => deadLetterFromConfig(name, ctx, env.logger, c), sse);
 }

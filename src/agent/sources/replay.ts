@@ -191,19 +191,14 @@ export function replayConfig(ctx: Context): ReplayConfig {
   const rateStr = ctx.getString("rate", "recorded") || "recorded";
   const speed = parseRate(rateStr);
   if (speed === undefined) throw ctx.error("rate", `must be recorded, max or a speed like 10x, got "${rateStr}"`);
-  const positive = (key: string, def: number) => {
-    const v = ctx.getInteger(key, def);
-    if (v <= 0) throw ctx.error(key, `must be > 0, got ${v}`);
-    return v;
-  };
   return {
     file,
     speed,
     timestampField: ctx.getString("timestampField") || undefined,
     loop: ctx.getBoolean("loop", false),
-    batchSize: positive("batchSize", 100),
-    batchDurationMs: positive("batchDurationMillis", 1000),
-    channelFullBackoffMs: positive("channelFullBackoffMs", 100),
+    batchSize: ctx.getPositiveInteger("batchSize", 100),
+    batchDurationMs: ctx.getPositiveInteger("batchDurationMillis", 1000),
+    channelFullBackoffMs: ctx.getPositiveInteger("channelFullBackoffMs", 100),
   };
 }
 

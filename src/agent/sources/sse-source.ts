@@ -6,8 +6,8 @@
  * gap. Reading the response is awaited event by event, so a full channel stops
  * the reading (TCP backpressure).
  */
-import type { ComponentEnv } from "../api.js";
-import { ReconnectPolicy, sleep, type BackoffSettings, type FailureKind } from "../../social/connectors/backoff.js";
+import type { ComponentEnv, Context } from "../api.js";
+import { PUBLIC_STREAM_BACKOFF, ReconnectPolicy, backoffFromConfig, sleep, type BackoffSettings, type FailureKind } from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
 import { openStream } from "../../social/connectors/http.js";
@@ -20,6 +20,16 @@ export interface SseSourceOptions {
   connectTimeoutMs: number;
   backoff: BackoffSettings;
   gapNote: string;
+}
+
+/** The SSE sources' connection settings from their properties (Mastodon's and Wikimedia's public streams). */
+export function sseOptionsFromConfig(ctx: Context, gapNote: string): SseSourceOptions {
+  return {
+    stallTimeoutMs: ctx.getInteger("stallTimeoutMs", 60_000),
+    connectTimeoutMs: ctx.getInteger("connectTimeoutMs", 30_000),
+    backoff: backoffFromConfig((k, d) => ctx.getInteger(k, d), PUBLIC_STREAM_BACKOFF),
+    gapNote,
+  };
 }
 
 export abstract class SseSource<M> extends StreamSource {

@@ -314,28 +314,23 @@ export function twitterConfig(ctx: Context): TwitterConfig {
   if (format === "avro" && !twitterAvro.encodeBatch) {
     throw ctx.error("format", "= avro is not available yet in this build (Flume's Doc schema encoder, src/formats/flume-twitter-doc.ts, is not wired); use format = json");
   }
-  const positive = (key: string, def: number): number => {
-    const v = ctx.getInteger(key, def);
-    if (v <= 0) throw ctx.error(key, `must be > 0, got ${v}`);
-    return v;
-  };
   return {
     consumerKey,
     consumerSecret,
     bearerToken,
     keywords,
-    maxBatchSize: positive("maxBatchSize", 1000),
-    maxBatchDurationMs: positive("maxBatchDurationMillis", 1000),
+    maxBatchSize: ctx.getPositiveInteger("maxBatchSize", 1000),
+    maxBatchDurationMs: ctx.getPositiveInteger("maxBatchDurationMillis", 1000),
     apiBaseUrl: ctx.getString("apiBaseUrl", "https://api.x.com") || "https://api.x.com",
     format,
-    stallTimeoutMs: positive("stallTimeoutMs", 20_000),
+    stallTimeoutMs: ctx.getPositiveInteger("stallTimeoutMs", 20_000),
     ruleTag: ctx.getString("ruleTag", "millrace") || "millrace",
     tweetFields: ctx.getString("tweetFields", DEFAULT_TWEET_FIELDS),
     expansions: ctx.getString("expansions", DEFAULT_EXPANSIONS),
     userFields: ctx.getString("userFields", DEFAULT_USER_FIELDS),
     placeFields: ctx.getString("placeFields", DEFAULT_PLACE_FIELDS),
-    connectTimeoutMs: positive("connectTimeoutMs", 30_000),
-    channelFullBackoffMs: positive("channelFullBackoffMs", 100),
+    connectTimeoutMs: ctx.getPositiveInteger("connectTimeoutMs", 30_000),
+    channelFullBackoffMs: ctx.getPositiveInteger("channelFullBackoffMs", 100),
   };
 }
 

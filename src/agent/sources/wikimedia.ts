@@ -11,12 +11,11 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import { PUBLIC_STREAM_BACKOFF, backoffFromConfig } from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import { readPosition, writePosition } from "../../social/connectors/position.js";
 import type { SseEvent } from "../../social/connectors/sse.js";
 import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
-import { SseSource, type SseSourceOptions } from "./sse-source.js";
+import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 
 export interface WikimediaConfig {
   url: string;
@@ -96,28 +95,18 @@ export function wikimediaConfig(ctx: Context): WikimediaConfig {
   } catch {
     throw ctx.error("url", `must be an http(s) URL, got "${url}"`);
   }
-  const positive = (key: string, def: number) => {
-    const v = ctx.getInteger(key, def);
-    if (v <= 0) throw ctx.error(key, `must be > 0, got ${v}`);
-    return v;
-  };
   return {
     url,
     positionFile: ctx.getString("positionFile") || undefined,
     userAgent: ctx.getString("userAgent") || undefined,
-    batchSize: positive("batchSize", 100),
-    batchDurationMs: positive("batchDurationMillis", 1000),
-    channelFullBackoffMs: positive("channelFullBackoffMs", 100),
+    batchSize: ctx.getPositiveInteger("batchSize", 100),
+    batchDurationMs: ctx.getPositiveInteger("batchDurationMillis", 1000),
+    channelFullBackoffMs: ctx.getPositiveInteger("channelFullBackoffMs", 100),
   };
 }
 
 export function createWikimediaSource(name: string, ctx: Context, env: ComponentEnv): WikimediaSource {
   const config = wikimediaConfig(ctx);
-  const sse: SseSourceOptions = {
-    stallTimeoutMs: ctx.getInteger("stallTimeoutMs", 60_000),
-    connectTimeoutMs: ctx.getInteger("connectTimeoutMs", 30_000),
-    backoff: backoffFromConfig((k, d) => ctx.getInteger(k, d), PUBLIC_STREAM_BACKOFF),
-    gapNote: "resuming after the last event id (Last-Event-ID)",
-  };
+  const sse = sseOptionsFromConfig(ctx, "resuming after the last event id (Last-Event-ID)");
   return new WikimediaSource(name, config, env, (c) => deadLetterFromConfig(name, ctx, env.logger, c), sse);
 }
