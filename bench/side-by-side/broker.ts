@@ -20,6 +20,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../../test/helpers/net.js";
+import { startMillraceBroker } from "./millrace-broker.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -61,40 +62,9 @@ interface Broker {
 }
 
 async function startMillrace(): Promise<Broker> {
-  const dir = mkdtempSync(join(tmpdir(), "millrace-sbs-"));
-  const port = await freePort();
-  const bootstrap = `127.0.0.1:${port}`;
   // the same settings kafka.sh writes into Kafka's server.properties
-  const same = ["group.initial.rebalance.delay.ms=0", "log.segment.bytes=16777216"].flatMap((kv) => ["--override", kv]);
-  const child = spawn(process.execPath, ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://${bootstrap}`, "--override", `log.dirs=${dir}`, ...same], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, MILLRACE_LOG_LEVEL: "info" },
-  });
-  await new Promise<void>((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("millrace broker did not start in 60 s")), 60_000);
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      if (buf.includes("millrace broker started")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (c) => reject(new Error(`millrace broker exited ${c}`)));
-  });
-  child.stdout!.resume();
-  return {
-    name: "millrace",
-    bootstrap,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const b = await startMillraceBroker(["group.initial.rebalance.delay.ms=0", "log.segment.bytes=16777216"]);
+  return { name: "millrace", ...b };
 }
 
 async function startKafka(): Promise<Broker> {

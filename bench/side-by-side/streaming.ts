@@ -18,12 +18,12 @@
  *   npm run bench:side-by-side:streaming [-- --records 200000 --rounds 2 --rate 2000 --seconds 15 --warmup 5]
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "../../test/helpers/net.js";
 import { RemoteTopics } from "../../src/topics/remote.js";
+import { startMillraceBroker } from "./millrace-broker.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const SPARK_SH = join(ROOT, "test", "interop", "tooling", "spark.sh");
@@ -57,36 +57,8 @@ type System = "millrace" | "spark";
 
 // ---- the millrace broker both systems read from
 
-async function startBroker(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "millrace-sbs-streaming-"));
-  const bootstrap = `127.0.0.1:${await freePort()}`;
-  const child = spawn(process.execPath, ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://${bootstrap}`, "--override", `log.dirs=${dir}`, "--override", "group.initial.rebalance.delay.ms=0"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, MILLRACE_LOG_LEVEL: "info" },
-  });
-  await new Promise<void>((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("millrace broker did not start in 60 s")), 60_000);
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      if (buf.includes("millrace broker started")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (c) => reject(new Error(`millrace broker exited ${c}`)));
-  });
-  child.stdout!.resume();
-  return {
-    bootstrap,
-    stop: async () => {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+function startBroker() {
+  return startMillraceBroker(["group.initial.rebalance.delay.ms=0"]);
 }
 
 // ---- tweets (Twitter API v2 shape, entities included), deterministic
