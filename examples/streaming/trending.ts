@@ -1,17 +1,16 @@
 /**
  * The trending-hashtags pipeline, shared by the example app, its test and the
- * benchmark. (Type-only import: this module has no runtime dependency.)
+ * benchmark. Hashtags are found with twitter-text (src/social), as the API does,
+ * and counted under one key per tag (NFC, lower case).
  */
 import type { DStream } from "../../src/index.js";
-
-// TODO: switch to the tweet model and entity parser of src/social/ (twitter-text) when it lands.
-const HASHTAG = /#([\p{L}\p{N}_]+)/gu;
+import { extractHashtags, hashtagKey } from "../../src/social/entities.js";
 
 /** hashtags of a tweet: Twitter API v2 ({ data: { text } }), v1.1 ({ text }) or a plain string; lower-cased */
 export function hashtags(tweet: unknown): string[] {
   const t = tweet as { text?: unknown; data?: { text?: unknown } } | string | null;
   const text = typeof t === "string" ? t : typeof t?.data?.text === "string" ? t.data.text : typeof t?.text === "string" ? t.text : "";
-  return [...text.matchAll(HASHTAG)].map((m) => "#" + m[1]!.toLowerCase());
+  return extractHashtags(text).map((tag) => "#" + hashtagKey(tag));
 }
 
 /** [hashtag, count] over the window (inverse reduce, zero counts dropped), most frequent first, ties by name, at most `n` */
