@@ -4,9 +4,9 @@
  * Kafka's file names and small text formats (offset checkpoints,
  * partition.metadata, meta.properties).
  */
-import { open, rename, unlink, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 
 /**
@@ -57,89 +57,7 @@ export class DurableFile {
   }
 }
 
-/** Writes all of `bufs` at `position` (writev, continuing after short writes). */
-export async function writevFully(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
-  let list = bufs;
-  let pos = position;
-  for (;;) {
-    const total = list.reduce((n, b) => n + b.length, 0);
-    if (total === 0) return;
-    const { bytesWritten } = await fh.writev(list, pos);
-    if (bytesWritten === total) return;
-    if (bytesWritten <= 0) throw new Error(`writev wrote ${bytesWritten} of ${total} bytes`);
-    pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of list) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    list = rest;
-  }
-}
-
-/** Reads exactly `length` bytes at `position` unless the file ends first; returns what was read. */
-export async function readFully(fh: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === length ? buf : buf.subarray(0, done);
-}
-
-export async function fsyncDir(path: string): Promise<void> {
-  const fh = await open(path, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-const atomicChains = new Map<string, Promise<void>>();
-
-/**
- * Replaces `path` with `data` so that a crash leaves either the old or the new
- * content: write a temp file, fsync it, rename over, fsync the directory.
- * Concurrent writes of the same path are serialised (last call wins).
- */
-export function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const prev = atomicChains.get(path) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(async () => {
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, "w");
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await fsyncDir(dirname(path));
-  });
-  atomicChains.set(path, next);
-  void next.finally(() => {
-    if (atomicChains.get(path) === next) atomicChains.delete(path);
-  }).catch(() => undefined);
-  return next;
-}
-
-export async function unlinkIfExists(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
-  }
-}
+export { fsyncDir, readFully, unlinkIfExists, writeFileAtomic, writevFully } from "../fs/index.js";
 
 export async function readFileIfExists(path: string): Promise<Buffer | null> {
   try {
