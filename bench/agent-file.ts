@@ -109,4 +109,14 @@ const results: Record<string, number> = {};
   await ch.stop();
   removeDir(dir);
 }
-console.log(JSON.stringify({ bench: "agent-file", events: EVENTS, batch: BATCH, producers: PRODUCERS, size: body.length, cpus: cpus().length, results }));
+console.log(
+  JSON.stringify({
+    bench: "agent-file",
+    events: EVENTS,
+    batch: BATCH,
+    producers: PRODUCERS,
+    size: body.length,
+    cpus: cpus().length,
+    results,
+  }),
+);

@@ -19,7 +19,11 @@ const body = "x".repeat(200);
 async function main() {
   const topics = await embeddedTopics();
   const port = topics.view;
-  const ch = createKafkaChannel("c1", Context.of({ "kafka.topic": "bench", "kafka.consumer.auto.offset.reset": "earliest" }), { ...env, topics: async () => port });
+  const ch = createKafkaChannel(
+    "c1",
+    Context.of({ "kafka.topic": "bench", "kafka.consumer.auto.offset.reset": "earliest" }),
+    { ...env, topics: async () => port },
+  );
   await ch.start();
   let t = performance.now();
   for (let i = 0; i < N; i += 100) {
@@ -41,12 +45,17 @@ async function main() {
   }
   const takeS = (performance.now() - t) / 1000;
   await ch.stop();
-  console.log(`kafka channel (embedded): put ${Math.round(N / putS)} events/s, take ${Math.round(N / takeS)} events/s (${N} events of ${body.length} B)`);
+  console.log(
+    `kafka channel (embedded): put ${Math.round(N / putS)} events/s, take ${Math.round(N / takeS)} events/s (${N} events of ${body.length} B)`,
+  );
 
   // avro sink -> avro source
   const src = createAvroSource("r1", Context.of({ bind: "127.0.0.1", port: "0" }), env);
   let got = 0;
-  const cp: ChannelProcessor = { processEvent: async () => void got++, processEventBatch: async (es: Event[]) => void (got += es.length) };
+  const cp: ChannelProcessor = {
+    processEvent: async () => void got++,
+    processEventBatch: async (es: Event[]) => void (got += es.length),
+  };
   src.setChannelProcessor(cp);
   await src.start();
   const queue: Event[] = Array.from({ length: N }, (_, i) => event(body, { i: String(i) }));
@@ -57,9 +66,20 @@ async function main() {
     stop() {},
     size: () => queue.length - head,
     capacity: () => undefined,
-    getTransaction: () => ({ begin() {}, put: async () => {}, take: async () => (head < queue.length ? queue[head++] : null), commit: async () => {}, rollback: async () => {}, close() {} }),
+    getTransaction: () => ({
+      begin() {},
+      put: async () => {},
+      take: async () => (head < queue.length ? queue[head++] : null),
+      commit: async () => {},
+      rollback: async () => {},
+      close() {},
+    }),
   };
-  const sink = createAvroSink("k1", Context.of({ hostname: "127.0.0.1", port: String(src.boundPort), "batch-size": "100" }), env);
+  const sink = createAvroSink(
+    "k1",
+    Context.of({ hostname: "127.0.0.1", port: String(src.boundPort), "batch-size": "100" }),
+    env,
+  );
   sink.setChannel(mem);
   sink.start();
   t = performance.now();

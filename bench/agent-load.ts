@@ -24,15 +24,35 @@ export async function metrics(mport: number): Promise<Record<string, Record<stri
 }
 
 /** Starts agent a1 from `conf` (written to dir) with http monitoring on mport; resolves once it serves (monitoring, and sourcePort when given). */
-export async function startAgentProcess(impl: Impl, conf: string, dir: string, mport: number, sourcePort?: number): Promise<ChildProcess> {
+export async function startAgentProcess(
+  impl: Impl,
+  conf: string,
+  dir: string,
+  mport: number,
+  sourcePort?: number,
+): Promise<ChildProcess> {
   const f = join(dir, `${impl}-${mport}.conf`);
   writeFileSync(f, conf);
   const child =
     impl === "millrace"
-      ? spawn(process.execPath, ["bin/millrace.js", "agent", "-n", "a1", "-f", f, "--no-reload-conf", "-Dflume.monitoring.type=http", `-Dflume.monitoring.port=${mport}`], {
-          stdio: ["ignore", "ignore", "inherit"],
-          env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" },
-        })
+      ? spawn(
+          process.execPath,
+          [
+            "bin/millrace.js",
+            "agent",
+            "-n",
+            "a1",
+            "-f",
+            f,
+            "--no-reload-conf",
+            "-Dflume.monitoring.type=http",
+            `-Dflume.monitoring.port=${mport}`,
+          ],
+          {
+            stdio: ["ignore", "ignore", "inherit"],
+            env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" },
+          },
+        )
       : spawn(
           "java",
           [
@@ -58,7 +78,11 @@ export async function startAgentProcess(impl: Impl, conf: string, dir: string, m
   for (;;) {
     try {
       const m = await metrics(mport);
-      if (Object.keys(m).some((k) => k.startsWith("CHANNEL.")) && (sourcePort === undefined || (await canConnect(sourcePort)))) return child;
+      if (
+        Object.keys(m).some((k) => k.startsWith("CHANNEL.")) &&
+        (sourcePort === undefined || (await canConnect(sourcePort)))
+      )
+        return child;
     } catch {
       // not up yet
     }
@@ -91,10 +115,20 @@ export function closeLoad(): void {
 }
 export function post(port: number, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", agent: keepAlive, headers: { "content-type": "application/json", "content-length": body.length } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        agent: keepAlive,
+        headers: { "content-type": "application/json", "content-length": body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -166,11 +200,18 @@ export function netcatClient(port: number, n: number, line: string, window: numb
 }
 
 /** sends `events` lines of `size` bytes over `clients` connections; seconds until all were acknowledged */
-export async function netcatLoad(port: number, o: { events: number; clients: number; size: number; window: number }): Promise<number> {
+export async function netcatLoad(
+  port: number,
+  o: { events: number; clients: number; size: number; window: number },
+): Promise<number> {
   const line = "x".repeat(o.size - 1) + "\n";
   const per = Math.ceil(o.events / o.clients);
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: o.clients }, (_, i) => netcatClient(port, Math.max(0, Math.min(per, o.events - i * per)), line, o.window)));
+  await Promise.all(
+    Array.from({ length: o.clients }, (_, i) =>
+      netcatClient(port, Math.max(0, Math.min(per, o.events - i * per)), line, o.window),
+    ),
+  );
   return (performance.now() - t0) / 1000;
 }
 

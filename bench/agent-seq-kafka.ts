@@ -16,7 +16,9 @@ import { parseProperties } from "../src/formats/properties.js";
 import { embeddedTopics } from "../test/agent/io-helpers.js";
 import { removeDir, startBroker } from "../test/helpers/broker.js";
 
-const { values: args } = parseArgs({ options: { events: { type: "string", default: "200000" }, batch: { type: "string", default: "100" } } });
+const { values: args } = parseArgs({
+  options: { events: { type: "string", default: "200000" }, batch: { type: "string", default: "100" } },
+});
 const EVENTS = Number(args.events);
 const BATCH = Number(args.batch);
 
@@ -34,9 +36,18 @@ ${bootstrap ? `${name}.channels.c1.kafka.bootstrap.servers = ${bootstrap}` : ""}
 `;
 }
 
-async function run(name: string, topics: Parameters<typeof Agent.start>[0]["topics"], bootstrap?: string): Promise<number> {
+async function run(
+  name: string,
+  topics: Parameters<typeof Agent.start>[0]["topics"],
+  bootstrap?: string,
+): Promise<number> {
   const t0 = performance.now();
-  const agent = await Agent.start({ name, properties: parseProperties(conf(name, bootstrap), "bench.conf"), logger: pino({ level: "silent" }), topics });
+  const agent = await Agent.start({
+    name,
+    properties: parseProperties(conf(name, bootstrap), "bench.conf"),
+    logger: pino({ level: "silent" }),
+    topics,
+  });
   try {
     for (;;) {
       const put = Number(monitoringSnapshot(name)["CHANNEL.c1"]?.EventPutSuccessCount ?? 0);
@@ -53,14 +64,18 @@ const f = (n: number) => Math.round(n).toLocaleString("en-US");
 const emb = await embeddedTopics();
 try {
   const rate = await run("embedded", async () => emb.view);
-  console.log(`seq -> kafka channel (embedded topics): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`);
+  console.log(
+    `seq -> kafka channel (embedded topics): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`,
+  );
 } finally {
   await emb.cleanup();
 }
 const broker = await startBroker();
 try {
   const rate = await run("remote", undefined, broker.bootstrap);
-  console.log(`seq -> kafka channel (millrace broker over loopback): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`);
+  console.log(
+    `seq -> kafka channel (millrace broker over loopback): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`,
+  );
 } finally {
   await broker.stop();
   removeDir(broker.dir);

@@ -38,9 +38,17 @@ const CAPACITY = Number(args.capacity);
 
 const dir = mkdtempSync(join(tmpdir(), "millrace-bench-agent-"));
 const startAgent = (conf: string, mport: number) => startAgentProcess("millrace", conf, dir, mport);
-const load = (port: number, seconds: number, stopOn503 = false) => httpLoad(port, { clients: CLIENTS, batch: BATCH, size: SIZE, seconds, stopOn503 });
+const load = (port: number, seconds: number, stopOn503 = false) =>
+  httpLoad(port, { clients: CLIENTS, batch: BATCH, size: SIZE, seconds, stopOn503 });
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, clients: CLIENTS, batch: BATCH, size: SIZE };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  clients: CLIENTS,
+  batch: BATCH,
+  size: SIZE,
+};
 
 // ---- 1. throughput
 {
@@ -74,8 +82,17 @@ a1.sinks.k1.runner.maxBackoffSleep = 10
     await new Promise((res) => setTimeout(res, 50));
   }
   const eps = Math.round(accepted / r.seconds);
-  results.throughput = { eventsPerSecond: eps, accepted, drained, refused503: r.refused * BATCH, seconds: r.seconds, agentPeakRssMB: Math.round(rssKb(child.pid!, "VmHWM") / 1024) };
-  console.log(`http -> memory -> null: ${eps.toLocaleString("en")} events/s (${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B; ${accepted} acknowledged, ${drained} drained, ${r.refused * BATCH} refused with 503)`);
+  results.throughput = {
+    eventsPerSecond: eps,
+    accepted,
+    drained,
+    refused503: r.refused * BATCH,
+    seconds: r.seconds,
+    agentPeakRssMB: Math.round(rssKb(child.pid!, "VmHWM") / 1024),
+  };
+  console.log(
+    `http -> memory -> null: ${eps.toLocaleString("en")} events/s (${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B; ${accepted} acknowledged, ${drained} drained, ${r.refused * BATCH} refused with 503)`,
+  );
   await stopAgentProcess(child);
 }
 

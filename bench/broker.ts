@@ -112,7 +112,9 @@ async function main(): Promise<void> {
     const rate = Number(args.rate);
     const seconds = Number(args.seconds);
     const total = Math.round(rate * seconds);
-    const consumer = spawn(PY, [SCRIPT, "latency-consume", bootstrap, "bench-latency", String(total), "1"], { stdio: ["ignore", "pipe", "inherit"] });
+    const consumer = spawn(PY, [SCRIPT, "latency-consume", bootstrap, "bench-latency", String(total), "1"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     const exited = new Promise((r) => consumer.on("exit", r));
     await new Promise<void>((resolve, reject) => {
@@ -126,7 +128,13 @@ async function main(): Promise<void> {
     await py("latency-produce", bootstrap, "bench-latency", rate, seconds);
     await exited;
     const lat = JSON.parse(out.trim().split("\n").pop()!);
-    const latRow = { rate, records: lat.records, p50_ms: +lat.p50_ms.toFixed(2), p99_ms: +lat.p99_ms.toFixed(2), max_ms: +lat.max_ms.toFixed(2) };
+    const latRow = {
+      rate,
+      records: lat.records,
+      p50_ms: +lat.p50_ms.toFixed(2),
+      p99_ms: +lat.p99_ms.toFixed(2),
+      max_ms: +lat.max_ms.toFixed(2),
+    };
     console.log(JSON.stringify(latRow));
     const peak = Math.round(rssKb(broker.pid!, "VmHWM") / 1024);
     const result = {

@@ -19,7 +19,13 @@ const env = { agentName: "bench", logger };
 
 function tweet(n: number): string {
   return JSON.stringify({
-    data: { id: String(1e15 + n), text: `benchmark tweet number ${n} with #hashtag and @mention https://t.co/abc`, created_at: new Date(1.7e12 + n).toISOString(), author_id: "42", lang: "en" },
+    data: {
+      id: String(1e15 + n),
+      text: `benchmark tweet number ${n} with #hashtag and @mention https://t.co/abc`,
+      created_at: new Date(1.7e12 + n).toISOString(),
+      author_id: "42",
+      lang: "en",
+    },
     includes: { users: [{ id: "42", username: "bench", name: "Bench" }] },
     matching_rules: [{ id: "1", tag: "millrace" }],
   });
@@ -68,7 +74,9 @@ async function twitter() {
   await src.stop();
   server.closeAllConnections();
   server.close();
-  console.log(`twitter source: ${N} tweets in ${s.toFixed(2)} s = ${Math.round(N / s)} events/s, ${(cp.bytes / s / 1e6).toFixed(1)} MB/s`);
+  console.log(
+    `twitter source: ${N} tweets in ${s.toFixed(2)} s = ${Math.round(N / s)} events/s, ${(cp.bytes / s / 1e6).toFixed(1)} MB/s`,
+  );
 }
 
 async function replay() {

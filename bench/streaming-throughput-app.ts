@@ -18,9 +18,24 @@ const PARTS = Number(partsArg);
 const port = await EmbeddedTopics.open({ dataDir: dir!, backgroundTasks: false });
 const ends = await Promise.all(Array.from({ length: PARTS }, (_, p) => port.listOffset("tweets", p, "latest")));
 const total = ends.reduce((a, b) => a + Number(b), 0);
-const ssc = new StreamingContext({ appName: `bench-${master}`, batchInterval: Number(batchArg), master, appModule: import.meta.url });
-const stream = KafkaUtils.createDirectStream(ssc, { topics: ["tweets"], topicsPort: port, startingOffsets: "earliest", valueDecoder: jsonDecoder, maxRatePerPartition: Number(rateArg) });
-trending(stream.map((r) => r.value), 60_000, Number(batchArg)).foreachRDD(async (rdd) => {
+const ssc = new StreamingContext({
+  appName: `bench-${master}`,
+  batchInterval: Number(batchArg),
+  master,
+  appModule: import.meta.url,
+});
+const stream = KafkaUtils.createDirectStream(ssc, {
+  topics: ["tweets"],
+  topicsPort: port,
+  startingOffsets: "earliest",
+  valueDecoder: jsonDecoder,
+  maxRatePerPartition: Number(rateArg),
+});
+trending(
+  stream.map((r) => r.value),
+  60_000,
+  Number(batchArg),
+).foreachRDD(async (rdd) => {
   await rdd.collect();
 });
 let done = 0;
@@ -44,4 +59,14 @@ const cpu = process.cpuUsage(cpu0);
 await port.close();
 // timed from the start of the context (worker start-up excluded: it is reported apart)
 const seconds = (t1 - ready) / 1000;
-console.log(JSON.stringify({ master, records: total, seconds, recordsPerSec: Math.round(total / seconds), workerThreads, startupSeconds: (ready - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+console.log(
+  JSON.stringify({
+    master,
+    records: total,
+    seconds,
+    recordsPerSec: Math.round(total / seconds),
+    workerThreads,
+    startupSeconds: (ready - start) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  }),
+);

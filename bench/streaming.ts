@@ -42,10 +42,16 @@ const PARTS = Number(args.partitions);
 const TAGS = Array.from({ length: 500 }, (_, i) => `#tag${i}`);
 
 let seed = 1;
-const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 function tweet(i: number): string {
   const tags = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => TAGS[Math.floor(rnd() ** 2 * TAGS.length)]);
-  return JSON.stringify({ data: { id: String(i), text: `synthetic tweet number ${i} about things ${tags.join(" ")} and more words here`, lang: "en" } });
+  return JSON.stringify({
+    data: {
+      id: String(i),
+      text: `synthetic tweet number ${i} about things ${tags.join(" ")} and more words here`,
+      lang: "en",
+    },
+  });
 }
 
 async function openPort(dir: string) {
@@ -63,9 +69,24 @@ function pct(xs: number[], p: number): number {
  * Runs bench/streaming-throughput-app.ts in a child process (an app module, so
  * local[N] worker threads can load it, as under `millrace submit`).
  */
-async function throughput(master: string, dir: string): Promise<{ master: string; records: number; seconds: number; recordsPerSec: number; workerThreads: boolean; startupSeconds: number; cpuSeconds: number }> {
+async function throughput(
+  master: string,
+  dir: string,
+): Promise<{
+  master: string;
+  records: number;
+  seconds: number;
+  recordsPerSec: number;
+  workerThreads: boolean;
+  startupSeconds: number;
+  cpuSeconds: number;
+}> {
   const app = join(import.meta.dirname, "streaming-throughput-app.ts");
-  const { stdout } = await execFileP(process.execPath, ["--import", "tsx", app, dir, master, String(PARTS), String(TP_BATCH), String(TP_RATE)], { maxBuffer: 1 << 24 });
+  const { stdout } = await execFileP(
+    process.execPath,
+    ["--import", "tsx", app, dir, master, String(PARTS), String(TP_BATCH), String(TP_RATE)],
+    { maxBuffer: 1 << 24 },
+  );
   const line = stdout.trim().split("\n").pop()!;
   return JSON.parse(line);
 }
@@ -75,13 +96,22 @@ async function latency(batchMs: number, dir: string) {
   const topic = `live-${batchMs}`;
   await port.createTopic(topic, { partitions: PARTS });
   const ssc = new StreamingContext({ appName: `latency-${batchMs}`, batchInterval: batchMs, master: "local[2]" });
-  const stream = KafkaUtils.createDirectStream(ssc, { topics: [topic], topicsPort: port, startingOffsets: "latest", valueDecoder: jsonDecoder });
+  const stream = KafkaUtils.createDirectStream(ssc, {
+    topics: [topic],
+    topicsPort: port,
+    startingOffsets: "latest",
+    valueDecoder: jsonDecoder,
+  });
   const latencies: number[] = [];
   const out = join(dir, `out-${batchMs}`);
   mkdirSync(out, { recursive: true });
   let measuring = false;
   const stamps = stream.map((r) => r.timestamp);
-  trending(stream.map((r) => r.value), 60_000, batchMs).foreachRDD(async (rdd, time) => {
+  trending(
+    stream.map((r) => r.value),
+    60_000,
+    batchMs,
+  ).foreachRDD(async (rdd, time) => {
     writeFileSync(join(out, "top.txt"), `${time}\n${(await rdd.collect()).map((x) => x.join(" ")).join("\n")}\n`);
   });
   stamps.foreachRDD(async (rdd) => {
@@ -111,7 +141,12 @@ async function latency(batchMs: number, dir: string) {
       carry -= n;
       if (n > 0) {
         const p = sent % PARTS;
-        void port.produce(topic, p, Array.from({ length: n }, (_, i) => ({ value: tweet(sent + i), timestamp: Date.now() })), { acks: 1 });
+        void port.produce(
+          topic,
+          p,
+          Array.from({ length: n }, (_, i) => ({ value: tweet(sent + i), timestamp: Date.now() })),
+          { acks: 1 },
+        );
         sent += n;
       }
     }, tickMs);
@@ -143,7 +178,12 @@ try {
     const { port, close } = await openPort(dir);
     await port.createTopic("tweets", { partitions: PARTS });
     for (let i = 0; i < RECORDS; i += 1000) {
-      await port.produce("tweets", (i / 1000) % PARTS, Array.from({ length: Math.min(1000, RECORDS - i) }, (_, j) => ({ value: tweet(i + j) })), { acks: 1 });
+      await port.produce(
+        "tweets",
+        (i / 1000) % PARTS,
+        Array.from({ length: Math.min(1000, RECORDS - i) }, (_, j) => ({ value: tweet(i + j) })),
+        { acks: 1 },
+      );
     }
     await close();
     console.log(`pre-filled ${RECORDS} tweets in ${PARTS} partitions`);
@@ -154,7 +194,9 @@ try {
     const r = await throughput(master, dir);
     console.log(
       `throughput ${master}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s` +
-        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`,
+        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(" ")})`,
     );
     tp.push(r);
   }
@@ -171,7 +213,11 @@ try {
   }
   results.latency = lat;
   mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-  if (!args["throughput-only"]) writeFileSync(join(import.meta.dirname, "results", "streaming-latest.json"), JSON.stringify(results, null, 2) + "\n");
+  if (!args["throughput-only"])
+    writeFileSync(
+      join(import.meta.dirname, "results", "streaming-latest.json"),
+      JSON.stringify(results, null, 2) + "\n",
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

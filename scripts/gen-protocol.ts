@@ -12,13 +12,42 @@ import { join } from "node:path";
 
 /** The APIs millrace has schemas for; a schema does not mean ApiVersions advertises it. */
 const APIS = [
-  "Produce", "Fetch", "ListOffsets", "Metadata", "OffsetCommit", "OffsetFetch", "FindCoordinator",
-  "JoinGroup", "Heartbeat", "LeaveGroup", "SyncGroup", "DescribeGroups", "ListGroups",
-  "ApiVersions", "CreateTopics", "DeleteTopics", "DeleteRecords", "InitProducerId",
-  "OffsetForLeaderEpoch", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
-  "DescribeConfigs", "AlterConfigs", "CreatePartitions", "DeleteGroups", "IncrementalAlterConfigs",
-  "OffsetDelete", "DescribeCluster", "DescribeProducers", "DescribeTransactions", "ListTransactions",
-  "SaslHandshake", "SaslAuthenticate", "DescribeLogDirs",
+  "Produce",
+  "Fetch",
+  "ListOffsets",
+  "Metadata",
+  "OffsetCommit",
+  "OffsetFetch",
+  "FindCoordinator",
+  "JoinGroup",
+  "Heartbeat",
+  "LeaveGroup",
+  "SyncGroup",
+  "DescribeGroups",
+  "ListGroups",
+  "ApiVersions",
+  "CreateTopics",
+  "DeleteTopics",
+  "DeleteRecords",
+  "InitProducerId",
+  "OffsetForLeaderEpoch",
+  "AddPartitionsToTxn",
+  "AddOffsetsToTxn",
+  "EndTxn",
+  "TxnOffsetCommit",
+  "DescribeConfigs",
+  "AlterConfigs",
+  "CreatePartitions",
+  "DeleteGroups",
+  "IncrementalAlterConfigs",
+  "OffsetDelete",
+  "DescribeCluster",
+  "DescribeProducers",
+  "DescribeTransactions",
+  "ListTransactions",
+  "SaslHandshake",
+  "SaslAuthenticate",
+  "DescribeLogDirs",
 ];
 
 const dir = process.argv[2] ?? join(import.meta.dirname, "..", "..", "shared", "reference", "kafka-protocol");
@@ -67,7 +96,20 @@ function load(file: string): JsonMessage {
   return JSON.parse(text) as JsonMessage;
 }
 
-const PRIMS = new Set(["int8", "int16", "int32", "int64", "uint16", "uint32", "float64", "string", "bytes", "bool", "uuid", "records"]);
+const PRIMS = new Set([
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint16",
+  "uint32",
+  "float64",
+  "string",
+  "bytes",
+  "bool",
+  "uuid",
+  "records",
+]);
 
 function convDefault(f: JsonField, type: string): unknown {
   const d = f.default;
@@ -139,7 +181,9 @@ function literal(v: unknown, indent = ""): string {
     const o = v as Record<string, unknown>;
     if ("bigint" in o && Object.keys(o).length === 1) return `${o.bigint}n`;
     const entries = Object.entries(o).filter(([, x]) => x !== undefined);
-    const simple = entries.every(([k, x]) => k !== "fields" && (typeof x !== "object" || x === null || Array.isArray(x)));
+    const simple = entries.every(
+      ([k, x]) => k !== "fields" && (typeof x !== "object" || x === null || Array.isArray(x)),
+    );
     if (simple) return `{ ${entries.map(([k, x]) => `${k}: ${literal(x, indent)}`).join(", ")} }`;
     const inner = indent + "  ";
     return `{\n${entries.map(([k, x]) => `${inner}${k}: ${literal(x, inner)}`).join(",\n")},\n${indent}}`;

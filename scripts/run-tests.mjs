@@ -10,7 +10,8 @@ import { spawnSync } from "node:child_process";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
-const excluded = roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures", "test/browser", "test/recorded"] : [];
+const excluded =
+  roots.length === 1 && roots[0] === "test" ? ["test/interop", "test/fixtures", "test/browser", "test/recorded"] : [];
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -28,7 +29,11 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(" ")}`);
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...passthrough, ...files], {
-  stdio: "inherit",
-});
+const res = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...passthrough, ...files],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(res.status ?? 1);

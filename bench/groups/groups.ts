@@ -131,7 +131,13 @@ async function joinGroup(c: KafkaConnection, groupId: string, meta: Buffer, memb
   return r;
 }
 
-function sync(c: KafkaConnection, groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]): Promise<Message> {
+function sync(
+  c: KafkaConnection,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  assignments: { memberId: string; assignment: Buffer }[],
+): Promise<Message> {
   return c.send(ApiKey.SyncGroup, 3, { groupId, generationId, memberId, groupInstanceId: null, assignments });
 }
 
@@ -145,14 +151,26 @@ async function protocolRebalance(bootstrap: string, topic: string, trials: numbe
     for (let t = 0; t < trials; t++) {
       const groupId = `bench-proto-${t}-${Date.now()}`;
       const j1 = await joinGroup(c1, groupId, meta);
-      check((await sync(c1, groupId, j1.generationId, j1.memberId, [{ memberId: j1.memberId, assignment: assignment(topic, [0, 1, 2, 3]) }])).errorCode, "SyncGroup (alone)");
+      check(
+        (
+          await sync(c1, groupId, j1.generationId, j1.memberId, [
+            { memberId: j1.memberId, assignment: assignment(topic, [0, 1, 2, 3]) },
+          ])
+        ).errorCode,
+        "SyncGroup (alone)",
+      );
 
       const t0 = performance.now();
       const joining2 = joinGroup(c2, groupId, meta);
       // Member 1 heartbeats until the coordinator tells it to rejoin (bounded).
       for (let i = 0; ; i++) {
         if (i > 100_000) throw new Error("member 1 was never told to rejoin");
-        const hb = await c1.send(ApiKey.Heartbeat, 3, { groupId, generationId: j1.generationId, memberId: j1.memberId, groupInstanceId: null });
+        const hb = await c1.send(ApiKey.Heartbeat, 3, {
+          groupId,
+          generationId: j1.generationId,
+          memberId: j1.memberId,
+          groupInstanceId: null,
+        });
         if (hb.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) break;
         check(hb.errorCode, "Heartbeat");
       }
@@ -220,7 +238,10 @@ async function main(): Promise<void> {
     const runs: Record<string, Record<string, number>[]> = { assign: [], subscribe: [] };
     for (let i = 0; i < RUNS; i++) {
       for (const mode of ["assign", "subscribe"] as const) {
-        const r = (await py("consume", bootstrap, topic, RECORDS, 4, mode, `bench-consume-${i}`)) as Record<string, number>;
+        const r = (await py("consume", bootstrap, topic, RECORDS, 4, mode, `bench-consume-${i}`)) as Record<
+          string,
+          number
+        >;
         if (r.records !== RECORDS) throw new Error(`${mode} run ${i} consumed ${r.records} of ${RECORDS}`);
         runs[mode].push(r);
         console.log(JSON.stringify({ mode, run: i, ...r }));
@@ -244,19 +265,37 @@ async function main(): Promise<void> {
 
     const rebalance: Record<string, unknown> = {};
     for (const hb of [3000, 100]) {
-      const r = (await py("rebalance", bootstrap, topic, TRIALS, hb)) as { trials: { both_ms: number; member1_ms: number; member2_ms: number }[] };
+      const r = (await py("rebalance", bootstrap, topic, TRIALS, hb)) as {
+        trials: { both_ms: number; member1_ms: number; member2_ms: number }[];
+      };
       const both = r.trials.map((x) => x.both_ms);
       rebalance[`librdkafka_heartbeat_${hb}ms`] = {
         median_ms: r1(median(both)),
         min_ms: r1(Math.min(...both)),
         max_ms: r1(Math.max(...both)),
-        trials: r.trials.map((x) => ({ both_ms: r1(x.both_ms), member1_ms: r1(x.member1_ms), member2_ms: r1(x.member2_ms) })),
+        trials: r.trials.map((x) => ({
+          both_ms: r1(x.both_ms),
+          member1_ms: r1(x.member1_ms),
+          member2_ms: r1(x.member2_ms),
+        })),
       };
-      console.log(JSON.stringify({ rebalance: `librdkafka heartbeat.interval.ms=${hb}`, ...(rebalance[`librdkafka_heartbeat_${hb}ms`] as object) }));
+      console.log(
+        JSON.stringify({
+          rebalance: `librdkafka heartbeat.interval.ms=${hb}`,
+          ...(rebalance[`librdkafka_heartbeat_${hb}ms`] as object),
+        }),
+      );
     }
     const proto = await protocolRebalance(bootstrap, topic, PROTOCOL_TRIALS);
-    rebalance.protocol = { median_ms: +median(proto).toFixed(2), p99_ms: +pct(proto, 0.99).toFixed(2), max_ms: +Math.max(...proto).toFixed(2), trials: proto.length };
-    console.log(JSON.stringify({ rebalance: "protocol (millrace client, immediate rejoin)", ...(rebalance.protocol as object) }));
+    rebalance.protocol = {
+      median_ms: +median(proto).toFixed(2),
+      p99_ms: +pct(proto, 0.99).toFixed(2),
+      max_ms: +Math.max(...proto).toFixed(2),
+      trials: proto.length,
+    };
+    console.log(
+      JSON.stringify({ rebalance: "protocol (millrace client, immediate rejoin)", ...(rebalance.protocol as object) }),
+    );
 
     const result = {
       date: new Date().toISOString(),

@@ -33,7 +33,8 @@ type System = "millrace" | "flume";
 /** bytes of "0\n1\n...(N-1)\n" */
 function expectedBytes(n: number): number {
   let total = 0;
-  for (let lo = 0, hi = 10, digits = 1; lo < n; lo = hi, hi *= 10, digits++) total += (Math.min(n, hi) - lo) * (digits + 1);
+  for (let lo = 0, hi = 10, digits = 1; lo < n; lo = hi, hi *= 10, digits++)
+    total += (Math.min(n, hi) - lo) * (digits + 1);
   return total;
 }
 
@@ -81,8 +82,16 @@ async function runOnce(system: System, round: number): Promise<Result> {
   const t0 = performance.now();
   const child =
     system === "flume"
-      ? spawn("bash", [FLUME_SH, "agent", file, "a1"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, FLUME_LOG_LEVEL: "WARN", FLUME_HEAP_OPTS: "-Xmx1g" } })
-      : spawn(process.execPath, ["bin/millrace.js", "agent", "-n", "a1", "-f", file, "--no-reload-conf"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" } });
+      ? spawn("bash", [FLUME_SH, "agent", file, "a1"], {
+          cwd: ROOT,
+          stdio: ["ignore", "ignore", "pipe"],
+          env: { ...process.env, FLUME_LOG_LEVEL: "WARN", FLUME_HEAP_OPTS: "-Xmx1g" },
+        })
+      : spawn(process.execPath, ["bin/millrace.js", "agent", "-n", "a1", "-f", file, "--no-reload-conf"], {
+          cwd: ROOT,
+          stdio: ["ignore", "ignore", "pipe"],
+          env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" },
+        });
   let err = "";
   child.stderr!.on("data", (d) => (err = (err + d).slice(-4000)));
   let exited = false;
@@ -107,7 +116,15 @@ async function runOnce(system: System, round: number): Promise<Result> {
     for (const l of lines) seen[Number(l)] = 1;
     if (seen.some((x) => x === 0)) throw new Error(`${system}: some of 0..${N - 1} are missing`);
     const seconds = (end - first) / 1000;
-    return { system, round, events: N, seconds, eventsPerSec: Math.round(N / seconds), wallSeconds: Number(((end - t0) / 1000).toFixed(2)), peakRssMb: Math.round(peak / 1024) };
+    return {
+      system,
+      round,
+      events: N,
+      seconds,
+      eventsPerSec: Math.round(N / seconds),
+      wallSeconds: Number(((end - t0) / 1000).toFixed(2)),
+      peakRssMb: Math.round(peak / 1024),
+    };
   } finally {
     if (!exited) {
       const gone = new Promise((r) => child.once("exit", r));
@@ -125,13 +142,17 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-console.log(`machine: ${cpus().length} CPUs, node ${process.version}; seq (totalEvents ${N}) → memory channel → file_roll, batches of 1000`);
+console.log(
+  `machine: ${cpus().length} CPUs, node ${process.version}; seq (totalEvents ${N}) → memory channel → file_roll, batches of 1000`,
+);
 const results: Result[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const order: System[] = round % 2 ? ["millrace", "flume"] : ["flume", "millrace"];
   for (const s of order) {
     const r = await runOnce(s, round);
-    console.log(`${s} round ${round}: ${r.events} events in ${r.seconds.toFixed(2)} s = ${r.eventsPerSec} events/s (wall incl. start-up ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB)`);
+    console.log(
+      `${s} round ${round}: ${r.events} events in ${r.seconds.toFixed(2)} s = ${r.eventsPerSec} events/s (wall incl. start-up ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB)`,
+    );
     results.push(r);
   }
 }
@@ -147,5 +168,18 @@ console.log("\n| metric | millrace | Flume 1.11.0 | millrace/Flume |\n|---|---:|
 for (const [name, m, f] of rows) console.log(`| ${name} | ${fmt(m)} | ${fmt(f)} | ${(m / f).toFixed(2)} |`);
 mkdirSync(join(import.meta.dirname, "..", "results"), { recursive: true });
 const out = join(import.meta.dirname, "..", "results", "side-by-side-agent-seq-latest.json");
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, params: { events: N }, results, summary: rows.map(([metric, millrace, flume]) => ({ metric, millrace, flume, ratio: millrace / flume })) }, null, 2) + "\n");
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      params: { events: N },
+      results,
+      summary: rows.map(([metric, millrace, flume]) => ({ metric, millrace, flume, ratio: millrace / flume })),
+    },
+    null,
+    2,
+  ) + "\n",
+);
 console.log(`\nsaved ${out}`);

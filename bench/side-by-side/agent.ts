@@ -17,7 +17,18 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../../test/helpers/net.js";
 import { removeDir, tempDir } from "../../test/helpers/broker.js";
-import { closeLoad, flumeAvailable, httpLoad, metrics, netcatFileRollConf, netcatLoad, rssKb, startAgentProcess, stopAgentProcess, type Impl } from "../agent-load.js";
+import {
+  closeLoad,
+  flumeAvailable,
+  httpLoad,
+  metrics,
+  netcatFileRollConf,
+  netcatLoad,
+  rssKb,
+  startAgentProcess,
+  stopAgentProcess,
+  type Impl,
+} from "../agent-load.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -76,7 +87,12 @@ async function netcatFileRoll(impl: Impl): Promise<string> {
   try {
     const idle = rssKb(child.pid!, "VmRSS");
     const t0 = performance.now();
-    const tAck = await netcatLoad(port, { events: EVENTS, clients: Number(args["nc-clients"]), size: SIZE, window: 200 });
+    const tAck = await netcatLoad(port, {
+      events: EVENTS,
+      clients: Number(args["nc-clients"]),
+      size: SIZE,
+      window: 200,
+    });
     for (;;) {
       const taken = Number((await metrics(mport))["CHANNEL.c1"]?.EventTakeSuccessCount ?? 0);
       if (taken >= EVENTS) break;
@@ -94,7 +110,9 @@ if (!flumeAvailable()) {
   console.error("Apache Flume 1.11.0's lib/ is not at .interop-cache/flume-1.11.0/lib (or $MILLRACE_FLUME_LIB)");
   process.exit(1);
 }
-console.log(`${cpus().length} CPUs, ${process.version}; http: ${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B, ${args.seconds} s after ${args.warmup} s warm-up; netcat: ${EVENTS} lines over ${args["nc-clients"]} connections`);
+console.log(
+  `${cpus().length} CPUs, ${process.version}; http: ${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B, ${args.seconds} s after ${args.warmup} s warm-up; netcat: ${EVENTS} lines over ${args["nc-clients"]} connections`,
+);
 console.log("| agent | pipeline | throughput | RSS idle | RSS after | RSS peak |");
 console.log("|---|---|---|---|---|---|");
 for (const impl of ["flume", "millrace"] as const) console.log(await httpMemoryNull(impl));

@@ -43,7 +43,12 @@ function sh(cmdArgs: string[], opts: { quiet?: boolean } = {}): Promise<string> 
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
     p.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`kafka.sh ${cmdArgs.slice(0, 3).join(" ")} exited ${code}:\n${err.slice(-3000)}\n${out.slice(-2000)}`));
+      if (code !== 0)
+        reject(
+          new Error(
+            `kafka.sh ${cmdArgs.slice(0, 3).join(" ")} exited ${code}:\n${err.slice(-3000)}\n${out.slice(-2000)}`,
+          ),
+        );
       else resolve(out);
     });
   });
@@ -85,28 +90,92 @@ async function startKafka(): Promise<Broker> {
 type Metrics = Record<string, number>;
 
 async function produce(b: Broker, topic: string, partitions: number, acks: string): Promise<Metrics> {
-  await sh(["run", "topics", "--bootstrap-server", b.bootstrap, "--create", "--topic", topic, "--partitions", String(partitions), "--replication-factor", "1"]);
-  const out = await sh(["run", "producer-perf-test", "--topic", topic, "--num-records", String(RECORDS), "--record-size", "100", "--throughput", "-1", "--producer-props", `bootstrap.servers=${b.bootstrap}`, `acks=${acks}`]);
-  const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/m.exec(out);
-  if (!m || Number(m[1]) !== RECORDS) throw new Error(`producer-perf-test on ${b.name}: unexpected output\n${out.slice(-1000)}`);
+  await sh([
+    "run",
+    "topics",
+    "--bootstrap-server",
+    b.bootstrap,
+    "--create",
+    "--topic",
+    topic,
+    "--partitions",
+    String(partitions),
+    "--replication-factor",
+    "1",
+  ]);
+  const out = await sh([
+    "run",
+    "producer-perf-test",
+    "--topic",
+    topic,
+    "--num-records",
+    String(RECORDS),
+    "--record-size",
+    "100",
+    "--throughput",
+    "-1",
+    "--producer-props",
+    `bootstrap.servers=${b.bootstrap}`,
+    `acks=${acks}`,
+  ]);
+  const m =
+    /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/m.exec(
+      out,
+    );
+  if (!m || Number(m[1]) !== RECORDS)
+    throw new Error(`producer-perf-test on ${b.name}: unexpected output\n${out.slice(-1000)}`);
   return { "records/s": Number(m[2]), "MB/s": Number(m[3]), "avg ms": Number(m[4]), "p99 ms": Number(m[8]) };
 }
 
 async function consume(b: Broker, topic: string): Promise<Metrics> {
-  const out = await sh(["run", "consumer-perf-test", "--bootstrap-server", b.bootstrap, "--topic", topic, "--messages", String(RECORDS), "--timeout", "120000", "--group", `sbs-${topic}`]);
+  const out = await sh([
+    "run",
+    "consumer-perf-test",
+    "--bootstrap-server",
+    b.bootstrap,
+    "--topic",
+    topic,
+    "--messages",
+    String(RECORDS),
+    "--timeout",
+    "120000",
+    "--group",
+    `sbs-${topic}`,
+  ]);
   const lines = out.trim().split("\n");
   const h = lines.findIndex((l) => l.startsWith("start.time"));
   const cols = lines[h].split(", ");
   const vals = lines[h + 1].split(", ");
   const col = (n: string) => Number(vals[cols.indexOf(n)]);
-  if (col("data.consumed.in.nMsg") < RECORDS) throw new Error(`consumer-perf-test on ${b.name} read ${col("data.consumed.in.nMsg")} of ${RECORDS}`);
+  if (col("data.consumed.in.nMsg") < RECORDS)
+    throw new Error(`consumer-perf-test on ${b.name} read ${col("data.consumed.in.nMsg")} of ${RECORDS}`);
   // fetch.* excludes the time spent joining the group (rebalance.time.ms)
   return { "records/s": col("fetch.nMsg.sec"), "MB/s": col("fetch.MB.sec"), "join ms": col("rebalance.time.ms") };
 }
 
 async function latency(b: Broker): Promise<Metrics> {
-  await sh(["run", "topics", "--bootstrap-server", b.bootstrap, "--create", "--topic", "sbs-latency", "--partitions", "1", "--replication-factor", "1"]);
-  const out = await sh(["run", "org.apache.kafka.tools.EndToEndLatency", b.bootstrap, "sbs-latency", String(LAT_RECORDS), "1", "100"]);
+  await sh([
+    "run",
+    "topics",
+    "--bootstrap-server",
+    b.bootstrap,
+    "--create",
+    "--topic",
+    "sbs-latency",
+    "--partitions",
+    "1",
+    "--replication-factor",
+    "1",
+  ]);
+  const out = await sh([
+    "run",
+    "org.apache.kafka.tools.EndToEndLatency",
+    b.bootstrap,
+    "sbs-latency",
+    String(LAT_RECORDS),
+    "1",
+    "100",
+  ]);
   const avg = /Avg latency: ([\d.]+) ms/.exec(out);
   const p = /Percentiles: 50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(out);
   if (!avg || !p) throw new Error(`EndToEndLatency on ${b.name}: unexpected output\n${out.slice(-1000)}`);
@@ -171,21 +240,37 @@ async function main(): Promise<void> {
   const k = best(kf);
   const rows: { scenario: string; metric: string; millrace: number; kafka: number; ratio: number }[] = [];
   for (const [scenario, metrics] of Object.entries(m)) {
-    for (const [metric, v] of Object.entries(metrics)) rows.push({ scenario, metric, millrace: v, kafka: k[scenario][metric], ratio: v / k[scenario][metric] });
+    for (const [metric, v] of Object.entries(metrics))
+      rows.push({ scenario, metric, millrace: v, kafka: k[scenario][metric], ratio: v / k[scenario][metric] });
   }
   const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : "-");
   const header = ["scenario", "metric", "millrace", "kafka 3.9.2", "millrace/kafka"];
   const table = rows.map((r) => [r.scenario, r.metric, fmt(r.millrace), fmt(r.kafka), fmt(r.ratio)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
-  console.log(`records=${RECORDS} x 100 B, latency records=${LAT_RECORDS}, rounds=${ROUNDS}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
+  console.log(
+    `records=${RECORDS} x 100 B, latency records=${LAT_RECORDS}, rounds=${ROUNDS}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
+  );
   console.log(line(header));
   console.log("|" + widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
   for (const t of table) console.log(line(t));
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(
     join(ROOT, "bench", "results", "side-by-side-broker-latest.json"),
-    JSON.stringify({ date: new Date().toISOString(), records: RECORDS, latencyRecords: LAT_RECORDS, rounds: ROUNDS, cpus: cpus().length, node: process.version, rows }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        records: RECORDS,
+        latencyRecords: LAT_RECORDS,
+        rounds: ROUNDS,
+        cpus: cpus().length,
+        node: process.version,
+        rows,
+      },
+      null,
+      2,
+    ) + "\n",
   );
 }
 

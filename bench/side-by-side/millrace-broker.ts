@@ -17,7 +17,10 @@ export interface BrokerProcess {
 export async function startMillraceBroker(overrides: string[] = []): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), "millrace-sbs-"));
   const bootstrap = `127.0.0.1:${await freePort()}`;
-  const props = [`listeners=PLAINTEXT://${bootstrap}`, `log.dirs=${dir}`, ...overrides].flatMap((kv) => ["--override", kv]);
+  const props = [`listeners=PLAINTEXT://${bootstrap}`, `log.dirs=${dir}`, ...overrides].flatMap((kv) => [
+    "--override",
+    kv,
+  ]);
   const child = spawn(process.execPath, ["bin/millrace.js", "broker", ...props], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],

@@ -90,10 +90,16 @@ interface AppResult {
 
 function runApp(system: System, appArgs: string[], onStarted?: () => void): Promise<AppResult> {
   const [cmd, cmdArgs] =
-    system === "spark" ? ["bash", [SPARK_SH, "run", SPARK_APP, ...appArgs]] : [process.execPath, ["--import", "tsx", MILLRACE_APP, ...appArgs]];
+    system === "spark"
+      ? ["bash", [SPARK_SH, "run", SPARK_APP, ...appArgs]]
+      : [process.execPath, ["--import", "tsx", MILLRACE_APP, ...appArgs]];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, cmdArgs as string[], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MILLRACE_LOG_LEVEL: "warn", SPARK_DRIVER_HEAP: "-Xmx2g" } });
+    const child = spawn(cmd, cmdArgs as string[], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, MILLRACE_LOG_LEVEL: "warn", SPARK_DRIVER_HEAP: "-Xmx2g" },
+    });
     const res: AppResult = { system, lines: [], lat: [], wallSeconds: 0 };
     let buf = "";
     let err = "";
@@ -107,15 +113,19 @@ function runApp(system: System, appArgs: string[], onStarted?: () => void): Prom
         res.lines.push(line);
         if (line === "started") onStarted?.();
         let m;
-        if ((m = /^lat (\d+) (\d+) (\d+)/.exec(line))) res.lat.push({ at: performance.now(), oldest: Number(m[1]), newest: Number(m[2]), n: Number(m[3]) });
-        if ((m = /^done records=(\d+) seconds=([\d.E-]+) VmHWM=(\d+)/.exec(line))) res.done = { records: Number(m[1]), seconds: Number(m[2]), vmHwmKb: Number(m[3]) };
-        if ((m = /^end records=(\d+) VmHWM=(\d+)/.exec(line))) res.done = { records: Number(m[1]), seconds: NaN, vmHwmKb: Number(m[2]) };
+        if ((m = /^lat (\d+) (\d+) (\d+)/.exec(line)))
+          res.lat.push({ at: performance.now(), oldest: Number(m[1]), newest: Number(m[2]), n: Number(m[3]) });
+        if ((m = /^done records=(\d+) seconds=([\d.E-]+) VmHWM=(\d+)/.exec(line)))
+          res.done = { records: Number(m[1]), seconds: Number(m[2]), vmHwmKb: Number(m[3]) };
+        if ((m = /^end records=(\d+) VmHWM=(\d+)/.exec(line)))
+          res.done = { records: Number(m[1]), seconds: NaN, vmHwmKb: Number(m[2]) };
       }
     });
     child.once("error", reject);
     child.once("exit", (code) => {
       res.wallSeconds = (performance.now() - t0) / 1000;
-      if (code !== 0) reject(new Error(`${system} app exited ${code}\nstdout:\n${res.lines.slice(-10).join("\n")}\nstderr:\n${err}`));
+      if (code !== 0)
+        reject(new Error(`${system} app exited ${code}\nstdout:\n${res.lines.slice(-10).join("\n")}\nstderr:\n${err}`));
       else resolve(res);
     });
   });
@@ -136,7 +146,15 @@ interface Throughput {
 }
 
 async function throughput(system: System, round: number, bootstrap: string): Promise<Throughput> {
-  const r = await runApp(system, [bootstrap, "tweets", String(N), args["max-rate"]!, String(BATCH_MS), String(WINDOW_MS), args.timeout!]);
+  const r = await runApp(system, [
+    bootstrap,
+    "tweets",
+    String(N),
+    args["max-rate"]!,
+    String(BATCH_MS),
+    String(WINDOW_MS),
+    args.timeout!,
+  ]);
   if (!r.done) throw new Error(`${system}: no done line\n${r.lines.slice(-5).join("\n")}`);
   const batches = r.lines.filter((l) => l.startsWith("batch "));
   const top3 = (/top=(.*)$/.exec(batches.at(-1) ?? "")?.[1] ?? "").split(",").slice(0, 3).join(",");
@@ -187,16 +205,36 @@ async function latency(system: System, round: number, bootstrap: string, port: R
       if (due > sent) {
         const n = due - sent;
         const p = sent % PARTS;
-        pending.push(port.produce(topic, p, Array.from({ length: n }, () => ({ value: tweet(i++), timestamp: Date.now() })), { acks: 1 }));
+        pending.push(
+          port.produce(
+            topic,
+            p,
+            Array.from({ length: n }, () => ({ value: tweet(i++), timestamp: Date.now() })),
+            { acks: 1 },
+          ),
+        );
         sent = due;
       }
       await new Promise((r) => setTimeout(r, tickMs));
     }
     await Promise.all(pending);
   };
-  const r = await runApp(system, [bootstrap, topic, "0", args["max-rate"]!, String(BATCH_MS), String(WINDOW_MS), String(WARMUP + SECONDS + 4), "latency"], () => {
-    producing = produce();
-  });
+  const r = await runApp(
+    system,
+    [
+      bootstrap,
+      topic,
+      "0",
+      args["max-rate"]!,
+      String(BATCH_MS),
+      String(WINDOW_MS),
+      String(WARMUP + SECONDS + 4),
+      "latency",
+    ],
+    () => {
+      producing = produce();
+    },
+  );
   await producing;
   const measured = r.lat.filter((l) => l.at >= warmEnd);
   return {
@@ -205,9 +243,18 @@ async function latency(system: System, round: number, bootstrap: string, port: R
     rate: RATE,
     batches: measured.length,
     records: measured.reduce((a, l) => a + l.n, 0),
-    oldestP50: pct(measured.map((l) => l.oldest), 50),
-    oldestP99: pct(measured.map((l) => l.oldest), 99),
-    newestP50: pct(measured.map((l) => l.newest), 50),
+    oldestP50: pct(
+      measured.map((l) => l.oldest),
+      50,
+    ),
+    oldestP99: pct(
+      measured.map((l) => l.oldest),
+      99,
+    ),
+    newestP50: pct(
+      measured.map((l) => l.newest),
+      50,
+    ),
     peakRssMb: Math.round((r.done?.vmHwmKb ?? 0) / 1024),
   };
 }
@@ -221,10 +268,17 @@ const median = (xs: number[]) => {
 const broker = await startBroker();
 const port = new RemoteTopics({ bootstrapServers: broker.bootstrap, clientId: "bench-side-by-side-streaming" });
 try {
-  console.log(`machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${N} tweets in ${PARTS} partitions, batch ${BATCH_MS} ms, window ${WINDOW_MS} ms`);
+  console.log(
+    `machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${N} tweets in ${PARTS} partitions, batch ${BATCH_MS} ms, window ${WINDOW_MS} ms`,
+  );
   await port.createTopic("tweets", { partitions: PARTS });
   for (let i = 0; i < N; i += 1000) {
-    await port.produce("tweets", (i / 1000) % PARTS, Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ value: tweet(i + j) })), { acks: 1 });
+    await port.produce(
+      "tweets",
+      (i / 1000) % PARTS,
+      Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ value: tweet(i + j) })),
+      { acks: 1 },
+    );
   }
   console.log(`pre-filled topic tweets on the millrace broker ${broker.bootstrap}`);
 
@@ -237,7 +291,9 @@ try {
       try {
         r = await throughput(s, round, broker.bootstrap);
       } catch (e) {
-        console.log(`throughput ${s} round ${round}: FAILED ${(e as Error).message.split("\n").slice(0, 12).join("\n  ")}`);
+        console.log(
+          `throughput ${s} round ${round}: FAILED ${(e as Error).message.split("\n").slice(0, 12).join("\n  ")}`,
+        );
         failures.push({ system: s, round, phase: "throughput", error: (e as Error).message.slice(0, 4000) });
         continue;
       }
@@ -262,18 +318,39 @@ try {
     }
   }
 
-  const of = <T extends { system: System }>(xs: T[], s: System, f: (x: T) => number) => median(xs.filter((x) => x.system === s).map(f));
+  const of = <T extends { system: System }>(xs: T[], s: System, f: (x: T) => number) =>
+    median(xs.filter((x) => x.system === s).map(f));
   const rows: Array<[string, number, number]> = [
-    ["throughput (records/s, median)", of(tp, "millrace", (x) => x.recordsPerSec), of(tp, "spark", (x) => x.recordsPerSec)],
+    [
+      "throughput (records/s, median)",
+      of(tp, "millrace", (x) => x.recordsPerSec),
+      of(tp, "spark", (x) => x.recordsPerSec),
+    ],
     ["drain time (s, median)", of(tp, "millrace", (x) => x.seconds), of(tp, "spark", (x) => x.seconds)],
-    ["process wall incl. start-up (s)", of(tp, "millrace", (x) => x.wallSeconds), of(tp, "spark", (x) => x.wallSeconds)],
+    [
+      "process wall incl. start-up (s)",
+      of(tp, "millrace", (x) => x.wallSeconds),
+      of(tp, "spark", (x) => x.wallSeconds),
+    ],
     ["peak RSS, throughput run (MB)", of(tp, "millrace", (x) => x.peakRssMb), of(tp, "spark", (x) => x.peakRssMb)],
   ];
   if (lat.length) {
     rows.push(
-      [`latency oldest record p50 (ms) @ ${RATE}/s`, of(lat, "millrace", (x) => x.oldestP50), of(lat, "spark", (x) => x.oldestP50)],
-      [`latency oldest record p99 (ms) @ ${RATE}/s`, of(lat, "millrace", (x) => x.oldestP99), of(lat, "spark", (x) => x.oldestP99)],
-      [`latency newest record p50 (ms) @ ${RATE}/s`, of(lat, "millrace", (x) => x.newestP50), of(lat, "spark", (x) => x.newestP50)],
+      [
+        `latency oldest record p50 (ms) @ ${RATE}/s`,
+        of(lat, "millrace", (x) => x.oldestP50),
+        of(lat, "spark", (x) => x.oldestP50),
+      ],
+      [
+        `latency oldest record p99 (ms) @ ${RATE}/s`,
+        of(lat, "millrace", (x) => x.oldestP99),
+        of(lat, "spark", (x) => x.oldestP99),
+      ],
+      [
+        `latency newest record p50 (ms) @ ${RATE}/s`,
+        of(lat, "millrace", (x) => x.newestP50),
+        of(lat, "spark", (x) => x.newestP50),
+      ],
       ["peak RSS, latency run (MB)", of(lat, "millrace", (x) => x.peakRssMb), of(lat, "spark", (x) => x.peakRssMb)],
     );
   }
@@ -286,7 +363,24 @@ try {
   writeFileSync(
     file,
     JSON.stringify(
-      { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, params: { records: N, partitions: PARTS, batchMs: BATCH_MS, windowMs: WINDOW_MS, maxRatePerPartition: Number(args["max-rate"]), rate: RATE, seconds: SECONDS, warmup: WARMUP }, throughput: tp, latency: lat, failures, summary: rows.map(([metric, millrace, spark]) => ({ metric, millrace, spark, ratio: millrace / spark })) },
+      {
+        date: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        params: {
+          records: N,
+          partitions: PARTS,
+          batchMs: BATCH_MS,
+          windowMs: WINDOW_MS,
+          maxRatePerPartition: Number(args["max-rate"]),
+          rate: RATE,
+          seconds: SECONDS,
+          warmup: WARMUP,
+        },
+        throughput: tp,
+        latency: lat,
+        failures,
+        summary: rows.map(([metric, millrace, spark]) => ({ metric, millrace, spark, ratio: millrace / spark })),
+      },
       null,
       2,
     ) + "\n",

@@ -12,7 +12,9 @@ import { KafkaUtils } from "../../src/streaming/kafka.js";
 
 const [bootstrap, topic, expectedS, maxRateS, batchS, windowS, timeoutS, mode] = process.argv.slice(2);
 if (!timeoutS) {
-  console.error("usage: trending-millrace.ts <bootstrap> <topic> <expected> <maxRatePerPartition> <batchMs> <windowMs> <timeoutSeconds> [latency]");
+  console.error(
+    "usage: trending-millrace.ts <bootstrap> <topic> <expected> <maxRatePerPartition> <batchMs> <windowMs> <timeoutSeconds> [latency]",
+  );
   process.exit(1);
 }
 const expected = Number(expectedS);
@@ -54,7 +56,14 @@ const counts = stream
   .map((r) => r.value)
   .flatMap(hashtags)
   .map((tag) => [tag, 1] as [string, number])
-  .reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, Number(windowS), batchMs, 2, ([, c]) => c > 0);
+  .reduceByKeyAndWindow(
+    (a, b) => a + b,
+    (a, b) => a - b,
+    Number(windowS),
+    batchMs,
+    2,
+    ([, c]) => c > 0,
+  );
 
 if (latency) {
   stream.foreachRDD(async (rdd) => {
@@ -79,12 +88,17 @@ counts.foreachRDD(async (rdd, time) => {
 
 await ssc.start();
 console.log("started");
-const ok = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Number(timeoutS) * 1000).unref())]);
+const ok = await Promise.race([
+  done.then(() => true),
+  new Promise<boolean>((r) => setTimeout(() => r(false), Number(timeoutS) * 1000).unref()),
+]);
 if (!ok) {
   console.log(`${expected > 0 ? "timeout" : "end"} records=${total} ${vmHwm()}`);
   if (expected > 0) {
     const bs = ssc.batches();
-    console.error(`timeout: state ${ssc.state}, ${bs.length} batches done, first records=${bs[0]?.records} last ${JSON.stringify(bs.at(-1))}`);
+    console.error(
+      `timeout: state ${ssc.state}, ${bs.length} batches done, first records=${bs[0]?.records} last ${JSON.stringify(bs.at(-1))}`,
+    );
   }
 }
 await ssc.stop({ graceful: true }); // a non-graceful stop with batches queued spins (src/streaming/context.ts kick); see the report

@@ -19,7 +19,16 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { KafkaUtils, StreamingContext, decodeAvroFlumeEvent, hashtagKey, parsePost, publishLatency, publishOutput, scorePost } from "millrace";
+import {
+  KafkaUtils,
+  StreamingContext,
+  decodeAvroFlumeEvent,
+  hashtagKey,
+  parsePost,
+  publishLatency,
+  publishOutput,
+  scorePost,
+} from "millrace";
 
 const { values: a } = parseArgs({
   args: process.argv.slice(2),
@@ -50,7 +59,13 @@ function tweetOf(buf: Buffer | null): unknown {
   return JSON.parse(decodeAvroFlumeEvent(buf).body.toString("utf8"));
 }
 
-const ssc = new StreamingContext({ appName, batchInterval: batchMs, master: "local[2]", appModule: import.meta.url, ...(a.checkpoint ? { checkpoint: a.checkpoint } : {}) });
+const ssc = new StreamingContext({
+  appName,
+  batchInterval: batchMs,
+  master: "local[2]",
+  appModule: import.meta.url,
+  ...(a.checkpoint ? { checkpoint: a.checkpoint } : {}),
+});
 const records = KafkaUtils.createDirectStream(ssc, {
   bootstrapServers: a.bootstrap,
   topics: [a.topic],
@@ -105,8 +120,15 @@ let lastCatchUpLine = 0;
 
 function table(time: number, rows: TrendingRow[], inWindow: number): string[] {
   const when = new Date(time).toISOString().slice(11, 19);
-  const lines = [`Trending hashtags at ${when} UTC (last ${windowMs / 1000} s, ${inWindow} hashtag uses)`, `  #  hashtag                   count  sentiment`];
-  rows.forEach((r, i) => lines.push(`${String(i + 1).padStart(3)}  ${r.hashtag.padEnd(24).slice(0, 24)}  ${String(r.count).padStart(5)}  ${fmtSent(r.sentiment)}${bar(r.sentiment)}`));
+  const lines = [
+    `Trending hashtags at ${when} UTC (last ${windowMs / 1000} s, ${inWindow} hashtag uses)`,
+    `  #  hashtag                   count  sentiment`,
+  ];
+  rows.forEach((r, i) =>
+    lines.push(
+      `${String(i + 1).padStart(3)}  ${r.hashtag.padEnd(24).slice(0, 24)}  ${String(r.count).padStart(5)}  ${fmtSent(r.sentiment)}${bar(r.sentiment)}`,
+    ),
+  );
   if (rows.length === 0) lines.push("     (no hashtags in the window yet)");
   return lines;
 }
@@ -117,7 +139,11 @@ windowed.foreachRDD(async (rdd, time) => {
   const rows: TrendingRow[] = all
     .sort((x, y) => y[1][0] - x[1][0] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
     .slice(0, topN)
-    .map(([hashtag, [count, scored, sum]]) => ({ hashtag, count, sentiment: scored > 0 ? Math.round((sum / scored) * 100) / 100 : null }));
+    .map(([hashtag, [count, scored, sum]]) => ({
+      hashtag,
+      count,
+      sentiment: scored > 0 ? Math.round((sum / scored) * 100) / 100 : null,
+    }));
   const lines = table(time, rows, inWindow);
   const behind = Date.now() - time > 5 * batchMs;
   if (!a.quiet && behind) {
@@ -125,7 +151,9 @@ windowed.foreachRDD(async (rdd, time) => {
     if (Date.now() - lastCatchUpLine >= 1000) {
       lastCatchUpLine = Date.now();
       const clear = process.stdout.isTTY && drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
-      process.stdout.write(`${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`);
+      process.stdout.write(
+        `${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`,
+      );
       drawn = 1;
     }
   } else if (!a.quiet) {
@@ -138,13 +166,21 @@ windowed.foreachRDD(async (rdd, time) => {
     appendFileSync(a.output, JSON.stringify({ time, window: windowMs, top: rows }) + "\n");
     lastWritten = time;
   }
-  publishOutput(appName, { title: `Trending hashtags (last ${windowMs / 1000} s) with average sentiment`, time, lines });
+  publishOutput(appName, {
+    title: `Trending hashtags (last ${windowMs / 1000} s) with average sentiment`,
+    time,
+    lines,
+  });
 });
 
 // after the output: end-to-end latency of the batch's records and the group's offsets
 records.foreachRDD(async (rdd, time) => {
   const recs = await rdd.collect();
-  publishLatency(appName, time, recs.map((r) => r.timestamp));
+  publishLatency(
+    appName,
+    time,
+    recs.map((r) => r.timestamp),
+  );
   await KafkaUtils.commitAsync(records, KafkaUtils.offsetRanges(rdd));
 });
 

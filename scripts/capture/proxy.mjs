@@ -175,7 +175,9 @@ function main() {
       const p = { seq: ++seq, ...info, requestSize: frame.length };
       p.request = `${base(p)}.request.bin`;
       fs.writeFileSync(path.join(opts.out, p.request), frame);
-      log(`c${conn} -> key=${p.apiKey} v${p.apiVersion} corr=${p.correlationId} ${frame.length}B${p.expectResponse ? "" : " (no response expected)"}`);
+      log(
+        `c${conn} -> key=${p.apiKey} v${p.apiVersion} corr=${p.correlationId} ${frame.length}B${p.expectResponse ? "" : " (no response expected)"}`,
+      );
       if (p.expectResponse) pending.push(p);
       else record(entryOf(p, null, null));
     });

@@ -61,7 +61,8 @@ export class Context {
 
   static of(values: Record<string, string>, prefix = "test"): Context {
     const m = new Map<string, PropertyEntry>();
-    for (const [key, value] of Object.entries(values)) m.set(key, { key: `${prefix}.${key}`, value, file: "<inline>", line: 0 });
+    for (const [key, value] of Object.entries(values))
+      m.set(key, { key: `${prefix}.${key}`, value, file: "<inline>", line: 0 });
     return new Context(prefix, m);
   }
 

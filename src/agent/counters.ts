@@ -145,7 +145,8 @@ for (const [type, keys] of [
     const metric = `millrace_agent_${type.toLowerCase()}_${snake(key)}`;
     gauge(metric, `Flume ${type.toLowerCase()} counter ${key}`, ["agent", "component"], function () {
       this.reset();
-      for (const g of live) if (g.type === type) this.set({ agent: g.agent, component: g.name }, g.values.get(key) ?? 0);
+      for (const g of live)
+        if (g.type === type) this.set({ agent: g.agent, component: g.name }, g.values.get(key) ?? 0);
     });
   }
 }

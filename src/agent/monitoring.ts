@@ -13,7 +13,10 @@ export interface MonitoringServer {
   close(): Promise<void>;
 }
 
-export async function startMonitoring(sysprops: Record<string, string>, agent?: string): Promise<MonitoringServer | null> {
+export async function startMonitoring(
+  sysprops: Record<string, string>,
+  agent?: string,
+): Promise<MonitoringServer | null> {
   const type = sysprops["flume.monitoring.type"];
   if (type === undefined) return null;
   const t = type.toLowerCase();
@@ -21,7 +24,8 @@ export async function startMonitoring(sysprops: Record<string, string>, agent?: 
     throw new ConfigError("MR_CONFIG_INVALID", `-Dflume.monitoring.type=${type} is not supported (http or prometheus)`);
   }
   const portStr = sysprops["flume.monitoring.port"] ?? "41414";
-  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535) throw new ConfigError("MR_CONFIG_INVALID", `-Dflume.monitoring.port=${portStr} is not a port number`);
+  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535)
+    throw new ConfigError("MR_CONFIG_INVALID", `-Dflume.monitoring.port=${portStr} is not a port number`);
   const host = sysprops["flume.monitoring.bind"] ?? "0.0.0.0";
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];

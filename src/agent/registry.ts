@@ -5,7 +5,14 @@
  *
  * Each component module exports its factory; it is listed here once.
  */
-import type { ChannelFactory, InterceptorFactory, SelectorFactory, SinkFactory, SinkProcessorFactory, SourceFactory } from "./api.js";
+import type {
+  ChannelFactory,
+  InterceptorFactory,
+  SelectorFactory,
+  SinkFactory,
+  SinkProcessorFactory,
+  SourceFactory,
+} from "./api.js";
 
 export interface Registration<F> {
   alias: string;

@@ -187,7 +187,6 @@ export class Broker {
   }
 }
 
-
 /** The broker's log.* settings as typed topic-level defaults (errors name the broker key). */
 function topicDefaults(config: BrokerConfig): Partial<LogConfig> {
   const out: Record<string, unknown> = {};

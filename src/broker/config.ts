@@ -46,18 +46,33 @@ export const BROKER_KEYS: Record<string, KeyDef> = {
   "log.index.interval.bytes": { kind: "int", default: "4096", topic: "index.interval.bytes", min: 0 },
   "log.index.size.max.bytes": { kind: "int", default: "10485760", topic: "segment.index.bytes", min: 4 },
   "log.cleanup.policy": { kind: "list", default: "delete", topic: "cleanup.policy" },
-  "log.message.timestamp.type": { kind: "string", default: "CreateTime", topic: "message.timestamp.type", oneOf: ["CreateTime", "LogAppendTime"] },
+  "log.message.timestamp.type": {
+    kind: "string",
+    default: "CreateTime",
+    topic: "message.timestamp.type",
+    oneOf: ["CreateTime", "LogAppendTime"],
+  },
   "log.flush.interval.messages": { kind: "long", default: "9223372036854775807", topic: "flush.messages", min: 1 },
   "log.flush.interval.ms": { kind: "long", default: null, topic: "flush.ms" },
   "log.segment.delete.delay.ms": { kind: "long", default: "60000", topic: "file.delete.delay.ms", min: 0 },
-  "compression.type": { kind: "string", default: "producer", topic: "compression.type", oneOf: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] },
+  "compression.type": {
+    kind: "string",
+    default: "producer",
+    topic: "compression.type",
+    oneOf: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"],
+  },
   "log.cleaner.enable": { kind: "bool", default: "true" },
   "log.cleaner.backoff.ms": { kind: "long", default: "15000", min: 0 },
   "log.cleaner.dedupe.buffer.size": { kind: "long", default: "134217728", min: 0 },
   "log.cleaner.min.cleanable.ratio": { kind: "double", default: "0.5", topic: "min.cleanable.dirty.ratio" },
   "log.cleaner.delete.retention.ms": { kind: "long", default: "86400000", topic: "delete.retention.ms", min: 0 },
   "log.cleaner.min.compaction.lag.ms": { kind: "long", default: "0", topic: "min.compaction.lag.ms", min: 0 },
-  "log.cleaner.max.compaction.lag.ms": { kind: "long", default: "9223372036854775807", topic: "max.compaction.lag.ms", min: 1 },
+  "log.cleaner.max.compaction.lag.ms": {
+    kind: "long",
+    default: "9223372036854775807",
+    topic: "max.compaction.lag.ms",
+    min: 1,
+  },
   "min.insync.replicas": { kind: "int", default: "1", topic: "min.insync.replicas", min: 1 },
   "num.network.threads": { kind: "int", default: "3" },
   "num.io.threads": { kind: "int", default: "8" },
@@ -81,7 +96,14 @@ export const BROKER_KEYS: Record<string, KeyDef> = {
 };
 
 /** Keys Kafka has but millrace ignores (no effect on one node); accepted with a notice. */
-const NO_EFFECT = [/^zookeeper\./, /^num\.recovery\.threads/, /^log\.cleaner\./, /^replica\./, /^controller\./, /^metadata\./];
+const NO_EFFECT = [
+  /^zookeeper\./,
+  /^num\.recovery\.threads/,
+  /^log\.cleaner\./,
+  /^replica\./,
+  /^controller\./,
+  /^metadata\./,
+];
 
 export interface Listener {
   name: string;
@@ -126,8 +148,15 @@ function fail(e: PropertyEntry, msg: string): never {
 }
 
 const validators: Record<Kind, z.ZodType> = {
-  int: z.string().regex(/^-?\d+$/, "must be an integer").transform(Number).pipe(z.number().int().min(-2147483648).max(2147483647)),
-  long: z.string().regex(/^-?\d+$/, "must be an integer").transform((s) => BigInt(s)),
+  int: z
+    .string()
+    .regex(/^-?\d+$/, "must be an integer")
+    .transform(Number)
+    .pipe(z.number().int().min(-2147483648).max(2147483647)),
+  long: z
+    .string()
+    .regex(/^-?\d+$/, "must be an integer")
+    .transform((s) => BigInt(s)),
   double: z.string().transform(Number).pipe(z.number()),
   bool: z.enum(["true", "false"], "must be true or false"),
   string: z.string(),
@@ -137,7 +166,8 @@ const validators: Record<Kind, z.ZodType> = {
 function check(e: PropertyEntry, def: KeyDef): void {
   const r = validators[def.kind].safeParse(e.value.trim());
   if (!r.success) fail(e, `${JSON.stringify(e.value)} ${r.error.issues[0]?.message ?? "is invalid"}`);
-  if (def.oneOf && !def.oneOf.includes(e.value.trim())) fail(e, `${JSON.stringify(e.value)} is not one of ${def.oneOf.join(", ")}`);
+  if (def.oneOf && !def.oneOf.includes(e.value.trim()))
+    fail(e, `${JSON.stringify(e.value)} is not one of ${def.oneOf.join(", ")}`);
   if (def.min !== undefined && Number(e.value) < def.min) fail(e, `${e.value} is below the minimum of ${def.min}`);
 }
 
@@ -170,10 +200,12 @@ export interface LoadOptions {
 export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
   const given = new Map<string, PropertyEntry>();
   if (opts.file) for (const e of readPropertiesFile(opts.file).entries) given.set(e.key, e);
-  for (const [k, v] of Object.entries(opts.props ?? {})) given.set(k, { key: k, value: String(v), file: "<embedded>", line: 0 });
+  for (const [k, v] of Object.entries(opts.props ?? {}))
+    given.set(k, { key: k, value: String(v), file: "<embedded>", line: 0 });
   (opts.overrides ?? []).forEach((o, i) => {
     const idx = o.indexOf("=");
-    if (idx <= 0) throw new ConfigError("MR_CONFIG_INVALID", `--override #${i + 1}: ${JSON.stringify(o)} is not key=value`);
+    if (idx <= 0)
+      throw new ConfigError("MR_CONFIG_INVALID", `--override #${i + 1}: ${JSON.stringify(o)} is not key=value`);
     const parsed = parseProperties(o, `--override #${i + 1}`).entries[0];
     given.set(parsed.key, parsed);
   });
@@ -188,13 +220,17 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
   const values = new Map<string, { value: string | null; source: "static" | "default"; entry?: PropertyEntry }>();
   for (const [k, def] of Object.entries(BROKER_KEYS)) {
     const e = given.get(k);
-    values.set(k, e ? { value: e.value.trim(), source: "static", entry: e } : { value: def.default, source: "default" });
+    values.set(
+      k,
+      e ? { value: e.value.trim(), source: "static", entry: e } : { value: def.default, source: "default" },
+    );
   }
   const get = (k: string): string | null => values.get(k)!.value;
 
   const listenersEntry = given.get("listeners");
   const listeners = splitList(get("listeners")!).map((s) => parseListener(s, listenersEntry));
-  if (listeners.length === 0) throw new ConfigError("MR_CONFIG_INVALID", "listeners: at least one listener is required");
+  if (listeners.length === 0)
+    throw new ConfigError("MR_CONFIG_INVALID", "listeners: at least one listener is required");
   for (const l of listeners) {
     if (!/^PLAINTEXT$/.test(l.name) && !get("listener.security.protocol.map")!.includes(`${l.name}:PLAINTEXT`)) {
       const e = listenersEntry;
@@ -218,7 +254,9 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
 
   const retentionMs =
     get("log.retention.ms") ??
-    (get("log.retention.minutes") !== null ? String(Number(get("log.retention.minutes")) * 60_000) : String(Number(get("log.retention.hours")) * 3_600_000));
+    (get("log.retention.minutes") !== null
+      ? String(Number(get("log.retention.minutes")) * 60_000)
+      : String(Number(get("log.retention.hours")) * 3_600_000));
   const segmentMs = get("log.roll.ms") ?? String(Number(get("log.roll.hours")) * 3_600_000);
 
   const topicDefaults: Record<string, string> = {};

@@ -6,7 +6,14 @@
  * full (backpressure). Malformed frames close this connection only.
  */
 import type { Socket } from "node:net";
-import { ApiKey, apiName, decodeRequestBody, decodeRequestHeader, encodeResponse, peekRequestHeader } from "../protocol/apis.js";
+import {
+  ApiKey,
+  apiName,
+  decodeRequestBody,
+  decodeRequestHeader,
+  encodeResponse,
+  peekRequestHeader,
+} from "../protocol/apis.js";
 import { ProtocolError, Reader } from "../protocol/primitives.js";
 import { ErrorCode } from "../protocol/errors.js";
 import type { Broker } from "./broker.js";
@@ -67,7 +74,9 @@ export class Connection {
         this.headerLen = 0;
         const size = this.header.readInt32BE(0);
         if (size < 0 || size > this.broker.config.socketRequestMaxBytes) {
-          this.close(`request size ${size} is outside 0..socket.request.max.bytes (${this.broker.config.socketRequestMaxBytes})`);
+          this.close(
+            `request size ${size} is outside 0..socket.request.max.bytes (${this.broker.config.socketRequestMaxBytes})`,
+          );
           return;
         }
         if (data.length - off >= size) {
@@ -152,7 +161,13 @@ export class Connection {
     this.close(`internal error handling ${apiName(key)} v${version}`);
   }
 
-  private complete(slot: Slot, key: number, version: number, correlationId: number, res: Record<string, unknown> | null): void {
+  private complete(
+    slot: Slot,
+    key: number,
+    version: number,
+    correlationId: number,
+    res: Record<string, unknown> | null,
+  ): void {
     if (this.closed) return;
     if (res !== null) {
       try {
@@ -188,6 +203,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.closed && !this.writePaused && this.pending.length < MAX_PENDING && this.socket.isPaused()) this.socket.resume();
+    if (!this.closed && !this.writePaused && this.pending.length < MAX_PENDING && this.socket.isPaused())
+      this.socket.resume();
   }
 }

@@ -13,8 +13,14 @@ interface Observed {
 
 const brokers = new Set<Observed>();
 
-export const requestsTotal = counter("millrace_broker_requests_total", "Kafka protocol requests handled, by API", ["api"]);
-export const requestErrorsTotal = counter("millrace_broker_request_errors_total", "Requests refused as malformed or unsupported (connection closed)", ["api"]);
+export const requestsTotal = counter("millrace_broker_requests_total", "Kafka protocol requests handled, by API", [
+  "api",
+]);
+export const requestErrorsTotal = counter(
+  "millrace_broker_request_errors_total",
+  "Requests refused as malformed or unsupported (connection closed)",
+  ["api"],
+);
 export const requestSeconds = histogram(
   "millrace_broker_request_duration_seconds",
   "Time from a request's arrival to its response being queued, by API",
@@ -34,7 +40,11 @@ gauge("millrace_broker_topics", "Topics in the log (internal ones included)", []
   this.set(n);
 });
 
-function perPartition(name: string, help: string, read: (p: NonNullable<ReturnType<LogManager["partition"]>>) => number): void {
+function perPartition(
+  name: string,
+  help: string,
+  read: (p: NonNullable<ReturnType<LogManager["partition"]>>) => number,
+): void {
   gauge(name, help, ["topic", "partition"], function () {
     this.reset();
     for (const b of brokers)
@@ -46,9 +56,15 @@ function perPartition(name: string, help: string, read: (p: NonNullable<ReturnTy
   });
 }
 
-perPartition("millrace_broker_log_end_offset", "Next offset to be written, per partition", (p) => Number(p.logEndOffset));
-perPartition("millrace_broker_log_start_offset", "First offset still in the log, per partition", (p) => Number(p.logStartOffset));
-perPartition("millrace_broker_high_watermark", "Offset up to which records are visible to consumers", (p) => Number(p.highWatermark));
+perPartition("millrace_broker_log_end_offset", "Next offset to be written, per partition", (p) =>
+  Number(p.logEndOffset),
+);
+perPartition("millrace_broker_log_start_offset", "First offset still in the log, per partition", (p) =>
+  Number(p.logStartOffset),
+);
+perPartition("millrace_broker_high_watermark", "Offset up to which records are visible to consumers", (p) =>
+  Number(p.highWatermark),
+);
 perPartition("millrace_broker_log_size_bytes", "Bytes in the partition's segments", (p) => p.size());
 
 export function observeBroker(b: Observed): () => void {

@@ -14,7 +14,15 @@ import { Agent } from "../agent/runtime/agent.js";
 import { startMonitoring } from "../agent/monitoring.js";
 import { keyValues } from "./common.js";
 
-const LEVELS: Record<string, string> = { TRACE: "trace", DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error", FATAL: "fatal", OFF: "silent" };
+const LEVELS: Record<string, string> = {
+  TRACE: "trace",
+  DEBUG: "debug",
+  INFO: "info",
+  WARN: "warn",
+  ERROR: "error",
+  FATAL: "fatal",
+  OFF: "silent",
+};
 
 export function agentCommand(): Command {
   return new Command("agent")
@@ -24,17 +32,37 @@ export function agentCommand(): Command {
     .requiredOption("-f, --conf-file <file>", "the agent configuration (Flume properties format)")
     .option("--no-reload-conf", "do not re-read the configuration file when it changes")
     .option("--reload-interval <seconds>", "how often the configuration file is polled for changes", "30")
-    .addOption(new Option("-D <key=value>", "a system property, e.g. -Dflume.monitoring.type=http (repeatable); -D<name>.<key>=<value> sets or overrides that agent property").argParser((v: string, acc: string[] = []) => [...acc, v]).default([]))
+    .addOption(
+      new Option(
+        "-D <key=value>",
+        "a system property, e.g. -Dflume.monitoring.type=http (repeatable); -D<name>.<key>=<value> sets or overrides that agent property",
+      )
+        .argParser((v: string, acc: string[] = []) => [...acc, v])
+        .default([]),
+    )
     .addOption(new Option("-z, --zkConnect <hosts>", "not supported: configurations are read from files").hideHelp())
     .action(
-      async (opts: { name: string; conf?: string; confFile: string; reloadConf: boolean; reloadInterval: string; D: string[]; zkConnect?: string }) => {
-        if (opts.zkConnect !== undefined) throw new ConfigError("MR_CLI_ARGUMENT", "--zkConnect is not supported: give the configuration with --conf-file");
+      async (opts: {
+        name: string;
+        conf?: string;
+        confFile: string;
+        reloadConf: boolean;
+        reloadInterval: string;
+        D: string[];
+        zkConnect?: string;
+      }) => {
+        if (opts.zkConnect !== undefined)
+          throw new ConfigError(
+            "MR_CLI_ARGUMENT",
+            "--zkConnect is not supported: give the configuration with --conf-file",
+          );
         const sysprops = keyValues(opts.D, "-D");
         let file = opts.confFile;
         if (!existsSync(file) && opts.conf && existsSync(join(opts.conf, file))) file = join(opts.conf, file);
         if (!existsSync(file)) throw new ConfigError("MR_CONFIG_INVALID", `--conf-file ${opts.confFile}: no such file`);
         const interval = Number(opts.reloadInterval);
-        if (!Number.isFinite(interval) || interval <= 0) throw new ConfigError("MR_CLI_ARGUMENT", `--reload-interval ${opts.reloadInterval} is not a positive number`);
+        if (!Number.isFinite(interval) || interval <= 0)
+          throw new ConfigError("MR_CLI_ARGUMENT", `--reload-interval ${opts.reloadInterval} is not a positive number`);
         const rootLevel = sysprops["flume.root.logger"]?.split(",")[0]?.trim().toUpperCase();
         const level = process.env.MILLRACE_LOG_LEVEL ?? (rootLevel && LEVELS[rootLevel]) ?? "info";
         const logger = pino({ name: `agent.${opts.name}`, level });

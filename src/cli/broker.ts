@@ -7,12 +7,20 @@ export function brokerCommand(): Command {
   return new Command("broker")
     .description("run the Kafka-protocol broker (listens on 127.0.0.1:9092 by default)")
     .argument("[server.properties]", "a Kafka-style server.properties file")
-    .option("--override <key=value>", "set a broker config, after the file (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--override <key=value>",
+      "set a broker config, after the file (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (file: string | undefined, opts: { override: string[] }) => {
       const config = loadBrokerConfig({ file, overrides: opts.override });
       const broker = await Broker.start(config);
       for (const line of describeIgnored(config)) broker.logger.warn(line);
-      broker.logger.info({ logDir: config.logDir, bootstrap: broker.bootstrap(), topics: broker.log.topics().length }, "millrace broker started");
+      broker.logger.info(
+        { logDir: config.logDir, bootstrap: broker.bootstrap(), topics: broker.log.topics().length },
+        "millrace broker started",
+      );
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -77,7 +77,12 @@ export function formatter(opts: { format?: string; props: Record<string, string>
     if (on("print.timestamp")) parts.push(r.timestamp >= 0n ? `CreateTime:${r.timestamp}` : "NO_TIMESTAMP");
     if (on("print.partition")) parts.push(`Partition:${r.partition}`);
     if (on("print.offset")) parts.push(`Offset:${r.offset}`);
-    if (on("print.headers")) parts.push(r.headers.length ? r.headers.map((h) => `${h.key}:${h.value ? h.value.toString() : nullLiteral}`).join(",") : "NO_HEADERS");
+    if (on("print.headers"))
+      parts.push(
+        r.headers.length
+          ? r.headers.map((h) => `${h.key}:${h.value ? h.value.toString() : nullLiteral}`).join(",")
+          : "NO_HEADERS",
+      );
     if (on("print.key")) parts.push(r.key ? r.key.toString() : nullLiteral);
     if (on("print.value", true)) parts.push(r.value ? r.value.toString() : nullLiteral);
     return parts.join(keySep) + lineSep;
@@ -94,7 +99,12 @@ export function consoleConsumerCommand(): Command {
     .option("--offset <earliest|latest|N>", "start offset (with --partition)")
     .option("--max-messages <n>", "exit after this many records")
     .option("--timeout-ms <ms>", "exit when no record arrived for this long")
-    .option("--property <key=value>", "print.key, print.value, print.headers, print.timestamp, print.offset, print.partition, key.separator, line.separator, null.literal", collect, [] as string[])
+    .option(
+      "--property <key=value>",
+      "print.key, print.value, print.headers, print.timestamp, print.offset, print.partition, key.separator, line.separator, null.literal",
+      collect,
+      [] as string[],
+    )
     .option("--format <fmt>", "kcat-style format string, e.g. '%k\\t%s\\n'")
     .option("--isolation-level <level>", "read_uncommitted or read_committed", "read_uncommitted")
     .action(async (opts: Opts) => {
@@ -103,7 +113,8 @@ export function consoleConsumerCommand(): Command {
       const fmt = formatter({ format: opts.format, props });
       const max = opts.maxMessages ? Number(opts.maxMessages) : Infinity;
       const timeout = opts.timeoutMs ? Number(opts.timeoutMs) : Infinity;
-      if (opts.offset && opts.partition === undefined) throw new ConfigError("MR_CLI_ARGUMENT", "--offset needs --partition");
+      if (opts.offset && opts.partition === undefined)
+        throw new ConfigError("MR_CLI_ARGUMENT", "--offset needs --partition");
       const client = await KafkaClient.connect(opts.bootstrapServer, { clientId: "millrace-console-consumer" });
       let stop = false;
       process.once("SIGINT", () => (stop = true));
@@ -114,7 +125,12 @@ export function consoleConsumerCommand(): Command {
         const positions = new Map<number, bigint>();
         for (const p of parts) {
           const o = opts.offset ?? (opts.fromBeginning ? "earliest" : "latest");
-          const pos = o === "earliest" ? await client.listOffset(opts.topic, p, -2n) : o === "latest" ? await client.listOffset(opts.topic, p, -1n) : BigInt(o);
+          const pos =
+            o === "earliest"
+              ? await client.listOffset(opts.topic, p, -2n)
+              : o === "latest"
+                ? await client.listOffset(opts.topic, p, -1n)
+                : BigInt(o);
           positions.set(p, pos);
         }
         let count = 0;
@@ -122,7 +138,10 @@ export function consoleConsumerCommand(): Command {
         const isolationLevel = opts.isolationLevel === "read_committed" ? 1 : 0;
         while (!stop && count < max) {
           const results = await Promise.all(
-            parts.map(async (p) => ({ p, r: await client.fetch(opts.topic, p, positions.get(p)!, { maxWaitMs: 500, isolationLevel }) })),
+            parts.map(async (p) => ({
+              p,
+              r: await client.fetch(opts.topic, p, positions.get(p)!, { maxWaitMs: 500, isolationLevel }),
+            })),
           );
           let got = 0;
           const out: string[] = [];
@@ -132,7 +151,17 @@ export function consoleConsumerCommand(): Command {
               for (const rec of batch.records) {
                 if (rec.offset < positions.get(p)! || count >= max) continue;
                 if (!batch.isControl) {
-                  out.push(fmt({ topic: opts.topic, partition: p, offset: rec.offset, timestamp: rec.timestamp, key: rec.key, value: rec.value, headers: rec.headers }));
+                  out.push(
+                    fmt({
+                      topic: opts.topic,
+                      partition: p,
+                      offset: rec.offset,
+                      timestamp: rec.timestamp,
+                      key: rec.key,
+                      value: rec.value,
+                      headers: rec.headers,
+                    }),
+                  );
                   count++;
                   got++;
                 }

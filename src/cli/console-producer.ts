@@ -41,11 +41,18 @@ const CODECS: Record<string, CompressionType> = {
 };
 
 export function consoleProducerCommand(): Command {
-  const cmd = new Command("console-producer").description("write lines from stdin to a topic (like kafka-console-producer)");
+  const cmd = new Command("console-producer").description(
+    "write lines from stdin to a topic (like kafka-console-producer)",
+  );
   for (const o of bootstrapOptions()) cmd.addOption(o);
   return cmd
     .requiredOption("--topic <name>", "the topic")
-    .option("--property <key=value>", "parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator (repeatable)", collect, [] as string[])
+    .option(
+      "--property <key=value>",
+      "parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--request-required-acks <acks>", "0, 1 or -1/all", "-1")
     .option("--compression-codec <codec>", "none, gzip, snappy, lz4 or zstd")
     .option("--batch-size <n>", "records per batch", "500")
@@ -60,10 +67,12 @@ export function consoleProducerCommand(): Command {
       const headersSep = props["headers.separator"] ?? ",";
       const headerKeySep = props["headers.key.separator"] ?? ":";
       const acksText = opts.requestRequiredAcks === "all" ? "-1" : opts.requestRequiredAcks;
-      if (!["0", "1", "-1"].includes(acksText)) throw new ConfigError("MR_CLI_ARGUMENT", `--request-required-acks must be 0, 1, -1 or all`);
+      if (!["0", "1", "-1"].includes(acksText))
+        throw new ConfigError("MR_CLI_ARGUMENT", `--request-required-acks must be 0, 1, -1 or all`);
       const acks = Number(acksText) as 0 | 1 | -1;
       const compression = CODECS[opts.compressionCodec ?? "none"];
-      if (compression === undefined) throw new ConfigError("MR_CLI_ARGUMENT", `unknown --compression-codec ${opts.compressionCodec}`);
+      if (compression === undefined)
+        throw new ConfigError("MR_CLI_ARGUMENT", `unknown --compression-codec ${opts.compressionCodec}`);
       const batchSize = Math.max(1, Number(opts.batchSize));
 
       const client = await KafkaClient.connect(opts.bootstrapServer, { clientId: "millrace-console-producer" });
@@ -95,7 +104,9 @@ export function consoleProducerCommand(): Command {
           for (const h of rest.slice(0, i).split(headersSep)) {
             if (h === "" || h === "[]") continue;
             const j = h.indexOf(headerKeySep);
-            headers.push(j < 0 ? { key: h, value: Buffer.alloc(0) } : { key: h.slice(0, j), value: Buffer.from(h.slice(j + 1)) });
+            headers.push(
+              j < 0 ? { key: h, value: Buffer.alloc(0) } : { key: h.slice(0, j), value: Buffer.from(h.slice(j + 1)) },
+            );
           }
           rest = rest.slice(i + headersDelim.length);
         }

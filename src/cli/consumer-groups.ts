@@ -71,7 +71,9 @@ function parseInteger(flag: string, v: string): bigint {
 }
 
 export function consumerGroupsCommand(): Command {
-  const cmd = new Command("consumer-groups").description("list, describe, reset the offsets of and delete consumer groups (like kafka-consumer-groups)");
+  const cmd = new Command("consumer-groups").description(
+    "list, describe, reset the offsets of and delete consumer groups (like kafka-consumer-groups)",
+  );
   for (const o of bootstrapOptions()) cmd.addOption(o);
   return cmd
     .option("--list", "list all consumer groups")
@@ -82,9 +84,17 @@ export function consumerGroupsCommand(): Command {
     .option("--all-groups", "every consumer group (with --describe, --reset-offsets, --delete)")
     .option("--offsets", "describe: committed offsets, log end offsets and lag per partition (the default)")
     .option("--members", "describe: the group's members and their partition counts")
-    .option("--state [states]", "describe: the group's state; list: show each group's state, optionally only these (comma-separated)")
+    .option(
+      "--state [states]",
+      "describe: the group's state; list: show each group's state, optionally only these (comma-separated)",
+    )
     .option("--verbose", "describe --members: also each member's assigned partitions")
-    .option("--topic <topic>", "reset: a topic, or topic:p1,p2 for some partitions (repeatable)", collect, [] as string[])
+    .option(
+      "--topic <topic>",
+      "reset: a topic, or topic:p1,p2 for some partitions (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--all-topics", "reset: every topic the group has committed offsets for")
     .option("--to-earliest", "reset to the earliest offset")
     .option("--to-latest", "reset to the log end offset")
@@ -125,15 +135,28 @@ function validate(opts: Opts): void {
     if (opts.verbose && !opts.members) throw argError("--verbose needs --describe --members");
   }
   if (opts.list && typeof opts.state === "string") {
-    for (const s of opts.state.split(",").map((x) => x.trim()).filter(Boolean)) {
-      if (!GROUP_STATES.some((g) => g.toLowerCase() === s.toLowerCase())) throw argError(`--state ${JSON.stringify(s)}: the states are ${GROUP_STATES.join(", ")}`);
+    for (const s of opts.state
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      if (!GROUP_STATES.some((g) => g.toLowerCase() === s.toLowerCase()))
+        throw argError(`--state ${JSON.stringify(s)}: the states are ${GROUP_STATES.join(", ")}`);
     }
   }
   if (opts.resetOffsets) {
     const scopes = [opts.topic.length > 0, opts.allTopics].filter(Boolean).length;
     if (scopes !== 1) throw argError("--reset-offsets needs one of --topic or --all-topics");
-    const scenarios = [opts.toEarliest, opts.toLatest, opts.toOffset !== undefined, opts.toCurrent, opts.shiftBy !== undefined].filter(Boolean).length;
-    if (scenarios !== 1) throw argError("--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset, --to-current, --shift-by");
+    const scenarios = [
+      opts.toEarliest,
+      opts.toLatest,
+      opts.toOffset !== undefined,
+      opts.toCurrent,
+      opts.shiftBy !== undefined,
+    ].filter(Boolean).length;
+    if (scenarios !== 1)
+      throw argError(
+        "--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset, --to-current, --shift-by",
+      );
     if (opts.dryRun && opts.execute) throw argError("--reset-offsets takes only one of --execute and --dry-run");
     if (opts.toOffset !== undefined) parseInteger("--to-offset", opts.toOffset);
     if (opts.shiftBy !== undefined) parseInteger("--shift-by", opts.shiftBy);
@@ -162,7 +185,15 @@ async function list(admin: GroupAdmin, opts: Opts): Promise<void> {
     for (const g of groups) out(g.groupId);
     return;
   }
-  const wanted = typeof opts.state === "string" ? new Set(opts.state.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) : new Set<string>();
+  const wanted =
+    typeof opts.state === "string"
+      ? new Set(
+          opts.state
+            .split(",")
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        )
+      : new Set<string>();
   const shown = groups.filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()));
   const w = Math.max(15, ...shown.map((g) => g.groupId.length));
   out(`${l("GROUP", w)} STATE`);
@@ -194,7 +225,10 @@ async function describeOrMissing(admin: GroupAdmin, groupId: string): Promise<Gr
   const g = await admin.describeGroup(groupId);
   if (g.state === "Dead") return null;
   if (g.protocolType !== "" && g.protocolType !== CONSUMER_PROTOCOL_TYPE) {
-    throw new ConsumerGroupsError("MR_CLI_NOT_CONSUMER_GROUP", `group '${groupId}' is not a consumer group (its protocol type is '${g.protocolType}')`);
+    throw new ConsumerGroupsError(
+      "MR_CLI_NOT_CONSUMER_GROUP",
+      `group '${groupId}' is not a consumer group (its protocol type is '${g.protocolType}')`,
+    );
   }
   return g;
 }
@@ -202,12 +236,17 @@ async function describeOrMissing(admin: GroupAdmin, groupId: string): Promise<Gr
 function notFound(groups: string[]): ConsumerGroupsError {
   return new ConsumerGroupsError(
     "MR_CLI_GROUP_NOT_FOUND",
-    groups.length === 1 ? `Consumer group '${groups[0]}' does not exist.` : `Consumer groups ${groups.map((g) => `'${g}'`).join(", ")} do not exist.`,
+    groups.length === 1
+      ? `Consumer group '${groups[0]}' does not exist.`
+      : `Consumer groups ${groups.map((g) => `'${g}'`).join(", ")} do not exist.`,
   );
 }
 
 /** The log end offset of each partition (undefined when it cannot be read, e.g. a deleted topic). */
-async function logEndOffsets(client: KafkaClient, partitions: { topic: string; partition: number }[]): Promise<Map<string, bigint | undefined>> {
+async function logEndOffsets(
+  client: KafkaClient,
+  partitions: { topic: string; partition: number }[],
+): Promise<Map<string, bigint | undefined>> {
   const res = new Map<string, bigint | undefined>();
   for (const tp of partitions) {
     const k = `${tp.topic}\u0000${tp.partition}`;
@@ -257,7 +296,12 @@ async function offsetRows(admin: GroupAdmin, client: KafkaClient, g: GroupDescri
   const withConsumer: { topic: string; partition: number; consumerId: string; host: string; clientId: string }[] = [];
   // Kafka's order: members with the most partitions first, members without partitions left out.
   const members = g.members
-    .map((m) => ({ m, tps: m.assignment.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))).sort(byTopicPartition) }))
+    .map((m) => ({
+      m,
+      tps: m.assignment
+        .flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })))
+        .sort(byTopicPartition),
+    }))
     .filter((x) => x.tps.length > 0)
     .sort((a, b) => b.tps.length - a.tps.length);
   for (const { m, tps } of members) {
@@ -286,10 +330,36 @@ function printOffsets(g: GroupDescription, rows: OffsetRow[]): void {
   const hw = Math.max(15, ...rows.map((r) => r.host.length));
   const line = (c: (string | number | bigint)[]) =>
     `${l(c[0], gw)} ${l(c[1], tw)} ${l(c[2], 10)} ${l(c[3], 15)} ${l(c[4], 15)} ${l(c[5], 15)} ${l(c[6], cw)} ${l(c[7], hw)} ${c[8]}`;
-  out("\n" + line(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]));
+  out(
+    "\n" +
+      line([
+        "GROUP",
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+        "CONSUMER-ID",
+        "HOST",
+        "CLIENT-ID",
+      ]),
+  );
   for (const r of rows) {
-    const lag = r.current !== undefined && r.current !== -1n && r.logEnd !== undefined ? r.logEnd - r.current : undefined;
-    out(line([g.groupId, r.topic, r.partition, r.current ?? MISSING, r.logEnd ?? MISSING, lag ?? MISSING, r.consumerId, r.host, r.clientId]));
+    const lag =
+      r.current !== undefined && r.current !== -1n && r.logEnd !== undefined ? r.logEnd - r.current : undefined;
+    out(
+      line([
+        g.groupId,
+        r.topic,
+        r.partition,
+        r.current ?? MISSING,
+        r.logEnd ?? MISSING,
+        lag ?? MISSING,
+        r.consumerId,
+        r.host,
+        r.clientId,
+      ]),
+    );
   }
 }
 
@@ -302,7 +372,15 @@ function printMembers(g: GroupDescription, verbose: boolean): void {
   const hw = Math.max(15, ...g.members.map((m) => m.clientHost.length));
   const kw = Math.max(15, ...g.members.map((m) => m.clientId.length));
   const withInstance = g.members.some((m) => (m.groupInstanceId ?? "") !== "");
-  const line = (group: string, consumer: string, instance: string, host: string, clientId: string, count: string | number, assignment?: string) =>
+  const line = (
+    group: string,
+    consumer: string,
+    instance: string,
+    host: string,
+    clientId: string,
+    count: string | number,
+    assignment?: string,
+  ) =>
     `${l(group, gw)} ${l(consumer, cw)} ${withInstance ? l(instance, iw) + " " : ""}${l(host, hw)} ${l(clientId, kw)} ${l(count, 15)} ${verbose ? (assignment ?? "") : ""}`;
   out("\n" + line("GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"));
   for (const { m, count } of rows) {
@@ -310,7 +388,14 @@ function printMembers(g: GroupDescription, verbose: boolean): void {
       count === 0
         ? MISSING
         : [...new Set(m.assignment.map((a) => a.topic))]
-            .map((t) => `${t}(${m.assignment.filter((a) => a.topic === t).flatMap((a) => a.partitions).sort((a, b) => a - b).join(",")})`)
+            .map(
+              (t) =>
+                `${t}(${m.assignment
+                  .filter((a) => a.topic === t)
+                  .flatMap((a) => a.partitions)
+                  .sort((a, b) => a - b)
+                  .join(",")})`,
+            )
             .sort()
             .join(",");
     out(line(g.groupId, m.memberId, m.groupInstanceId ?? "", m.clientHost, m.clientId, count, assignment));
@@ -323,7 +408,8 @@ function printState(g: GroupDescription): void {
   const coordinator = `${c.host}:${c.port} (${c.nodeId})`;
   const gw = Math.max(15, g.groupId.length);
   const cw = Math.max(25, coordinator.length);
-  const line = (a: string, b: string, s: string, st: string, n: string | number) => `${l(a, gw)} ${l(b, cw)} ${l(s, 20)} ${l(st, 15)} ${n}`;
+  const line = (a: string, b: string, s: string, st: string, n: string | number) =>
+    `${l(a, gw)} ${l(b, cw)} ${l(s, 20)} ${l(st, 15)} ${n}`;
   out("\n" + line("GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"));
   out(line(g.groupId, coordinator, g.protocol, g.state, g.members.length));
 }
@@ -342,30 +428,48 @@ function parseTopicSpec(s: string): TopicSpec {
     return { topic: s.trim(), partitions: null };
   }
   const topic = s.slice(0, i).trim();
-  const parts = s.slice(i + 1).split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = s
+    .slice(i + 1)
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (topic === "" || parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) {
     throw argError(`--topic ${JSON.stringify(s)} is not topic or topic:partition,partition,...`);
   }
   return { topic, partitions: [...new Set(parts.map(Number))].sort((a, b) => a - b) };
 }
 
-async function partitionsToReset(client: KafkaClient, committed: CommittedOffset[], g: GroupDescription | null, opts: Opts): Promise<{ topic: string; partition: number }[]> {
+async function partitionsToReset(
+  client: KafkaClient,
+  committed: CommittedOffset[],
+  g: GroupDescription | null,
+  opts: Opts,
+): Promise<{ topic: string; partition: number }[]> {
   if (opts.allTopics) {
     // Kafka: the partitions with committed offsets plus those assigned to members (none here: the group is inactive).
     const set = new Map<string, { topic: string; partition: number }>();
     for (const c of committed) set.set(`${c.topic}\u0000${c.partition}`, { topic: c.topic, partition: c.partition });
-    for (const m of g?.members ?? []) for (const a of m.assignment) for (const p of a.partitions) set.set(`${a.topic}\u0000${p}`, { topic: a.topic, partition: p });
+    for (const m of g?.members ?? [])
+      for (const a of m.assignment)
+        for (const p of a.partitions) set.set(`${a.topic}\u0000${p}`, { topic: a.topic, partition: p });
     return [...set.values()].sort(byTopicPartition);
   }
   const result = new Map<string, { topic: string; partition: number }>();
   for (const spec of opts.topic.map(parseTopicSpec)) {
     const [meta] = await client.metadata([spec.topic]);
     if (!meta || meta.errorCode !== ErrorCode.NONE) {
-      throw new ConsumerGroupsError("MR_CLI_UNKNOWN_TOPIC", `topic '${spec.topic}' does not exist${meta ? ` (${errorName(meta.errorCode)})` : ""}`);
+      throw new ConsumerGroupsError(
+        "MR_CLI_UNKNOWN_TOPIC",
+        `topic '${spec.topic}' does not exist${meta ? ` (${errorName(meta.errorCode)})` : ""}`,
+      );
     }
     const existing = new Set(meta.partitions.map((p) => p.partition));
     for (const p of spec.partitions ?? [...existing]) {
-      if (!existing.has(p)) throw new ConsumerGroupsError("MR_CLI_UNKNOWN_PARTITION", `topic '${spec.topic}' has no partition ${p} (it has ${existing.size})`);
+      if (!existing.has(p))
+        throw new ConsumerGroupsError(
+          "MR_CLI_UNKNOWN_PARTITION",
+          `topic '${spec.topic}' has no partition ${p} (it has ${existing.size})`,
+        );
       result.set(`${spec.topic}\u0000${p}`, { topic: spec.topic, partition: p });
     }
   }
@@ -374,13 +478,18 @@ async function partitionsToReset(client: KafkaClient, committed: CommittedOffset
 
 async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: string[], opts: Opts): Promise<void> {
   if (!opts.dryRun && !opts.execute) {
-    err("WARN: No action will be performed as the --execute option is missing. Add --execute to reset the offsets, or --dry-run to say that only a preview is wanted.");
+    err(
+      "WARN: No action will be performed as the --execute option is missing. Add --execute to reset the offsets, or --dry-run to say that only a preview is wanted.",
+    );
   }
   const plans: { groupId: string; offsets: { topic: string; partition: number; offset: bigint }[] }[] = [];
   for (const groupId of groups) {
     const g = await admin.describeGroup(groupId);
     if (g.protocolType !== "" && g.protocolType !== CONSUMER_PROTOCOL_TYPE) {
-      throw new ConsumerGroupsError("MR_CLI_NOT_CONSUMER_GROUP", `group '${groupId}' is not a consumer group (its protocol type is '${g.protocolType}')`);
+      throw new ConsumerGroupsError(
+        "MR_CLI_NOT_CONSUMER_GROUP",
+        `group '${groupId}' is not a consumer group (its protocol type is '${g.protocolType}')`,
+      );
     }
     // Kafka resets only inactive groups: Empty, or Dead (unknown; the reset creates it).
     if (g.state !== "Empty" && g.state !== "Dead") {
@@ -393,7 +502,11 @@ async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: stri
     const committedAt = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
     const tps = await partitionsToReset(client, committed, g.state === "Dead" ? null : g, opts);
     const offsets: { topic: string; partition: number; offset: bigint }[] = [];
-    for (const tp of tps) offsets.push({ ...tp, offset: await newOffset(client, tp, committedAt.get(`${tp.topic}\u0000${tp.partition}`), opts) });
+    for (const tp of tps)
+      offsets.push({
+        ...tp,
+        offset: await newOffset(client, tp, committedAt.get(`${tp.topic}\u0000${tp.partition}`), opts),
+      });
     plans.push({ groupId, offsets });
   }
   if (opts.execute) {
@@ -403,32 +516,49 @@ async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: stri
         await admin.commitOffsets(p.groupId, p.offsets);
       } catch (e) {
         // A consumer joined since the check: the coordinator refuses a commit from outside the group (all or nothing).
-        const joined: number[] = [ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.REBALANCE_IN_PROGRESS];
+        const joined: number[] = [
+          ErrorCode.UNKNOWN_MEMBER_ID,
+          ErrorCode.ILLEGAL_GENERATION,
+          ErrorCode.REBALANCE_IN_PROGRESS,
+        ];
         if (e instanceof KafkaError && joined.includes(e.kafkaCode)) {
-          throw new ConsumerGroupsError("MR_CLI_GROUP_ACTIVE", `group '${p.groupId}' gained active members during the reset (${errorName(e.kafkaCode)}); no offsets of it were changed`);
+          throw new ConsumerGroupsError(
+            "MR_CLI_GROUP_ACTIVE",
+            `group '${p.groupId}' gained active members during the reset (${errorName(e.kafkaCode)}); no offsets of it were changed`,
+          );
         }
         throw e;
       }
     }
   }
   // Kafka's printOffsetsToReset.
-  const format = (a: string, b: string, c: string | number, d: string | bigint) => `${l(a, 30)} ${l(b, 30)} ${l(c, 10)} ${l(d, 15)}`;
+  const format = (a: string, b: string, c: string | number, d: string | bigint) =>
+    `${l(a, 30)} ${l(b, 30)} ${l(c, 10)} ${l(d, 15)}`;
   if (plans.some((p) => p.offsets.length > 0)) out("\n" + format("GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"));
   for (const p of plans) for (const o of p.offsets) out(format(p.groupId, o.topic, o.partition, o.offset));
 }
 
-async function newOffset(client: KafkaClient, tp: { topic: string; partition: number }, current: bigint | undefined, opts: Opts): Promise<bigint> {
+async function newOffset(
+  client: KafkaClient,
+  tp: { topic: string; partition: number },
+  current: bigint | undefined,
+  opts: Opts,
+): Promise<bigint> {
   const earliest = () => client.listOffset(tp.topic, tp.partition, EARLIEST);
   const latest = () => client.listOffset(tp.topic, tp.partition, LATEST);
   /** Kafka's checkOffsetsRange: a target outside [earliest, latest] is moved to the nearest end, with a note. */
   const clamp = async (target: bigint): Promise<bigint> => {
     const [lo, hi] = [await earliest(), await latest()];
     if (target > hi) {
-      err(`New offset (${target}) is higher than latest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${hi}`);
+      err(
+        `New offset (${target}) is higher than latest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${hi}`,
+      );
       return hi;
     }
     if (target < lo) {
-      err(`New offset (${target}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${lo}`);
+      err(
+        `New offset (${target}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${lo}`,
+      );
       return lo;
     }
     return target;
@@ -439,7 +569,10 @@ async function newOffset(client: KafkaClient, tp: { topic: string; partition: nu
   if (opts.toCurrent) return current ?? latest();
   if (opts.shiftBy !== undefined) {
     if (current === undefined) {
-      throw new ConsumerGroupsError("MR_CLI_NO_COMMITTED_OFFSET", `cannot shift the offset of ${tp.topic}-${tp.partition}: the group has no committed offset for it`);
+      throw new ConsumerGroupsError(
+        "MR_CLI_NO_COMMITTED_OFFSET",
+        `cannot shift the offset of ${tp.topic}-${tp.partition}: the group has no committed offset for it`,
+      );
     }
     return clamp(current + parseInteger("--shift-by", opts.shiftBy));
   }
@@ -453,7 +586,8 @@ async function deleteGroups(admin: GroupAdmin, groups: string[]): Promise<void> 
   const results = await admin.deleteGroups(groups);
   const ok = groups.filter((g) => results.get(g) === ErrorCode.NONE);
   const failed = groups.filter((g) => results.get(g) !== ErrorCode.NONE);
-  if (ok.length > 0) out(`Deletion of requested consumer groups (${ok.map((g) => `'${g}'`).join(", ")}) was successful.`);
+  if (ok.length > 0)
+    out(`Deletion of requested consumer groups (${ok.map((g) => `'${g}'`).join(", ")}) was successful.`);
   if (failed.length === 0) return;
   const why = (code: number) =>
     code === ErrorCode.NON_EMPTY_GROUP
@@ -468,5 +602,8 @@ async function deleteGroups(admin: GroupAdmin, groups: string[]): Promise<void> 
       : codes.size === 1 && codes.has(ErrorCode.GROUP_ID_NOT_FOUND)
         ? "MR_CLI_GROUP_NOT_FOUND"
         : "MR_CLI_GROUP_DELETE_FAILED";
-  throw new ConsumerGroupsError(code, `Deletion of consumer group${failed.length === 1 ? "" : "s"} failed: ${failed.map((g) => `'${g}': ${why(results.get(g) ?? ErrorCode.UNKNOWN_SERVER_ERROR)}`).join("; ")}`);
+  throw new ConsumerGroupsError(
+    code,
+    `Deletion of consumer group${failed.length === 1 ? "" : "s"} failed: ${failed.map((g) => `'${g}': ${why(results.get(g) ?? ErrorCode.UNKNOWN_SERVER_ERROR)}`).join("; ")}`,
+  );
 }

@@ -36,12 +36,16 @@ interface DemoOptions {
 
 function int(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError("MR_CLI_ARGUMENT", `${flag} ${v}: must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError("MR_CLI_ARGUMENT", `${flag} ${v}: must be a whole number from ${min} to ${max}`);
   return n;
 }
 
 /** The agent's properties with the source chosen by --source/--rate and the channel pointed at `bootstrap`. */
-export function demoAgentProperties(base: Properties, opts: { source: string[]; rate: number; bootstrap: string }): Properties {
+export function demoAgentProperties(
+  base: Properties,
+  opts: { source: string[]; rate: number; bootstrap: string },
+): Properties {
   const prefix = `${AGENT}.sources.${SOURCE}.`;
   const set = new Map<string, string>();
   const [kind = "tweets", file] = opts.source;
@@ -59,10 +63,17 @@ export function demoAgentProperties(base: Properties, opts: { source: string[]; 
       break;
     case "twitter": {
       const token = process.env.X_BEARER_TOKEN ?? process.env.TWITTER_BEARER_TOKEN;
-      if (!token) throw new ConfigError("MR_CLI_ARGUMENT", "--source twitter needs X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment");
+      if (!token)
+        throw new ConfigError(
+          "MR_CLI_ARGUMENT",
+          "--source twitter needs X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment",
+        );
       set.set(prefix + "type", "org.apache.flume.source.twitter.TwitterSource");
       set.set(prefix + "bearerToken", token);
-      set.set(prefix + "keywords", process.env.MILLRACE_TWITTER_KEYWORDS ?? "hadoop, big data, analytics, spark, kafka, flume");
+      set.set(
+        prefix + "keywords",
+        process.env.MILLRACE_TWITTER_KEYWORDS ?? "hadoop, big data, analytics, spark, kafka, flume",
+      );
       break;
     }
     case "jetstream":
@@ -85,7 +96,9 @@ export function demoAgentProperties(base: Properties, opts: { source: string[]; 
 
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("the whole pipeline in one process: broker, Twitter agent (synthetic tweets), trending-hashtags app, dashboard (npm start)")
+    .description(
+      "the whole pipeline in one process: broker, Twitter agent (synthetic tweets), trending-hashtags app, dashboard (npm start)",
+    )
     .option("--data-dir <dir>", "where the broker keeps its log, the app its checkpoint and output", "./millrace-data")
     .option("--ui-port <port>", "dashboard port (0 = any free port)", "4040")
     .option("--ui-host <host>", "dashboard address", "127.0.0.1")
@@ -100,13 +113,18 @@ export function demoCommand(): Command {
       const rate = int(o.rate, "--rate", 1);
       const batch = int(o.batch, "--batch", 1);
       const windowMs = int(o.window, "--window", batch);
-      if (windowMs % batch !== 0) throw new ConfigError("MR_CLI_ARGUMENT", `--window ${windowMs} must be a multiple of --batch ${batch}`);
+      if (windowMs % batch !== 0)
+        throw new ConfigError("MR_CLI_ARGUMENT", `--window ${windowMs} must be a multiple of --batch ${batch}`);
       const dataDir = resolve(o.dataDir);
       const base = readAgentProperties(DEMO_AGENT_CONF);
       // validate --source before anything starts
       demoAgentProperties(base, { source: o.source, rate, bootstrap: "embedded" });
       const spec: RunnerSpec = {
-        broker: { "data.dir": join(dataDir, "broker"), listeners: `PLAINTEXT://127.0.0.1:${brokerPort}`, topics: [{ name: "twitter", partitions: 2 }] },
+        broker: {
+          "data.dir": join(dataDir, "broker"),
+          listeners: `PLAINTEXT://127.0.0.1:${brokerPort}`,
+          topics: [{ name: "twitter", partitions: 2 }],
+        },
         agents: [],
         apps: [],
         ui: { enabled: true, host: o.uiHost, port: uiPort },
@@ -117,10 +135,27 @@ export function demoCommand(): Command {
       // the agent and the app start once the broker's address is known
       try {
         const bootstrap = runner.bootstrap()!;
-        spec.agents.push({ name: AGENT, confFile: DEMO_AGENT_CONF, properties: demoAgentProperties(base, { source: o.source, rate, bootstrap }) });
+        spec.agents.push({
+          name: AGENT,
+          confFile: DEMO_AGENT_CONF,
+          properties: demoAgentProperties(base, { source: o.source, rate, bootstrap }),
+        });
         spec.apps.push({
           module: DEMO_APP,
-          args: ["--bootstrap", bootstrap, "--topic", "twitter", "--batch", String(batch), "--window", String(windowMs), "--checkpoint", join(dataDir, "checkpoints", "trending-hashtags"), "--output", join(dataDir, "demo-output", "trending.jsonl")],
+          args: [
+            "--bootstrap",
+            bootstrap,
+            "--topic",
+            "twitter",
+            "--batch",
+            String(batch),
+            "--window",
+            String(windowMs),
+            "--checkpoint",
+            join(dataDir, "checkpoints", "trending-hashtags"),
+            "--output",
+            join(dataDir, "demo-output", "trending.jsonl"),
+          ],
         });
         await runner.startMore();
       } catch (e) {

@@ -49,5 +49,9 @@ export function progress(opts: { stream?: NodeJS.WriteStream; intervalMs?: numbe
 }
 
 export function mib(bytes: number): string {
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+  return bytes >= 1 << 20
+    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${bytes} B`;
 }

@@ -42,11 +42,15 @@ export function runCommand(): Command {
       const pipeline = readPipeline(file);
       const runner = await PipelineRunner.start(specFromPipeline(pipeline));
       const lines = [`millrace run ${file}`];
-      if (runner.broker) lines.push(`  broker     embedded, data in ${runner.broker.config.logDir}${runner.bootstrap() ? `, Kafka clients: ${runner.bootstrap()}` : ""}`);
+      if (runner.broker)
+        lines.push(
+          `  broker     embedded, data in ${runner.broker.config.logDir}${runner.bootstrap() ? `, Kafka clients: ${runner.bootstrap()}` : ""}`,
+        );
       else lines.push(`  broker     ${pipeline.broker["bootstrap.servers"]}`);
       for (const a of runner.agents) lines.push(`  agent      ${a.name}`);
       for (const a of runner.apps) lines.push(`  streaming  ${a.name} (${a.module})`);
-      if (runner.dashboard) lines.push(`  dashboard  ${runner.dashboard.url}`, `  metrics    ${runner.dashboard.url}/metrics`);
+      if (runner.dashboard)
+        lines.push(`  dashboard  ${runner.dashboard.url}`, `  metrics    ${runner.dashboard.url}/metrics`);
       lines.push("Ctrl-C stops everything cleanly.", "");
       process.stdout.write(lines.join("\n") + "\n");
       await runUntilSignal(runner);

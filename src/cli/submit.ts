@@ -28,7 +28,11 @@ export function submitCommand(): Command {
     });
 }
 
-export async function submit(app: string, args: string[], opts: { master?: string; conf?: string[]; name?: string } = {}): Promise<number> {
+export async function submit(
+  app: string,
+  args: string[],
+  opts: { master?: string; conf?: string[]; name?: string } = {},
+): Promise<number> {
   const path = resolve(app);
   if (!existsSync(path)) throw new ConfigError("MR_CLI_SUBMIT_APP", `application ${app} not found`);
   const conf = keyValues(opts.conf ?? [], "--conf");

@@ -39,7 +39,8 @@ export function topicsCommand(): Command {
     .action(async (opts: Opts) => {
       refuseZookeeper(opts);
       const actions = [opts.create, opts.list, opts.describe, opts.delete].filter(Boolean).length;
-      if (actions !== 1) throw new ConfigError("MR_CLI_ARGUMENT", "give exactly one of --create, --list, --describe, --delete");
+      if (actions !== 1)
+        throw new ConfigError("MR_CLI_ARGUMENT", "give exactly one of --create, --list, --describe, --delete");
       if ((opts.create || opts.delete) && !opts.topic) throw new ConfigError("MR_CLI_ARGUMENT", "--topic is required");
       const client = await KafkaClient.connect(opts.bootstrapServer, { clientId: "millrace-topics" });
       try {
@@ -57,7 +58,9 @@ export function topicsCommand(): Command {
           const topics = await client.metadata();
           for (const t of topics.map((x) => x.name).sort()) console.log(t);
         } else if (opts.describe) {
-          const topics = (await client.metadata(opts.topic ? [opts.topic] : undefined)).sort((a, b) => a.name.localeCompare(b.name));
+          const topics = (await client.metadata(opts.topic ? [opts.topic] : undefined)).sort((a, b) =>
+            a.name.localeCompare(b.name),
+          );
           for (const t of topics) {
             if (t.errorCode !== 0) {
               if (opts.ifExists) continue;
@@ -68,9 +71,13 @@ export function topicsCommand(): Command {
               .filter((c) => c.configSource === 1 || (c.configSource === -1 && !c.isDefault))
               .map((c) => `${c.name}=${c.value}`)
               .join(",");
-            console.log(`Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: 1\tConfigs: ${overrides}`);
+            console.log(
+              `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: 1\tConfigs: ${overrides}`,
+            );
             for (const p of t.partitions) {
-              console.log(`\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.leader}\tIsr: ${p.leader}`);
+              console.log(
+                `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.leader}\tIsr: ${p.leader}`,
+              );
             }
           }
         } else if (opts.delete) {
@@ -82,7 +89,10 @@ export function topicsCommand(): Command {
             try {
               re = new RegExp(`^(?:${opts.topic})$`);
             } catch (e) {
-              throw new ConfigError("MR_CLI_ARGUMENT", `--topic ${opts.topic}: not a topic name or a valid regular expression (${(e as Error).message})`);
+              throw new ConfigError(
+                "MR_CLI_ARGUMENT",
+                `--topic ${opts.topic}: not a topic name or a valid regular expression (${(e as Error).message})`,
+              );
             }
             names = all.filter((n) => re.test(n)).sort();
           }
@@ -98,12 +108,15 @@ export function topicsCommand(): Command {
             // the deletion is complete when the broker no longer lists the topic
             for (let tries = 0; tries < 600; tries++) {
               if (!(await client.metadata([names[i]!])).some((t) => t.errorCode === 0)) break;
-              prog.update(`deleting topics: ${i}/${names.length} done, waiting for ${names[i]} to go (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+              prog.update(
+                `deleting topics: ${i}/${names.length} done, waiting for ${names[i]} to go (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+              );
               await new Promise((r) => setTimeout(r, 100));
             }
             prog.log(`Deleted topic ${names[i]}.`);
           }
-          if (names.length > 1) prog.done(`deleted ${names.length} topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+          if (names.length > 1)
+            prog.done(`deleted ${names.length} topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         }
       } finally {
         await client.close();

@@ -32,7 +32,8 @@ export class KafkaError extends ClientError {
 }
 
 export function check(errorCode: number, what: string, message?: string | null): void {
-  if (errorCode !== ErrorCode.NONE) throw new KafkaError(errorCode, `${what}: ${errorName(errorCode)}${message ? ` (${message})` : ""}`);
+  if (errorCode !== ErrorCode.NONE)
+    throw new KafkaError(errorCode, `${what}: ${errorName(errorCode)}${message ? ` (${message})` : ""}`);
 }
 
 export class KafkaClient {
@@ -47,7 +48,10 @@ export class KafkaClient {
 
   static async connect(bootstrapServers: string, opts: { clientId?: string } = {}): Promise<KafkaClient> {
     const errors: string[] = [];
-    for (const addr of bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const addr of bootstrapServers
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       try {
         const conn = await KafkaConnection.open(addr, { clientId: opts.clientId });
         return new KafkaClient(conn, opts.clientId ?? "millrace");
@@ -71,7 +75,9 @@ export class KafkaClient {
       topicId: t.topicId,
       errorCode: t.errorCode,
       isInternal: t.isInternal,
-      partitions: (t.partitions as Message[]).map((p) => ({ partition: p.partitionIndex, leader: p.leaderId })).sort((a, b) => a.partition - b.partition),
+      partitions: (t.partitions as Message[])
+        .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId }))
+        .sort((a, b) => a.partition - b.partition),
     }));
     for (const t of out) if (t.errorCode === ErrorCode.NONE) this.topicsMeta.set(t.name, t);
     return out;
@@ -109,9 +115,22 @@ export class KafkaClient {
     return c;
   }
 
-  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}, replicationFactor = -1): Promise<Message> {
+  async createTopic(
+    name: string,
+    partitions: number,
+    configs: Record<string, string> = {},
+    replicationFactor = -1,
+  ): Promise<Message> {
     const res = await this.bootstrap.request(ApiKey.CreateTopics, {
-      topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      topics: [
+        {
+          name,
+          numPartitions: partitions,
+          replicationFactor,
+          assignments: [],
+          configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
+        },
+      ],
       timeoutMs: 30_000,
       validateOnly: false,
     });
@@ -122,7 +141,10 @@ export class KafkaClient {
 
   async deleteTopic(name: string): Promise<void> {
     const v = this.bootstrap.version(ApiKey.DeleteTopics);
-    const body = v >= 6 ? { topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], timeoutMs: 30_000 } : { topicNames: [name], timeoutMs: 30_000 };
+    const body =
+      v >= 6
+        ? { topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], timeoutMs: 30_000 }
+        : { topicNames: [name], timeoutMs: 30_000 };
     const res = await this.bootstrap.send(ApiKey.DeleteTopics, v, body);
     const r = res.responses[0];
     check(r.errorCode, `delete topic ${name}`, r.errorMessage);
@@ -141,9 +163,20 @@ export class KafkaClient {
   }
 
   /** Appends raw record batches to one partition; resolves with the base offset (-1 for acks=0). */
-  async produce(topic: string, partition: number, records: Buffer, acks: 0 | 1 | -1 = -1, timeoutMs = 30_000): Promise<bigint> {
+  async produce(
+    topic: string,
+    partition: number,
+    records: Buffer,
+    acks: 0 | 1 | -1 = -1,
+    timeoutMs = 30_000,
+  ): Promise<bigint> {
     const conn = await this.leader(topic, partition);
-    const body = { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] };
+    const body = {
+      transactionalId: null,
+      acks,
+      timeoutMs,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+    };
     const v = conn.version(ApiKey.Produce);
     if (acks === 0) {
       await conn.send(ApiKey.Produce, v, body, { expectResponse: false });
@@ -174,7 +207,21 @@ export class KafkaClient {
         isolationLevel: opts.isolationLevel ?? 0,
         sessionId: 0,
         sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes }] }],
+        topics: [
+          {
+            topic,
+            partitions: [
+              {
+                partition,
+                currentLeaderEpoch: -1,
+                fetchOffset: offset,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1n,
+                partitionMaxBytes: maxBytes,
+              },
+            ],
+          },
+        ],
         forgottenTopicsData: [],
         rackId: "",
       },
@@ -183,7 +230,11 @@ export class KafkaClient {
     check(res.errorCode ?? 0, `fetch ${topic}-${partition}`);
     const p = res.responses[0].partitions[0];
     check(p.errorCode, `fetch ${topic}-${partition} at ${offset}`);
-    return { records: p.records && p.records.length > 0 ? p.records : null, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+    return {
+      records: p.records && p.records.length > 0 ? p.records : null,
+      highWatermark: p.highWatermark,
+      logStartOffset: p.logStartOffset,
+    };
   }
 
   /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, or a timestamp. */
@@ -192,7 +243,12 @@ export class KafkaClient {
     const res = await conn.request(ApiKey.ListOffsets, {
       replicaId: -1,
       isolationLevel: 0,
-      topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+      topics: [
+        {
+          name: topic,
+          partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }],
+        },
+      ],
     });
     const p = res.topics[0].partitions[0];
     check(p.errorCode, `list offsets of ${topic}-${partition}`);

@@ -42,7 +42,8 @@ export class KafkaConnection {
     const c = new KafkaConnection(host, port, opts.clientId ?? "millrace");
     await c.connect(opts.timeoutMs ?? 10_000);
     const res = await c.send(ApiKey.ApiVersions, 0, {});
-    for (const a of res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]) c.versions.set(a.apiKey, [a.minVersion, a.maxVersion]);
+    for (const a of res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[])
+      c.versions.set(a.apiKey, [a.minVersion, a.maxVersion]);
     return c;
   }
 
@@ -60,10 +61,17 @@ export class KafkaConnection {
       });
       s.once("error", (e) => {
         clearTimeout(timer);
-        reject(new ClientError("MR_CLIENT_CONNECT", `cannot connect to ${this.host}:${this.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+        reject(
+          new ClientError(
+            "MR_CLIENT_CONNECT",
+            `cannot connect to ${this.host}:${this.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`,
+          ),
+        );
       });
       s.on("data", (d) => this.onData(d));
-      s.on("close", () => this.fail(new ClientError("MR_CLIENT_CLOSED", `connection to ${this.host}:${this.port} closed`)));
+      s.on("close", () =>
+        this.fail(new ClientError("MR_CLIENT_CLOSED", `connection to ${this.host}:${this.port} closed`)),
+      );
       s.on("error", (e) => this.fail(e));
       this.socket = s;
     });
@@ -100,7 +108,8 @@ export class KafkaConnection {
     const ours = apiSchemas(key)?.request.valid;
     if (!broker || !ours) throw new ClientError("MR_CLIENT_UNSUPPORTED", `the broker does not support ${apiName(key)}`);
     const v = Math.min(broker[1], ours[1], max ?? 0x7fff);
-    if (v < Math.max(broker[0], ours[0])) throw new ClientError("MR_CLIENT_UNSUPPORTED", `no common version of ${apiName(key)}`);
+    if (v < Math.max(broker[0], ours[0]))
+      throw new ClientError("MR_CLIENT_UNSUPPORTED", `no common version of ${apiName(key)}`);
     return v;
   }
 

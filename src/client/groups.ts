@@ -54,7 +54,11 @@ export interface OffsetToCommit {
 }
 
 /** Errors that mean "ask again, maybe elsewhere": the coordinator is loading, moving or unknown. */
-const COORDINATOR_RETRIABLE = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+const COORDINATOR_RETRIABLE = new Set<number>([
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+]);
 const MAX_ATTEMPTS = 20;
 const RETRY_BACKOFF_MS = 100;
 
@@ -100,7 +104,8 @@ export class GroupAdmin {
         groupInstanceId: m.groupInstanceId ?? null,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        assignment: protocolType === CONSUMER_PROTOCOL_TYPE ? decodeAssignment(m.memberAssignment as Buffer).partitions : [],
+        assignment:
+          protocolType === CONSUMER_PROTOCOL_TYPE ? decodeAssignment(m.memberAssignment as Buffer).partitions : [],
       }));
       return {
         errorCode: g.errorCode as number,
@@ -113,20 +118,39 @@ export class GroupAdmin {
   async fetchOffsets(groupId: string): Promise<CommittedOffset[]> {
     return this.atCoordinator(groupId, `fetch offsets of group ${groupId}`, async (conn) => {
       const v = conn.version(ApiKey.OffsetFetch);
-      if (v < 2) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, "fetching all of a group's offsets needs OffsetFetch v2 or newer");
-      const res = await conn.send(ApiKey.OffsetFetch, v, v >= 8 ? { groups: [{ groupId, topics: null }], requireStable: true } : { groupId, topics: null, requireStable: true });
+      if (v < 2)
+        throw new KafkaError(
+          ErrorCode.UNSUPPORTED_VERSION,
+          "fetching all of a group's offsets needs OffsetFetch v2 or newer",
+        );
+      const res = await conn.send(
+        ApiKey.OffsetFetch,
+        v,
+        v >= 8
+          ? { groups: [{ groupId, topics: null }], requireStable: true }
+          : { groupId, topics: null, requireStable: true },
+      );
       const body: Message = v >= 8 ? (res.groups as Message[])[0] : res;
       const out: CommittedOffset[] = [];
       let partitionError: number = ErrorCode.NONE;
       for (const t of body.topics as Message[]) {
         for (const p of t.partitions as Message[]) {
           if (p.errorCode !== ErrorCode.NONE) partitionError = p.errorCode;
-          else if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata ?? null });
+          else if (p.committedOffset >= 0n)
+            out.push({
+              topic: t.name,
+              partition: p.partitionIndex,
+              offset: p.committedOffset,
+              metadata: p.metadata ?? null,
+            });
         }
       }
       const errorCode = body.errorCode !== ErrorCode.NONE ? body.errorCode : partitionError;
       // UNSTABLE_OFFSET_COMMIT (a commit in flight) is retried like a coordinator error.
-      return { errorCode: errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : errorCode, value: out };
+      return {
+        errorCode: errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : errorCode,
+        value: out,
+      };
     });
   }
 
@@ -147,7 +171,13 @@ export class GroupAdmin {
         retentionTimeMs: -1n,
         topics: [...byTopic].map(([name, list]) => ({
           name,
-          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: o.metadata ?? "" })),
+          partitions: list.map((o) => ({
+            partitionIndex: o.partition,
+            committedOffset: o.offset,
+            committedLeaderEpoch: -1,
+            commitTimestamp: -1n,
+            committedMetadata: o.metadata ?? "",
+          })),
         })),
       });
       let errorCode: number = ErrorCode.NONE;
@@ -209,15 +239,24 @@ export class GroupAdmin {
   }
 
   /** FindCoordinator for a group, and a connection to it. */
-  private async coordinator(groupId: string): Promise<{ conn: KafkaConnection; nodeId: number; host: string; port: number }> {
+  private async coordinator(
+    groupId: string,
+  ): Promise<{ conn: KafkaConnection; nodeId: number; host: string; port: number }> {
     const cached = this.coordinators.get(groupId);
     if (cached) return cached;
     const boot = this.client.bootstrap;
     const v = boot.version(ApiKey.FindCoordinator);
-    const res = await boot.send(ApiKey.FindCoordinator, v, v >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 });
+    const res = await boot.send(
+      ApiKey.FindCoordinator,
+      v,
+      v >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
+    );
     const c: Message = v >= 4 ? (res.coordinators as Message[])[0] : res;
     if (c.errorCode !== ErrorCode.NONE) {
-      throw new KafkaError(c.errorCode, `find the coordinator of group ${groupId}: ${errorName(c.errorCode)}${c.errorMessage ? ` (${c.errorMessage})` : ""}`);
+      throw new KafkaError(
+        c.errorCode,
+        `find the coordinator of group ${groupId}: ${errorName(c.errorCode)}${c.errorMessage ? ` (${c.errorMessage})` : ""}`,
+      );
     }
     if (!this.brokersKnown) await this.brokerIds();
     let conn: KafkaConnection;
@@ -225,7 +264,9 @@ export class GroupAdmin {
       conn = await this.client.node(c.nodeId);
     } catch {
       // Not (yet) in the metadata: connect to the address FindCoordinator gave.
-      conn = await KafkaConnection.open(`${String(c.host).includes(":") ? `[${c.host}]` : c.host}:${c.port}`, { clientId: this.client.clientId });
+      conn = await KafkaConnection.open(`${String(c.host).includes(":") ? `[${c.host}]` : c.host}:${c.port}`, {
+        clientId: this.client.clientId,
+      });
       this.extra.push(conn);
     }
     const entry = { conn, nodeId: c.nodeId as number, host: c.host as string, port: c.port as number };
@@ -240,18 +281,23 @@ export class GroupAdmin {
   private async atCoordinator<T>(
     groupId: string,
     what: string,
-    op: (conn: KafkaConnection, coordinator: { nodeId: number; host: string; port: number }) => Promise<{ errorCode: number; value: T }>,
+    op: (
+      conn: KafkaConnection,
+      coordinator: { nodeId: number; host: string; port: number },
+    ) => Promise<{ errorCode: number; value: T }>,
   ): Promise<T> {
     return this.retry(what, async () => {
       let c;
       try {
         c = await this.coordinator(groupId);
       } catch (e) {
-        if (e instanceof KafkaError && COORDINATOR_RETRIABLE.has(e.kafkaCode)) return { errorCode: e.kafkaCode, value: undefined as T };
+        if (e instanceof KafkaError && COORDINATOR_RETRIABLE.has(e.kafkaCode))
+          return { errorCode: e.kafkaCode, value: undefined as T };
         throw e;
       }
       const r = await op(c.conn, { nodeId: c.nodeId, host: c.host, port: c.port });
-      if (r.errorCode === ErrorCode.NOT_COORDINATOR || r.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.coordinators.delete(groupId);
+      if (r.errorCode === ErrorCode.NOT_COORDINATOR || r.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        this.coordinators.delete(groupId);
       return r;
     });
   }
@@ -262,7 +308,8 @@ export class GroupAdmin {
       if (attempt > 0) await sleep(RETRY_BACKOFF_MS);
       const r = await op();
       if (r.errorCode === ErrorCode.NONE) return r.value;
-      if (!COORDINATOR_RETRIABLE.has(r.errorCode)) throw new KafkaError(r.errorCode, `${what}: ${errorName(r.errorCode)}`);
+      if (!COORDINATOR_RETRIABLE.has(r.errorCode))
+        throw new KafkaError(r.errorCode, `${what}: ${errorName(r.errorCode)}`);
       last = r.errorCode;
     }
     throw new KafkaError(last, `${what}: ${errorName(last)} after ${MAX_ATTEMPTS} attempts`);

@@ -63,7 +63,8 @@ export class OffsetsTopicStore {
       if (!r.records) break;
       for (const b of decodeRecordSet(r.records)) {
         for (const rec of b.records) {
-          if (rec.offset >= next && rec.key) yield { key: Buffer.from(rec.key), value: rec.value ? Buffer.from(rec.value) : null };
+          if (rec.offset >= next && rec.key)
+            yield { key: Buffer.from(rec.key), value: rec.value ? Buffer.from(rec.value) : null };
         }
         next = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
       }

@@ -73,7 +73,11 @@ function longBytes(n: number): Buffer {
 }
 
 /** Writes a whole container file. Records that do not match the schema raise MR_FORMAT_INVALID. */
-export function writeContainer(schema: avro.Schema | avro.Type, records: Iterable<unknown>, opts: WriteContainerOptions = {}): Buffer {
+export function writeContainer(
+  schema: avro.Schema | avro.Type,
+  records: Iterable<unknown>,
+  opts: WriteContainerOptions = {},
+): Buffer {
   const codec = opts.codec ?? "null";
   if (codec !== "null" && codec !== "deflate") throw new FormatError(`unsupported Avro codec: ${String(codec)}`);
   const type = toType(schema, opts.typeOptions);
@@ -116,7 +120,8 @@ export function writeContainer(schema: avro.Schema | avro.Type, records: Iterabl
 
 /** Reads a whole container file; anything malformed (magic, header, codec, sync, record bytes) raises MR_FORMAT_INVALID. */
 export function readContainer<T = unknown>(buf: Buffer, opts: ReadContainerOptions = {}): ReadContainerResult<T> {
-  if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC)) throw new FormatError("not an Avro container file (bad magic)");
+  if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC))
+    throw new FormatError("not an Avro container file (bad magic)");
   let header: { magic: Buffer; meta: Record<string, Buffer>; sync: Buffer };
   let pos: number;
   try {
@@ -165,10 +170,12 @@ export function readContainer<T = unknown>(buf: Buffer, opts: ReadContainerOptio
     } catch (err) {
       throw formatInvalid(`bad block ${blockNo} header`, err);
     }
-    if (count < 0 || size < 0 || pos + size + 16 > buf.length) throw new FormatError(`block ${blockNo} is truncated or has a bad size`);
+    if (count < 0 || size < 0 || pos + size + 16 > buf.length)
+      throw new FormatError(`block ${blockNo} is truncated or has a bad size`);
     const raw = buf.subarray(pos, pos + size);
     pos += size;
-    if (!buf.subarray(pos, pos + 16).equals(header.sync)) throw new FormatError(`block ${blockNo}: sync marker mismatch`);
+    if (!buf.subarray(pos, pos + 16).equals(header.sync))
+      throw new FormatError(`block ${blockNo}: sync marker mismatch`);
     pos += 16;
     let data: Buffer;
     try {
@@ -188,7 +195,8 @@ export function readContainer<T = unknown>(buf: Buffer, opts: ReadContainerOptio
       records.push(r.value as T);
       p = r.offset;
     }
-    if (p !== data.length) throw new FormatError(`block ${blockNo}: ${data.length - p} bytes after its ${count} records`);
+    if (p !== data.length)
+      throw new FormatError(`block ${blockNo}: ${data.length - p} bytes after its ${count} records`);
     blockNo++;
   }
   const metadata: Record<string, Buffer> = {};

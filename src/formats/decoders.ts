@@ -27,7 +27,8 @@ export const jsonDecoder: Decoder<unknown> = (buf) => {
   }
 };
 
-export const avroFlumeEventDecoder: Decoder<FlumeEventLike | null> = (buf) => (buf === null ? null : decodeAvroFlumeEvent(buf));
+export const avroFlumeEventDecoder: Decoder<FlumeEventLike | null> = (buf) =>
+  buf === null ? null : decodeAvroFlumeEvent(buf);
 
 /** Plain Avro binary of one schema (no container, no framing); trailing bytes are an error. */
 export function avroDecoder<T = unknown>(schema: avro.Schema | avro.Type): Decoder<T | null> {

@@ -71,7 +71,8 @@ export interface FlumeTwitterDoc {
 export const flumeTwitterDocType = avro.Type.forSchema(FLUME_TWITTER_DOC_SCHEMA as avro.Schema, bigIntLongOptions());
 
 const INT_MAX = 2147483647;
-const int = (n: number | undefined): number | null => (n === undefined ? null : Math.max(-INT_MAX - 1, Math.min(INT_MAX, Math.trunc(n))));
+const int = (n: number | undefined): number | null =>
+  n === undefined ? null : Math.max(-INT_MAX - 1, Math.min(INT_MAX, Math.trunc(n)));
 
 function toLong(id: string | undefined): bigint {
   return id !== undefined && /^\d{1,19}$/.test(id) ? BigInt(id) : -1n;
@@ -107,7 +108,10 @@ export function tweetToDoc(p: Post): FlumeTwitterDoc {
 }
 
 /** One batch of docs as one container file: the body of one Flume event. */
-export function docsToContainer(docs: FlumeTwitterDoc[], opts: { codec?: ContainerCodec; syncMarker?: Buffer } = {}): Buffer {
+export function docsToContainer(
+  docs: FlumeTwitterDoc[],
+  opts: { codec?: ContainerCodec; syncMarker?: Buffer } = {},
+): Buffer {
   return writeContainer(FLUME_TWITTER_DOC_SCHEMA as avro.Schema, docs, {
     codec: opts.codec ?? "null",
     syncMarker: opts.syncMarker,

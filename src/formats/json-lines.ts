@@ -104,7 +104,12 @@ export function parseJsonLine<T = unknown>(raw: RawLine): LineResult<T> | null {
   try {
     text = decodeUtf8(bytes);
   } catch (err) {
-    return { ok: false, line, text: bytes.toString("utf8"), error: new FormatError(`line ${line}: invalid UTF-8`, { cause: err }) };
+    return {
+      ok: false,
+      line,
+      text: bytes.toString("utf8"),
+      error: new FormatError(`line ${line}: invalid UTF-8`, { cause: err }),
+    };
   }
   try {
     return { ok: true, line, value: JSON.parse(text) as T };

@@ -15,7 +15,8 @@ export const MAGIC_BYTE = 0;
 export const REGISTRY_CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
 export function frame(schemaId: number, payload: Buffer): Buffer {
-  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) throw new FormatError(`bad schema id: ${schemaId}`);
+  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff)
+    throw new FormatError(`bad schema id: ${schemaId}`);
   const out = Buffer.allocUnsafe(5 + payload.length);
   out[0] = MAGIC_BYTE;
   out.writeInt32BE(schemaId, 1);
@@ -78,7 +79,10 @@ export class SchemaRegistryClient {
 
   constructor(baseUrl: string, opts: SchemaRegistryClientOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, "");
-    this.headers = { Accept: `${REGISTRY_CONTENT_TYPE}, application/vnd.schemaregistry+json, application/json`, ...opts.headers };
+    this.headers = {
+      Accept: `${REGISTRY_CONTENT_TYPE}, application/vnd.schemaregistry+json, application/json`,
+      ...opts.headers,
+    };
     if (opts.basicAuth) this.headers.Authorization = `Basic ${Buffer.from(opts.basicAuth).toString("base64")}`;
     this.doFetch = opts.fetch ?? fetch;
   }
@@ -93,14 +97,21 @@ export class SchemaRegistryClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      throw new SchemaRegistryError(`schema registry unreachable at ${url}: ${(err as Error).message}`, 0, 0, { cause: err });
+      throw new SchemaRegistryError(`schema registry unreachable at ${url}: ${(err as Error).message}`, 0, 0, {
+        cause: err,
+      });
     }
     const text = await res.text();
     let json: unknown;
     try {
       json = text === "" ? undefined : JSON.parse(text);
     } catch (err) {
-      throw new SchemaRegistryError(`schema registry answered ${res.status} with non-JSON: ${text.slice(0, 100)}`, res.status, 0, { cause: err });
+      throw new SchemaRegistryError(
+        `schema registry answered ${res.status} with non-JSON: ${text.slice(0, 100)}`,
+        res.status,
+        0,
+        { cause: err },
+      );
     }
     if (!res.ok) {
       const e = (json ?? {}) as { error_code?: number; message?: string };
@@ -119,7 +130,9 @@ export class SchemaRegistryClient {
     const key = `${subject}\u0000${text}`;
     let p = this.idsBySubjectSchema.get(key);
     if (!p) {
-      p = this.request<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: text }).then((r) => {
+      p = this.request<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, {
+        schema: text,
+      }).then((r) => {
         if (typeof r?.id !== "number") throw new SchemaRegistryError("schema registry answered without an id", 200, 0);
         this.schemasById.set(r.id, Promise.resolve(text));
         return r.id;
@@ -135,7 +148,8 @@ export class SchemaRegistryClient {
     let p = this.schemasById.get(id);
     if (!p) {
       p = this.request<{ schema: string }>("GET", `/schemas/ids/${id}`).then((r) => {
-        if (typeof r?.schema !== "string") throw new SchemaRegistryError(`schema registry answered id ${id} without a schema`, 200, 0);
+        if (typeof r?.schema !== "string")
+          throw new SchemaRegistryError(`schema registry answered id ${id} without a schema`, 200, 0);
         return r.schema;
       });
       p.catch(() => this.schemasById.delete(id));

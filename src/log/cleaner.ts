@@ -60,9 +60,22 @@ import {
   batchCrcValid,
 } from "../protocol/records/batch.js";
 import type { BatchInfo } from "../protocol/records/batch.js";
-import { compress, decompress, isXerialSnappy, snappyXerialCompress, zstdCompressionAvailable } from "../protocol/records/compression.js";
+import {
+  compress,
+  decompress,
+  isXerialSnappy,
+  snappyXerialCompress,
+  zstdCompressionAvailable,
+} from "../protocol/records/compression.js";
 import { crc32c } from "../protocol/records/crc32c.js";
-import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "../protocol/records/varint.js";
+import {
+  readVarint,
+  readVarlong,
+  sizeOfVarint,
+  sizeOfVarlong,
+  writeVarint,
+  writeVarlong,
+} from "../protocol/records/varint.js";
 import type { Cursor } from "../protocol/records/varint.js";
 import { LogError } from "./errors.js";
 import {
@@ -223,7 +236,8 @@ function parseRecords(data: Buffer, start: number, end: number, count: number): 
       cur.pos += keyLen;
     } else if (keyLen !== -1) throw recordsError(`record ${i}: key length ${keyLen}`);
     const valueLen = readVarint(data, cur, recEnd);
-    if (valueLen < -1 || (valueLen >= 0 && cur.pos + valueLen > recEnd)) throw recordsError(`record ${i}: value length ${valueLen} does not fit`);
+    if (valueLen < -1 || (valueLen >= 0 && cur.pos + valueLen > recEnd))
+      throw recordsError(`record ${i}: value length ${valueLen} does not fit`);
     out.push({ attributes, timestampDelta, offsetDelta, tailStart, end: recEnd, key, tombstone: valueLen === -1 });
     cur.pos = recEnd;
   }
@@ -232,7 +246,11 @@ function parseRecords(data: Buffer, start: number, end: number, count: number): 
 }
 
 /** The (decompressed) records section of the batch at buf[off, off + size). */
-function recordsOf(buf: Buffer, off: number, size: number): { data: Buffer; start: number; end: number; count: number } {
+function recordsOf(
+  buf: Buffer,
+  off: number,
+  size: number,
+): { data: Buffer; start: number; end: number; count: number } {
   const attrs = buf.readInt16BE(off + ATTRIBUTES);
   const count = buf.readInt32BE(off + RECORD_COUNT);
   if (count < 0) throw recordsError(`record batch with ${count} records`);
@@ -249,13 +267,21 @@ function recordsOf(buf: Buffer, off: number, size: number): { data: Buffer; star
  * Throws RecordsError INVALID_RECORD (87) otherwise. Control batches are not
  * checked. `batches` as scanBatches returns them for `buf`.
  */
-export function validateCompactedBatches(buf: Buffer, batches: readonly BatchInfo[], topicPartition = "a compacted topic"): void {
+export function validateCompactedBatches(
+  buf: Buffer,
+  batches: readonly BatchInfo[],
+  topicPartition = "a compacted topic",
+): void {
   for (const b of batches) {
     if (b.attributes & CONTROL_MASK) continue;
     const r = recordsOf(buf, b.position, b.size);
     for (const rec of parseRecords(r.data, r.start, r.end, r.count)) {
       if (rec.key === null) {
-        throw new RecordsError("MR_RECORDS_NO_KEY", INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${topicPartition}.`);
+        throw new RecordsError(
+          "MR_RECORDS_NO_KEY",
+          INVALID_RECORD,
+          `Compacted topic cannot accept message without key in topic partition ${topicPartition}.`,
+        );
       }
     }
   }
@@ -301,7 +327,8 @@ export function mapBatch(map: OffsetMap, buf: Buffer, off: number, size: number,
   const attrs = buf.readInt16BE(off + ATTRIBUTES);
   // Transactions seam: aborted transactional batches will be skipped here; control batches carry no data keys.
   if (attrs & CONTROL_MASK) return;
-  if (!batchCrcValid(buf, off, size)) throw new LogError("MR_LOG_CORRUPT", `${where}: batch at ${off} fails its CRC32C`);
+  if (!batchCrcValid(buf, off, size))
+    throw new LogError("MR_LOG_CORRUPT", `${where}: batch at ${off} fails its CRC32C`);
   const base = Number(buf.readBigInt64BE(off + BASE_OFFSET));
   const r = wrapCorrupt(() => recordsOf(buf, off, size), where);
   const recs = wrapCorrupt(() => parseRecords(r.data, r.start, r.end, r.count), where);
@@ -351,7 +378,8 @@ export function filterBatch(buf: Buffer, off: number, size: number, ctx: FilterC
   const original = buf.subarray(off, off + size);
   const attrs = buf.readInt16BE(off + ATTRIBUTES);
   if (attrs & CONTROL_MASK) return controlBatchRetained() ? original : null;
-  if (!batchCrcValid(buf, off, size)) throw new LogError("MR_LOG_CORRUPT", `${ctx.where}: batch at ${off} fails its CRC32C`);
+  if (!batchCrcValid(buf, off, size))
+    throw new LogError("MR_LOG_CORRUPT", `${ctx.where}: batch at ${off} fails its CRC32C`);
   const base = Number(buf.readBigInt64BE(off + BASE_OFFSET));
   const baseTs = buf.readBigInt64BE(off + BASE_TIMESTAMP);
   const horizon = attrs & DELETE_HORIZON_MASK ? baseTs : null;
@@ -434,7 +462,14 @@ function emptyHeader(buf: Buffer, off: number): Buffer {
  * compressor; else uncompressed). With a horizon, the base timestamp is the
  * horizon and the delete-horizon bit is set; record timestamps are unchanged.
  */
-function rebuildBatch(buf: Buffer, off: number, size: number, data: Buffer, kept: RawRecord[], horizon: bigint | null): Buffer {
+function rebuildBatch(
+  buf: Buffer,
+  off: number,
+  size: number,
+  data: Buffer,
+  kept: RawRecord[],
+  horizon: bigint | null,
+): Buffer {
   const attrs = buf.readInt16BE(off + ATTRIBUTES);
   const oldBaseTs = buf.readBigInt64BE(off + BASE_TIMESTAMP);
   const newBaseTs = horizon ?? oldBaseTs;
@@ -467,14 +502,19 @@ function rebuildBatch(buf: Buffer, off: number, size: number, data: Buffer, kept
   let payload: Buffer = raw;
   if (compression !== CompressionType.None) {
     if (compression === CompressionType.Zstd && !zstdCompressionAvailable()) compression = CompressionType.None;
-    else if (compression === CompressionType.Snappy && isXerialSnappy(buf.subarray(off + RECORD_BATCH_OVERHEAD, off + size))) payload = snappyXerialCompress(raw);
+    else if (
+      compression === CompressionType.Snappy &&
+      isXerialSnappy(buf.subarray(off + RECORD_BATCH_OVERHEAD, off + size))
+    )
+      payload = snappyXerialCompress(raw);
     else payload = compress(compression, raw);
   }
   const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
   buf.copy(out, 0, off, off + RECORD_BATCH_OVERHEAD);
   payload.copy(out, RECORD_BATCH_OVERHEAD);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH);
-  const newAttrs = (attrs & ~(COMPRESSION_MASK | DELETE_HORIZON_MASK)) | compression | (horizon !== null ? DELETE_HORIZON_MASK : 0);
+  const newAttrs =
+    (attrs & ~(COMPRESSION_MASK | DELETE_HORIZON_MASK)) | compression | (horizon !== null ? DELETE_HORIZON_MASK : 0);
   out.writeInt16BE(newAttrs, ATTRIBUTES);
   out.writeBigInt64BE(newBaseTs, BASE_TIMESTAMP);
   if (!logAppendTime && maxTs !== null) out.writeBigInt64BE(maxTs, MAX_TIMESTAMP);
@@ -547,7 +587,11 @@ export interface GroupCandidate {
  * their indexes fit segment.index.bytes, and their offsets stay within int32
  * of the group's base. Returns groups of indexes into `segs`.
  */
-export function groupSegmentsBySize(segs: readonly GroupCandidate[], maxSize: number, maxIndexSize: number): number[][] {
+export function groupSegmentsBySize(
+  segs: readonly GroupCandidate[],
+  maxSize: number,
+  maxIndexSize: number,
+): number[][] {
   const groups: number[][] = [];
   let i = 0;
   while (i < segs.length) {
@@ -625,8 +669,16 @@ export async function writeCleanedSegment(
         checkAbort();
         const kept = filterBatch(b.buf, b.off, b.size, segCtx);
         if (!kept) continue;
-        if (pos + kept.length > INT32_MAX) throw new LogError("MR_LOG_CORRUPT", `cleaned segment ${path} would exceed ${INT32_MAX} bytes`);
-        seg.trackBatch(b.baseOffset, b.lastOffset, pos, kept.length, kept.readBigInt64BE(MAX_TIMESTAMP), indexIntervalBytes);
+        if (pos + kept.length > INT32_MAX)
+          throw new LogError("MR_LOG_CORRUPT", `cleaned segment ${path} would exceed ${INT32_MAX} bytes`);
+        seg.trackBatch(
+          b.baseOffset,
+          b.lastOffset,
+          pos,
+          kept.length,
+          kept.readBigInt64BE(MAX_TIMESTAMP),
+          indexIntervalBytes,
+        );
         pending.push(kept);
         pos += kept.length;
         lastOffset = b.lastOffset;
@@ -676,7 +728,13 @@ async function readSwapManifest(dir: string): Promise<{ base: bigint; replaced: 
   if (!buf) return null;
   try {
     const m = JSON.parse(buf.toString("utf8")) as SwapManifest;
-    if (m.version !== 1 || !/^\d+$/.test(m.base) || !Array.isArray(m.replaced) || !m.replaced.every((r) => /^\d+$/.test(r))) return null;
+    if (
+      m.version !== 1 ||
+      !/^\d+$/.test(m.base) ||
+      !Array.isArray(m.replaced) ||
+      !m.replaced.every((r) => /^\d+$/.test(r))
+    )
+      return null;
     return { base: BigInt(m.base), replaced: m.replaced.map((r) => BigInt(r)) };
   } catch {
     return null;
@@ -728,7 +786,10 @@ const SEGMENT_LOG_RE = /^(\d{20})\.log$/;
 const SWAP_LOG_RE = /^(\d{20})\.log\.swap$/;
 
 /** CRC scan of a swap file: how many bytes are valid and the offset after its last valid batch. */
-async function checkSwapFile(path: string, base: bigint): Promise<{ size: number; validBytes: number; nextOffset: bigint; error: string | null }> {
+async function checkSwapFile(
+  path: string,
+  base: bigint,
+): Promise<{ size: number; validBytes: number; nextOffset: bigint; error: string | null }> {
   const f = await DurableFile.open(path, "r");
   let validBytes = 0;
   let nextOffset = base;
@@ -736,7 +797,8 @@ async function checkSwapFile(path: string, base: bigint): Promise<{ size: number
   try {
     size = (await f.handle.stat()).size;
     for await (const b of fileBatches(f.handle, size, path)) {
-      if (!batchCrcValid(b.buf, b.off, b.size)) return { size, validBytes, nextOffset, error: `CRC32C mismatch at byte ${b.position}` };
+      if (!batchCrcValid(b.buf, b.off, b.size))
+        return { size, validBytes, nextOffset, error: `CRC32C mismatch at byte ${b.position}` };
       if (b.baseOffset < nextOffset || b.lastOffset - base > BigInt(INT32_MAX)) {
         return { size, validBytes, nextOffset, error: `offset ${b.baseOffset} out of order at byte ${b.position}` };
       }
@@ -777,7 +839,10 @@ export async function recoverInterruptedSwaps(dir: string, log: LogFn): Promise<
     }
   }
   const manifest = await readSwapManifest(dir);
-  const logBases = names.map((n) => SEGMENT_LOG_RE.exec(n)).filter((m) => m !== null).map((m) => BigInt(m![1]));
+  const logBases = names
+    .map((n) => SEGMENT_LOG_RE.exec(n))
+    .filter((m) => m !== null)
+    .map((m) => BigInt(m![1]));
   const swaps = names
     .map((n) => SWAP_LOG_RE.exec(n))
     .filter((m) => m !== null)
@@ -794,7 +859,11 @@ export async function recoverInterruptedSwaps(dir: string, log: LogFn): Promise<
       // Kafka's rule: the swap replaces the segments whose base offsets fall in [its base, its next offset).
       replaced = logBases.filter((b) => b >= base && b < check.nextOffset);
       if (!replaced.includes(base)) replaced.unshift(base);
-      log("warn", { segment: base.toString(), replaced: replaced.map(String) }, "no swap manifest for an interrupted cleaner swap; using the swap's offset range");
+      log(
+        "warn",
+        { segment: base.toString(), replaced: replaced.map(String) },
+        "no swap manifest for an interrupted cleaner swap; using the swap's offset range",
+      );
     }
     if (check.error !== null) {
       let oldIntact = true;
@@ -802,7 +871,11 @@ export async function recoverInterruptedSwaps(dir: string, log: LogFn): Promise<
       if (oldIntact) {
         for (const p of [paths.log, paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
         await fsyncDir(dir);
-        log("warn", { segment: base.toString(), reason: check.error }, "rolled back an interrupted cleaner swap: the cleaned segment is invalid and the old segments are intact");
+        log(
+          "warn",
+          { segment: base.toString(), reason: check.error },
+          "rolled back an interrupted cleaner swap: the cleaned segment is invalid and the old segments are intact",
+        );
         continue;
       }
       // Cannot happen when the swap was fsync'd before its commit; keep what is valid.
@@ -814,7 +887,11 @@ export async function recoverInterruptedSwaps(dir: string, log: LogFn): Promise<
         await f.close();
       }
       for (const p of [paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
-      log("error", { segment: base.toString(), reason: check.error, validBytes: check.validBytes }, "interrupted cleaner swap has an invalid cleaned segment and the old segments are gone: keeping its valid prefix");
+      log(
+        "error",
+        { segment: base.toString(), reason: check.error, validBytes: check.validBytes },
+        "interrupted cleaner swap has an invalid cleaned segment and the old segments are gone: keeping its valid prefix",
+      );
     }
     for (const r of replaced) {
       const rp = segmentPaths(dir, r);

@@ -64,37 +64,103 @@ interface ConfigDef {
 
 /** Every topic-level config Kafka accepts, with its default (Kafka 3.x). */
 export const TOPIC_CONFIG_DEFS: Readonly<Record<ConfigName, ConfigDef>> = {
-  "cleanup.policy": { type: "list", default: "delete", listOf: ["compact", "delete"], doc: "delete and/or compact old segments" },
+  "cleanup.policy": {
+    type: "list",
+    default: "delete",
+    listOf: ["compact", "delete"],
+    doc: "delete and/or compact old segments",
+  },
   "compression.type": {
     type: "string",
     default: "producer",
     oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"],
     doc: "final compression type (millrace stores batches as received: only 'producer' changes nothing)",
   },
-  "delete.retention.ms": { type: "long", default: "86400000", min: 0, doc: "how long delete tombstones are retained (compacted topics)" },
-  "file.delete.delay.ms": { type: "long", default: "60000", min: 0, doc: "time to wait before deleting a file from the filesystem" },
+  "delete.retention.ms": {
+    type: "long",
+    default: "86400000",
+    min: 0,
+    doc: "how long delete tombstones are retained (compacted topics)",
+  },
+  "file.delete.delay.ms": {
+    type: "long",
+    default: "60000",
+    min: 0,
+    doc: "time to wait before deleting a file from the filesystem",
+  },
   "flush.messages": { type: "long", default: LONG_MAX_STRING, min: 1, doc: "force an fsync after this many messages" },
   "flush.ms": { type: "long", default: LONG_MAX_STRING, min: 0, doc: "force an fsync after this much time" },
-  "follower.replication.throttled.replicas": { type: "string", default: "", doc: "accepted for compatibility; no replication" },
+  "follower.replication.throttled.replicas": {
+    type: "string",
+    default: "",
+    doc: "accepted for compatibility; no replication",
+  },
   "index.interval.bytes": { type: "int", default: "4096", min: 0, doc: "bytes of log between offset index entries" },
-  "leader.replication.throttled.replicas": { type: "string", default: "", doc: "accepted for compatibility; no replication" },
-  "local.retention.bytes": { type: "long", default: "-2", min: -2, doc: "accepted for compatibility; no tiered storage" },
+  "leader.replication.throttled.replicas": {
+    type: "string",
+    default: "",
+    doc: "accepted for compatibility; no replication",
+  },
+  "local.retention.bytes": {
+    type: "long",
+    default: "-2",
+    min: -2,
+    doc: "accepted for compatibility; no tiered storage",
+  },
   "local.retention.ms": { type: "long", default: "-2", min: -2, doc: "accepted for compatibility; no tiered storage" },
-  "max.compaction.lag.ms": { type: "long", default: LONG_MAX_STRING, min: 1, doc: "maximum time a message stays uncompacted" },
+  "max.compaction.lag.ms": {
+    type: "long",
+    default: LONG_MAX_STRING,
+    min: 1,
+    doc: "maximum time a message stays uncompacted",
+  },
   "max.message.bytes": { type: "int", default: "1048588", min: 0, doc: "largest record batch size allowed" },
   "message.downconversion.enable": { type: "boolean", default: "true", doc: "accepted for compatibility" },
-  "message.format.version": { type: "string", default: "3.0-IV1", doc: "accepted for compatibility (deprecated by Kafka)" },
-  "message.timestamp.after.max.ms": { type: "long", default: LONG_MAX_STRING, min: 0, doc: "max allowed future timestamp skew (checked by the broker)" },
-  "message.timestamp.before.max.ms": { type: "long", default: LONG_MAX_STRING, min: 0, doc: "max allowed past timestamp skew (checked by the broker)" },
-  "message.timestamp.difference.max.ms": { type: "long", default: LONG_MAX_STRING, min: 0, doc: "deprecated skew limit (checked by the broker)" },
-  "message.timestamp.type": { type: "string", default: "CreateTime", oneOf: ["CreateTime", "LogAppendTime"], doc: "timestamp kept in batches" },
+  "message.format.version": {
+    type: "string",
+    default: "3.0-IV1",
+    doc: "accepted for compatibility (deprecated by Kafka)",
+  },
+  "message.timestamp.after.max.ms": {
+    type: "long",
+    default: LONG_MAX_STRING,
+    min: 0,
+    doc: "max allowed future timestamp skew (checked by the broker)",
+  },
+  "message.timestamp.before.max.ms": {
+    type: "long",
+    default: LONG_MAX_STRING,
+    min: 0,
+    doc: "max allowed past timestamp skew (checked by the broker)",
+  },
+  "message.timestamp.difference.max.ms": {
+    type: "long",
+    default: LONG_MAX_STRING,
+    min: 0,
+    doc: "deprecated skew limit (checked by the broker)",
+  },
+  "message.timestamp.type": {
+    type: "string",
+    default: "CreateTime",
+    oneOf: ["CreateTime", "LogAppendTime"],
+    doc: "timestamp kept in batches",
+  },
   "min.cleanable.dirty.ratio": { type: "double", default: "0.5", min: 0, max: 1, doc: "compaction trigger ratio" },
   "min.compaction.lag.ms": { type: "long", default: "0", min: 0, doc: "minimum time a message stays uncompacted" },
   "min.insync.replicas": { type: "int", default: "1", min: 1, doc: "single node: always satisfied by 1" },
   preallocate: { type: "boolean", default: "false", doc: "accepted; millrace writes index files unpreallocated" },
   "remote.storage.enable": { type: "boolean", default: "false", doc: "accepted for compatibility; no tiered storage" },
-  "retention.bytes": { type: "long", default: "-1", doc: "maximum partition size before old segments are deleted (-1: unlimited)" },
-  "retention.ms": { type: "long", default: "604800000", min: -1, doc: "maximum age of a segment before deletion (-1: forever)" },
+  "retention.bytes": {
+    type: "long",
+    default: "-1",
+    doc: "maximum partition size before old segments are deleted (-1: unlimited)",
+  },
+  "retention.ms": {
+    type: "long",
+    default: "604800000",
+    min: -1,
+    doc: "maximum age of a segment before deletion (-1: forever)",
+  },
   "segment.bytes": { type: "int", default: "1073741824", min: 14, doc: "segment file size" },
   "segment.index.bytes": { type: "int", default: "10485760", min: 4, doc: "maximum size of a segment's offset index" },
   "segment.jitter.ms": { type: "long", default: "0", min: 0, doc: "random jitter subtracted from segment.ms" },
@@ -109,7 +175,10 @@ export function isTopicConfigName(name: string): name is ConfigName {
 }
 
 function invalid(name: string, value: string, why: string): LogError {
-  return new LogError("MR_LOG_INVALID_CONFIG", `Invalid value ${JSON.stringify(value)} for configuration ${name}: ${why}`);
+  return new LogError(
+    "MR_LOG_INVALID_CONFIG",
+    `Invalid value ${JSON.stringify(value)} for configuration ${name}: ${why}`,
+  );
 }
 
 /** Parses one config value the way Kafka's ConfigDef does; throws MR_LOG_INVALID_CONFIG. */
@@ -123,7 +192,8 @@ export function parseConfigValue(name: string, raw: string): LogConfig[ConfigNam
   switch (def.type) {
     case "long":
     case "int": {
-      if (!/^[+-]?\d+$/.test(v)) throw invalid(name, raw, `expected a ${def.type === "int" ? "32-bit" : "64-bit"} integer`);
+      if (!/^[+-]?\d+$/.test(v))
+        throw invalid(name, raw, `expected a ${def.type === "int" ? "32-bit" : "64-bit"} integer`);
       const big = BigInt(v);
       const [lo, hi] = def.type === "int" ? [-(2n ** 31n), 2n ** 31n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
       if (big < lo || big > hi) throw invalid(name, raw, "out of range for its type");
@@ -149,9 +219,14 @@ export function parseConfigValue(name: string, raw: string): LogConfig[ConfigNam
       return v;
     }
     case "list": {
-      const items = v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      const items = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
       if (def.listOf) {
-        for (const it of items) if (!def.listOf.includes(it)) throw invalid(name, raw, `every element must be one of ${def.listOf.join(", ")}`);
+        for (const it of items)
+          if (!def.listOf.includes(it))
+            throw invalid(name, raw, `every element must be one of ${def.listOf.join(", ")}`);
       }
       return items.join(",");
     }
@@ -178,7 +253,10 @@ export function resolveDefaults(defaults: Partial<LogConfig> = {}): LogConfig {
   const out = defaultLogConfig() as unknown as Record<string, unknown>;
   for (const [name, value] of Object.entries(defaults)) {
     if (value === undefined) continue;
-    out[name] = parseConfigValue(name, typeof value === "number" && value >= LONG_MAX ? LONG_MAX_STRING : String(value));
+    out[name] = parseConfigValue(
+      name,
+      typeof value === "number" && value >= LONG_MAX ? LONG_MAX_STRING : String(value),
+    );
   }
   return out as unknown as LogConfig;
 }
@@ -223,10 +301,14 @@ export const MAX_TOPIC_NAME_LENGTH = 249;
 
 /** Kafka's topic name rules; throws MR_LOG_INVALID_TOPIC. */
 export function validateTopicName(name: string): void {
-  if (typeof name !== "string" || name.length === 0) throw new LogError("MR_LOG_INVALID_TOPIC", "Topic name is illegal, it can't be empty");
+  if (typeof name !== "string" || name.length === 0)
+    throw new LogError("MR_LOG_INVALID_TOPIC", "Topic name is illegal, it can't be empty");
   if (name === "." || name === "..") throw new LogError("MR_LOG_INVALID_TOPIC", `Topic name cannot be "." or ".."`);
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    throw new LogError("MR_LOG_INVALID_TOPIC", `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`);
+    throw new LogError(
+      "MR_LOG_INVALID_TOPIC",
+      `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`,
+    );
   }
   if (!TOPIC_NAME_RE.test(name)) {
     throw new LogError(

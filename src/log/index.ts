@@ -7,7 +7,13 @@ export type { TopicInfo, LogManagerOptions, LogManagerStats } from "./manager.js
 export { PartitionLog } from "./partition.js";
 export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset } from "./partition.js";
 export { LogError } from "./errors.js";
-export { validateCompactedBatches, groupSegmentsBySize, OffsetMap, SimulatedCrashError, DELETE_HORIZON_MASK } from "./cleaner.js";
+export {
+  validateCompactedBatches,
+  groupSegmentsBySize,
+  OffsetMap,
+  SimulatedCrashError,
+  DELETE_HORIZON_MASK,
+} from "./cleaner.js";
 export type { CompactOptions, CompactResult, CleanStats, CleanerCrashPoint, EmptiedBatch } from "./cleaner.js";
 export type { LogErrorCode } from "./errors.js";
 export {

@@ -90,7 +90,8 @@ export class OffsetIndex {
    * the reason) when it cannot be trusted.
    */
   static decode(buf: Buffer, logSize: number, maxRel: number): { index: OffsetIndex } | { error: string } {
-    if (buf.length % OFFSET_INDEX_ENTRY_SIZE !== 0) return { error: `size ${buf.length} is not a multiple of ${OFFSET_INDEX_ENTRY_SIZE}` };
+    if (buf.length % OFFSET_INDEX_ENTRY_SIZE !== 0)
+      return { error: `size ${buf.length} is not a multiple of ${OFFSET_INDEX_ENTRY_SIZE}` };
     const idx = new OffsetIndex();
     const n = buf.length / OFFSET_INDEX_ENTRY_SIZE;
     idx.rels = new Int32Array(Math.max(16, n));
@@ -100,8 +101,10 @@ export class OffsetIndex {
     for (let i = 0; i < n; i++) {
       const rel = buf.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE);
       const pos = buf.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE + 4);
-      if (rel <= prevRel || rel < 0 || rel > maxRel) return { error: `entry ${i}: relative offset ${rel} out of order or range` };
-      if (pos <= prevPos || pos < 0 || pos >= logSize) return { error: `entry ${i}: position ${pos} out of order or beyond the log (${logSize} bytes)` };
+      if (rel <= prevRel || rel < 0 || rel > maxRel)
+        return { error: `entry ${i}: relative offset ${rel} out of order or range` };
+      if (pos <= prevPos || pos < 0 || pos >= logSize)
+        return { error: `entry ${i}: position ${pos} out of order or beyond the log (${logSize} bytes)` };
       idx.rels[i] = rel;
       idx.positions[i] = pos;
       prevRel = rel;
@@ -182,7 +185,8 @@ export class TimeIndex {
 
   /** Decodes a .timeindex file and checks it: whole entries, timestamps strictly increasing, offsets non-decreasing and in range. */
   static decode(buf: Buffer, maxRel: number): { index: TimeIndex } | { error: string } {
-    if (buf.length % TIME_INDEX_ENTRY_SIZE !== 0) return { error: `size ${buf.length} is not a multiple of ${TIME_INDEX_ENTRY_SIZE}` };
+    if (buf.length % TIME_INDEX_ENTRY_SIZE !== 0)
+      return { error: `size ${buf.length} is not a multiple of ${TIME_INDEX_ENTRY_SIZE}` };
     const idx = new TimeIndex();
     const n = buf.length / TIME_INDEX_ENTRY_SIZE;
     idx.timestamps = new BigInt64Array(Math.max(16, n));
@@ -193,7 +197,8 @@ export class TimeIndex {
       const ts = buf.readBigInt64BE(i * TIME_INDEX_ENTRY_SIZE);
       const rel = buf.readInt32BE(i * TIME_INDEX_ENTRY_SIZE + 8);
       if (ts <= prevTs) return { error: `entry ${i}: timestamp ${ts} not increasing` };
-      if (rel < prevRel || rel < 0 || rel > maxRel) return { error: `entry ${i}: relative offset ${rel} out of order or range` };
+      if (rel < prevRel || rel < 0 || rel > maxRel)
+        return { error: `entry ${i}: relative offset ${rel} out of order or range` };
       idx.timestamps[i] = ts;
       idx.rels[i] = rel;
       prevTs = ts;

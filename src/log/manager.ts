@@ -22,7 +22,13 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { LogConfig } from "./config.js";
-import { hasCleanupPolicy, resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import {
+  hasCleanupPolicy,
+  resolveDefaults,
+  resolveTopicConfig,
+  topicCollisionKey,
+  validateTopicName,
+} from "./config.js";
 import { DEFAULT_DEDUPE_BUFFER_SIZE } from "./cleaner.js";
 import type { CompactResult, EmptiedBatch } from "./cleaner.js";
 import { LogError } from "./errors.js";
@@ -256,7 +262,13 @@ export class LogManager {
         this.logger.warn({ topic: name, err: (e as Error).message }, "ignoring invalid stored topic configs");
         resolved = resolveTopicConfig(this.defaults, {});
       }
-      const info: TopicInfo = { name, id, partitions: new Array(t.partitions), configs: resolved.overrides, config: resolved.config };
+      const info: TopicInfo = {
+        name,
+        id,
+        partitions: new Array(t.partitions),
+        configs: resolved.overrides,
+        config: resolved.config,
+      };
       this.byName.set(name, info);
       for (let p = 0; p < t.partitions; p++) {
         const dirName = partitionDirName(name, p);
@@ -286,7 +298,14 @@ export class LogManager {
           if (!clean) {
             const part = info.partitions[p]!;
             this.logger.info(
-              { partition: key, done: ++recovered, of: jobs.length, bytes: part.size(), logEnd: String(part.logEndOffset), ms: Date.now() - t0 },
+              {
+                partition: key,
+                done: ++recovered,
+                of: jobs.length,
+                bytes: part.size(),
+                logEnd: String(part.logEndOffset),
+                ms: Date.now() - t0,
+              },
               `log recovery ${recovered}/${jobs.length}: ${key} checked`,
             );
           }
@@ -294,9 +313,17 @@ export class LogManager {
       }
     }
     let recovered = 0;
-    if (!clean && jobs.length > 0) this.logger.warn({ dir, partitions: jobs.length }, `no clean shutdown marker: checking ${jobs.length} partitions' logs`);
+    if (!clean && jobs.length > 0)
+      this.logger.warn(
+        { dir, partitions: jobs.length },
+        `no clean shutdown marker: checking ${jobs.length} partitions' logs`,
+      );
     await runLimited(jobs, this.opts.recoveryConcurrency ?? 8);
-    if (!clean && jobs.length > 0) this.logger.warn({ partitions: jobs.length, ms: Date.now() - started }, `log recovery done: ${jobs.length} partitions checked`);
+    if (!clean && jobs.length > 0)
+      this.logger.warn(
+        { partitions: jobs.length, ms: Date.now() - started },
+        `log recovery done: ${jobs.length} partitions checked`,
+      );
 
     for (const dirName of onDisk.keys()) {
       await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory of an unknown topic");
@@ -389,9 +416,14 @@ export class LogManager {
    * not exist, the partition count and the configs. Throws LogError; returns
    * the normalised overrides and the resolved config.
    */
-  validateTopic(name: string, partitions: number, configs: Record<string, string> = {}): { overrides: Record<string, string>; config: LogConfig } {
+  validateTopic(
+    name: string,
+    partitions: number,
+    configs: Record<string, string> = {},
+  ): { overrides: Record<string, string>; config: LogConfig } {
     validateTopicName(name);
-    if (this.byName.has(name) || this.reserved.has(name)) throw new LogError("MR_LOG_TOPIC_EXISTS", `Topic '${name}' already exists.`);
+    if (this.byName.has(name) || this.reserved.has(name))
+      throw new LogError("MR_LOG_TOPIC_EXISTS", `Topic '${name}' already exists.`);
     const key = topicCollisionKey(name);
     for (const other of [...this.byName.keys(), ...this.reserved]) {
       if (topicCollisionKey(other) === key) {
@@ -399,7 +431,10 @@ export class LogManager {
       }
     }
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new LogError("MR_LOG_INVALID_PARTITIONS", `Number of partitions must be larger than 0 (got ${partitions}).`);
+      throw new LogError(
+        "MR_LOG_INVALID_PARTITIONS",
+        `Number of partitions must be larger than 0 (got ${partitions}).`,
+      );
     }
     return resolveTopicConfig(this.defaults, configs);
   }
@@ -416,13 +451,20 @@ export class LogManager {
     try {
       return await this.serial(async () => {
         this.ensureOpen();
-        const info: TopicInfo = { name, id: randomUuid(), partitions: new Array<PartitionLog>(partitions), configs: overrides, config };
+        const info: TopicInfo = {
+          name,
+          id: randomUuid(),
+          partitions: new Array<PartitionLog>(partitions),
+          configs: overrides,
+          config,
+        };
         await this.writeTopicsFile(this.currentTopicsFile(info));
         try {
           await this.createPartitionLogs(info, 0, partitions);
         } catch (e) {
           await Promise.all(info.partitions.map((p) => p?.close({ deleted: true })));
-          for (let p = 0; p < partitions; p++) await rm(join(this.dir, partitionDirName(name, p)), { recursive: true, force: true });
+          for (let p = 0; p < partitions; p++)
+            await rm(join(this.dir, partitionDirName(name, p)), { recursive: true, force: true });
           await this.writeTopicsFile(this.currentTopicsFile());
           throw e;
         }
@@ -439,7 +481,8 @@ export class LogManager {
   private async createPartitionLogs(info: TopicInfo, from: number, to: number): Promise<void> {
     for (let p = from; p < to; p++) {
       const dirName = partitionDirName(info.name, p);
-      if (await exists(join(this.dir, dirName))) await this.moveAside(dirName, STRAY_DIR_SUFFIX, "left over from an earlier topic");
+      if (await exists(join(this.dir, dirName)))
+        await this.moveAside(dirName, STRAY_DIR_SUFFIX, "left over from an earlier topic");
       info.partitions[p] = await PartitionLog.load(
         { dir: join(this.dir, dirName), topic: info.name, partition: p, topicId: info.id, clean: true },
         this.partitionContext(() => info),
@@ -456,7 +499,10 @@ export class LogManager {
     return this.serial(async () => {
       const current = info.partitions.length;
       if (!Number.isInteger(total) || total <= current) {
-        throw new LogError("MR_LOG_INVALID_PARTITIONS", `Topic currently has ${current} partitions, ${total} would not be an increase.`);
+        throw new LogError(
+          "MR_LOG_INVALID_PARTITIONS",
+          `Topic currently has ${current} partitions, ${total} would not be an increase.`,
+        );
       }
       const grown: TopicInfo = { ...info, partitions: [...info.partitions] };
       grown.partitions.length = total;
@@ -495,7 +541,9 @@ export class LogManager {
       }
       await fsyncDir(this.dir);
       for (const d of renamed) {
-        this.scheduleDelete(info.config["file.delete.delay.ms"], () => rm(join(this.dir, d), { recursive: true, force: true }));
+        this.scheduleDelete(info.config["file.delete.delay.ms"], () =>
+          rm(join(this.dir, d), { recursive: true, force: true }),
+        );
       }
       await this.writeCheckpoints();
       if (info.partitions.some((p) => p.cleanerCheckpoint !== null)) await this.writeCleanerCheckpoint();
@@ -508,7 +556,11 @@ export class LogManager {
    * the new override set. mode "merge" (IncrementalAlterConfigs): keys are set,
    * a null value removes the override.
    */
-  async alterTopicConfig(name: string, configs: Record<string, string | null>, mode: "replace" | "merge" = "replace"): Promise<void> {
+  async alterTopicConfig(
+    name: string,
+    configs: Record<string, string | null>,
+    mode: "replace" | "merge" = "replace",
+  ): Promise<void> {
     this.ensureOpen();
     const info = this.byName.get(name);
     if (!info) throw new LogError("MR_LOG_UNKNOWN_TOPIC", `Topic '${name}' does not exist.`);
@@ -581,12 +633,17 @@ export class LogManager {
       if (p.isClosed || p.failed || this.uncleanable.has(p) || !hasCleanupPolicy(p.config, "compact")) continue;
       const hook = this.cleanerRetainEmptyBatch;
       try {
-        out.push(await p.compact(now, { force, dedupeBufferSize, retainEmptyBatch: hook ? (b) => hook(p, b) : undefined }));
+        out.push(
+          await p.compact(now, { force, dedupeBufferSize, retainEmptyBatch: hook ? (b) => hook(p, b) : undefined }),
+        );
       } catch (e) {
         if (p.isClosed) continue;
         if (e instanceof LogError && e.code === "MR_LOG_CORRUPT") {
           this.uncleanable.add(p);
-          this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction found corrupt data; not cleaning this partition until the log is reopened");
+          this.logger.error(
+            { topic: p.topic, partition: p.partition, err: e },
+            "log compaction found corrupt data; not cleaning this partition until the log is reopened",
+          );
         } else {
           this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction failed");
         }
@@ -598,7 +655,8 @@ export class LogManager {
   /** Writes cleaner-offset-checkpoint (atomically): every partition that has been compacted. */
   async writeCleanerCheckpoint(): Promise<void> {
     const entries: [string, number, bigint][] = [];
-    for (const p of this.allPartitions()) if (p.cleanerCheckpoint !== null) entries.push([p.topic, p.partition, p.cleanerCheckpoint]);
+    for (const p of this.allPartitions())
+      if (p.cleanerCheckpoint !== null) entries.push([p.topic, p.partition, p.cleanerCheckpoint]);
     await writeFileAtomic(join(this.dir, CLEANER_OFFSET_CHECKPOINT), formatCheckpoint(entries));
   }
 
@@ -690,7 +748,10 @@ export class LogManager {
       results.forEach((r, i) => {
         if (r.status === "rejected") {
           clean = false;
-          this.logger.error({ topic: parts[i].topic, partition: parts[i].partition, err: r.reason }, "partition did not close cleanly");
+          this.logger.error(
+            { topic: parts[i].topic, partition: parts[i].partition, err: r.reason },
+            "partition did not close cleanly",
+          );
         }
       });
       if (parts.some((p) => p.unclean)) clean = false;
@@ -760,7 +821,9 @@ async function ensureMetaProperties(dir: string, nodeId: number): Promise<{ clus
   const path = join(dir, META_PROPERTIES);
   const buf = await readFileIfExists(path);
   if (buf) {
-    const props = new Map([...parseProperties(buf.toString("utf8"), join(dir, META_PROPERTIES)).map].map(([k, e]) => [k, e.value]));
+    const props = new Map(
+      [...parseProperties(buf.toString("utf8"), join(dir, META_PROPERTIES)).map].map(([k, e]) => [k, e.value]),
+    );
     const clusterId = props.get("cluster.id");
     const node = Number(props.get("node.id") ?? props.get("broker.id") ?? nodeId);
     if (clusterId) return { clusterId, nodeId: Number.isInteger(node) ? node : nodeId };

@@ -7,12 +7,7 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  MAX_TIMESTAMP,
-  RECORD_BATCH_OVERHEAD,
-  setBaseOffset,
-  setLogAppendTime,
-} from "../protocol/records/batch.js";
+import { MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
 import type { BatchInfo } from "../protocol/records/batch.js";
 import { hasCleanupPolicy, isNever } from "./config.js";
 import type { LogConfig } from "./config.js";
@@ -284,11 +279,16 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     let maxTs = -1n;
     for (const b of batches) {
       if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
-        return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`));
+        return Promise.reject(
+          new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`),
+        );
       }
       if (b.size > maxMessageBytes) {
         return Promise.reject(
-          new LogError("MR_LOG_RECORD_TOO_LARGE", `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${this.topic}`),
+          new LogError(
+            "MR_LOG_RECORD_TOO_LARGE",
+            `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${this.topic}`,
+          ),
         );
       }
       if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
@@ -330,13 +330,33 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     seg.assignedLastOffset = lastOffset;
 
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ kind: "write", seg, position, buf, batches, baseOffset, lastOffset, logAppendTime, sync: opts.sync, resolve, reject });
+      this.queue.push({
+        kind: "write",
+        seg,
+        position,
+        buf,
+        batches,
+        baseOffset,
+        lastOffset,
+        logAppendTime,
+        sync: opts.sync,
+        resolve,
+        reject,
+      });
       void this.pump();
     });
   }
 
   /** Kafka's LogSegment.shouldRoll, evaluated on assigned (not yet written) state. */
-  private shouldRoll(seg: Segment, cfg: LogConfig, bytes: number, nBatches: number, lastOffset: bigint, maxTs: bigint, now: number): boolean {
+  private shouldRoll(
+    seg: Segment,
+    cfg: LogConfig,
+    bytes: number,
+    nBatches: number,
+    lastOffset: bigint,
+    maxTs: bigint,
+    now: number,
+  ): boolean {
     if (seg.assignedSize === 0) return false;
     if (seg.assignedSize + bytes > cfg["segment.bytes"]) return true;
     const first = seg.firstBatchMaxTs;
@@ -428,7 +448,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       let base = op.baseOffset;
       for (const b of op.batches) {
         const last = base + BigInt(b.lastOffsetDelta);
-        seg.trackBatch(base, last, op.position + b.position, b.size, op.logAppendTime >= 0n ? op.logAppendTime : b.maxTimestamp, interval);
+        seg.trackBatch(
+          base,
+          last,
+          op.position + b.position,
+          b.size,
+          op.logAppendTime >= 0n ? op.logAppendTime : b.maxTimestamp,
+          interval,
+        );
         base = last + 1n;
       }
       seg.size += op.buf.length;
@@ -455,7 +482,10 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
           for (const op of waiting) op.resolve(this.result(op));
         },
         (e) => {
-          const err = e instanceof LogError ? e : new LogError("MR_LOG_IO", `fsync failed for ${this.topic}-${this.partition}`, { cause: e });
+          const err =
+            e instanceof LogError
+              ? e
+              : new LogError("MR_LOG_IO", `fsync failed for ${this.topic}-${this.partition}`, { cause: e });
           for (const op of waiting) op.reject(err);
         },
       );
@@ -468,7 +498,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   }
 
   private result(op: WriteOp): AppendResult {
-    return { baseOffset: op.baseOffset, lastOffset: op.lastOffset, logAppendTime: op.logAppendTime, logStartOffset: this.lso };
+    return {
+      baseOffset: op.baseOffset,
+      lastOffset: op.lastOffset,
+      logAppendTime: op.logAppendTime,
+      logStartOffset: this.lso,
+    };
   }
 
   /** The old segment stops being active: final time index entry, index files durable; new files created. */
@@ -484,13 +519,21 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       this.dirFile.markWritten();
       this.dirtyFiles.add(this.dirFile);
     }
-    this.log("info", { segment: seg.baseOffset.toString(), previous: old.baseOffset.toString(), previousSize: old.size }, "rolled new log segment");
+    this.log(
+      "info",
+      { segment: seg.baseOffset.toString(), previous: old.baseOffset.toString(), previousSize: old.size },
+      "rolled new log segment",
+    );
     // Kafka flushes the previous segment in the background on roll.
     this.ctx.flusher.requestAsync(this);
   }
 
   private fail(e: unknown, what: string, ops: WriteOp[]): void {
-    const err = new LogError("MR_LOG_IO", `${what} failed for ${this.topic}-${this.partition}: ${(e as Error)?.message ?? e}`, { cause: e });
+    const err = new LogError(
+      "MR_LOG_IO",
+      `${what} failed for ${this.topic}-${this.partition}: ${(e as Error)?.message ?? e}`,
+      { cause: e },
+    );
     if (!this.failure && !this.closedError) {
       this.failure = err;
       this.log("error", { err: e, what }, "log write failed; partition is offline until the log is reopened");
@@ -679,7 +722,9 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       if (seg.baseOffset > hwSeg.baseOffset) break;
       const nextBase = segs[i + 1]?.baseOffset;
       if (nextBase !== undefined && nextBase <= lso) continue;
-      await seg.ensureIndexes(nextBase, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"));
+      await seg.ensureIndexes(nextBase, (why) =>
+        this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"),
+      );
       if ((await seg.largestTimestamp()) < ts) continue;
       const limit = seg === hwSeg ? hwPos : seg.size;
       const ti = seg.timeIndex!;
@@ -741,7 +786,9 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       const base = seg.cadence.baseOffsetOfMaxTs;
       return { offset: base < lso ? lso : base, timestamp: bestTs };
     }
-    const lastOffset = seg.cadenceExact ? seg.cadence.lastOffsetOfMaxTs : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);
+    const lastOffset = seg.cadenceExact
+      ? seg.cadence.lastOffsetOfMaxTs
+      : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);
     await seg.ensureIndexes(bestNext);
     const limit = seg === hwSeg ? hwPos : seg.size;
     let base: bigint | null = null;
@@ -819,7 +866,9 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
         const k0 = k;
         while (k < last) {
           const seg = segs[k];
-          await seg.ensureIndexes(segs[k + 1].baseOffset, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"));
+          await seg.ensureIndexes(segs[k + 1].baseOffset, (why) =>
+            this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"),
+          );
           const largest = await seg.largestTimestamp();
           const ts = largest >= 0n ? Number(largest) : seg.lastModified;
           if (now - ts > retentionMs) k++;
@@ -925,7 +974,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       return await this.compactSegments(now, opts, cfg, result, pending);
     } catch (e) {
       if (!(e instanceof SimulatedCrashError)) for (const s of pending) await discardCleaned(s).catch(() => undefined);
-      if (this.closedError && !(e instanceof SimulatedCrashError)) return { ...result, reason: "the log was closed during compaction" };
+      if (this.closedError && !(e instanceof SimulatedCrashError))
+        return { ...result, reason: "the log was closed during compaction" };
       throw e;
     } finally {
       this.endRead(gen);
@@ -947,13 +997,20 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     return seg.firstBatchMaxTs;
   }
 
-  private async compactSegments(now: number, opts: CompactOptions, cfg: LogConfig, result: CompactResult, pending: Segment[]): Promise<CompactResult> {
+  private async compactSegments(
+    now: number,
+    opts: CompactOptions,
+    cfg: LogConfig,
+    result: CompactResult,
+    pending: Segment[],
+  ): Promise<CompactResult> {
     const segs = this.segs;
     // Segments before hwSeg are complete (rolled, every write committed); hwSeg and later are not cleanable.
     const hwIdx = segs.indexOf(this.hwSeg);
     if (hwIdx <= 0) return { ...result, reason: "no segment before the active one" };
     const lso = this.lso;
-    const onRebuild = (seg: Segment) => (why: string) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
+    const onRebuild = (seg: Segment) => (why: string) =>
+      this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
     // segments wholly below the log start offset are retention's to delete
     let first = 0;
     while (first < hwIdx && segs[first + 1].baseOffset <= lso) first++;
@@ -962,7 +1019,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     let firstDirty = this.cleanerCheckpoint ?? lso;
     if (firstDirty < lso || firstDirty > this.hw) {
       if (this.cleanerCheckpoint !== null && !(firstDirty < lso && hasCleanupPolicy(cfg, "delete"))) {
-        this.log("warn", { checkpoint: firstDirty.toString(), logStartOffset: lso.toString(), highWatermark: this.hw.toString() }, "cleaner checkpoint is outside the log; cleaning from the log start");
+        this.log(
+          "warn",
+          { checkpoint: firstDirty.toString(), logStartOffset: lso.toString(), highWatermark: this.hw.toString() },
+          "cleaner checkpoint is outside the log; cleaning from the log start",
+        );
       }
       firstDirty = lso;
       this.cleanerCheckpoint = lso;
@@ -1000,12 +1061,18 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
         if (t > 0n && Number(t) < now - maxLag) overdue = true;
       }
     }
-    if (uncleanable <= first) return { ...result, reason: "nothing cleanable (min.compaction.lag.ms or no old segment)" };
+    if (uncleanable <= first)
+      return { ...result, reason: "nothing cleanable (min.compaction.lag.ms or no old segment)" };
     let reason: string;
     if (overdue && cleanableBytes > 0) reason = "max.compaction.lag.ms exceeded";
-    else if (ratio > cfg["min.cleanable.dirty.ratio"]) reason = `dirty ratio ${ratio.toFixed(3)} above min.cleanable.dirty.ratio`;
+    else if (ratio > cfg["min.cleanable.dirty.ratio"])
+      reason = `dirty ratio ${ratio.toFixed(3)} above min.cleanable.dirty.ratio`;
     else if (opts.force) reason = "forced";
-    else return { ...result, reason: `dirty ratio ${ratio.toFixed(3)} not above min.cleanable.dirty.ratio ${cfg["min.cleanable.dirty.ratio"]}` };
+    else
+      return {
+        ...result,
+        reason: `dirty ratio ${ratio.toFixed(3)} not above min.cleanable.dirty.ratio ${cfg["min.cleanable.dirty.ratio"]}`,
+      };
 
     // The old segments are read through their open handles and in-memory indexes from here on, so that
     // readers (and this cleaning) keep working while their files are renamed by swaps.
@@ -1039,18 +1106,32 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     while (end < uncleanable && segs[end].baseOffset < endOffset) end++;
     const candidates = segs.slice(first, end);
     const groups = groupSegmentsBySize(
-      candidates.map((s, j) => ({ baseOffset: s.baseOffset, size: s.size, nextBase: segs[first + j + 1].baseOffset, ...indexBytesOf(s) })),
+      candidates.map((s, j) => ({
+        baseOffset: s.baseOffset,
+        size: s.size,
+        nextBase: segs[first + j + 1].baseOffset,
+        ...indexBytesOf(s),
+      })),
       cfg["segment.bytes"],
       cfg["segment.index.bytes"],
     );
 
     // 3. clean each group into one segment and swap it in
     const stats: CleanStats = result.stats;
-    const filter = { map, now, deleteRetentionMs: cfg["delete.retention.ms"], stats, where: "", retainEmptyBatch: opts.retainEmptyBatch };
+    const filter = {
+      map,
+      now,
+      deleteRetentionMs: cfg["delete.retention.ms"],
+      stats,
+      where: "",
+      retainEmptyBatch: opts.retainEmptyBatch,
+    };
     let swapped = 0;
     for (const group of groups) {
       const olds = group.map((j) => candidates[j]);
-      const cleaned = await writeCleanedSegment(this.dir, olds, filter, cfg["index.interval.bytes"], () => this.checkCompactionAbort());
+      const cleaned = await writeCleanedSegment(this.dir, olds, filter, cfg["index.interval.bytes"], () =>
+        this.checkCompactionAbort(),
+      );
       pending.push(cleaned);
       if (opts.crashAt === "cleaned") throw new SimulatedCrashError("cleaned");
       let ok = false;
@@ -1061,7 +1142,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       if (!ok) {
         await discardCleaned(cleaned);
         this.checkCompactionAbort();
-        this.log("info", { segments: olds.map((s) => s.baseOffset.toString()) }, "cleaned segments were removed meanwhile; discarding the cleaned copy");
+        this.log(
+          "info",
+          { segments: olds.map((s) => s.baseOffset.toString()) },
+          "cleaned segments were removed meanwhile; discarding the cleaned copy",
+        );
         continue;
       }
       swapped++;
@@ -1106,7 +1191,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     if (at < 0 || olds.some((s, i) => this.segs[at + i] !== s) || at + olds.length >= this.segs.length) return false;
     let committed = false;
     try {
-      await writeSwapManifest(this.dir, cleaned.baseOffset, olds.map((s) => s.baseOffset));
+      await writeSwapManifest(
+        this.dir,
+        cleaned.baseOffset,
+        olds.map((s) => s.baseOffset),
+      );
       if (opts.crashAt === "manifest") throw new SimulatedCrashError("manifest");
       await renameCleanedToSwap(cleaned, () => {
         committed = true;
@@ -1119,8 +1208,17 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       if (committed) {
         // Disk and memory disagree until the next load completes the swap: stop taking writes.
         if (!this.failure) {
-          this.failure = new LogError("MR_LOG_IO", `compaction swap failed for ${this.topic}-${this.partition}: ${(e as Error).message}`, { cause: e });
-          if (!(e instanceof SimulatedCrashError)) this.log("error", { err: e }, "compaction swap failed after its commit; partition is offline until the log is reopened");
+          this.failure = new LogError(
+            "MR_LOG_IO",
+            `compaction swap failed for ${this.topic}-${this.partition}: ${(e as Error).message}`,
+            { cause: e },
+          );
+          if (!(e instanceof SimulatedCrashError))
+            this.log(
+              "error",
+              { err: e },
+              "compaction swap failed after its commit; partition is offline until the log is reopened",
+            );
         }
       } else if (!(e instanceof SimulatedCrashError)) {
         await discardSwapIndexes(cleaned).catch(() => undefined);
@@ -1150,7 +1248,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   close(opts: { deleted?: boolean } = {}): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      const waitQueue = this.pumping || this.queue.length > 0 ? this.barrier().catch(() => undefined) : Promise.resolve();
+      const waitQueue =
+        this.pumping || this.queue.length > 0 ? this.barrier().catch(() => undefined) : Promise.resolve();
       this.closedError = opts.deleted
         ? new LogError("MR_LOG_UNKNOWN_TOPIC", `topic ${this.topic} was deleted`)
         : new LogError("MR_LOG_CLOSED", `log ${this.topic}-${this.partition} is closed`);
@@ -1229,7 +1328,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const logBases: bigint[] = [];
     const indexStems = new Set<string>();
     for (const name of names) {
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(".cleaned") || name.endsWith(".swap") || name.endsWith(".tmp")) {
+      if (
+        name.endsWith(DELETED_SUFFIX) ||
+        name.endsWith(".cleaned") ||
+        name.endsWith(".swap") ||
+        name.endsWith(".tmp")
+      ) {
         await unlinkIfExists(join(dir, name));
         continue;
       }
@@ -1280,7 +1384,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const leo = segs.length > 0 ? segs[segs.length - 1].nextOffset! : lso;
     if (lso > leo) {
       if (segs.length > 0) {
-        this.log("warn", { logStartOffset: lso.toString(), logEndOffset: leo.toString() }, "log start offset is beyond the log end; starting an empty log there");
+        this.log(
+          "warn",
+          { logStartOffset: lso.toString(), logEndOffset: leo.toString() },
+          "log start offset is beyond the log end; starting an empty log there",
+        );
         for (const s of segs) {
           await s.close();
           for (const path of [s.paths.log, s.paths.index, s.paths.timeIndex]) await unlinkIfExists(path);
@@ -1331,7 +1439,9 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   private async checkActiveTail(seg: Segment): Promise<boolean> {
     try {
-      await seg.ensureIndexes(undefined, (why) => this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index of active segment"));
+      await seg.ensureIndexes(undefined, (why) =>
+        this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index of active segment"),
+      );
       // A rebuilt index came from a structural scan of the whole file, which also set nextOffset.
       if (seg.cadenceExact) return true;
       const idx = seg.index!;
@@ -1344,7 +1454,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       let next = seg.baseOffset;
       let end = from;
       await seg.walkHeaders(from, seg.size, (pos, size, base, lastOff, maxTs) => {
-        if (base < next || lastOff - seg.baseOffset > BigInt(INT32_MAX)) throw seg.corrupt(pos, `offset ${base} out of order`);
+        if (base < next || lastOff - seg.baseOffset > BigInt(INT32_MAX))
+          throw seg.corrupt(pos, `offset ${base} out of order`);
         next = lastOff + 1n;
         if (maxTs > c.maxTs) {
           c.maxTs = maxTs;
@@ -1360,7 +1471,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       seg.nextOffset = next;
       return true;
     } catch (e) {
-      this.log("warn", { segment: seg.baseOffset.toString(), err: (e as Error).message }, "active segment failed its check after a clean shutdown; recovering it");
+      this.log(
+        "warn",
+        { segment: seg.baseOffset.toString(), err: (e as Error).message },
+        "active segment failed its check after a clean shutdown; recovering it",
+      );
       return false;
     }
   }
@@ -1371,7 +1486,13 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     for (let i = from; i < segs.length; i++) {
       const seg = segs[i];
       const nextBase = segs[i + 1]?.baseOffset;
-      const r = await seg.scan({ verifyCrc: true, indexIntervalBytes: cfg["index.interval.bytes"], nextBase, minBaseOffset: minBase, forWrite: true });
+      const r = await seg.scan({
+        verifyCrc: true,
+        indexIntervalBytes: cfg["index.interval.bytes"],
+        nextBase,
+        minBaseOffset: minBase,
+        forWrite: true,
+      });
       seg.nextOffset = r.nextOffset;
       if (r.error !== null) {
         const truncated = seg.size - r.validBytes;
@@ -1389,7 +1510,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
             nextOffset: r.nextOffset.toString(),
             deletedSegments: later.map((s) => ({ baseOffset: s.baseOffset.toString(), bytes: s.size })),
           },
-          `recovery truncated ${truncated} bytes at offset ${r.nextOffset}` + (later.length ? ` and deleted ${later.length} later segment(s)` : ""),
+          `recovery truncated ${truncated} bytes at offset ${r.nextOffset}` +
+            (later.length ? ` and deleted ${later.length} later segment(s)` : ""),
         );
         for (const s of later) {
           await s.close();
@@ -1402,7 +1524,11 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       if (i < segs.length - 1) seg.finalTimeIndexEntry();
       await seg.persistIndexes(true);
       if (r.batches > 0) minBase = r.nextOffset;
-      this.log("info", { segment: seg.baseOffset.toString(), batches: r.batches, bytes: r.validBytes }, "recovered segment");
+      this.log(
+        "info",
+        { segment: seg.baseOffset.toString(), batches: r.batches, bytes: r.validBytes },
+        "recovered segment",
+      );
     }
     return segs;
   }

@@ -74,7 +74,12 @@ export class BatchRing {
    * batch when minOne). `undefined` when the ring does not cover `rel`; null
    * when no batch there holds it.
    */
-  range(rel: number, limit: number, maxBytes: number, minOne: boolean): { start: number; end: number } | null | undefined {
+  range(
+    rel: number,
+    limit: number,
+    maxBytes: number,
+    minOne: boolean,
+  ): { start: number; end: number } | null | undefined {
     if (rel <= this.evictedRel) return undefined;
     // binary search: first ring entry with rels >= rel
     let lo = 0;
@@ -214,7 +219,14 @@ export class Segment {
   }
 
   /** Feeds one batch through Kafka's index cadence (LogSegment.append / recover). */
-  trackBatch(baseOffset: bigint, lastOffset: bigint, position: number, size: number, maxTs: bigint, indexIntervalBytes: number): void {
+  trackBatch(
+    baseOffset: bigint,
+    lastOffset: bigint,
+    position: number,
+    size: number,
+    maxTs: bigint,
+    indexIntervalBytes: number,
+  ): void {
     const c = this.cadence;
     if (maxTs > c.maxTs) {
       c.maxTs = maxTs;
@@ -258,9 +270,19 @@ export class Segment {
       idx.persisted = 0;
       tidx.persisted = 0;
     }
-    await writeIndexFile(this.paths.index, idx.encode(idx.persisted), idx.persisted * OFFSET_INDEX_ENTRY_SIZE, idx.persisted === 0);
+    await writeIndexFile(
+      this.paths.index,
+      idx.encode(idx.persisted),
+      idx.persisted * OFFSET_INDEX_ENTRY_SIZE,
+      idx.persisted === 0,
+    );
     idx.persisted = idx.entries;
-    await writeIndexFile(this.paths.timeIndex, tidx.encode(tidx.persisted), tidx.persisted * TIME_INDEX_ENTRY_SIZE, tidx.persisted === 0);
+    await writeIndexFile(
+      this.paths.timeIndex,
+      tidx.encode(tidx.persisted),
+      tidx.persisted * TIME_INDEX_ENTRY_SIZE,
+      tidx.persisted === 0,
+    );
     tidx.persisted = tidx.entries;
   }
 
@@ -296,7 +318,10 @@ export class Segment {
   private async loadIndexes(nextBase: bigint | undefined, onRebuild?: (why: string) => void): Promise<void> {
     const maxRel = nextBase !== undefined ? Math.min(INT32_MAX, Number(nextBase - this.baseOffset - 1n)) : INT32_MAX;
     let why: string | null = null;
-    const [ibuf, tbuf] = await Promise.all([readFileIfExists(this.paths.index), readFileIfExists(this.paths.timeIndex)]);
+    const [ibuf, tbuf] = await Promise.all([
+      readFileIfExists(this.paths.index),
+      readFileIfExists(this.paths.timeIndex),
+    ]);
     let index: OffsetIndex | null = null;
     let timeIndex: TimeIndex | null = null;
     if (ibuf === null || tbuf === null) {
@@ -321,7 +346,8 @@ export class Segment {
           if (
             h.length < HEADER_PREFIX ||
             h.readInt8(MAGIC) !== 2 ||
-            h.readBigInt64BE(BASE_OFFSET) + BigInt(h.readInt32BE(LAST_OFFSET_DELTA)) !== this.baseOffset + BigInt(index.relAt(i))
+            h.readBigInt64BE(BASE_OFFSET) + BigInt(h.readInt32BE(LAST_OFFSET_DELTA)) !==
+              this.baseOffset + BigInt(index.relAt(i))
           ) {
             why = `offset index: last entry does not point at its batch`;
           }
@@ -335,7 +361,10 @@ export class Segment {
       this.cadence = { bytesSince: 0, maxTs: -1n, lastOffsetOfMaxTs: -1n, baseOffsetOfMaxTs: -1n };
       const r = await this.scan({ verifyCrc: false, indexIntervalBytes: this.indexIntervalForRebuild, nextBase });
       if (r.error !== null) {
-        throw new LogError("MR_LOG_CORRUPT", `segment ${this.paths.log} is corrupt at byte ${r.validBytes}: ${r.error}`);
+        throw new LogError(
+          "MR_LOG_CORRUPT",
+          `segment ${this.paths.log} is corrupt at byte ${r.validBytes}: ${r.error}`,
+        );
       }
       this.finalTimeIndexEntry();
       await this.persistIndexes(true);
@@ -353,7 +382,13 @@ export class Segment {
    * `verifyCrc`) and monotonic offsets; rebuilds the in-memory indexes and
    * cadence as it goes. Stops at the first invalid or torn batch.
    */
-  async scan(opts: { verifyCrc: boolean; indexIntervalBytes: number; nextBase?: bigint; minBaseOffset?: bigint; forWrite?: boolean }): Promise<ScanResult> {
+  async scan(opts: {
+    verifyCrc: boolean;
+    indexIntervalBytes: number;
+    nextBase?: bigint;
+    minBaseOffset?: bigint;
+    forWrite?: boolean;
+  }): Promise<ScanResult> {
     // forWrite (recovery, which may truncate) is only used while loading, before any reader holds the handle
     const fh = (await this.open(opts.forWrite ? "r+" : "r")).handle;
     const { size: fileSize } = await fh.stat();
@@ -363,7 +398,8 @@ export class Segment {
     this.firstBatchMaxTs = null;
     const saveRing = this.ring;
     this.ring = null;
-    let expectNext = opts.minBaseOffset !== undefined && opts.minBaseOffset > this.baseOffset ? opts.minBaseOffset : this.baseOffset;
+    let expectNext =
+      opts.minBaseOffset !== undefined && opts.minBaseOffset > this.baseOffset ? opts.minBaseOffset : this.baseOffset;
     let pos = 0;
     let batches = 0;
     let error: string | null = null;
@@ -421,7 +457,10 @@ export class Segment {
           error = `offset ${baseOffset} (last ${lastOffset}) where at least ${expectNext} was expected`;
           break;
         }
-        if (lastOffset - this.baseOffset > BigInt(INT32_MAX) || (opts.nextBase !== undefined && lastOffset >= opts.nextBase)) {
+        if (
+          lastOffset - this.baseOffset > BigInt(INT32_MAX) ||
+          (opts.nextBase !== undefined && lastOffset >= opts.nextBase)
+        ) {
           error = `offset ${lastOffset} outside the segment`;
           break;
         }
@@ -438,7 +477,13 @@ export class Segment {
     this.cadenceExact = true;
     this.indexLoad = Promise.resolve();
     this.nextOffset = batches > 0 ? expectNext : this.baseOffset;
-    return { validBytes: pos, nextOffset: batches > 0 ? expectNext : this.baseOffset, batches, error, firstMaxTimestamp };
+    return {
+      validBytes: pos,
+      nextOffset: batches > 0 ? expectNext : this.baseOffset,
+      batches,
+      error,
+      firstMaxTimestamp,
+    };
   }
 
   /**
@@ -485,7 +530,14 @@ export class Segment {
    * later offset, and an empty buffer when the first batch is larger than
    * maxBytes and !minOne.
    */
-  async read(target: bigint, maxBytes: number, minOne: boolean, limit: number, indexIntervalBytes: number, nextBase?: bigint): Promise<Buffer | null> {
+  async read(
+    target: bigint,
+    maxBytes: number,
+    minOne: boolean,
+    limit: number,
+    indexIntervalBytes: number,
+    nextBase?: bigint,
+  ): Promise<Buffer | null> {
     if (limit <= 0) return null;
     const rel = target <= this.baseOffset ? 0 : this.rel(target);
     if (this.ring) {
@@ -585,7 +637,12 @@ export class Segment {
  * Sums whole batches in buf from `from`, up to `maxBytes` (at least one batch
  * when minOne). `complete` is false when the buffer ends before the answer is known.
  */
-function wholeBatches(buf: Buffer, from: number, maxBytes: number, minOne: boolean): { length: number; complete: boolean } {
+function wholeBatches(
+  buf: Buffer,
+  from: number,
+  maxBytes: number,
+  minOne: boolean,
+): { length: number; complete: boolean } {
   let len = 0;
   let i = from;
   for (;;) {

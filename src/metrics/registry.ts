@@ -22,7 +22,11 @@ export function enableProcessMetrics(): void {
   client.collectDefaultMetrics({ register: registry, prefix: "millrace_" });
 }
 
-export function counter<T extends string>(name: string, help: string, labelNames: readonly T[] = []): client.Counter<T> {
+export function counter<T extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly T[] = [],
+): client.Counter<T> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as client.Counter<T>;
   return new client.Counter<T>({ name, help, labelNames: labelNames as T[], registers: [registry] });
@@ -36,7 +40,13 @@ export function gauge<T extends string>(
 ): client.Gauge<T> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as client.Gauge<T>;
-  return new client.Gauge<T>({ name, help, labelNames: labelNames as T[], registers: [registry], ...(collect ? { collect } : {}) });
+  return new client.Gauge<T>({
+    name,
+    help,
+    labelNames: labelNames as T[],
+    registers: [registry],
+    ...(collect ? { collect } : {}),
+  });
 }
 
 export function histogram<T extends string>(
@@ -47,7 +57,13 @@ export function histogram<T extends string>(
 ): client.Histogram<T> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as client.Histogram<T>;
-  return new client.Histogram<T>({ name, help, labelNames: labelNames as T[], registers: [registry], ...(buckets ? { buckets } : {}) });
+  return new client.Histogram<T>({
+    name,
+    help,
+    labelNames: labelNames as T[],
+    registers: [registry],
+    ...(buckets ? { buckets } : {}),
+  });
 }
 
 /** Prometheus text exposition of every registered series. */

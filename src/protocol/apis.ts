@@ -92,13 +92,15 @@ export interface RequestHeader {
 
 /** Reads key, version and correlation id: enough to answer even when the rest is unreadable. */
 export function peekRequestHeader(frame: Buffer): { apiKey: number; apiVersion: number; correlationId: number } {
-  if (frame.length < 8) throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `request frame of ${frame.length} bytes has no header`);
+  if (frame.length < 8)
+    throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `request frame of ${frame.length} bytes has no header`);
   return { apiKey: frame.readInt16BE(0), apiVersion: frame.readInt16BE(2), correlationId: frame.readInt32BE(4) };
 }
 
 /** Decodes the request header; the reader is left at the start of the body. */
 export function decodeRequestHeader(r: Reader): RequestHeader {
-  if (r.remaining() < 8) throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `request of ${r.remaining()} bytes has no header`);
+  if (r.remaining() < 8)
+    throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `request of ${r.remaining()} bytes has no header`);
   const key = r.buf.readInt16BE(r.pos);
   const version = r.buf.readInt16BE(r.pos + 2);
   const hv = requestHeaderVersion(key, version);
@@ -118,7 +120,13 @@ export function encodeRequestBody(key: number, version: number, w: Writer, body:
 }
 
 /** A whole request frame, size prefix included, for millrace's own client. */
-export function encodeRequest(key: number, version: number, correlationId: number, clientId: string | null, body: Message): Buffer[] {
+export function encodeRequest(
+  key: number,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: Message,
+): Buffer[] {
   const w = new Writer();
   w.int32(0);
   const hv = requestHeaderVersion(key, version);

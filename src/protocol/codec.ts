@@ -77,7 +77,8 @@ function primitive(t: PrimitiveType, nullable: boolean, compact: boolean, name: 
         : [
             (r) => r.string(compact),
             (w, v) => {
-              if (v === null || v === undefined) throw new ProtocolError("MR_PROTOCOL_NULL", `field ${name} is not nullable`);
+              if (v === null || v === undefined)
+                throw new ProtocolError("MR_PROTOCOL_NULL", `field ${name} is not nullable`);
               w.nullableString(v, compact);
             },
           ];
@@ -88,7 +89,8 @@ function primitive(t: PrimitiveType, nullable: boolean, compact: boolean, name: 
         : [
             (r) => r.bytes(compact),
             (w, v) => {
-              if (v === null || v === undefined) throw new ProtocolError("MR_PROTOCOL_NULL", `field ${name} is not nullable`);
+              if (v === null || v === undefined)
+                throw new ProtocolError("MR_PROTOCOL_NULL", `field ${name} is not nullable`);
               w.nullableBytes(v, compact);
             },
           ];
@@ -200,7 +202,8 @@ export function compileStruct(fields: readonly FieldSpec[], version: number, fle
       for (let i = 0; i < count; i++) {
         const tag = r.uvarint();
         const size = r.uvarint();
-        if (size > r.remaining()) throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `tagged field ${tag} of ${size} bytes overruns the frame`);
+        if (size > r.remaining())
+          throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `tagged field ${tag} of ${size} bytes overruns the frame`);
         const t = tagged.get(tag);
         if (t) {
           const sub = new Reader(r.buf, r.pos, r.pos + size);

@@ -80,12 +80,18 @@ export function decodeAssignment(bytes: Buffer): ConsumerAssignment {
     const userData = r.remaining() >= 4 ? r.nullableBytes(false) : null;
     return { version, partitions, userData: userData === null ? null : Buffer.from(userData) };
   } catch (e) {
-    throw new ProtocolError("MR_PROTOCOL_CONSUMER_ASSIGNMENT", `not a consumer protocol assignment: ${(e as Error).message}`);
+    throw new ProtocolError(
+      "MR_PROTOCOL_CONSUMER_ASSIGNMENT",
+      `not a consumer protocol assignment: ${(e as Error).message}`,
+    );
   }
 }
 
 /** Encodes a Subscription: version 0 (topics, userData) or 1 (plus owned partitions). */
-export function encodeSubscription(topics: string[], opts: { userData?: Buffer | null; ownedPartitions?: TopicPartitions[]; version?: 0 | 1 } = {}): Buffer {
+export function encodeSubscription(
+  topics: string[],
+  opts: { userData?: Buffer | null; ownedPartitions?: TopicPartitions[]; version?: 0 | 1 } = {},
+): Buffer {
   const version = opts.version ?? 0;
   const w = new Writer(64);
   w.int16(version);
@@ -108,7 +114,10 @@ export function decodeSubscription(bytes: Buffer): ConsumerSubscription {
     const ownedPartitions = version >= 1 && r.remaining() >= 4 ? readTopicPartitions(r) : [];
     return { version, topics, userData: userData === null ? null : Buffer.from(userData), ownedPartitions };
   } catch (e) {
-    throw new ProtocolError("MR_PROTOCOL_CONSUMER_SUBSCRIPTION", `not a consumer protocol subscription: ${(e as Error).message}`);
+    throw new ProtocolError(
+      "MR_PROTOCOL_CONSUMER_SUBSCRIPTION",
+      `not a consumer protocol subscription: ${(e as Error).message}`,
+    );
   }
 }
 

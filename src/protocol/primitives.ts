@@ -136,7 +136,10 @@ export class Reader {
   arrayLength(compact: boolean): number {
     const n = compact ? this.uvarint() - 1 : this.int32();
     if (n > this.end - this.pos) {
-      throw new ProtocolError("MR_PROTOCOL_TRUNCATED", `array of ${n} elements cannot fit ${this.end - this.pos} bytes`);
+      throw new ProtocolError(
+        "MR_PROTOCOL_TRUNCATED",
+        `array of ${n} elements cannot fit ${this.end - this.pos} bytes`,
+      );
     }
     return n;
   }

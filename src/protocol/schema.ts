@@ -5,8 +5,18 @@
 export type VersionRange = readonly [number, number];
 
 export type PrimitiveType =
-  | "int8" | "int16" | "int32" | "int64" | "uint16" | "uint32" | "float64"
-  | "string" | "bytes" | "bool" | "uuid" | "records";
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint16"
+  | "uint32"
+  | "float64"
+  | "string"
+  | "bytes"
+  | "bool"
+  | "uuid"
+  | "records";
 
 export interface FieldSpec {
   readonly name: string;

@@ -79,7 +79,10 @@ export function extractCashtags(text: string): string[] {
  * #café and #CAFÉ (composed or not) are one trend. Display keeps the original.
  */
 export function hashtagKey(tag: string): string {
-  return tag.replace(/^[#＃]/, "").normalize("NFC").toLowerCase();
+  return tag
+    .replace(/^[#＃]/, "")
+    .normalize("NFC")
+    .toLowerCase();
 }
 
 /** Cashtags are counted upper-case ($tsla and $TSLA are one symbol). */

@@ -72,25 +72,173 @@ const LANGS: Lang[] = ["en", "es", "fr", "de", "ja", "pt"];
 const LANG_WEIGHTS = [50, 15, 8, 7, 10, 10];
 
 const WORDS: Record<Lang, string[]> = {
-  en: "the a this that my your our is was are be just so really very new great good bad love hate today tonight game team city music show live news update time people world work coffee weekend morning night friends big small best worst happy sad finally again never always think know want need watch read play win lose going".split(" "),
-  es: "el la los las un una es muy pero que de en con para hoy noche partido equipo ciudad música nuevo gran bueno malo amor vida tiempo gente mundo trabajo café amigos fin semana feliz triste siempre nunca quiero necesito ganar perder está".split(" "),
-  fr: "le la les un une est très mais que de en avec pour aujourd'hui soir match équipe ville musique nouveau grand bon mauvais amour vie temps gens monde travail café amis week-end heureux triste toujours jamais veux besoin gagner perdre c'est".split(" "),
-  de: "der die das ein eine ist sehr aber dass und mit für heute Abend Spiel Mannschaft Stadt Musik neu groß gut schlecht Liebe Leben Zeit Leute Welt Arbeit Kaffee Freunde Wochenende glücklich traurig immer nie will brauche gewinnen verlieren endlich".split(" "),
-  ja: "今日 は とても 楽しい です 新しい 音楽 試合 チーム 東京 大阪 仕事 週末 コーヒー 友達 最高 本当に ありがとう 明日 また 見て ください ニュース 映画 ゲーム 天気 朝 夜 好き 嬉しい".split(" "),
-  pt: "o a os as um uma é muito mas que de em com para hoje noite jogo time cidade música novo grande bom ruim amor vida tempo gente mundo trabalho café amigos fim semana feliz triste sempre nunca quero preciso ganhar perder está".split(" "),
+  en: "the a this that my your our is was are be just so really very new great good bad love hate today tonight game team city music show live news update time people world work coffee weekend morning night friends big small best worst happy sad finally again never always think know want need watch read play win lose going".split(
+    " ",
+  ),
+  es: "el la los las un una es muy pero que de en con para hoy noche partido equipo ciudad música nuevo gran bueno malo amor vida tiempo gente mundo trabajo café amigos fin semana feliz triste siempre nunca quiero necesito ganar perder está".split(
+    " ",
+  ),
+  fr: "le la les un une est très mais que de en avec pour aujourd'hui soir match équipe ville musique nouveau grand bon mauvais amour vie temps gens monde travail café amis week-end heureux triste toujours jamais veux besoin gagner perdre c'est".split(
+    " ",
+  ),
+  de: "der die das ein eine ist sehr aber dass und mit für heute Abend Spiel Mannschaft Stadt Musik neu groß gut schlecht Liebe Leben Zeit Leute Welt Arbeit Kaffee Freunde Wochenende glücklich traurig immer nie will brauche gewinnen verlieren endlich".split(
+    " ",
+  ),
+  ja: "今日 は とても 楽しい です 新しい 音楽 試合 チーム 東京 大阪 仕事 週末 コーヒー 友達 最高 本当に ありがとう 明日 また 見て ください ニュース 映画 ゲーム 天気 朝 夜 好き 嬉しい".split(
+    " ",
+  ),
+  pt: "o a os as um uma é muito mas que de em com para hoje noite jogo time cidade música novo grande bom ruim amor vida tempo gente mundo trabalho café amigos fim semana feliz triste sempre nunca quero preciso ganhar perder está".split(
+    " ",
+  ),
 };
 
 const EMOJI = ["😀", "😂", "🔥", "🎉", "👍", "🚀", "⚽", "🙏", "✨", "💯", "❤️", "👀", "🤔", "📈", "🌍", "👨‍💻"];
-const ROOTS = ["World", "Tech", "Music", "Art", "Data", "Cloud", "Game", "Film", "Book", "Food", "Travel", "Photo", "Crypto", "Climate", "Vote", "Football", "Science", "Space", "Health", "Fashion", "Jazz", "Anime", "Coffee", "Design"];
+const ROOTS = [
+  "World",
+  "Tech",
+  "Music",
+  "Art",
+  "Data",
+  "Cloud",
+  "Game",
+  "Film",
+  "Book",
+  "Food",
+  "Travel",
+  "Photo",
+  "Crypto",
+  "Climate",
+  "Vote",
+  "Football",
+  "Science",
+  "Space",
+  "Health",
+  "Fashion",
+  "Jazz",
+  "Anime",
+  "Coffee",
+  "Design",
+];
 const SUFFIXES = ["", "Monday", "News", "Life", "Day", "2025", "Lovers", "Talk", "Week", "Fest", "Live"];
-const UNICODE_TAGS = ["café", "fútbol", "München", "東京", "日本語", "ラーメン", "ação", "niño", "Zürich", "Ελλάδα", "São_Paulo", "naïve", "crème_brûlée", "F1", "K_pop"];
+const UNICODE_TAGS = [
+  "café",
+  "fútbol",
+  "München",
+  "東京",
+  "日本語",
+  "ラーメン",
+  "ação",
+  "niño",
+  "Zürich",
+  "Ελλάδα",
+  "São_Paulo",
+  "naïve",
+  "crème_brûlée",
+  "F1",
+  "K_pop",
+];
 const CASHTAGS = ["AAPL", "TSLA", "MSFT", "AMZN", "BTC", "ETH", "NVDA", "GOOG", "META", "SPY"];
-const DOMAINS = ["example.com", "news.example.org", "blog.example.net", "shop.example.co.uk", "video.example.io", "example.edu"];
-const FIRST = ["Ana", "Ben", "Chloé", "David", "Emma", "Felix", "Grace", "Hiro", "Inès", "João", "Kai", "Lena", "Marco", "Noor", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Yuki", "Zoe", "Lucía", "Mateo", "Sakura"];
-const LAST = ["Smith", "García", "Müller", "Dubois", "Silva", "Tanaka", "Rossi", "Kowalski", "Nguyen", "Brown", "López", "Schmidt", "Martin", "Santos", "Sato", "Costa"];
-const SYLL = ["ka", "ri", "to", "mo", "la", "ne", "su", "bi", "zo", "ra", "xe", "lu", "pa", "ti", "do", "mi", "fa", "go", "ve", "yu"];
-const PLACES = ["Madrid", "Paris", "Berlin", "Tokyo", "São Paulo", "London", "New York", "Lisboa", "Osaka", "Lyon", "Hamburg", "Buenos Aires", ""];
-const BIOS = ["coffee, code and cats", "música y fútbol", "photographer 📷", "opinions are my own", "data nerd", "voyageur", "Ingenieurin", "エンジニア", "jornalista", ""];
+const DOMAINS = [
+  "example.com",
+  "news.example.org",
+  "blog.example.net",
+  "shop.example.co.uk",
+  "video.example.io",
+  "example.edu",
+];
+const FIRST = [
+  "Ana",
+  "Ben",
+  "Chloé",
+  "David",
+  "Emma",
+  "Felix",
+  "Grace",
+  "Hiro",
+  "Inès",
+  "João",
+  "Kai",
+  "Lena",
+  "Marco",
+  "Noor",
+  "Olga",
+  "Pedro",
+  "Quinn",
+  "Rosa",
+  "Sven",
+  "Yuki",
+  "Zoe",
+  "Lucía",
+  "Mateo",
+  "Sakura",
+];
+const LAST = [
+  "Smith",
+  "García",
+  "Müller",
+  "Dubois",
+  "Silva",
+  "Tanaka",
+  "Rossi",
+  "Kowalski",
+  "Nguyen",
+  "Brown",
+  "López",
+  "Schmidt",
+  "Martin",
+  "Santos",
+  "Sato",
+  "Costa",
+];
+const SYLL = [
+  "ka",
+  "ri",
+  "to",
+  "mo",
+  "la",
+  "ne",
+  "su",
+  "bi",
+  "zo",
+  "ra",
+  "xe",
+  "lu",
+  "pa",
+  "ti",
+  "do",
+  "mi",
+  "fa",
+  "go",
+  "ve",
+  "yu",
+];
+const PLACES = [
+  "Madrid",
+  "Paris",
+  "Berlin",
+  "Tokyo",
+  "São Paulo",
+  "London",
+  "New York",
+  "Lisboa",
+  "Osaka",
+  "Lyon",
+  "Hamburg",
+  "Buenos Aires",
+  "",
+];
+const BIOS = [
+  "coffee, code and cats",
+  "música y fútbol",
+  "photographer 📷",
+  "opinions are my own",
+  "data nerd",
+  "voyageur",
+  "Ingenieurin",
+  "エンジニア",
+  "jornalista",
+  "",
+];
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 const TWITTER_EPOCH = 1288834974657n;
@@ -167,7 +315,9 @@ export class TweetGenerator {
       const created = Date.UTC(2008, 0, 1) + urng.int(16 * 365) * 86_400_000 + urng.int(86_400_000);
       const place = urng.pick(PLACES);
       const u: User = {
-        id: String((BigInt(urng.int(1 << 30)) * 1000000000n + BigInt(urng.int(1_000_000_000))) % 1600000000000000000n + 10000n),
+        id: String(
+          ((BigInt(urng.int(1 << 30)) * 1000000000n + BigInt(urng.int(1_000_000_000))) % 1600000000000000000n) + 10000n,
+        ),
         name: `${urng.pick(FIRST)} ${urng.pick(LAST)}`,
         username: handle,
         created_at: new Date(created).toISOString(),
@@ -207,7 +357,11 @@ export class TweetGenerator {
   trendOf(epoch: number): { tag: string; startMs: number; amplitude: number } {
     const r = new Rng(hash32(this.seed ^ 0x5bd1e995, epoch | 0));
     const idx = 5 + r.int(this.tags.length - 5);
-    return { tag: this.tags[idx], startMs: epoch * this.trendEveryMs + r.int(this.trendEveryMs), amplitude: 0.5 + 2 * r.next() };
+    return {
+      tag: this.tags[idx],
+      startMs: epoch * this.trendEveryMs + r.int(this.trendEveryMs),
+      amplitude: 0.5 + 2 * r.next(),
+    };
   }
 
   private tagIndex(tag: string): number {
@@ -250,7 +404,10 @@ export class TweetGenerator {
       this.seq = 0;
       this.lastMs = nowMs;
     }
-    let id = ((BigInt(Math.floor(nowMs)) - TWITTER_EPOCH) << 22n) | (BigInt(hash32(this.seed) & 0x3ff) << 12n) | BigInt(this.seq);
+    let id =
+      ((BigInt(Math.floor(nowMs)) - TWITTER_EPOCH) << 22n) |
+      (BigInt(hash32(this.seed) & 0x3ff) << 12n) |
+      BigInt(this.seq);
     if (id <= this.lastId) id = this.lastId + 1n;
     this.lastId = id;
     return id.toString();
@@ -262,7 +419,9 @@ export class TweetGenerator {
 
   private pickUserOfLang(lang: Lang): User {
     const l = this.byLang.get(lang);
-    return l && l.length > 0 && this.rng.chance(0.8) ? this.users[this.rng.pick(l)] : this.users[this.rng.int(this.users.length)];
+    return l && l.length > 0 && this.rng.chance(0.8)
+      ? this.users[this.rng.pick(l)]
+      : this.users[this.rng.int(this.users.length)];
   }
 
   private tco(): string {
@@ -282,7 +441,11 @@ export class TweetGenerator {
       // Japanese runs without spaces: two runs of words, split at a word boundary.
       const half = Math.ceil(words.length / 2);
       const runs = [words.slice(0, half), words.slice(half)].filter((x) => x.length > 0);
-      words.splice(0, words.length, ...runs.map((run): Token => ({ kind: "word", text: run.map((w) => w.text).join("") })));
+      words.splice(
+        0,
+        words.length,
+        ...runs.map((run): Token => ({ kind: "word", text: run.map((w) => w.text).join("") })),
+      );
     }
     const extra: Token[] = [];
     const nTags = [0, 0, 0, 0, 1, 1, 1, 2, 2, 3][r.int(10)];
@@ -304,10 +467,16 @@ export class TweetGenerator {
       const domain = r.pick(DOMAINS);
       let path = "";
       const segs = r.range(1, 3);
-      for (let i = 0; i < segs; i++) path += (i ? "/" : "") + r.pick(WORDS.en).replace(/[^a-z]/g, "") + (r.chance(0.5) ? String(r.int(10000)) : "");
+      for (let i = 0; i < segs; i++)
+        path += (i ? "/" : "") + r.pick(WORDS.en).replace(/[^a-z]/g, "") + (r.chance(0.5) ? String(r.int(10000)) : "");
       const expanded = `https://${domain}/${path}`;
       const shown = `${domain}/${path}`;
-      extra.push({ kind: "url", text: this.tco(), expanded, display: shown.length > 26 ? shown.slice(0, 26) + "…" : shown });
+      extra.push({
+        kind: "url",
+        text: this.tco(),
+        expanded,
+        display: shown.length > 26 ? shown.slice(0, 26) + "…" : shown,
+      });
     }
     if (r.chance(lang === "en" ? 0.08 : 0.02)) {
       const t = r.pick(CASHTAGS);
@@ -339,7 +508,8 @@ export class TweetGenerator {
       const end = pos + cpLen(t.text);
       if (t.kind === "hashtag") ents.hashtags.push({ start, end, tag: t.tag });
       else if (t.kind === "mention") ents.mentions.push({ start, end, username: t.user.username, id: t.user.id });
-      else if (t.kind === "url") ents.urls.push({ start, end, url: t.text, expanded_url: t.expanded, display_url: t.display });
+      else if (t.kind === "url")
+        ents.urls.push({ start, end, url: t.text, expanded_url: t.expanded, display_url: t.display });
       else if (t.kind === "cashtag") ents.cashtags.push({ start, end, tag: t.tag });
       text += t.text;
       pos = end;
@@ -361,7 +531,12 @@ export class TweetGenerator {
     const r = this.rng;
     const reach = Math.log10(followers + 10);
     const like = Math.floor(Math.exp(reach * r.next() * 2) - 1);
-    return { retweet_count: Math.floor(like * r.next() * 0.3), reply_count: Math.floor(like * r.next() * 0.1), like_count: like, quote_count: Math.floor(like * r.next() * 0.05) };
+    return {
+      retweet_count: Math.floor(like * r.next() * 0.3),
+      reply_count: Math.floor(like * r.next() * 0.1),
+      like_count: like,
+      quote_count: Math.floor(like * r.next() * 0.05),
+    };
   }
 
   private userOut(u: User): V2User {
@@ -379,7 +554,9 @@ export class TweetGenerator {
     let payload: V2Payload;
     if (source && roll < this.retweetRate) {
       // Retweet: "RT @author: " + the original text, entities shifted.
-      const orig = source.data.referenced_tweets?.some((x) => x.type === "retweeted") ? source.includes.tweets![0] : source.data;
+      const orig = source.data.referenced_tweets?.some((x) => x.type === "retweeted")
+        ? source.includes.tweets![0]
+        : source.data;
       const origAuthor = this.users.find((u) => u.id === orig.author_id)!;
       let author = this.pickAuthor();
       if (author === origAuthor) author = this.users[(this.users.indexOf(author) + 1) % this.users.length];
@@ -388,11 +565,18 @@ export class TweetGenerator {
       const e = orig.entities ?? {};
       const entities: V2Entities = {};
       if (e.hashtags) entities.hashtags = e.hashtags.map((h) => ({ ...h, start: h.start + shift, end: h.end + shift }));
-      entities.mentions = [{ start: 3, end: 4 + cpLen(origAuthor.username), username: origAuthor.username, id: origAuthor.id }, ...(e.mentions ?? []).map((m) => ({ ...m, start: m.start + shift, end: m.end + shift }))];
+      entities.mentions = [
+        { start: 3, end: 4 + cpLen(origAuthor.username), username: origAuthor.username, id: origAuthor.id },
+        ...(e.mentions ?? []).map((m) => ({ ...m, start: m.start + shift, end: m.end + shift })),
+      ];
       if (e.urls) entities.urls = e.urls.map((u) => ({ ...u, start: u.start + shift, end: u.end + shift }));
       if (e.cashtags) entities.cashtags = e.cashtags.map((c) => ({ ...c, start: c.start + shift, end: c.end + shift }));
-      const users = new Map<string, V2User>([[author.id, this.userOut(author)], [origAuthor.id, this.userOut(origAuthor)]]);
-      for (const m of entities.mentions) if (!users.has(m.id)) users.set(m.id, this.userOut(this.users.find((u) => u.id === m.id)!));
+      const users = new Map<string, V2User>([
+        [author.id, this.userOut(author)],
+        [origAuthor.id, this.userOut(origAuthor)],
+      ]);
+      for (const m of entities.mentions)
+        if (!users.has(m.id)) users.set(m.id, this.userOut(this.users.find((u) => u.id === m.id)!));
       payload = {
         data: {
           id,
@@ -411,12 +595,21 @@ export class TweetGenerator {
     } else {
       const author = this.pickAuthor();
       const lang = r.chance(0.9) ? author.lang : r.pick(LANGS);
-      const replyTo = source && roll < this.retweetRate + this.replyRate ? (source.data.referenced_tweets?.some((x) => x.type === "retweeted") ? undefined : source.data) : undefined;
+      const replyTo =
+        source && roll < this.retweetRate + this.replyRate
+          ? source.data.referenced_tweets?.some((x) => x.type === "retweeted")
+            ? undefined
+            : source.data
+          : undefined;
       const replyAuthor = replyTo ? this.users.find((u) => u.id === replyTo.author_id) : undefined;
-      const prefix: Token[] = replyAuthor && replyAuthor !== author ? [{ kind: "mention", text: "@" + replyAuthor.username, user: replyAuthor }] : [];
+      const prefix: Token[] =
+        replyAuthor && replyAuthor !== author
+          ? [{ kind: "mention", text: "@" + replyAuthor.username, user: replyAuthor }]
+          : [];
       const { text, entities } = this.render(prefix, this.bodyTokens(lang, nowMs, author), lang);
       const users = new Map<string, V2User>([[author.id, this.userOut(author)]]);
-      for (const m of entities.mentions ?? []) if (!users.has(m.id)) users.set(m.id, this.userOut(this.users.find((u) => u.id === m.id)!));
+      for (const m of entities.mentions ?? [])
+        if (!users.has(m.id)) users.set(m.id, this.userOut(this.users.find((u) => u.id === m.id)!));
       const data: V2Tweet = {
         id,
         text,

@@ -198,7 +198,9 @@ export function fromTwitterV2(payload: unknown, opts: ParseOptions = {}): Post {
       .map((m) => {
         const url = optStr(m, "url") ?? optStr(m, "preview_image_url");
         const link = urlEnts.find((u) => u.media_key === m.media_key);
-        return url ? { url, ...(typeof link?.expanded_url === "string" ? { expandedUrl: link.expanded_url } : {}) } : undefined;
+        return url
+          ? { url, ...(typeof link?.expanded_url === "string" ? { expandedUrl: link.expanded_url } : {}) }
+          : undefined;
       })
       .filter((m): m is { url: string; expandedUrl?: string } => m !== undefined);
     if (list.length > 0) post.media = list;
@@ -244,7 +246,11 @@ export function fromTwitterV1(status: unknown, opts: ParseOptions = {}): Post {
     cashtags = e.cashtags.map((c) => c.tag);
   }
   const rs = isObj(s.retweeted_status) ? s.retweeted_status : undefined;
-  const replyId = optStr(s, "in_reply_to_status_id_str") ?? (typeof s.in_reply_to_status_id === "number" && Number.isSafeInteger(s.in_reply_to_status_id) ? String(s.in_reply_to_status_id) : undefined);
+  const replyId =
+    optStr(s, "in_reply_to_status_id_str") ??
+    (typeof s.in_reply_to_status_id === "number" && Number.isSafeInteger(s.in_reply_to_status_id)
+      ? String(s.in_reply_to_status_id)
+      : undefined);
   const post: Post = {
     id,
     source: opts.source ?? "twitter-v1",
@@ -265,10 +271,17 @@ export function fromTwitterV1(status: unknown, opts: ParseOptions = {}): Post {
   if (replyUser) post.inReplyToUserId = replyUser;
   if (typeof s.source === "string") post.client = s.source;
   if (optNum(s, "retweet_count") !== undefined) post.retweetCount = optNum(s, "retweet_count");
-  const xents = isObj(ext?.extended_entities) ? (ext.extended_entities as Obj) : isObj(s.extended_entities) ? s.extended_entities : ents;
+  const xents = isObj(ext?.extended_entities)
+    ? (ext.extended_entities as Obj)
+    : isObj(s.extended_entities)
+      ? s.extended_entities
+      : ents;
   const media = arr(xents?.media)
     .filter((m) => typeof m.media_url_https === "string")
-    .map((m) => ({ url: m.media_url_https as string, ...(typeof m.expanded_url === "string" ? { expandedUrl: m.expanded_url } : {}) }));
+    .map((m) => ({
+      url: m.media_url_https as string,
+      ...(typeof m.expanded_url === "string" ? { expandedUrl: m.expanded_url } : {}),
+    }));
   if (media.length > 0) post.media = media;
   return withRaw(post, status, opts);
 }
@@ -277,7 +290,16 @@ export function fromTwitterV1(status: unknown, opts: ParseOptions = {}): Post {
 
 function utf8Slice(text: string, byteStart: number, byteEnd: number): string | undefined {
   const b = Buffer.from(text, "utf8");
-  if (!(Number.isInteger(byteStart) && Number.isInteger(byteEnd) && 0 <= byteStart && byteStart <= byteEnd && byteEnd <= b.length)) return undefined;
+  if (
+    !(
+      Number.isInteger(byteStart) &&
+      Number.isInteger(byteEnd) &&
+      0 <= byteStart &&
+      byteStart <= byteEnd &&
+      byteEnd <= b.length
+    )
+  )
+    return undefined;
   return b.subarray(byteStart, byteEnd).toString("utf8");
 }
 
@@ -292,16 +314,30 @@ export function fromJetstream(event: unknown, opts: ParseOptions = {}): Post {
   const collection = reqStr(c, "collection", "commit");
   const rkey = reqStr(c, "rkey", "commit");
   if (op === "delete") throw notAPost(`Jetstream delete of ${collection}`);
-  if (collection !== "app.bsky.feed.post" && collection !== "app.bsky.feed.repost") throw notAPost(`Jetstream ${collection} commit`);
+  if (collection !== "app.bsky.feed.post" && collection !== "app.bsky.feed.repost")
+    throw notAPost(`Jetstream ${collection} commit`);
   const r = reqObj(c.record, "commit.record");
   const id = `at://${did}/${collection}/${rkey}`;
-  const createdAt = typeof r.createdAt === "string" && Number.isFinite(Date.parse(r.createdAt)) ? Date.parse(r.createdAt) : Math.floor(e.time_us / 1000);
+  const createdAt =
+    typeof r.createdAt === "string" && Number.isFinite(Date.parse(r.createdAt))
+      ? Date.parse(r.createdAt)
+      : Math.floor(e.time_us / 1000);
   const author: Author = { id: did, handle: did, name: null };
   if (collection === "app.bsky.feed.repost") {
     const subject = reqObj(r.subject, "repost.subject");
     const post: Post = {
-      id, source: opts.source ?? "jetstream", createdAt, text: "", lang: null, author,
-      hashtags: [], mentions: [], urls: [], cashtags: [], isRetweet: true, isReply: false,
+      id,
+      source: opts.source ?? "jetstream",
+      createdAt,
+      text: "",
+      lang: null,
+      author,
+      hashtags: [],
+      mentions: [],
+      urls: [],
+      cashtags: [],
+      isRetweet: true,
+      isReply: false,
       retweetOfId: reqStr(subject, "uri", "repost.subject"),
     };
     return withRaw(post, event, opts);
@@ -372,8 +408,16 @@ export function fromMastodon(status: unknown, opts: ParseOptions = {}): Post {
     text,
     lang: normLang(body.language),
     author,
-    hashtags: uniq(arr(body.tags).map((t) => String(t.name ?? "")).filter((t) => t !== "")),
-    mentions: uniq(arr(body.mentions).map((m) => String(m.acct ?? m.username ?? "")).filter((m) => m !== "")),
+    hashtags: uniq(
+      arr(body.tags)
+        .map((t) => String(t.name ?? ""))
+        .filter((t) => t !== ""),
+    ),
+    mentions: uniq(
+      arr(body.mentions)
+        .map((m) => String(m.acct ?? m.username ?? ""))
+        .filter((m) => m !== ""),
+    ),
     urls: uniq(links.map((l) => l.href)),
     cashtags: extractEntities(text).cashtags.map((c) => c.tag),
     isRetweet: reblog !== undefined,

@@ -27,7 +27,11 @@ export function toJson(v: unknown): string {
 }
 
 export function fromJson<T>(s: string): T {
-  return JSON.parse(s, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) && typeof x.$bigint === "string" && Object.keys(x).length === 1 ? BigInt(x.$bigint) : x)) as T;
+  return JSON.parse(s, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x) && typeof x.$bigint === "string" && Object.keys(x).length === 1
+      ? BigInt(x.$bigint)
+      : x,
+  ) as T;
 }
 
 const BATCH = /^batch-(\d+)\.json$/;
@@ -43,7 +47,9 @@ export class Checkpoint {
     try {
       return fromJson<T>(readFileSync(p, "utf8"));
     } catch (e) {
-      throw new StreamingError("MR_STREAMING_CHECKPOINT", `cannot read checkpoint file ${p}: ${(e as Error).message}`, { cause: e });
+      throw new StreamingError("MR_STREAMING_CHECKPOINT", `cannot read checkpoint file ${p}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 
@@ -86,7 +92,8 @@ export class Checkpoint {
 
   /** drops batch files at or before `batchesBefore` and all but the newest done file */
   cleanup(batchesBefore: number): void {
-    for (const t of this.times(BATCH)) if (t <= batchesBefore) rmSync(join(this.dir, `batch-${t}.json`), { force: true });
+    for (const t of this.times(BATCH))
+      if (t <= batchesBefore) rmSync(join(this.dir, `batch-${t}.json`), { force: true });
     const done = this.times(DONE);
     for (const t of done.slice(0, -1)) rmSync(join(this.dir, `done-${t}.json`), { force: true });
   }

@@ -67,10 +67,20 @@ const M = {
   inputRate: gauge("millrace_streaming_input_rate", "Records per second of the last batch", ["app"]),
   schedDelay: gauge("millrace_streaming_scheduling_delay_ms", "Scheduling delay of the last batch (ms)", ["app"]),
   procTime: gauge("millrace_streaming_processing_time_ms", "Processing time of the last batch (ms)", ["app"]),
-  totalDelay: histogram("millrace_streaming_total_delay_ms", "Total delay of batches (ms)", ["app"], [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]),
+  totalDelay: histogram(
+    "millrace_streaming_total_delay_ms",
+    "Total delay of batches (ms)",
+    ["app"],
+    [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
+  ),
   queued: gauge("millrace_streaming_queued_batches", "Batches generated and not yet completed", ["app"]),
   lastBatch: gauge("millrace_streaming_last_completed_batch_time_ms", "Time of the last completed batch", ["app"]),
-  stage: histogram("millrace_streaming_stage_time_ms", "Time of each output operation (ms)", ["app", "stage"], [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]),
+  stage: histogram(
+    "millrace_streaming_stage_time_ms",
+    "Time of each output operation (ms)",
+    ["app", "stage"],
+    [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
+  ),
 };
 
 interface QueuedBatch {
@@ -114,17 +124,25 @@ export class StreamingContext implements GraphHost {
 
   constructor(opts: StreamingContextOptions) {
     if (!Number.isInteger(opts.batchInterval) || opts.batchInterval <= 0) {
-      throw new StreamingError("MR_STREAMING_CONFIG", `batchInterval must be a positive whole number of milliseconds, got ${opts.batchInterval}`);
+      throw new StreamingError(
+        "MR_STREAMING_CONFIG",
+        `batchInterval must be a positive whole number of milliseconds, got ${opts.batchInterval}`,
+      );
     }
     this.appName = process.env.MILLRACE_APP_NAME || opts.appName;
     this.batchInterval = opts.batchInterval;
     this.master = process.env.MILLRACE_MASTER || opts.master || "local[2]";
     this.parallelism = parseMaster(this.master);
-    this.conf = { ...(opts.conf ?? {}), ...(process.env.MILLRACE_CONF ? (JSON.parse(process.env.MILLRACE_CONF) as Record<string, string>) : {}) };
+    this.conf = {
+      ...(opts.conf ?? {}),
+      ...(process.env.MILLRACE_CONF ? (JSON.parse(process.env.MILLRACE_CONF) as Record<string, string>) : {}),
+    };
     this.maxFailures = Math.max(1, opts.maxFailures ?? Number(this.conf["spark.task.maxFailures"] ?? 1));
     this.retained = opts.retainedBatches ?? 1000;
     this.appModule = opts.appModule ?? process.env.MILLRACE_APP_MODULE;
-    this.logger = opts.logger ?? pino({ name: `streaming:${opts.appName}`, level: process.env.MILLRACE_LOG_LEVEL ?? "warn" }, pino.destination(2));
+    this.logger =
+      opts.logger ??
+      pino({ name: `streaming:${opts.appName}`, level: process.env.MILLRACE_LOG_LEVEL ?? "warn" }, pino.destination(2));
     this.pool = new InThreadPool(this.parallelism);
     this.env = { pool: this.pool, parallelism: this.parallelism, tasks: new TaskRegistry() };
     this.definitionOnly = isStreamingWorker();
@@ -145,7 +163,10 @@ export class StreamingContext implements GraphHost {
    * whole graph); when `checkpointDir` holds a previous run, start() resumes it:
    * unfinished batches re-run with their recorded offset ranges and the last state.
    */
-  static async getOrCreate(checkpointDir: string, factory: () => StreamingContext | Promise<StreamingContext>): Promise<StreamingContext> {
+  static async getOrCreate(
+    checkpointDir: string,
+    factory: () => StreamingContext | Promise<StreamingContext>,
+  ): Promise<StreamingContext> {
     const ssc = await factory();
     if (ssc.checkpointDir === undefined) ssc.checkpoint(checkpointDir);
     return ssc;
@@ -161,7 +182,8 @@ export class StreamingContext implements GraphHost {
 
   checkpoint(dir: string): void {
     if (this.definitionOnly) return;
-    if (this._state !== "initialized") throw new StreamingError("MR_STREAMING_STARTED", "checkpoint() must be set before start()");
+    if (this._state !== "initialized")
+      throw new StreamingError("MR_STREAMING_STARTED", "checkpoint() must be set before start()");
     this.checkpointDir = dir;
   }
 
@@ -186,8 +208,13 @@ export class StreamingContext implements GraphHost {
       this.workerStarted?.();
       return;
     }
-    if (this._state !== "initialized") throw new StreamingError("MR_STREAMING_STARTED", `cannot start a StreamingContext that is ${this._state}`);
-    if (this.graph.outputs.length === 0) throw new StreamingError("MR_STREAMING_NO_OUTPUT", "no output operations registered: add print(), foreachRDD() or saveAsTextFiles()");
+    if (this._state !== "initialized")
+      throw new StreamingError("MR_STREAMING_STARTED", `cannot start a StreamingContext that is ${this._state}`);
+    if (this.graph.outputs.length === 0)
+      throw new StreamingError(
+        "MR_STREAMING_NO_OUTPUT",
+        "no output operations registered: add print(), foreachRDD() or saveAsTextFiles()",
+      );
     this.graph.prepare(this.batchInterval);
     // workers first: loading the app module in them takes a while, and the first batch should not wait for it
     await this.startWorkers();
@@ -208,7 +235,10 @@ export class StreamingContext implements GraphHost {
       const meta = this.ckpt.meta();
       if (meta) {
         if (meta.batchInterval !== I) {
-          throw new StreamingError("MR_STREAMING_CHECKPOINT", `checkpoint ${this.checkpointDir} was written with batchInterval ${meta.batchInterval} ms, not ${I} ms`);
+          throw new StreamingError(
+            "MR_STREAMING_CHECKPOINT",
+            `checkpoint ${this.checkpointDir} was written with batchInterval ${meta.batchInterval} ms, not ${I} ms`,
+          );
         }
         resumed = this.restore(this.ckpt, meta.zeroTime);
       } else {
@@ -223,7 +253,8 @@ export class StreamingContext implements GraphHost {
     for (const input of this.graph.inputs()) await input.start();
     this._state = "active";
     active = this;
-    for (const t of resumed) this.enqueue({ time: t, records: this.countRecords(t), submittedAt: Date.now(), stages: [], recovered: true });
+    for (const t of resumed)
+      this.enqueue({ time: t, records: this.countRecords(t), submittedAt: Date.now(), stages: [], recovered: true });
     this.generating = this.generatorLoop();
     this.kick();
     this.logger.info({ zeroTime: this.graph.zeroTime, resumed }, "streaming context started");
@@ -240,11 +271,20 @@ export class StreamingContext implements GraphHost {
       this.logger.info(`${this.master}: tasks run in the driver thread: ${why}`);
       return;
     }
-    const pool = new WorkerPool({ size: this.parallelism, appModule: this.appModule!, appName: this.appName, taskCount: () => this.env.tasks!.fns.length, logger: this.logger });
+    const pool = new WorkerPool({
+      size: this.parallelism,
+      appModule: this.appModule!,
+      appName: this.appName,
+      taskCount: () => this.env.tasks!.fns.length,
+      logger: this.logger,
+    });
     try {
       await pool.start();
     } catch (e) {
-      this.logger.warn({ err: e }, `${this.master}: cannot load the app module in worker threads; tasks run in the driver thread`);
+      this.logger.warn(
+        { err: e },
+        `${this.master}: cannot load the app module in worker threads; tasks run in the driver thread`,
+      );
       return;
     }
     this.workers = pool;
@@ -270,7 +310,10 @@ export class StreamingContext implements GraphHost {
       for (const [id, snap] of Object.entries(done.states)) {
         const s = byId.get(id);
         if (!s || !s.isStateful()) {
-          throw new StreamingError("MR_STREAMING_CHECKPOINT", `checkpoint state of stream ${id} does not match the graph the factory built (was the app changed?)`);
+          throw new StreamingError(
+            "MR_STREAMING_CHECKPOINT",
+            `checkpoint state of stream ${id} does not match the graph the factory built (was the app changed?)`,
+          );
         }
         s.restoreRDD(snap.time, RDD.of(this.env, snap.partitions as unknown[][], "checkpoint"));
       }
@@ -345,10 +388,13 @@ export class StreamingContext implements GraphHost {
 
   private kick(): void {
     if (this.running || this._state !== "active" || (this.stopping && !this.graceful)) return;
-    this.running = this.runQueue().catch((e) => this.fail(e)).finally(() => {
-      this.running = undefined;
-      if (this.queue.length && !this.error && this._state === "active" && !(this.stopping && !this.graceful)) this.kick();
-    });
+    this.running = this.runQueue()
+      .catch((e) => this.fail(e))
+      .finally(() => {
+        this.running = undefined;
+        if (this.queue.length && !this.error && this._state === "active" && !(this.stopping && !this.graceful))
+          this.kick();
+      });
   }
 
   private async runQueue(): Promise<void> {
@@ -384,7 +430,10 @@ export class StreamingContext implements GraphHost {
           if (rdd) await op.run(rdd, time);
           break;
         } catch (e) {
-          const err = e instanceof TaskFailedError ? e : new TaskFailedError(`${op.name} (output of ${op.stream.opName})`, time, e);
+          const err =
+            e instanceof TaskFailedError
+              ? e
+              : new TaskFailedError(`${op.name} (output of ${op.stream.opName})`, time, e);
           if (attempt >= this.maxFailures) throw err;
           this.logger.warn({ err, attempt, time }, "output operation failed; retrying");
         }
@@ -415,7 +464,12 @@ export class StreamingContext implements GraphHost {
     info.inputRate = info.processingTime > 0 ? (info.records * 1000) / Math.max(this.batchInterval, 1) : 0;
     this.graph.clearOld(time);
     for (const input of this.graph.inputs()) {
-      input.onBatchCompleted({ time, records: input.recordCount(input.infoFor(time)) ?? 0, processingMs: info.processingTime, schedulingDelayMs: info.schedulingDelay });
+      input.onBatchCompleted({
+        time,
+        records: input.recordCount(input.infoFor(time)) ?? 0,
+        processingMs: info.processingTime,
+        schedulingDelayMs: info.schedulingDelay,
+      });
     }
     const app = this.appName;
     M.batches.inc({ app });
@@ -468,7 +522,8 @@ export class StreamingContext implements GraphHost {
       this.wake?.();
       await this.generating?.catch(() => {});
       while (this.running) await this.running.catch(() => {});
-      for (const input of this.graph.inputs()) await input.stop().catch((e) => this.logger.warn({ err: e }, "input stop failed"));
+      for (const input of this.graph.inputs())
+        await input.stop().catch((e) => this.logger.warn({ err: e }, "input stop failed"));
       await this.pool.close();
       this.env.remote = undefined;
       await this.workers?.close();

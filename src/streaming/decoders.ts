@@ -14,7 +14,8 @@ export const bytesDecoder: Decoder<Buffer | null> = (buf) => buf;
 export const jsonDecoder: Decoder<unknown> = (buf) => (buf === null ? null : JSON.parse(buf.toString("utf8")));
 
 /** Flume's AvroFlumeEvent (what Flume's Kafka channel and sink write with the Flume event format) */
-export const avroFlumeEventDecoder: Decoder<FlumeEventLike | null> = (buf) => (buf === null ? null : decodeAvroFlumeEvent(buf));
+export const avroFlumeEventDecoder: Decoder<FlumeEventLike | null> = (buf) =>
+  buf === null ? null : decodeAvroFlumeEvent(buf);
 
 export const decoders = {
   string: stringDecoder,

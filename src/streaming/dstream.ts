@@ -40,13 +40,21 @@ export class DStreamGraph {
   started = false;
 
   register(s: DStream<unknown>): number {
-    if (this.started) throw new StreamingError("MR_STREAMING_STARTED", "cannot add streams or operations after the StreamingContext started");
+    if (this.started)
+      throw new StreamingError(
+        "MR_STREAMING_STARTED",
+        "cannot add streams or operations after the StreamingContext started",
+      );
     this.streams.push(s);
     return this.streams.length - 1;
   }
 
   addOutput(op: OutputOp): void {
-    if (this.started) throw new StreamingError("MR_STREAMING_STARTED", "cannot add output operations after the StreamingContext started");
+    if (this.started)
+      throw new StreamingError(
+        "MR_STREAMING_STARTED",
+        "cannot add output operations after the StreamingContext started",
+      );
     this.outputs.push(op);
   }
 
@@ -89,7 +97,10 @@ export abstract class DStream<T> {
 
   validate(batchInterval: number): void {
     if (this.slideDuration % batchInterval !== 0) {
-      throw new StreamingError("MR_STREAMING_DURATION", `${this.opName}: slide ${this.slideDuration} ms is not a multiple of the batch interval ${batchInterval} ms`);
+      throw new StreamingError(
+        "MR_STREAMING_DURATION",
+        `${this.opName}: slide ${this.slideDuration} ms is not a multiple of the batch interval ${batchInterval} ms`,
+      );
     }
   }
 
@@ -165,14 +176,20 @@ export abstract class DStream<T> {
   // ---- transformations ----
 
   transform<U>(fn: (rdd: RDD<T>, time: number) => RDD<U>): DStream<U> {
-    return new TransformedDStream<U>(this.ssc, [this], (rdds, time) => (rdds[0] ? fn(rdds[0] as RDD<T>, time) : undefined), "transform");
+    return new TransformedDStream<U>(
+      this.ssc,
+      [this],
+      (rdds, time) => (rdds[0] ? fn(rdds[0] as RDD<T>, time) : undefined),
+      "transform",
+    );
   }
 
   transformWith<W, U>(other: DStream<W>, fn: (a: RDD<T>, b: RDD<W>, time: number) => RDD<U>): DStream<U> {
     return new TransformedDStream<U>(
       this.ssc,
       [this, other],
-      (rdds, time) => fn((rdds[0] as RDD<T>) ?? RDD.empty(this.env()), (rdds[1] as RDD<W>) ?? RDD.empty(this.env()), time),
+      (rdds, time) =>
+        fn((rdds[0] as RDD<T>) ?? RDD.empty(this.env()), (rdds[1] as RDD<W>) ?? RDD.empty(this.env()), time),
       "transformWith",
     );
   }
@@ -194,7 +211,10 @@ export abstract class DStream<T> {
     return this.narrow("filter", (r) => r.filter(fn, t));
   }
   mapPartitions<U>(fn: (items: T[]) => Iterable<U> | U[]): DStream<U> {
-    const t = task(this.ssc, Part.mapPartitions((items: T[]) => fn(items)));
+    const t = task(
+      this.ssc,
+      Part.mapPartitions((items: T[]) => fn(items)),
+    );
     return this.narrow("mapPartitions", (r) => r.mapPartitions(fn, t));
   }
   repartition(n: number): DStream<T> {
@@ -202,7 +222,8 @@ export abstract class DStream<T> {
   }
   union(...others: DStream<T>[]): DStream<T> {
     for (const o of others) {
-      if (o.slideDuration !== this.slideDuration) throw new StreamingError("MR_STREAMING_DURATION", "union of streams with different slide durations");
+      if (o.slideDuration !== this.slideDuration)
+        throw new StreamingError("MR_STREAMING_DURATION", "union of streams with different slide durations");
     }
     return new TransformedDStream<T>(
       this.ssc,
@@ -220,20 +241,29 @@ export abstract class DStream<T> {
   }
   /** one element per batch (none when the batch is empty) */
   reduce(fn: (a: T, b: T) => T): DStream<T> {
-    return this.narrow("reduce", (r) => new RDD<T>(r.env, async () => {
-      const parts = await r.partitions();
-      let first = true;
-      let acc: T | undefined;
-      for (const p of parts) for (const x of p) {
-        try {
-          acc = first ? x : fn(acc as T, x);
-        } catch (e) {
-          throw new TaskFailedError("reduce", r.batchTime, e);
-        }
-        first = false;
-      }
-      return first ? [[]] : [[acc as T]];
-    }, "reduce"));
+    return this.narrow(
+      "reduce",
+      (r) =>
+        new RDD<T>(
+          r.env,
+          async () => {
+            const parts = await r.partitions();
+            let first = true;
+            let acc: T | undefined;
+            for (const p of parts)
+              for (const x of p) {
+                try {
+                  acc = first ? x : fn(acc as T, x);
+                } catch (e) {
+                  throw new TaskFailedError("reduce", r.batchTime, e);
+                }
+                first = false;
+              }
+            return first ? [[]] : [[acc as T]];
+          },
+          "reduce",
+        ),
+    );
   }
   countByValue(numPartitions?: number): DStream<KV<T, number>> {
     const t1 = task(this.ssc, COUNT_TASKS[0]);
@@ -250,25 +280,44 @@ export abstract class DStream<T> {
     return this.narrow("flatMapValues", (r) => r.flatMapValues(fn, t));
   }
   reduceByKey<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number): DStream<KV<K, V>> {
-    const t = task(this.ssc, Part.combine((v: V) => v, fn));
+    const t = task(
+      this.ssc,
+      Part.combine((v: V) => v, fn),
+    );
     return this.narrow("reduceByKey", (r) => r.reduceByKey(fn, numPartitions, t));
   }
   groupByKey<K, V>(this: DStream<KV<K, V>>, numPartitions?: number): DStream<KV<K, V[]>> {
     return this.narrow("groupByKey", (r) => r.groupByKey(numPartitions));
   }
-  cogroup<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V[], W[]]>> {
+  cogroup<K, V, W>(
+    this: DStream<KV<K, V>>,
+    other: DStream<KV<K, W>>,
+    numPartitions?: number,
+  ): DStream<KV<K, [V[], W[]]>> {
     return this.transformWith(other, (a, b) => a.cogroup(b, numPartitions));
   }
   join<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V, W]>> {
     return this.transformWith(other, (a, b) => a.join(b, numPartitions));
   }
-  leftOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V, W | undefined]>> {
+  leftOuterJoin<K, V, W>(
+    this: DStream<KV<K, V>>,
+    other: DStream<KV<K, W>>,
+    numPartitions?: number,
+  ): DStream<KV<K, [V, W | undefined]>> {
     return this.transformWith(other, (a, b) => a.leftOuterJoin(b, numPartitions));
   }
-  rightOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V | undefined, W]>> {
+  rightOuterJoin<K, V, W>(
+    this: DStream<KV<K, V>>,
+    other: DStream<KV<K, W>>,
+    numPartitions?: number,
+  ): DStream<KV<K, [V | undefined, W]>> {
     return this.transformWith(other, (a, b) => a.rightOuterJoin(b, numPartitions));
   }
-  fullOuterJoin<K, V, W>(this: DStream<KV<K, V>>, other: DStream<KV<K, W>>, numPartitions?: number): DStream<KV<K, [V | undefined, W | undefined]>> {
+  fullOuterJoin<K, V, W>(
+    this: DStream<KV<K, V>>,
+    other: DStream<KV<K, W>>,
+    numPartitions?: number,
+  ): DStream<KV<K, [V | undefined, W | undefined]>> {
     return this.transformWith(other, (a, b) => a.fullOuterJoin(b, numPartitions));
   }
 
@@ -279,7 +328,12 @@ export abstract class DStream<T> {
   }
 
   countByWindow(windowMs: number, slideMs: number): DStream<number> {
-    return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowMs, slideMs);
+    return this.map(() => 1).reduceByWindow(
+      (a, b) => a + b,
+      (a, b) => a - b,
+      windowMs,
+      slideMs,
+    );
   }
 
   reduceByWindow(fn: (a: T, b: T) => T, windowMs: number, slideMs: number): DStream<T>;
@@ -291,7 +345,13 @@ export abstract class DStream<T> {
       .map((kv) => kv[1]);
   }
 
-  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, windowMs: number, slideMs?: number, numPartitions?: number): DStream<KV<K, V>>;
+  reduceByKeyAndWindow<K, V>(
+    this: DStream<KV<K, V>>,
+    fn: (a: V, b: V) => V,
+    windowMs: number,
+    slideMs?: number,
+    numPartitions?: number,
+  ): DStream<KV<K, V>>;
   reduceByKeyAndWindow<K, V>(
     this: DStream<KV<K, V>>,
     fn: (a: V, b: V) => V,
@@ -304,7 +364,9 @@ export abstract class DStream<T> {
   reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: any[]): DStream<KV<K, V>> {
     if (typeof rest[0] === "number") {
       const [windowMs, slideMs, numPartitions] = rest as [number, number | undefined, number | undefined];
-      return this.reduceByKey(fn, numPartitions).window(windowMs, slideMs ?? this.slideDuration).reduceByKey(fn, numPartitions);
+      return this.reduceByKey(fn, numPartitions)
+        .window(windowMs, slideMs ?? this.slideDuration)
+        .reduceByKey(fn, numPartitions);
     }
     const [invFn, windowMs, slideMs, numPartitions, filterFunc] = rest as [
       (a: V, b: V) => V,
@@ -313,7 +375,15 @@ export abstract class DStream<T> {
       number | undefined,
       ((kv: KV<K, V>) => boolean) | undefined,
     ];
-    return new ReducedWindowedDStream<K, V>(this.reduceByKey(fn, numPartitions), fn, invFn, windowMs, slideMs ?? this.slideDuration, numPartitions, filterFunc);
+    return new ReducedWindowedDStream<K, V>(
+      this.reduceByKey(fn, numPartitions),
+      fn,
+      invFn,
+      windowMs,
+      slideMs ?? this.slideDuration,
+      numPartitions,
+      filterFunc,
+    );
   }
 
   countByValueAndWindow(windowMs: number, slideMs: number, numPartitions?: number): DStream<KV<T, number>> {
@@ -361,7 +431,11 @@ export abstract class DStream<T> {
       name: "print",
       run: async (rdd, time) => {
         const first = await rdd.take(n + 1);
-        const lines = ["-------------------------------------------", `Time: ${time} ms`, "-------------------------------------------"];
+        const lines = [
+          "-------------------------------------------",
+          `Time: ${time} ms`,
+          "-------------------------------------------",
+        ];
         for (const x of first.slice(0, n)) lines.push(printable(x));
         if (first.length > n) lines.push("...");
         process.stdout.write(lines.join("\n") + "\n\n");
@@ -388,14 +462,20 @@ export abstract class DStream<T> {
   writeToTopic(
     port: TopicsPort,
     topic: string,
-    opts: { serialize?: (x: T) => { key?: string | Buffer | null; value: string | Buffer | null }; partitions?: number } = {},
+    opts: {
+      serialize?: (x: T) => { key?: string | Buffer | null; value: string | Buffer | null };
+      partitions?: number;
+    } = {},
   ): void {
     this.ssc.graph.addOutput({
       stream: this as DStream<unknown>,
       name: "writeToTopic",
       run: async (rdd, time) => {
         const n = opts.partitions ?? (await port.describeTopic(topic))?.partitions ?? 1;
-        const byPartition = new Map<number, { key: string | Buffer | null; value: string | Buffer | null; headers: { key: string; value: Buffer }[] }[]>();
+        const byPartition = new Map<
+          number,
+          { key: string | Buffer | null; value: string | Buffer | null; headers: { key: string; value: Buffer }[] }[]
+        >();
         const header = [{ key: "millrace.batch.time", value: Buffer.from(String(time)) }];
         for (const x of await rdd.collect()) {
           const r = opts.serialize ? opts.serialize(x as T) : { key: null, value: formatLine(x) };
@@ -425,7 +505,10 @@ export class TransformedDStream<U> extends DStream<U> {
     super(ssc, parents, parents[0]!.slideDuration, opName);
   }
   protected compute(time: number): RDD<U> | undefined {
-    return this.fn(this.parents.map((p) => p.getOrCompute(time)), time);
+    return this.fn(
+      this.parents.map((p) => p.getOrCompute(time)),
+      time,
+    );
   }
 }
 
@@ -487,7 +570,10 @@ export class WindowedDStream<T> extends DStream<T> {
   override validate(batchInterval: number): void {
     super.validate(batchInterval);
     if (this.windowDuration % this.parent.slideDuration !== 0 || this.slideDuration % this.parent.slideDuration !== 0) {
-      throw new StreamingError("MR_STREAMING_DURATION", `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's slide ${this.parent.slideDuration} ms`);
+      throw new StreamingError(
+        "MR_STREAMING_DURATION",
+        `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's slide ${this.parent.slideDuration} ms`,
+      );
     }
   }
   protected override parentRemember(): number {
@@ -518,7 +604,10 @@ export class ReducedWindowedDStream<K, V> extends DStream<KV<K, V>> {
   override validate(batchInterval: number): void {
     super.validate(batchInterval);
     if (this.windowDuration % this.parent.slideDuration !== 0) {
-      throw new StreamingError("MR_STREAMING_DURATION", `window ${this.windowDuration} ms must be a multiple of the parent's slide ${this.parent.slideDuration} ms`);
+      throw new StreamingError(
+        "MR_STREAMING_DURATION",
+        `window ${this.windowDuration} ms must be a multiple of the parent's slide ${this.parent.slideDuration} ms`,
+      );
     }
   }
   override remember(d: number): void {
@@ -528,7 +617,8 @@ export class ReducedWindowedDStream<K, V> extends DStream<KV<K, V>> {
     return this.rememberDuration + this.windowDuration + this.slideDuration;
   }
   protected compute(time: number): RDD<KV<K, V>> | undefined {
-    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const prev =
+      time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
     const olds = this.parent.slice(time - this.windowDuration - this.slideDuration, time - this.windowDuration);
     const news = this.parent.slice(time - this.slideDuration, time);
     const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
@@ -539,27 +629,30 @@ export class ReducedWindowedDStream<K, V> extends DStream<KV<K, V>> {
         const oldParts = await Promise.all(olds.map((r) => r.partitions()));
         const newParts = await Promise.all(news.map((r) => r.partitions()));
         const reduceInto = (m: Map<string, KV<K, V>>, parts: KV<K, V>[][][]) => {
-          for (const rp of parts) for (const p of rp) for (const [k, v] of p) {
-            const ek = keyOf(k);
-            const cur = m.get(ek);
-            if (cur) cur[1] = this.fn(cur[1], v);
-            else m.set(ek, [k, v]);
-          }
+          for (const rp of parts)
+            for (const p of rp)
+              for (const [k, v] of p) {
+                const ek = keyOf(k);
+                const cur = m.get(ek);
+                if (cur) cur[1] = this.fn(cur[1], v);
+                else m.set(ek, [k, v]);
+              }
         };
         const oldM = new Map<string, KV<K, V>>();
         const newM = new Map<string, KV<K, V>>();
         reduceInto(oldM, oldParts);
         reduceInto(newM, newParts);
         const out = new Map<string, KV<K, V>>();
-        for (const p of prevParts) for (const [k, v0] of p) {
-          const ek = keyOf(k);
-          let v = v0;
-          const o = oldM.get(ek);
-          if (o) v = this.invFn(v, o[1]);
-          const nw = newM.get(ek);
-          if (nw) v = this.fn(v, nw[1]);
-          out.set(ek, [k, v]);
-        }
+        for (const p of prevParts)
+          for (const [k, v0] of p) {
+            const ek = keyOf(k);
+            let v = v0;
+            const o = oldM.get(ek);
+            if (o) v = this.invFn(v, o[1]);
+            const nw = newM.get(ek);
+            if (nw) v = this.fn(v, nw[1]);
+            out.set(ek, [k, v]);
+          }
         for (const [ek, kv] of newM) if (!out.has(ek)) out.set(ek, [kv[0], kv[1]]);
         const parts: KV<K, V>[][] = Array.from({ length: n }, () => []);
         for (const kv of out.values()) {
@@ -588,7 +681,8 @@ export class StateDStream<K, V, S> extends DStream<KV<K, S>> {
     super.remember(Math.max(d, 2 * this.slideDuration));
   }
   protected compute(time: number): RDD<KV<K, S>> | undefined {
-    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const prev =
+      time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
     const batch = this.parent.getOrCompute(time);
     const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
     return new RDD<KV<K, S>>(
@@ -596,12 +690,13 @@ export class StateDStream<K, V, S> extends DStream<KV<K, S>> {
       async () => {
         const prevParts = prev ? await prev.partitions() : [];
         const grouped = new Map<string, KV<K, V[]>>();
-        for (const p of batch ? await batch.partitions() : []) for (const [k, v] of p) {
-          const ek = keyOf(k);
-          const cur = grouped.get(ek);
-          if (cur) cur[1].push(v);
-          else grouped.set(ek, [k, [v]]);
-        }
+        for (const p of batch ? await batch.partitions() : [])
+          for (const [k, v] of p) {
+            const ek = keyOf(k);
+            const cur = grouped.get(ek);
+            if (cur) cur[1].push(v);
+            else grouped.set(ek, [k, [v]]);
+          }
         const parts: KV<K, S>[][] = Array.from({ length: n }, () => []);
         const emit = (k: K, values: V[], s: S | undefined) => {
           let next: S | undefined;
@@ -612,11 +707,12 @@ export class StateDStream<K, V, S> extends DStream<KV<K, S>> {
           }
           if (next !== undefined && next !== null) parts[partitionOf(k, n)]!.push([k, next]);
         };
-        for (const p of prevParts) for (const [k, s] of p) {
-          const ek = keyOf(k);
-          emit(k, grouped.get(ek)?.[1] ?? [], s);
-          grouped.delete(ek);
-        }
+        for (const p of prevParts)
+          for (const [k, s] of p) {
+            const ek = keyOf(k);
+            emit(k, grouped.get(ek)?.[1] ?? [], s);
+            grouped.delete(ek);
+          }
         for (const [k, values] of grouped.values()) emit(k, values, undefined);
         return parts;
       },
@@ -643,7 +739,10 @@ export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, 
   override async snapshot(time: number): Promise<{ time: number; partitions: unknown[][] } | undefined> {
     const s = await super.snapshot(time);
     if (!s) return s;
-    return { time: s.time, partitions: (s.partitions as MWSItem<K, S, U>[][]).map((p) => p.filter((x) => !("m" in x))) };
+    return {
+      time: s.time,
+      partitions: (s.partitions as MWSItem<K, S, U>[][]).map((p) => p.filter((x) => !("m" in x))),
+    };
   }
   private call(k: K, v: V | undefined, st: State<S>, time: number): U {
     try {
@@ -653,7 +752,8 @@ export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, 
     }
   }
   protected compute(time: number): RDD<MWSItem<K, S, U>> | undefined {
-    const prev = time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
+    const prev =
+      time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
     const batch = this.parent.getOrCompute(time);
     const n = Math.max(1, this.spec.numPartitions ?? this.env().parallelism);
     const timeout = this.spec.timeoutMs;
@@ -661,18 +761,20 @@ export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, 
       this.env(),
       async () => {
         const states = new Map<string, { k: K; s: S; t: number }>();
-        for (const p of prev ? await prev.partitions() : []) for (const x of p) if (!("m" in x)) states.set(keyOf(x.k), { k: x.k as K, s: x.s as S, t: x.t! });
+        for (const p of prev ? await prev.partitions() : [])
+          for (const x of p) if (!("m" in x)) states.set(keyOf(x.k), { k: x.k as K, s: x.s as S, t: x.t! });
         const mapped: U[][] = Array.from({ length: n }, () => []);
         const touched = new Set<string>();
-        for (const p of batch ? await batch.partitions() : []) for (const [k, v] of p) {
-          const ek = keyOf(k);
-          touched.add(ek);
-          const cur = states.get(ek);
-          const st = new State<S>(cur ? { value: cur.s } : undefined);
-          mapped[partitionOf(k, n)]!.push(this.call(k, v, st, time));
-          if (st.exists()) states.set(ek, { k, s: st.get(), t: st.wasUpdated ? time : (cur?.t ?? time) });
-          else states.delete(ek);
-        }
+        for (const p of batch ? await batch.partitions() : [])
+          for (const [k, v] of p) {
+            const ek = keyOf(k);
+            touched.add(ek);
+            const cur = states.get(ek);
+            const st = new State<S>(cur ? { value: cur.s } : undefined);
+            mapped[partitionOf(k, n)]!.push(this.call(k, v, st, time));
+            if (st.exists()) states.set(ek, { k, s: st.get(), t: st.wasUpdated ? time : (cur?.t ?? time) });
+            else states.delete(ek);
+          }
         if (timeout !== undefined) {
           for (const [ek, cur] of [...states]) {
             if (touched.has(ek) || cur.t > time - timeout) continue;
@@ -703,7 +805,11 @@ export class MapWithStateDStream<K, V, S, U> extends DStream<U> {
     return new TransformedDStream<KV<K, S>>(
       this.ssc,
       [this.internal],
-      (rdds) => (rdds[0] as RDD<MWSItem<K, S, U>> | undefined)?.mapPartitionsWithIndex((items) => items.filter((x) => !("m" in x)).map((x) => [x.k as K, x.s as S] as KV<K, S>), "stateSnapshots"),
+      (rdds) =>
+        (rdds[0] as RDD<MWSItem<K, S, U>> | undefined)?.mapPartitionsWithIndex(
+          (items) => items.filter((x) => !("m" in x)).map((x) => [x.k as K, x.s as S] as KV<K, S>),
+          "stateSnapshots",
+        ),
       "stateSnapshots",
     );
   }

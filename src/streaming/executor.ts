@@ -29,9 +29,17 @@ export class InThreadPool implements TaskPool {
 /** "local", "local[4]", "local[*]" -> number of threads. */
 export function parseMaster(master: string): number {
   const m = /^local(?:\[(\d+|\*)\])?$/.exec(master.trim());
-  if (!m) throw new StreamingError("MR_STREAMING_MASTER", `unsupported master ${JSON.stringify(master)}: use local, local[N] or local[*]`);
+  if (!m)
+    throw new StreamingError(
+      "MR_STREAMING_MASTER",
+      `unsupported master ${JSON.stringify(master)}: use local, local[N] or local[*]`,
+    );
   if (m[1] === undefined) return 1;
-  if (m[1] === "*") return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2);
+  if (m[1] === "*")
+    return Math.max(
+      1,
+      (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2,
+    );
   const n = Number(m[1]);
   if (n < 1) throw new StreamingError("MR_STREAMING_MASTER", `local[${n}]: need at least one thread`);
   return n;

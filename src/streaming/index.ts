@@ -1,7 +1,13 @@
 export { StreamingContext, type StreamingContextOptions, type BatchInfo, type StageInfo } from "./context.js";
 export { DStream, InputDStream, MapWithStateDStream } from "./dstream.js";
 export { RDD, type OffsetRange } from "./rdd.js";
-export { KafkaUtils, DirectKafkaInputDStream, type ConsumerRecord, type DirectStreamOptions, type TopicPartition } from "./kafka.js";
+export {
+  KafkaUtils,
+  DirectKafkaInputDStream,
+  type ConsumerRecord,
+  type DirectStreamOptions,
+  type TopicPartition,
+} from "./kafka.js";
 export { StateSpec, State } from "./state.js";
 export { decoders, stringDecoder, jsonDecoder, bytesDecoder, avroFlumeEventDecoder, type Decoder } from "./decoders.js";
 export { StreamingError, TaskFailedError } from "./errors.js";

@@ -126,7 +126,8 @@ export class FileInputDStream extends InputDStream<string> {
       } catch {
         continue;
       }
-      if (!st.isFile() || this.seen.has(p) || st.mtimeMs <= this.since || st.mtimeMs > Math.max(time, Date.now())) continue;
+      if (!st.isFile() || this.seen.has(p) || st.mtimeMs <= this.since || st.mtimeMs > Math.max(time, Date.now()))
+        continue;
       this.seen.add(p);
       fresh.push(p);
     }

@@ -58,7 +58,11 @@ export interface DirectStreamOptions<K, V> {
   fetchMaxBytes?: number;
 }
 
-const malformed = counter("millrace_streaming_malformed_records_total", "Records whose key or value could not be decoded", ["app", "topic"]);
+const malformed = counter(
+  "millrace_streaming_malformed_records_total",
+  "Records whose key or value could not be decoded",
+  ["app", "topic"],
+);
 
 interface BatchRanges {
   ranges: OffsetRange[];
@@ -83,11 +87,18 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   ) {
     super(ssc, "createDirectStream");
     const n = [opts.topics, opts.pattern, opts.assign].filter((x) => x !== undefined).length;
-    if (n !== 1) throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give exactly one of topics, pattern or assign");
-    if (!opts.topicsPort && !opts.bootstrapServers && !isStreamingWorker()) throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give topicsPort or bootstrapServers");
+    if (n !== 1)
+      throw new StreamingError(
+        "MR_STREAMING_CONFIG",
+        "createDirectStream: give exactly one of topics, pattern or assign",
+      );
+    if (!opts.topicsPort && !opts.bootstrapServers && !isStreamingWorker())
+      throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give topicsPort or bootstrapServers");
     this.keyDecoder = opts.keyDecoder ?? (stringDecoder as Decoder<K>);
     this.valueDecoder = opts.valueDecoder ?? (stringDecoder as Decoder<V>);
-    const bp = opts.backpressure ?? (ssc as { conf?: Record<string, string> }).conf?.["spark.streaming.backpressure.enabled"] === "true";
+    const bp =
+      opts.backpressure ??
+      (ssc as { conf?: Record<string, string> }).conf?.["spark.streaming.backpressure.enabled"] === "true";
     if (bp) {
       const o = typeof bp === "object" ? bp : {};
       this.estimator = new PIDRateEstimator(ssc.batchInterval, 1, 0.2, 0, o.minRate ?? 100);
@@ -130,7 +141,8 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     if (!this.port) {
       const local = inProcessTopics(this.opts.bootstrapServers);
       if (this.opts.topicsPort) this.port = this.opts.topicsPort;
-      else if (local) this.port = local; // the broker of this very process (millrace demo / run)
+      else if (local)
+        this.port = local; // the broker of this very process (millrace demo / run)
       else {
         // loaded on demand: apps on the embedded log do not load the Kafka client
         const { RemoteTopics } = await import("../topics/remote.js");
@@ -139,7 +151,8 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       }
     }
     const port = this.port;
-    if (this.opts.deadLetterTopic) await port.createTopic(this.opts.deadLetterTopic, { ifNotExists: true, partitions: 1 });
+    if (this.opts.deadLetterTopic)
+      await port.createTopic(this.opts.deadLetterTopic, { ifNotExists: true, partitions: 1 });
     // resume after the last recorded batch (from the checkpoint)
     const times = [...this.infos.keys()].sort((a, b) => a - b);
     const last = times.length ? (this.infos.get(times[times.length - 1]!) as BatchRanges) : undefined;
@@ -149,7 +162,8 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     const committed = new Map<string, bigint>();
     if (this.opts.groupId && typeof this.opts.startingOffsets !== "object") {
       const topics = [...new Set(parts.map((p) => p.topic))];
-      for (const c of await port.fetchOffsets(this.opts.groupId, topics)) if (c.offset >= 0n) committed.set(tpKey(c.topic, c.partition), c.offset);
+      for (const c of await port.fetchOffsets(this.opts.groupId, topics))
+        if (c.offset >= 0n) committed.set(tpKey(c.topic, c.partition), c.offset);
     }
     for (const p of parts) {
       const k = tpKey(p.topic, p.partition);
@@ -159,7 +173,8 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
         const v = so[p.topic]?.[p.partition];
         if (v !== undefined) off = BigInt(v);
       }
-      if (off === undefined || off < 0n) off = await port.listOffset(p.topic, p.partition, typeof so === "object" ? "latest" : so);
+      if (off === undefined || off < 0n)
+        off = await port.listOffset(p.topic, p.partition, typeof so === "object" ? "latest" : so);
       this.current.set(k, off);
     }
   }
@@ -241,7 +256,12 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     return r?.ranges.reduce((n, x) => n + Number(x.untilOffset - x.fromOffset), 0);
   }
 
-  override onBatchCompleted(b: { time: number; records: number; processingMs: number; schedulingDelayMs: number }): void {
+  override onBatchCompleted(b: {
+    time: number;
+    records: number;
+    processingMs: number;
+    schedulingDelayMs: number;
+  }): void {
     if (!this.estimator) return;
     const rate = this.estimator.compute(b.time, b.records, b.processingMs, b.schedulingDelayMs);
     if (rate !== undefined) this.rateLimit = rate;
@@ -271,7 +291,11 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       raw.batchTime = time;
       rdd = raw.mapPartitionsWithIndex<ConsumerRecord<K, V>>(() => [], "decode", this.decodeTask);
     } else {
-      rdd = new RDD<ConsumerRecord<K, V>>(env, () => Promise.all(ranges.map((r) => this.readRange(r, time))), "KafkaRDD");
+      rdd = new RDD<ConsumerRecord<K, V>>(
+        env,
+        () => Promise.all(ranges.map((r) => this.readRange(r, time))),
+        "KafkaRDD",
+      );
     }
     rdd.offsetRanges = ranges;
     return rdd;
@@ -292,14 +316,20 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     let from = r.fromOffset;
     let stalls = 0;
     while (from < r.untilOffset) {
-      const res = await port.fetch(r.topic, r.partition, from, { until: r.untilOffset, maxBytes: this.opts.fetchMaxBytes ?? 1 << 20 });
+      const res = await port.fetch(r.topic, r.partition, from, {
+        until: r.untilOffset,
+        maxBytes: this.opts.fetchMaxBytes ?? 1 << 20,
+      });
       for (const rec of res.records) {
         if (rec.offset < from || rec.offset >= r.untilOffset) continue;
         out.push(rec);
       }
       if (res.nextOffset <= from) {
         if (res.highWatermark <= from || ++stalls > 50) {
-          throw new StreamingError("MR_STREAMING_FETCH", `cannot read ${r.topic}-${r.partition} [${r.fromOffset}, ${r.untilOffset}) at offset ${from} (high watermark ${res.highWatermark}) for the batch of time ${time} ms`);
+          throw new StreamingError(
+            "MR_STREAMING_FETCH",
+            `cannot read ${r.topic}-${r.partition} [${r.fromOffset}, ${r.untilOffset}) at offset ${from} (high watermark ${res.highWatermark}) for the batch of time ${time} ms`,
+          );
         }
         await new Promise((res2) => setTimeout(res2, 20));
         continue;
@@ -342,21 +372,33 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
               key: rec.key,
               value: rec.value,
               timestamp: Number(rec.timestamp),
-              headers: [...rec.headers, { key: "millrace.error", value: Buffer.from(reason) }, { key: "millrace.source", value: Buffer.from(source) }, { key: "millrace.batch.time", value: Buffer.from(String(time)) }],
+              headers: [
+                ...rec.headers,
+                { key: "millrace.error", value: Buffer.from(reason) },
+                { key: "millrace.source", value: Buffer.from(source) },
+                { key: "millrace.batch.time", value: Buffer.from(String(time)) },
+              ],
             },
           ]);
         } catch (pe) {
-          (this.ssc as { logger?: { error(o: object, m: string): void } }).logger?.error({ err: pe, source }, "cannot write a malformed record to the dead-letter topic");
+          (this.ssc as { logger?: { error(o: object, m: string): void } }).logger?.error(
+            { err: pe, source },
+            "cannot write a malformed record to the dead-letter topic",
+          );
         }
       } else {
-        (this.ssc as { logger?: { warn(o: object, m: string): void } }).logger?.warn({ source, reason }, "malformed record skipped");
+        (this.ssc as { logger?: { warn(o: object, m: string): void } }).logger?.warn(
+          { source, reason },
+          "malformed record skipped",
+        );
       }
     }
   }
 
   /** commits the ends of `ranges` to the consumer group (groupId) */
   async commitAsync(ranges: OffsetRange[], callback?: (err?: unknown) => void): Promise<void> {
-    if (!this.opts.groupId) throw new StreamingError("MR_STREAMING_CONFIG", "commitAsync needs groupId in createDirectStream's options");
+    if (!this.opts.groupId)
+      throw new StreamingError("MR_STREAMING_CONFIG", "commitAsync needs groupId in createDirectStream's options");
     try {
       await this.topicsPort().commitOffsets(
         this.opts.groupId,
@@ -371,16 +413,27 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
 }
 
 export const KafkaUtils = {
-  createDirectStream<K = string | null, V = string | null>(ssc: GraphHost, opts: DirectStreamOptions<K, V>): DirectKafkaInputDStream<K, V> {
+  createDirectStream<K = string | null, V = string | null>(
+    ssc: GraphHost,
+    opts: DirectStreamOptions<K, V>,
+  ): DirectKafkaInputDStream<K, V> {
     return new DirectKafkaInputDStream<K, V>(ssc, opts);
   },
   /** the offset ranges of an RDD made by the direct stream (call it on the stream's own RDD, before transformations) */
   offsetRanges(rdd: RDD<unknown>): OffsetRange[] {
-    if (!rdd.offsetRanges) throw new StreamingError("MR_STREAMING_NOT_KAFKA_RDD", "offsetRanges(rdd): this RDD was not created by createDirectStream (take it in foreachRDD/transform of the direct stream itself)");
+    if (!rdd.offsetRanges)
+      throw new StreamingError(
+        "MR_STREAMING_NOT_KAFKA_RDD",
+        "offsetRanges(rdd): this RDD was not created by createDirectStream (take it in foreachRDD/transform of the direct stream itself)",
+      );
     return rdd.offsetRanges;
   },
   commitAsync(stream: DStream<unknown>, ranges: OffsetRange[], callback?: (err?: unknown) => void): Promise<void> {
-    if (!(stream instanceof DirectKafkaInputDStream)) throw new StreamingError("MR_STREAMING_NOT_KAFKA_STREAM", "commitAsync: the stream was not created by createDirectStream");
+    if (!(stream instanceof DirectKafkaInputDStream))
+      throw new StreamingError(
+        "MR_STREAMING_NOT_KAFKA_STREAM",
+        "commitAsync: the stream was not created by createDirectStream",
+      );
     return stream.commitAsync(ranges, callback);
   },
 };

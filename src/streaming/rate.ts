@@ -33,7 +33,10 @@ export class PIDRateEstimator {
     const error = this.lastRate - processingRate;
     const backlogError = (schedulingDelayMs * processingRate) / this.batchIntervalMs;
     const dError = (error - this.lastError) / elapsedS;
-    const rate = Math.max(this.lastRate - this.proportional * error - this.integral * backlogError - this.derivative * dError, this.minRate);
+    const rate = Math.max(
+      this.lastRate - this.proportional * error - this.integral * backlogError - this.derivative * dError,
+      this.minRate,
+    );
     this.lastTime = time;
     this.lastRate = rate;
     this.lastError = error;

@@ -19,34 +19,51 @@ export interface RDDEnv {
 
 /** partition functions of the narrow operations (the same code runs in the driver and in workers) */
 export const Part = {
-  map: <T, U>(fn: (x: T) => U) => (items: T[]): U[] => items.map((x) => fn(x)),
-  flatMap: <T, U>(fn: (x: T) => Iterable<U>) => (items: T[]): U[] => {
-    const out: U[] = [];
-    for (const x of items) for (const y of fn(x)) out.push(y);
-    return out;
-  },
-  filter: <T>(fn: (x: T) => boolean) => (items: T[]): T[] => items.filter((x) => fn(x)),
-  mapPartitions: <T, U>(fn: (items: T[], index: number) => Iterable<U> | U[]) => (items: T[], index: number): U[] => {
-    const out = fn(items, index);
-    return Array.isArray(out) ? out : Array.from(out);
-  },
-  mapValues: <K, V, U>(fn: (v: V) => U) => (items: KV<K, V>[]): KV<K, U>[] => items.map(([k, v]) => [k, fn(v)] as KV<K, U>),
-  flatMapValues: <K, V, U>(fn: (v: V) => Iterable<U>) => (items: KV<K, V>[]): KV<K, U>[] => {
-    const out: KV<K, U>[] = [];
-    for (const [k, v] of items) for (const u of fn(v)) out.push([k, u]);
-    return out;
-  },
+  map:
+    <T, U>(fn: (x: T) => U) =>
+    (items: T[]): U[] =>
+      items.map((x) => fn(x)),
+  flatMap:
+    <T, U>(fn: (x: T) => Iterable<U>) =>
+    (items: T[]): U[] => {
+      const out: U[] = [];
+      for (const x of items) for (const y of fn(x)) out.push(y);
+      return out;
+    },
+  filter:
+    <T>(fn: (x: T) => boolean) =>
+    (items: T[]): T[] =>
+      items.filter((x) => fn(x)),
+  mapPartitions:
+    <T, U>(fn: (items: T[], index: number) => Iterable<U> | U[]) =>
+    (items: T[], index: number): U[] => {
+      const out = fn(items, index);
+      return Array.isArray(out) ? out : Array.from(out);
+    },
+  mapValues:
+    <K, V, U>(fn: (v: V) => U) =>
+    (items: KV<K, V>[]): KV<K, U>[] =>
+      items.map(([k, v]) => [k, fn(v)] as KV<K, U>),
+  flatMapValues:
+    <K, V, U>(fn: (v: V) => Iterable<U>) =>
+    (items: KV<K, V>[]): KV<K, U>[] => {
+      const out: KV<K, U>[] = [];
+      for (const [k, v] of items) for (const u of fn(v)) out.push([k, u]);
+      return out;
+    },
   /** map-side combine of a partition of pairs */
-  combine: <K, V, C>(create: (v: V) => C, merge: (c: C, v: V) => C) => (items: KV<K, V>[]): KV<K, C>[] => {
-    const m = new Map<string, KV<K, C>>();
-    for (const [k, v] of items) {
-      const ek = keyOf(k);
-      const cur = m.get(ek);
-      if (cur) cur[1] = merge(cur[1], v);
-      else m.set(ek, [k, create(v)]);
-    }
-    return [...m.values()];
-  },
+  combine:
+    <K, V, C>(create: (v: V) => C, merge: (c: C, v: V) => C) =>
+    (items: KV<K, V>[]): KV<K, C>[] => {
+      const m = new Map<string, KV<K, C>>();
+      for (const [k, v] of items) {
+        const ek = keyOf(k);
+        const cur = m.get(ek);
+        if (cur) cur[1] = merge(cur[1], v);
+        else m.set(ek, [k, create(v)]);
+      }
+      return [...m.values()];
+    },
 };
 
 export interface OffsetRange {
@@ -115,7 +132,11 @@ export class RDD<T> {
    * registry; with worker threads, the task runs there (chained after the tasks
    * of this RDD's lineage, so the data crosses once).
    */
-  mapPartitionsWithIndex<U>(fn: (items: T[], index: number) => Iterable<U> | U[], op = "mapPartitions", taskId?: number): RDD<U> {
+  mapPartitionsWithIndex<U>(
+    fn: (items: T[], index: number) => Iterable<U> | U[],
+    op = "mapPartitions",
+    taskId?: number,
+  ): RDD<U> {
     const remote = taskId !== undefined ? this.remoteDerive<U>(op, taskId) : undefined;
     if (remote) return remote;
     return this.derive(op, async () => {
@@ -230,7 +251,12 @@ export class RDD<T> {
   }
 
   /** `combineTaskId`: the registered Part.combine((v) => v, fn), for worker execution of the map side */
-  reduceByKey<K, V>(this: RDD<KV<K, V>>, fn: (a: V, b: V) => V, numPartitions?: number, combineTaskId?: number): RDD<KV<K, V>> {
+  reduceByKey<K, V>(
+    this: RDD<KV<K, V>>,
+    fn: (a: V, b: V) => V,
+    numPartitions?: number,
+    combineTaskId?: number,
+  ): RDD<KV<K, V>> {
     const local = this.combineByKey("reduceByKey", (v) => v, fn, combineTaskId);
     return local.partitionBy(numPartitions).mapPartitionsWithIndex((items) => {
       const m = new Map<string, KV<K, V>>();
@@ -311,22 +337,40 @@ export class RDD<T> {
   }
 
   join<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V, W]>> {
-    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => vs.flatMap((v) => ws.map((w) => [v, w] as [V, W])));
-  }
-
-  leftOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V, W | undefined]>> {
     return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) =>
-      vs.flatMap((v) => (ws.length ? ws.map((w) => [v, w] as [V, W | undefined]) : [[v, undefined] as [V, W | undefined]])),
+      vs.flatMap((v) => ws.map((w) => [v, w] as [V, W])),
     );
   }
 
-  rightOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V | undefined, W]>> {
+  leftOuterJoin<K, V, W>(
+    this: RDD<KV<K, V>>,
+    other: RDD<KV<K, W>>,
+    numPartitions?: number,
+  ): RDD<KV<K, [V, W | undefined]>> {
     return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) =>
-      ws.flatMap((w) => (vs.length ? vs.map((v) => [v, w] as [V | undefined, W]) : [[undefined, w] as [V | undefined, W]])),
+      vs.flatMap((v) =>
+        ws.length ? ws.map((w) => [v, w] as [V, W | undefined]) : [[v, undefined] as [V, W | undefined]],
+      ),
     );
   }
 
-  fullOuterJoin<K, V, W>(this: RDD<KV<K, V>>, other: RDD<KV<K, W>>, numPartitions?: number): RDD<KV<K, [V | undefined, W | undefined]>> {
+  rightOuterJoin<K, V, W>(
+    this: RDD<KV<K, V>>,
+    other: RDD<KV<K, W>>,
+    numPartitions?: number,
+  ): RDD<KV<K, [V | undefined, W]>> {
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) =>
+      ws.flatMap((w) =>
+        vs.length ? vs.map((v) => [v, w] as [V | undefined, W]) : [[undefined, w] as [V | undefined, W]],
+      ),
+    );
+  }
+
+  fullOuterJoin<K, V, W>(
+    this: RDD<KV<K, V>>,
+    other: RDD<KV<K, W>>,
+    numPartitions?: number,
+  ): RDD<KV<K, [V | undefined, W | undefined]>> {
     type R = [V | undefined, W | undefined];
     return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => {
       if (!vs.length) return ws.map((w) => [undefined, w] as R);

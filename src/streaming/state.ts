@@ -10,7 +10,10 @@ export class State<S> {
   private removed = false;
   private updated = false;
 
-  constructor(initial: { value: S } | undefined, private readonly timingOut = false) {
+  constructor(
+    initial: { value: S } | undefined,
+    private readonly timingOut = false,
+  ) {
     this.present = initial !== undefined;
     this.value = initial?.value;
   }
@@ -20,7 +23,11 @@ export class State<S> {
   }
 
   get(): S {
-    if (!this.present) throw new StreamingError("MR_STREAMING_STATE", "State.get(): the state does not exist (check exists() or use getOption())");
+    if (!this.present)
+      throw new StreamingError(
+        "MR_STREAMING_STATE",
+        "State.get(): the state does not exist (check exists() or use getOption())",
+      );
     return this.value as S;
   }
 
@@ -29,15 +36,18 @@ export class State<S> {
   }
 
   update(s: S): void {
-    if (this.removed) throw new StreamingError("MR_STREAMING_STATE", "State.update(): the state was removed in this call");
-    if (this.timingOut) throw new StreamingError("MR_STREAMING_STATE", "State.update(): cannot update a state that is timing out");
+    if (this.removed)
+      throw new StreamingError("MR_STREAMING_STATE", "State.update(): the state was removed in this call");
+    if (this.timingOut)
+      throw new StreamingError("MR_STREAMING_STATE", "State.update(): cannot update a state that is timing out");
     this.value = s;
     this.present = true;
     this.updated = true;
   }
 
   remove(): void {
-    if (this.timingOut) throw new StreamingError("MR_STREAMING_STATE", "State.remove(): a state that is timing out is removed anyway");
+    if (this.timingOut)
+      throw new StreamingError("MR_STREAMING_STATE", "State.remove(): a state that is timing out is removed anyway");
     this.present = false;
     this.removed = true;
     this.value = undefined;

@@ -24,7 +24,10 @@ export type PartFn = (items: unknown[], index: number, report: (r: unknown) => v
 export class TaskRegistry {
   readonly fns: PartFn[] = [];
   /** driver-side handlers of the reports of a task (by id) */
-  readonly onReports = new Map<number, (reports: unknown[], source: unknown[][], batchTime: number | undefined) => Promise<void>>();
+  readonly onReports = new Map<
+    number,
+    (reports: unknown[], source: unknown[][], batchTime: number | undefined) => Promise<void>
+  >();
   register(fn: PartFn): number {
     this.fns.push(fn);
     return this.fns.length - 1;
@@ -179,7 +182,12 @@ export class WorkerPool {
         eval: code !== undefined,
         // a larger young generation than the default: tasks allocate many short-lived records (fewer scavenges)
         resourceLimits: { maxYoungGenerationSizeMb: 64 },
-        workerData: { millraceWorker: true, appModule: this.o.appModule, appName: this.o.appName, taskCount: this.o.taskCount() },
+        workerData: {
+          millraceWorker: true,
+          appModule: this.o.appModule,
+          appName: this.o.appName,
+          taskCount: this.o.taskCount(),
+        },
         stdout: false,
         stderr: false,
       });
@@ -193,22 +201,27 @@ export class WorkerPool {
           };
           worker.once("message", onMsg);
           worker.once("error", reject);
-          worker.once("exit", (code) => reject(new Error(`worker exited with code ${code} while loading the app module`)));
+          worker.once("exit", (code) =>
+            reject(new Error(`worker exited with code ${code} while loading the app module`)),
+          );
         }),
       );
-      worker.on("message", (m: { id?: number; out?: unknown[]; reports?: unknown[]; error?: { message: string; stack?: string } }) => {
-        if (m.id === undefined) return;
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        slot.busy = false;
-        if (m.error) {
-          const e = new Error(m.error.message);
-          if (m.error.stack) e.stack = m.error.stack;
-          p.reject(e);
-        } else p.resolve({ out: restoreBuffers(m.out) as unknown[], reports: m.reports ?? [] });
-        this.queue.shift()?.();
-      });
+      worker.on(
+        "message",
+        (m: { id?: number; out?: unknown[]; reports?: unknown[]; error?: { message: string; stack?: string } }) => {
+          if (m.id === undefined) return;
+          const p = slot.pending.get(m.id);
+          if (!p) return;
+          slot.pending.delete(m.id);
+          slot.busy = false;
+          if (m.error) {
+            const e = new Error(m.error.message);
+            if (m.error.stack) e.stack = m.error.stack;
+            p.reject(e);
+          } else p.resolve({ out: restoreBuffers(m.out) as unknown[], reports: m.reports ?? [] });
+          this.queue.shift()?.();
+        },
+      );
       worker.on("error", (e) => this.crash(slot, e));
       worker.on("exit", (code) => {
         if (!this.closed) this.crash(slot, new Error(`worker thread exited with code ${code}`));
@@ -244,7 +257,13 @@ export class WorkerPool {
   }
 
   /** runs `chain` (task ids) over every partition of `source`, one task per partition */
-  async runChain(chain: number[], source: Promise<unknown[]>[], op: string, batchTime: number | undefined, packed: boolean): Promise<{ parts: unknown[][]; reports: unknown[] }> {
+  async runChain(
+    chain: number[],
+    source: Promise<unknown[]>[],
+    op: string,
+    batchTime: number | undefined,
+    packed: boolean,
+  ): Promise<{ parts: unknown[][]; reports: unknown[] }> {
     const results = await Promise.all(
       source.map(async (itemsP, index) => {
         const items = await itemsP;
@@ -256,7 +275,12 @@ export class WorkerPool {
         if (packed) {
           const r = items as RawRecord[];
           const pk = packRecords(r, r[0]?.topic ?? "", r[0]?.partition ?? 0);
-          transfer.push(pk.offsets.buffer as ArrayBuffer, pk.timestamps.buffer as ArrayBuffer, pk.lens.buffer as ArrayBuffer, pk.bytes.buffer as ArrayBuffer);
+          transfer.push(
+            pk.offsets.buffer as ArrayBuffer,
+            pk.timestamps.buffer as ArrayBuffer,
+            pk.lens.buffer as ArrayBuffer,
+            pk.bytes.buffer as ArrayBuffer,
+          );
           part = pk;
         }
         const res = await new Promise<{ out: unknown[]; reports: unknown[] }>((resolve, reject) => {
@@ -312,7 +336,9 @@ export async function workerMain(): Promise<void> {
     const ctx = workerRegistry.find((c) => c.appName === data.appName) ?? workerRegistry[0];
     if (!ctx) throw new Error(`the app module ${data.appModule} built no StreamingContext`);
     if (ctx.tasks.fns.length !== data.taskCount) {
-      throw new Error(`the app module built a different graph in the worker (${ctx.tasks.fns.length} tasks, the driver has ${data.taskCount})`);
+      throw new Error(
+        `the app module built a different graph in the worker (${ctx.tasks.fns.length} tasks, the driver has ${data.taskCount})`,
+      );
     }
     tasks = ctx.tasks;
   } catch (e) {

@@ -6,7 +6,12 @@
  * output the Assignment bytes for SyncGroup, so a TopicsPort member and any
  * Kafka client can share one group.
  */
-import { decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "../protocol/consumer-protocol.js";
+import {
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type TopicPartitions,
+} from "../protocol/consumer-protocol.js";
 
 export type AssignorName = "range" | "roundrobin";
 export const ASSIGNORS: readonly AssignorName[] = ["range", "roundrobin"];
@@ -38,7 +43,9 @@ function finish(out: Map<string, Map<string, number[]>>): Map<string, TopicParti
   for (const [memberId, byTopic] of out) {
     res.set(
       memberId,
-      [...byTopic].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topic, partitions]) => ({ topic, partitions: partitions.sort((x, y) => x - y) })),
+      [...byTopic]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([topic, partitions]) => ({ topic, partitions: partitions.sort((x, y) => x - y) })),
     );
   }
   return res;
@@ -49,7 +56,10 @@ function finish(out: Map<string, Map<string, number[]>>): Map<string, TopicParti
  * ranges over the members subscribed to it (the first `n % members` members
  * get one more).
  */
-export function rangeAssign(members: AssignorMember[], partitionCounts: Map<string, number>): Map<string, TopicPartitions[]> {
+export function rangeAssign(
+  members: AssignorMember[],
+  partitionCounts: Map<string, number>,
+): Map<string, TopicPartitions[]> {
   const out = new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
   const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
   for (const topic of topics) {
@@ -72,7 +82,10 @@ export function rangeAssign(members: AssignorMember[], partitionCounts: Map<stri
  * partition, dealt to the members in turn, skipping members not subscribed to
  * the partition's topic.
  */
-export function roundRobinAssign(members: AssignorMember[], partitionCounts: Map<string, number>): Map<string, TopicPartitions[]> {
+export function roundRobinAssign(
+  members: AssignorMember[],
+  partitionCounts: Map<string, number>,
+): Map<string, TopicPartitions[]> {
   const out = new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
   const sorted = [...members].sort(memberOrder);
   const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
@@ -93,7 +106,11 @@ export function roundRobinAssign(members: AssignorMember[], partitionCounts: Map
   return finish(out);
 }
 
-export function assignPartitions(name: AssignorName, members: AssignorMember[], partitionCounts: Map<string, number>): Map<string, TopicPartitions[]> {
+export function assignPartitions(
+  name: AssignorName,
+  members: AssignorMember[],
+  partitionCounts: Map<string, number>,
+): Map<string, TopicPartitions[]> {
   switch (name) {
     case "range":
       return rangeAssign(members, partitionCounts);
@@ -107,7 +124,11 @@ export function isAssignorName(name: string | null | undefined): name is Assigno
 }
 
 /** JoinGroup protocols for a member: the preferred assignor first, then the others (as Kafka clients list them). */
-export function joinProtocols(topics: string[], preferred: AssignorName, owned: TopicPartitions[] = []): { name: string; metadata: Buffer }[] {
+export function joinProtocols(
+  topics: string[],
+  preferred: AssignorName,
+  owned: TopicPartitions[] = [],
+): { name: string; metadata: Buffer }[] {
   const metadata = encodeSubscription(topics, { version: 1, ownedPartitions: owned });
   return [preferred, ...ASSIGNORS.filter((a) => a !== preferred)].map((name) => ({ name, metadata }));
 }

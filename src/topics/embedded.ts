@@ -16,7 +16,12 @@ import { encodeBatch, decodeRecordSet } from "../protocol/records/records.js";
 import { recordOffsetForTimestamp } from "../log/timestamp-lookup.js";
 import { GroupCoordinator, type GroupCoordinatorConfig } from "../coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../coordinator/offsets-topic.js";
-import { ProducerIdManager, ProducerStateManager, appendRecords, type ProducerStateManagerOptions } from "../coordinator/producers/index.js";
+import {
+  ProducerIdManager,
+  ProducerStateManager,
+  appendRecords,
+  type ProducerStateManagerOptions,
+} from "../coordinator/producers/index.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
 import type { Logger } from "../log/index.js";
 import { Membership, type GroupTransport } from "./membership.js";
@@ -91,7 +96,11 @@ export class EmbeddedTopics implements TopicsPort {
       await producers.load();
       opened.unshift(producers);
       const store = new OffsetsTopicStore(log, { partitions: o.groups?.offsetsTopicNumPartitions });
-      const groups = new GroupCoordinator({ store, logger: o.logger, config: { ...o.groups, offsetsTopicNumPartitions: store.partitions } });
+      const groups = new GroupCoordinator({
+        store,
+        logger: o.logger,
+        config: { ...o.groups, offsetsTopicNumPartitions: store.partitions },
+      });
       await groups.load();
       opened.unshift(groups);
       if (o.backgroundTasks !== false) {
@@ -116,7 +125,10 @@ export class EmbeddedTopics implements TopicsPort {
     return p;
   }
 
-  async createTopic(name: string, opts: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean } = {}): Promise<void> {
+  async createTopic(
+    name: string,
+    opts: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean } = {},
+  ): Promise<void> {
     if (this.log.topic(name)) {
       if (opts.ifNotExists) return;
       throw new TopicsError("MR_TOPICS_EXISTS", `topic '${name}' already exists`);
@@ -147,42 +159,68 @@ export class EmbeddedTopics implements TopicsPort {
     await this.log.deleteTopic(name);
   }
 
-  async produce(topic: string, partition: number, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<bigint> {
-    if (records.length === 0) throw new TopicsError("MR_TOPICS_PRODUCE", `produce to ${topic}-${partition}: no records`);
+  async produce(
+    topic: string,
+    partition: number,
+    records: ProduceRecord[],
+    opts: ProduceOptions = {},
+  ): Promise<bigint> {
+    if (records.length === 0)
+      throw new TopicsError("MR_TOPICS_PRODUCE", `produce to ${topic}-${partition}: no records`);
     const idem = opts.idempotent ? await this.idempotentSession() : null;
     const key = `${topic}\u0000${partition}`;
     const buf = encodeBatch({
-      records: records.map((r) => ({ key: toBuffer(r.key), value: toBuffer(r.value), headers: r.headers, timestamp: r.timestamp })),
-      ...(idem ? { producerId: idem.producerId, producerEpoch: idem.producerEpoch, baseSequence: idem.sequences.get(key) ?? 0 } : {}),
+      records: records.map((r) => ({
+        key: toBuffer(r.key),
+        value: toBuffer(r.value),
+        headers: r.headers,
+        timestamp: r.timestamp,
+      })),
+      ...(idem
+        ? { producerId: idem.producerId, producerEpoch: idem.producerEpoch, baseSequence: idem.sequences.get(key) ?? 0 }
+        : {}),
     });
     const sync = opts.idempotent || (opts.acks ?? -1) === -1;
     // The broker's append path: the same validation and producer-state checks as a Produce request.
     // It issues the append synchronously, so the sequence advances here, before any other produce.
     const pending = appendRecords({ log: this.log, producers: this.opts.producers }, topic, partition, buf, { sync });
-    if (idem && pending instanceof Promise) idem.sequences.set(key, ((idem.sequences.get(key) ?? 0) + records.length) % 0x80000000);
+    if (idem && pending instanceof Promise)
+      idem.sequences.set(key, ((idem.sequences.get(key) ?? 0) + records.length) % 0x80000000);
     const res = await pending;
     if (res.errorCode !== ErrorCode.NONE) {
       // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka producer bumps its epoch.
       if (idem && this.idem === idem) this.idem = null;
-      const code = res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
-      throw new TopicsError(code, `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`);
+      const code =
+        res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
+      throw new TopicsError(
+        code,
+        `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`,
+      );
     }
     return res.baseOffset;
   }
 
   private idem: { producerId: bigint; producerEpoch: number; sequences: Map<string, number> } | null = null;
-  private idemInit: Promise<{ producerId: bigint; producerEpoch: number; sequences: Map<string, number> }> | null = null;
+  private idemInit: Promise<{ producerId: bigint; producerEpoch: number; sequences: Map<string, number> }> | null =
+    null;
 
   /** The port's idempotent producer: a producer id from the ProducerIdManager, sequences per partition. */
   private async idempotentSession() {
     if (this.idem) return this.idem;
     const ids = this.opts.producerIds;
     if (!ids || !this.opts.producers) {
-      throw new TopicsError("MR_TOPICS_NO_IDEMPOTENCE", "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and producers)");
+      throw new TopicsError(
+        "MR_TOPICS_NO_IDEMPOTENCE",
+        "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and producers)",
+      );
     }
     this.idemInit ??= (async () => {
       const r = await ids.initProducerId({ transactionalId: null, transactionTimeoutMs: 60000 });
-      if (r.errorCode !== ErrorCode.NONE) throw new TopicsError("MR_TOPICS_PRODUCE", `no producer id: ${errorName(r.errorCode)}${r.message ? ` (${r.message})` : ""}`);
+      if (r.errorCode !== ErrorCode.NONE)
+        throw new TopicsError(
+          "MR_TOPICS_PRODUCE",
+          `no producer id: ${errorName(r.errorCode)}${r.message ? ` (${r.message})` : ""}`,
+        );
       return { producerId: r.producerId, producerEpoch: r.producerEpoch, sequences: new Map<string, number>() };
     })().finally(() => {
       this.idemInit = null;
@@ -215,7 +253,15 @@ export class EmbeddedTopics implements TopicsPort {
       if (!b.isControl) {
         for (const rec of b.records) {
           if (rec.offset < from || rec.offset >= until) continue;
-          out.records.push({ topic, partition, offset: rec.offset, timestamp: rec.timestamp, key: rec.key, value: rec.value, headers: rec.headers });
+          out.records.push({
+            topic,
+            partition,
+            offset: rec.offset,
+            timestamp: rec.timestamp,
+            key: rec.key,
+            value: rec.value,
+            headers: rec.headers,
+          });
         }
       }
       const next = last + 1n < until ? last + 1n : until;
@@ -234,7 +280,8 @@ export class EmbeddedTopics implements TopicsPort {
   }
 
   private coordinator(): GroupCoordinator {
-    if (!this.opts.groups) throw new TopicsError("MR_TOPICS_NO_GROUPS", "group offsets need the group coordinator (EmbeddedOptions.groups)");
+    if (!this.opts.groups)
+      throw new TopicsError("MR_TOPICS_NO_GROUPS", "group offsets need the group coordinator (EmbeddedOptions.groups)");
     return this.opts.groups;
   }
 
@@ -249,7 +296,11 @@ export class EmbeddedTopics implements TopicsPort {
     });
     for (const t of res.topics) {
       for (const p of t.partitions) {
-        if (p.errorCode !== 0) throw new TopicsError("MR_TOPICS_COMMIT", `commit of ${group} ${t.name}-${p.partitionIndex}: ${errorName(p.errorCode)}`);
+        if (p.errorCode !== 0)
+          throw new TopicsError(
+            "MR_TOPICS_COMMIT",
+            `commit of ${group} ${t.name}-${p.partitionIndex}: ${errorName(p.errorCode)}`,
+          );
       }
     }
   }
@@ -257,13 +308,18 @@ export class EmbeddedTopics implements TopicsPort {
   async fetchOffsets(group: string, topics: string[]): Promise<CommittedOffset[]> {
     const res = await this.coordinator().fetchOffsets({
       groupId: group,
-      topics: topics.map((name) => ({ name, partitionIndexes: Array.from({ length: this.log.topic(name)?.partitions.length ?? 0 }, (_, i) => i) })),
+      topics: topics.map((name) => ({
+        name,
+        partitionIndexes: Array.from({ length: this.log.topic(name)?.partitions.length ?? 0 }, (_, i) => i),
+      })),
     });
-    if (res.errorCode !== 0) throw new TopicsError("MR_TOPICS_OFFSETS", `offsets of ${group}: ${errorName(res.errorCode)}`);
+    if (res.errorCode !== 0)
+      throw new TopicsError("MR_TOPICS_OFFSETS", `offsets of ${group}: ${errorName(res.errorCode)}`);
     const out: CommittedOffset[] = [];
     for (const t of res.topics) {
       for (const p of t.partitions) {
-        if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+        if (p.committedOffset >= 0n)
+          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
       }
     }
     return out;
@@ -272,7 +328,9 @@ export class EmbeddedTopics implements TopicsPort {
   async joinGroup(group: string, topics: string[], opts: JoinOptions = {}): Promise<GroupMember> {
     if (this.closed) throw new TopicsError("MR_TOPICS_CLOSED", "the topics port is closed");
     const groups = this.coordinator();
-    const member = new Membership(group, topics, opts, new EmbeddedGroupTransport(groups, this), (m) => this.members.delete(m));
+    const member = new Membership(group, topics, opts, new EmbeddedGroupTransport(groups, this), (m) =>
+      this.members.delete(m),
+    );
     this.members.add(member);
     await member.start();
     return member;
@@ -305,14 +363,26 @@ class EmbeddedGroupTransport implements GroupTransport {
   ) {}
 
   async join(req: Parameters<GroupTransport["join"]>[0]) {
-    const res = await keepAlive(this.groups.joinGroup({ ...req, apiVersion: JOIN_VERSION, clientId: CLIENT_ID, clientHost: "/embedded", reason: null }));
+    const res = await keepAlive(
+      this.groups.joinGroup({
+        ...req,
+        apiVersion: JOIN_VERSION,
+        clientId: CLIENT_ID,
+        clientHost: "/embedded",
+        reason: null,
+      }),
+    );
     return {
       errorCode: res.errorCode,
       generationId: res.generationId,
       protocolName: res.protocolName,
       leader: res.leader,
       memberId: res.memberId,
-      members: res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+      members: res.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        metadata: m.metadata,
+      })),
     };
   }
 
@@ -326,7 +396,10 @@ class EmbeddedGroupTransport implements GroupTransport {
   }
 
   async leave(req: Parameters<GroupTransport["leave"]>[0]) {
-    const res = await this.groups.leaveGroup({ groupId: req.groupId, members: [{ memberId: req.memberId, groupInstanceId: req.groupInstanceId, reason: "the member left" }] });
+    const res = await this.groups.leaveGroup({
+      groupId: req.groupId,
+      members: [{ memberId: req.memberId, groupInstanceId: req.groupInstanceId, reason: "the member left" }],
+    });
     return res.errorCode !== 0 ? res.errorCode : (res.members[0]?.errorCode ?? 0);
   }
 
@@ -338,7 +411,9 @@ class EmbeddedGroupTransport implements GroupTransport {
       groupInstanceId: req.groupInstanceId,
       topics: byTopic(req.offsets),
     });
-    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
+    return res.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
+    );
   }
 
   async partitionCounts(topics: string[]) {
@@ -374,7 +449,12 @@ function byTopic(offsets: CommittedOffset[]) {
   }
   return [...m].map(([name, list]) => ({
     name,
-    partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
+    partitions: list.map((o) => ({
+      partitionIndex: o.partition,
+      committedOffset: o.offset,
+      committedLeaderEpoch: -1,
+      committedMetadata: o.metadata ?? null,
+    })),
   }));
 }
 

@@ -22,7 +22,12 @@ export type TopicsSpec =
   | { bootstrapServers: string; clientId?: string };
 
 function isPort(x: unknown): x is TopicsPort {
-  return typeof x === "object" && x !== null && typeof (x as TopicsPort).produce === "function" && typeof (x as TopicsPort).joinGroup === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as TopicsPort).produce === "function" &&
+    typeof (x as TopicsPort).joinGroup === "function"
+  );
 }
 
 /**

@@ -12,11 +12,15 @@ import type { TopicsPort } from "./port.js";
 const routes = new Map<string, TopicsPort>();
 
 function norm(addr: string): string {
-  const a = addr.trim().replace(/^PLAINTEXT:\/\//i, "").toLowerCase();
+  const a = addr
+    .trim()
+    .replace(/^PLAINTEXT:\/\//i, "")
+    .toLowerCase();
   const m = /^(.*):(\d+)$/.exec(a);
   if (!m) return a;
   let host = m[1]!.replace(/^\[(.*)\]$/, "$1");
-  if (host === "localhost" || host === "127.0.0.1" || host === "::1" || host === "0.0.0.0" || host === "") host = "127.0.0.1";
+  if (host === "localhost" || host === "127.0.0.1" || host === "::1" || host === "0.0.0.0" || host === "")
+    host = "127.0.0.1";
   return `${host}:${m[2]}`;
 }
 

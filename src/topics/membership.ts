@@ -41,10 +41,18 @@ export interface MemberRef {
 /** The group requests a member makes; each returns the protocol's error code rather than throwing. */
 export interface GroupTransport {
   join(req: JoinRequest): Promise<JoinResult>;
-  sync(req: MemberRef & { protocolType: string; protocolName: string; assignments: { memberId: string; assignment: Buffer }[] }): Promise<{ errorCode: number; assignment: Buffer }>;
+  sync(
+    req: MemberRef & {
+      protocolType: string;
+      protocolName: string;
+      assignments: { memberId: string; assignment: Buffer }[];
+    },
+  ): Promise<{ errorCode: number; assignment: Buffer }>;
   heartbeat(req: MemberRef): Promise<number>;
   leave(req: { groupId: string; memberId: string; groupInstanceId: string | null }): Promise<number>;
-  commit(req: MemberRef & { offsets: CommittedOffset[] }): Promise<{ topic: string; partition: number; errorCode: number }[]>;
+  commit(
+    req: MemberRef & { offsets: CommittedOffset[] },
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]>;
   /** partition counts of the topics (missing topics left out) */
   partitionCounts(topics: string[]): Promise<Map<string, number>>;
   fetchCommitted(groupId: string, topics: string[]): Promise<CommittedOffset[]>;
@@ -52,8 +60,16 @@ export interface GroupTransport {
   close(): Promise<void>;
 }
 
-const COORDINATOR_RETRIABLE = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
-const FENCED = new Set<number>([ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.FENCED_INSTANCE_ID]);
+const COORDINATOR_RETRIABLE = new Set<number>([
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+]);
+const FENCED = new Set<number>([
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.FENCED_INSTANCE_ID,
+]);
 const RETRY_BACKOFF_MS = 100;
 const MAX_RETRIES = 100;
 
@@ -87,8 +103,13 @@ export class Membership extends EventEmitter implements GroupMember {
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3000;
     this.instanceId = opts.groupInstanceId ?? null;
     this.assignor = opts.assignor ?? "range";
-    if (!isAssignorName(this.assignor)) throw new TopicsError("MR_TOPICS_GROUP_ASSIGNOR", `unknown assignor '${String(this.assignor)}' (range or roundrobin)`);
-    if (topics.length === 0) throw new TopicsError("MR_TOPICS_GROUP_TOPICS", `joining group ${group} needs at least one topic`);
+    if (!isAssignorName(this.assignor))
+      throw new TopicsError(
+        "MR_TOPICS_GROUP_ASSIGNOR",
+        `unknown assignor '${String(this.assignor)}' (range or roundrobin)`,
+      );
+    if (topics.length === 0)
+      throw new TopicsError("MR_TOPICS_GROUP_TOPICS", `joining group ${group} needs at least one topic`);
   }
 
   /** a method, not a field read, so TypeScript does not narrow the state across awaits */
@@ -165,7 +186,11 @@ export class Membership extends EventEmitter implements GroupMember {
   private async joinAndSync(): Promise<void> {
     let retries = 0;
     const retry = async (code: number) => {
-      if (++retries > MAX_RETRIES) throw new TopicsError("MR_TOPICS_GROUP_JOIN", `join group ${this.group}: ${errorName(code)} after ${MAX_RETRIES} attempts`);
+      if (++retries > MAX_RETRIES)
+        throw new TopicsError(
+          "MR_TOPICS_GROUP_JOIN",
+          `join group ${this.group}: ${errorName(code)} after ${MAX_RETRIES} attempts`,
+        );
       await sleep(RETRY_BACKOFF_MS);
     };
     for (;;) {
@@ -201,7 +226,10 @@ export class Membership extends EventEmitter implements GroupMember {
       let assignments: { memberId: string; assignment: Buffer }[] = [];
       if (join.leader === join.memberId) {
         if (!isAssignorName(protocol)) {
-          throw new TopicsError("MR_TOPICS_GROUP_PROTOCOL", `group ${this.group} chose assignor '${protocol}', which this member cannot run as leader`);
+          throw new TopicsError(
+            "MR_TOPICS_GROUP_PROTOCOL",
+            `group ${this.group} chose assignor '${protocol}', which this member cannot run as leader`,
+          );
         }
         const counts = await this.transport.partitionCounts(subscribedTopics(join.members));
         assignments = leaderAssignments(protocol, join.members, counts);
@@ -218,12 +246,19 @@ export class Membership extends EventEmitter implements GroupMember {
       if (this.hasLeft()) return;
       if (sync.errorCode === ErrorCode.NONE) {
         this.generationId = join.generationId;
-        this.parts = decodeAssignment(sync.assignment).partitions.flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition })));
+        this.parts = decodeAssignment(sync.assignment).partitions.flatMap((tp) =>
+          tp.partitions.map((partition) => ({ topic: tp.topic, partition })),
+        );
         this.parts.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
         return;
       }
       if (sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = "";
-      if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || sync.errorCode === ErrorCode.ILLEGAL_GENERATION || sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || COORDINATOR_RETRIABLE.has(sync.errorCode)) {
+      if (
+        sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS ||
+        sync.errorCode === ErrorCode.ILLEGAL_GENERATION ||
+        sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID ||
+        COORDINATOR_RETRIABLE.has(sync.errorCode)
+      ) {
         await retry(sync.errorCode);
         continue;
       }
@@ -234,7 +269,12 @@ export class Membership extends EventEmitter implements GroupMember {
   // ---- heartbeats ----
 
   private ref(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
-    return { groupId: this.group, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.instanceId };
+    return {
+      groupId: this.group,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: this.instanceId,
+    };
   }
 
   private scheduleHeartbeat(): void {
@@ -263,14 +303,20 @@ export class Membership extends EventEmitter implements GroupMember {
     }
     if (this.state !== "stable" || this.rejoining) return;
     if (code === ErrorCode.NONE || COORDINATOR_RETRIABLE.has(code)) return this.scheduleHeartbeat();
-    if (code === ErrorCode.REBALANCE_IN_PROGRESS || code === ErrorCode.ILLEGAL_GENERATION) return this.backgroundRebalance();
+    if (code === ErrorCode.REBALANCE_IN_PROGRESS || code === ErrorCode.ILLEGAL_GENERATION)
+      return this.backgroundRebalance();
     if (code === ErrorCode.UNKNOWN_MEMBER_ID) {
       this.memberId = "";
       return this.backgroundRebalance();
     }
     if (code === ErrorCode.FENCED_INSTANCE_ID) {
       // another process took this group.instance.id: this member is out for good
-      this.report(new TopicsError("MR_TOPICS_GROUP_FENCED", `member ${this.instanceId} of group ${this.group} was fenced by a newer instance`));
+      this.report(
+        new TopicsError(
+          "MR_TOPICS_GROUP_FENCED",
+          `member ${this.instanceId} of group ${this.group} was fenced by a newer instance`,
+        ),
+      );
       await this.leaveQuietly(false);
       return;
     }
@@ -285,7 +331,8 @@ export class Membership extends EventEmitter implements GroupMember {
   // ---- offsets ----
 
   async commit(offsets: CommittedOffset[]): Promise<void> {
-    if (this.hasLeft()) throw new TopicsError("MR_TOPICS_GROUP_LEFT", `member ${this.memberId} has left group ${this.group}`);
+    if (this.hasLeft())
+      throw new TopicsError("MR_TOPICS_GROUP_LEFT", `member ${this.memberId} has left group ${this.group}`);
     if (offsets.length === 0) return;
     const res = await this.transport.commit({ ...this.ref(), offsets });
     const failed = res.filter((r) => r.errorCode !== ErrorCode.NONE);
@@ -324,7 +371,11 @@ export class Membership extends EventEmitter implements GroupMember {
       this.parts = [];
       try {
         if (sendLeave && this.memberId !== "") {
-          const code = await this.transport.leave({ groupId: this.group, memberId: this.memberId, groupInstanceId: this.instanceId });
+          const code = await this.transport.leave({
+            groupId: this.group,
+            memberId: this.memberId,
+            groupInstanceId: this.instanceId,
+          });
           if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_MEMBER_ID && !COORDINATOR_RETRIABLE.has(code)) {
             throw new TopicsError("MR_TOPICS_GROUP_LEAVE", `leave group ${this.group}: ${errorName(code)}`);
           }

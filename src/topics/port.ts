@@ -143,7 +143,10 @@ export interface GroupMember {
 export interface TopicsPort {
   /** "embedded" or "remote" */
   readonly kind: string;
-  createTopic(name: string, opts?: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean }): Promise<void>;
+  createTopic(
+    name: string,
+    opts?: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean },
+  ): Promise<void>;
   describeTopic(name: string): Promise<TopicDescription | null>;
   listTopics(): Promise<string[]>;
   deleteTopic(name: string): Promise<void>;

@@ -67,7 +67,10 @@ export class RemoteTopics implements TopicsPort {
   constructor(private readonly opts: RemoteOptions) {
     const base = {
       clientId: opts.clientId ?? "millrace",
-      bootstrapBrokers: opts.bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean),
+      bootstrapBrokers: opts.bootstrapServers
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
     this.base = base;
     this.admin = new Admin(base);
@@ -76,7 +79,10 @@ export class RemoteTopics implements TopicsPort {
     this.consumer = new Consumer({ ...base, groupId: `millrace-port-${randomUUID()}` });
   }
 
-  async createTopic(name: string, opts: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean } = {}): Promise<void> {
+  async createTopic(
+    name: string,
+    opts: { partitions?: number; configs?: Record<string, string>; ifNotExists?: boolean } = {},
+  ): Promise<void> {
     if (opts.ifNotExists && (await this.listTopics()).includes(name)) return;
     try {
       await this.admin.createTopics({
@@ -96,7 +102,9 @@ export class RemoteTopics implements TopicsPort {
     const md = await this.producer.metadata({ topics: [name], forceUpdate: true });
     const t = md.topics.get(name);
     if (!t) return null;
-    const described = await this.admin.describeConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name }] });
+    const described = await this.admin.describeConfigs({
+      resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name }],
+    });
     const configs: Record<string, string> = {};
     for (const c of described[0]?.configs ?? []) {
       if (c.configSource === DYNAMIC_TOPIC_CONFIG && c.value) configs[c.name] = c.value;
@@ -122,20 +130,44 @@ export class RemoteTopics implements TopicsPort {
    */
   private idempotentChain: Promise<unknown> = Promise.resolve();
 
-  async produce(topic: string, partition: number, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<bigint> {
-    const acks = opts.idempotent ? ProduceAcks.ALL : opts.acks === 0 ? ProduceAcks.NO_RESPONSE : opts.acks === 1 ? ProduceAcks.LEADER : ProduceAcks.ALL;
+  async produce(
+    topic: string,
+    partition: number,
+    records: ProduceRecord[],
+    opts: ProduceOptions = {},
+  ): Promise<bigint> {
+    const acks = opts.idempotent
+      ? ProduceAcks.ALL
+      : opts.acks === 0
+        ? ProduceAcks.NO_RESPONSE
+        : opts.acks === 1
+          ? ProduceAcks.LEADER
+          : ProduceAcks.ALL;
     if (opts.idempotent) {
-      const run = this.idempotentChain.catch(() => {}).then(() => {
-        this.idempotentProducer ??= new Producer({ ...this.base, autocreateTopics: false, idempotent: true, retries: 10 });
-        return this.send(this.idempotentProducer, topic, partition, records, acks);
-      });
+      const run = this.idempotentChain
+        .catch(() => {})
+        .then(() => {
+          this.idempotentProducer ??= new Producer({
+            ...this.base,
+            autocreateTopics: false,
+            idempotent: true,
+            retries: 10,
+          });
+          return this.send(this.idempotentProducer, topic, partition, records, acks);
+        });
       this.idempotentChain = run;
       return run;
     }
     return this.send(this.producer, topic, partition, records, acks);
   }
 
-  private async send(producer: Producer, topic: string, partition: number, records: ProduceRecord[], acks: number): Promise<bigint> {
+  private async send(
+    producer: Producer,
+    topic: string,
+    partition: number,
+    records: ProduceRecord[],
+    acks: number,
+  ): Promise<bigint> {
     const res = await producer.send({
       acks,
       messages: records.map((r) => ({
@@ -155,21 +187,30 @@ export class RemoteTopics implements TopicsPort {
     const md = await this.consumer.metadata({ topics: [topic] });
     const meta = md.topics.get(topic);
     const leader = meta?.partitions[partition]?.leader;
-    if (leader === undefined) throw new TopicsError("MR_TOPICS_UNKNOWN_PARTITION", `unknown topic or partition ${topic}-${partition}`);
+    if (leader === undefined)
+      throw new TopicsError("MR_TOPICS_UNKNOWN_PARTITION", `unknown topic or partition ${topic}-${partition}`);
     const node = leader;
     // The client sends topic ids (Fetch v13+) to brokers that have them.
     const topicKey = meta?.id && meta.id !== "AAAAAAAAAAAAAAAAAAAAAA" ? meta.id : topic;
     const maxBytes = opts.maxBytes ?? 1 << 20;
     const res = await this.consumer.fetch({
       node,
-      topics: [{ topicId: topicKey, partitions: [{ partition, fetchOffset: from, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+      topics: [
+        {
+          topicId: topicKey,
+          partitions: [
+            { partition, fetchOffset: from, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 },
+          ],
+        },
+      ],
       maxWaitTime: opts.maxWaitMs ?? 0,
       minBytes: 1,
       maxBytes,
     });
     const p = res.responses[0]?.partitions[0];
     if (!p) throw new TopicsError("MR_TOPICS_FETCH", `no fetch answer for ${topic}-${partition}`);
-    if (p.errorCode !== 0) throw new TopicsError("MR_TOPICS_FETCH", `fetch ${topic}-${partition} at ${from}: error ${p.errorCode}`);
+    if (p.errorCode !== 0)
+      throw new TopicsError("MR_TOPICS_FETCH", `fetch ${topic}-${partition} at ${from}: error ${p.errorCode}`);
     const hw = p.highWatermark;
     const until = opts.until !== undefined && opts.until < hw ? opts.until : hw;
     const out: FetchResult = { records: [], nextOffset: from, highWatermark: hw };
@@ -199,7 +240,11 @@ export class RemoteTopics implements TopicsPort {
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
     const timestamp = spec === "earliest" ? -2n : spec === "latest" ? -1n : BigInt(spec.timestamp);
-    const offsets = await this.consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp });
+    const offsets = await this.consumer.listOffsets({
+      topics: [topic],
+      partitions: { [topic]: [partition] },
+      timestamp,
+    });
     const list = offsets.get(topic);
     const v = list?.[partition];
     return v === undefined ? -1n : BigInt(v);
@@ -222,7 +267,8 @@ export class RemoteTopics implements TopicsPort {
     const out: CommittedOffset[] = [];
     for (const t of res[0]?.topics ?? []) {
       if (!topics.includes(t.name)) continue;
-      for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      for (const p of t.partitions)
+        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
     }
     return out;
   }
@@ -253,7 +299,11 @@ export class RemoteTopics implements TopicsPort {
 
   /** The first bootstrap address and the client id, for the group connections. */
   connectionTarget(): { host: string; port: number; clientId: string } {
-    const first = this.opts.bootstrapServers.split(",").map((s) => s.trim()).filter(Boolean)[0] ?? "localhost:9092";
+    const first =
+      this.opts.bootstrapServers
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)[0] ?? "localhost:9092";
     const { host, port } = splitHostPort(first);
     return { host, port, clientId: this.opts.clientId ?? "millrace" };
   }
@@ -262,7 +312,12 @@ export class RemoteTopics implements TopicsPort {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.members].map((m) => m.leave()));
-    await Promise.allSettled([this.consumer.close(true), this.producer.close(), this.admin.close(), this.idempotentProducer?.close()]);
+    await Promise.allSettled([
+      this.consumer.close(true),
+      this.producer.close(),
+      this.admin.close(),
+      this.idempotentProducer?.close(),
+    ]);
   }
 }
 
@@ -317,7 +372,10 @@ class RemoteGroupTransport implements GroupTransport {
         const res = await call(findCoordinatorV4.api.async(boot, 0, [this.group]));
         const c = res.coordinators.find((x) => x.key === this.group) ?? res.coordinators[0];
         if (!c || c.errorCode !== 0) {
-          throw new TopicsError("MR_TOPICS_GROUP_COORDINATOR", `no coordinator for group ${this.group}: error ${c?.errorCode ?? "none"}`);
+          throw new TopicsError(
+            "MR_TOPICS_GROUP_COORDINATOR",
+            `no coordinator for group ${this.group}: error ${c?.errorCode ?? "none"}`,
+          );
         }
         const conn = this.newConnection(target.clientId);
         await conn.connect(c.host, c.port);
@@ -349,7 +407,16 @@ class RemoteGroupTransport implements GroupTransport {
 
   async join(req: JoinRequest): Promise<JoinResult> {
     const res = await this.request((c) =>
-      joinGroupV7.api.async(c, req.groupId, req.sessionTimeoutMs, req.rebalanceTimeoutMs, req.memberId, req.groupInstanceId, req.protocolType, req.protocols),
+      joinGroupV7.api.async(
+        c,
+        req.groupId,
+        req.sessionTimeoutMs,
+        req.rebalanceTimeoutMs,
+        req.memberId,
+        req.groupInstanceId,
+        req.protocolType,
+        req.protocols,
+      ),
     );
     return {
       errorCode: res.errorCode,
@@ -357,24 +424,43 @@ class RemoteGroupTransport implements GroupTransport {
       protocolName: res.protocolName ?? null,
       leader: res.leader,
       memberId: res.memberId ?? "",
-      members: res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, metadata: m.metadata })),
+      members: res.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId ?? null,
+        metadata: m.metadata,
+      })),
     };
   }
 
   async sync(req: Parameters<GroupTransport["sync"]>[0]) {
     const res = await this.request((c) =>
-      syncGroupV5.api.async(c, req.groupId, req.generationId, req.memberId, req.groupInstanceId, req.protocolType, req.protocolName, req.assignments),
+      syncGroupV5.api.async(
+        c,
+        req.groupId,
+        req.generationId,
+        req.memberId,
+        req.groupInstanceId,
+        req.protocolType,
+        req.protocolName,
+        req.assignments,
+      ),
     );
     return { errorCode: res.errorCode, assignment: res.assignment ?? Buffer.alloc(0) };
   }
 
   async heartbeat(req: MemberRef) {
-    const res = await this.request((c) => heartbeatV4.api.async(c, req.groupId, req.generationId, req.memberId, req.groupInstanceId));
+    const res = await this.request((c) =>
+      heartbeatV4.api.async(c, req.groupId, req.generationId, req.memberId, req.groupInstanceId),
+    );
     return res.errorCode;
   }
 
   async leave(req: Parameters<GroupTransport["leave"]>[0]) {
-    const res = await this.request((c) => leaveGroupV5.api.async(c, req.groupId, [{ memberId: req.memberId, groupInstanceId: req.groupInstanceId, reason: "the member left" }]));
+    const res = await this.request((c) =>
+      leaveGroupV5.api.async(c, req.groupId, [
+        { memberId: req.memberId, groupInstanceId: req.groupInstanceId, reason: "the member left" },
+      ]),
+    );
     return res.errorCode !== 0 ? res.errorCode : (res.members[0]?.errorCode ?? 0);
   }
 
@@ -393,11 +479,18 @@ class RemoteGroupTransport implements GroupTransport {
         req.groupInstanceId,
         [...byTopic].map(([name, list]) => ({
           name,
-          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
+          partitions: list.map((o) => ({
+            partitionIndex: o.partition,
+            committedOffset: o.offset,
+            committedLeaderEpoch: -1,
+            committedMetadata: o.metadata ?? null,
+          })),
         })),
       ),
     );
-    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
+    return res.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
+    );
   }
 
   partitionCounts(topics: string[]) {

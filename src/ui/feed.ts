@@ -48,7 +48,12 @@ export function quantile(sorted: number[], q: number): number {
  * the batch processed, measured against `processedAt`. Returns the p50/p99 sample
  * (undefined for an empty batch).
  */
-export function publishLatency(app: string, batchTime: number, recordTimestamps: number[], processedAt = Date.now()): LatencySample | undefined {
+export function publishLatency(
+  app: string,
+  batchTime: number,
+  recordTimestamps: number[],
+  processedAt = Date.now(),
+): LatencySample | undefined {
   if (recordTimestamps.length === 0) return undefined;
   const lat = recordTimestamps.map((t) => Math.max(0, processedAt - t)).sort((a, b) => a - b);
   for (const l of lat) e2e.observe({ app }, l);

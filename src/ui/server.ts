@@ -53,7 +53,11 @@ export interface DecodedMessage {
 }
 
 /** Decodes a record value the way a person wants to read it. */
-export function decodeValue(buf: Buffer | null): { format: DecodedMessage["format"]; value: unknown; headers?: Record<string, string> } {
+export function decodeValue(buf: Buffer | null): {
+  format: DecodedMessage["format"];
+  value: unknown;
+  headers?: Record<string, string>;
+} {
   if (buf === null) return { format: "null", value: null };
   const asJson = (s: string): unknown => {
     const t = s.trim();
@@ -152,13 +156,18 @@ export class Dashboard {
     const topics: TopicRow[] = [];
     if (s.topics) {
       const ends = new Map<string, number>();
-      const names = (await s.topics.listTopics()).filter((n) => !(s.hideTopic ?? ((x: string) => x.startsWith("__")))(n)).sort();
+      const names = (await s.topics.listTopics())
+        .filter((n) => !(s.hideTopic ?? ((x: string) => x.startsWith("__")))(n))
+        .sort();
       for (const name of names) {
         const d = await s.topics.describeTopic(name);
         if (!d) continue;
         const row: TopicRow = { name, partitions: [], messages: 0, rate: 0 };
         for (let p = 0; p < d.partitions; p++) {
-          const [start, end] = await Promise.all([s.topics.listOffset(name, p, "earliest"), s.topics.listOffset(name, p, "latest")]);
+          const [start, end] = await Promise.all([
+            s.topics.listOffset(name, p, "earliest"),
+            s.topics.listOffset(name, p, "latest"),
+          ]);
           const key = `${name}/${p}`;
           const logEnd = Number(end);
           ends.set(key, logEnd);
@@ -168,7 +177,13 @@ export class Dashboard {
             if (prev !== undefined && dt > 0) this.rates.set(key, Math.max(0, (logEnd - prev) / dt));
           }
           const rate = this.rates.get(key) ?? 0;
-          row.partitions.push({ partition: p, logStart: Number(start), logEnd, size: s.partitionSize?.(name, p), rate });
+          row.partitions.push({
+            partition: p,
+            logStart: Number(start),
+            logEnd,
+            size: s.partitionSize?.(name, p),
+            rate,
+          });
           row.messages += logEnd - Number(start);
           row.rate += rate;
         }
@@ -188,7 +203,12 @@ export class Dashboard {
     return this.latest;
   }
 
-  async messages(topic: string, partition: number, offset: bigint | "latest", limit: number): Promise<DecodedMessage[]> {
+  async messages(
+    topic: string,
+    partition: number,
+    offset: bigint | "latest",
+    limit: number,
+  ): Promise<DecodedMessage[]> {
     const port = this.sources.topics;
     if (!port) return [];
     let from: bigint;
@@ -234,7 +254,11 @@ export class Dashboard {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await this.snapshot()));
         return;
       case "/api/events": {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-store",
+          connection: "keep-alive",
+        });
         res.write(`retry: 2000\n\n`);
         this.clients.add(res);
         req.on("close", () => this.clients.delete(res));
@@ -248,7 +272,9 @@ export class Dashboard {
         const off = url.searchParams.get("offset") ?? "latest";
         const limit = Math.min(200, Math.max(1, Number(url.searchParams.get("limit") ?? "20")));
         if (!topic || !Number.isInteger(partition) || (off !== "latest" && !/^\d+$/.test(off))) {
-          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "topic, partition and offset (a number or 'latest') are required" }));
+          res
+            .writeHead(400, { "content-type": "application/json" })
+            .end(JSON.stringify({ error: "topic, partition and offset (a number or 'latest') are required" }));
           return;
         }
         const msgs = await this.messages(topic, partition, off === "latest" ? "latest" : BigInt(off), limit);

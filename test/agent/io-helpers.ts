@@ -30,7 +30,10 @@ export async function embeddedTopics(): Promise<{ port: TopicsPort; view: Topics
   const dir = tempDir("millrace-topics-");
   const log = await LogManager.open({ dir });
   const store = new OffsetsTopicStore(log, { partitions: 1 });
-  const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
+  const groups = new GroupCoordinator({
+    store,
+    config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 },
+  });
   await groups.load();
   const port = new EmbeddedTopics({ log, groups });
   const view = Object.create(port, { close: { value: async () => {} } }) as TopicsPort;

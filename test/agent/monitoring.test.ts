@@ -22,7 +22,9 @@ import { removeDir, tempDir } from "../helpers/broker.js";
 import { freePort } from "../helpers/net.js";
 import { embeddedTopics, waitFor } from "./io-helpers.js";
 
-test("every component kind updates Flume's counters, in the monitoring JSON and in Prometheus", { timeout: 120_000 }, async () => {
+test("every component kind updates Flume's counters, in the monitoring JSON and in Prometheus", {
+  timeout: 120_000,
+}, async () => {
   const dir = tempDir();
   const topics = await embeddedTopics();
   const [httpPort, avroPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
@@ -98,33 +100,62 @@ m.sinks.k_null.type = null
 m.sinks.k_null.channel = c_mem3
 `;
   await topics.port.createTopic("out", { partitions: 1 });
-  const agent = await Agent.start({ name: "m", properties: parseProperties(conf, "m.conf"), logger: pino({ level: "silent" }), topics: async () => topics.view });
+  const agent = await Agent.start({
+    name: "m",
+    properties: parseProperties(conf, "m.conf"),
+    logger: pino({ level: "silent" }),
+    topics: async () => topics.view,
+  });
   try {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/`, { method: "POST", body: JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ headers: {}, body: `h${i}` }))) });
+    const res = await fetch(`http://127.0.0.1:${httpPort}/`, {
+      method: "POST",
+      body: JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ headers: {}, body: `h${i}` }))),
+    });
     assert.equal(res.status, 200);
     await new Promise<void>((resolve) => {
-      const s = connect(syslogPort, "127.0.0.1", () => s.end(Array.from({ length: 5 }, (_, i) => `<13>Oct 11 22:14:15 host msg${i}\n`).join("")));
+      const s = connect(syslogPort, "127.0.0.1", () =>
+        s.end(Array.from({ length: 5 }, (_, i) => `<13>Oct 11 22:14:15 host msg${i}\n`).join("")),
+      );
       s.on("close", () => resolve());
     });
     const num = (s: Record<string, Record<string, string>>, comp: string, key: string) => Number(s[comp]?.[key] ?? NaN);
     // c_hold gets the 10 http events (through avro) and the 20 exec lines (through kafka)
-    const snap = await waitFor(() => {
-      const s = monitoringSnapshot("m");
-      return (
-        num(s, "CHANNEL.c_hold", "ChannelSize") === 30 &&
-        num(s, "SINK.k_roll", "EventDrainSuccessCount") + num(s, "SINK.k_hdfs", "EventDrainSuccessCount") === 100 &&
-        num(s, "SINK.k_logger", "EventDrainSuccessCount") === 5 &&
-        num(s, "SINK.k_null", "EventDrainSuccessCount") === 30
-      );
-    }, "every event where it belongs", 60_000).then(() => monitoringSnapshot("m"));
+    const snap = await waitFor(
+      () => {
+        const s = monitoringSnapshot("m");
+        return (
+          num(s, "CHANNEL.c_hold", "ChannelSize") === 30 &&
+          num(s, "SINK.k_roll", "EventDrainSuccessCount") + num(s, "SINK.k_hdfs", "EventDrainSuccessCount") === 100 &&
+          num(s, "SINK.k_logger", "EventDrainSuccessCount") === 5 &&
+          num(s, "SINK.k_null", "EventDrainSuccessCount") === 30
+        );
+      },
+      "every event where it belongs",
+      60_000,
+    ).then(() => monitoringSnapshot("m"));
 
-    const sources: [string, number][] = [["r_http", 10], ["r_avro", 10], ["r_seq", 100], ["r_syslog", 5], ["r_exec", 20], ["r_tweets", 30], ["r_kafka", 20]];
+    const sources: [string, number][] = [
+      ["r_http", 10],
+      ["r_avro", 10],
+      ["r_seq", 100],
+      ["r_syslog", 5],
+      ["r_exec", 20],
+      ["r_tweets", 30],
+      ["r_kafka", 20],
+    ];
     for (const [name, n] of sources) {
       assert.equal(snap[`SOURCE.${name}`]?.Type, "SOURCE", name);
       assert.equal(num(snap, `SOURCE.${name}`, "EventReceivedCount"), n, `${name} EventReceivedCount`);
       assert.equal(num(snap, `SOURCE.${name}`, "EventAcceptedCount"), n, `${name} EventAcceptedCount`);
     }
-    const channels: [string, number, number][] = [["c_mem", 10, 10], ["c_hold", 30, 0], ["c_file", 100, 100], ["c_kafka", 5, 5], ["c_mem2", 20, 20], ["c_mem3", 30, 30]];
+    const channels: [string, number, number][] = [
+      ["c_mem", 10, 10],
+      ["c_hold", 30, 0],
+      ["c_file", 100, 100],
+      ["c_kafka", 5, 5],
+      ["c_mem2", 20, 20],
+      ["c_mem3", 30, 30],
+    ];
     for (const [name, put, take] of channels) {
       assert.equal(num(snap, `CHANNEL.${name}`, "EventPutSuccessCount"), put, `${name} EventPutSuccessCount`);
       assert.equal(num(snap, `CHANNEL.${name}`, "EventTakeSuccessCount"), take, `${name} EventTakeSuccessCount`);
@@ -132,9 +163,17 @@ m.sinks.k_null.channel = c_mem3
     }
     assert.equal(num(snap, "CHANNEL.c_hold", "ChannelFillPercentage"), 15, "30 of 200");
     assert.equal(num(snap, "CHANNEL.c_file", "ChannelCapacity"), 1000);
-    const sinks: [string, number][] = [["k_avro", 10], ["k_logger", 5], ["k_kafka", 20], ["k_null", 30]];
-    for (const [name, n] of sinks) assert.equal(num(snap, `SINK.${name}`, "EventDrainSuccessCount"), n, `${name} EventDrainSuccessCount`);
-    assert.ok(num(snap, "SINK.k_roll", "EventDrainSuccessCount") > 0 || num(snap, "SINK.k_hdfs", "EventDrainSuccessCount") > 0);
+    const sinks: [string, number][] = [
+      ["k_avro", 10],
+      ["k_logger", 5],
+      ["k_kafka", 20],
+      ["k_null", 30],
+    ];
+    for (const [name, n] of sinks)
+      assert.equal(num(snap, `SINK.${name}`, "EventDrainSuccessCount"), n, `${name} EventDrainSuccessCount`);
+    assert.ok(
+      num(snap, "SINK.k_roll", "EventDrainSuccessCount") > 0 || num(snap, "SINK.k_hdfs", "EventDrainSuccessCount") > 0,
+    );
 
     // the same numbers in the shared Prometheus registry
     const text = await registry.metrics();

@@ -12,7 +12,14 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { KafkaClient } from "../../src/client/client.js";
 import { KafkaConnection, parseHostPort } from "../../src/client/connection.js";
-import { ApiKey, encodeRequest, decodeResponse, decodeRequestHeader, decodeRequestBody, apiSchemas } from "../../src/protocol/apis.js";
+import {
+  ApiKey,
+  encodeRequest,
+  decodeResponse,
+  decodeRequestHeader,
+  decodeRequestBody,
+  apiSchemas,
+} from "../../src/protocol/apis.js";
 import { codecFor } from "../../src/protocol/codec.js";
 import { ProtocolError, Reader } from "../../src/protocol/primitives.js";
 import { ErrorCode } from "../../src/protocol/errors.js";
@@ -42,7 +49,8 @@ function snapshot(dir: string): Map<string, string> {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(log|index|timeindex)$/.test(n)) out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
+      else if (/\.(log|index|timeindex)$/.test(n))
+        out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
     }
   };
   walk(dir);
@@ -94,7 +102,9 @@ test("oversized length prefix, negative size, unknown API key and unsupported ve
   const unknownKey = Buffer.alloc(12);
   unknownKey.writeInt16BE(999, 0);
   assert.equal((await raw(frame(unknownKey))).closed, true);
-  const oldFetch = Buffer.concat(encodeRequest(ApiKey.Fetch, 3, 1, "c", { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100, topics: [] }));
+  const oldFetch = Buffer.concat(
+    encodeRequest(ApiKey.Fetch, 3, 1, "c", { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100, topics: [] }),
+  );
   assert.equal((await raw(oldFetch)).closed, true);
   const tiny = frame(Buffer.from([0, 3]));
   assert.equal((await raw(tiny)).closed, true);
@@ -123,7 +133,12 @@ test("a batch with a wrong CRC gets CORRUPT_MESSAGE and one over message.max.byt
   const batch = encodeBatch({ records: [{ value: "payload" }] });
   batch[batch.length - 1] ^= 0xff;
   const produce = (records: Buffer) =>
-    conn.request(ApiKey.Produce, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: "safe", partitionData: [{ index: 0, records }] }] });
+    conn.request(ApiKey.Produce, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: "safe", partitionData: [{ index: 0, records }] }],
+    });
   let res = await produce(batch);
   assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.CORRUPT_MESSAGE);
   res = await produce(encodeBatch({ records: [{ value: Buffer.alloc(5000, 1) }] }));
@@ -138,11 +153,23 @@ test("a batch with a wrong CRC gets CORRUPT_MESSAGE and one over message.max.byt
 /** Valid requests for every advertised API and version, to mutate. */
 function seeds(): { key: number; version: number; frame: Buffer }[] {
   const out: { key: number; version: number; frame: Buffer }[] = [];
-  for (const key of [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics, ApiKey.DeleteTopics, ApiKey.DescribeConfigs]) {
+  for (const key of [
+    ApiKey.Produce,
+    ApiKey.Fetch,
+    ApiKey.ListOffsets,
+    ApiKey.Metadata,
+    ApiKey.ApiVersions,
+    ApiKey.CreateTopics,
+    ApiKey.DeleteTopics,
+    ApiKey.DescribeConfigs,
+  ]) {
     const h = handlerFor(key)!;
     for (let v = h.minVersion; v <= h.maxVersion; v++) {
       const body = codecFor(apiSchemas(key)!.request, v).defaults();
-      if (key === ApiKey.Produce) body.topicData = [{ name: "safe", partitionData: [{ index: 1, records: encodeBatch({ records: [{ value: "fuzz" }] }) }] }];
+      if (key === ApiKey.Produce)
+        body.topicData = [
+          { name: "safe", partitionData: [{ index: 1, records: encodeBatch({ records: [{ value: "fuzz" }] }) }] },
+        ];
       if (key === ApiKey.Metadata) body.topics = [{ name: "safe", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }];
       out.push({ key, version: v, frame: Buffer.concat(encodeRequest(key, v, 1, "fuzz", body)).subarray(4) });
     }
@@ -187,7 +214,8 @@ test("fuzz: mutated requests make the decoders throw ProtocolError or decode, ne
       decodeRequestBody(h.requestApiKey, h.requestApiVersion, r);
       decoded++;
     } catch (e) {
-      if (!(e instanceof ProtocolError)) throw new Error(`non-protocol error on ${s.key} v${s.version}: ${(e as Error).stack}`);
+      if (!(e instanceof ProtocolError))
+        throw new Error(`non-protocol error on ${s.key} v${s.version}: ${(e as Error).stack}`);
       rejected++;
     }
   }
@@ -258,7 +286,9 @@ test("a half-sent frame followed by a disconnect leaves nothing behind", async (
       transactionalId: null,
       acks: -1,
       timeoutMs: 1000,
-      topicData: [{ name: "safe", partitionData: [{ index: 0, records: encodeBatch({ records: [{ value: "half" }] }) }] }],
+      topicData: [
+        { name: "safe", partitionData: [{ index: 0, records: encodeBatch({ records: [{ value: "half" }] }) }] },
+      ],
     }),
   );
   await raw(full.subarray(0, full.length - 10), 100);

@@ -27,7 +27,12 @@ test("produce, fetch, list offsets and describe over real sockets, and the data 
   assert.equal(meta.partitions.length, 3);
 
   const t0 = Date.now();
-  const b1 = encodeBatch({ records: [{ key: "k1", value: "a", timestamp: t0 }, { key: "k2", value: "b", timestamp: t0 + 1 }] });
+  const b1 = encodeBatch({
+    records: [
+      { key: "k1", value: "a", timestamp: t0 },
+      { key: "k2", value: "b", timestamp: t0 + 1 },
+    ],
+  });
   const b2 = encodeBatch({ records: [{ value: "c", timestamp: t0 + 10_000 }], compression: CompressionType.Gzip });
   assert.equal(await client.produce("events", 1, b1, 1), 0n);
   assert.equal(await client.produce("events", 1, b2, -1), 2n);
@@ -129,7 +134,12 @@ test("ApiVersions advertises exactly the implemented APIs and answers unknown ve
   after(() => tb.stop());
   const conn = await KafkaConnection.open(tb.bootstrap);
   const res = await conn.send(ApiKey.ApiVersions, 3, { clientSoftwareName: "test", clientSoftwareVersion: "1" });
-  const table = Object.fromEntries((res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]).map((a) => [a.apiKey, [a.minVersion, a.maxVersion]]));
+  const table = Object.fromEntries(
+    (res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]).map((a) => [
+      a.apiKey,
+      [a.minVersion, a.maxVersion],
+    ]),
+  );
   assert.deepEqual(table, {
     [ApiKey.Produce]: [0, 9],
     [ApiKey.Fetch]: [4, 17],
@@ -164,7 +174,12 @@ test("idempotent producer: InitProducerId, retries deduplicated, gaps and stale 
   const client = await KafkaClient.connect(tb.bootstrap);
   await client.createTopic("idem", 1);
   await client.close();
-  const init = await conn.request(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
+  const init = await conn.request(ApiKey.InitProducerId, {
+    transactionalId: null,
+    transactionTimeoutMs: 60000,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
   assert.equal(init.errorCode, 0);
   const pid: bigint = init.producerId;
   const epoch: number = init.producerEpoch;
@@ -173,7 +188,17 @@ test("idempotent producer: InitProducerId, retries deduplicated, gaps and stale 
       transactionalId: null,
       acks: -1,
       timeoutMs: 1000,
-      topicData: [{ name: "idem", partitionData: [{ index: 0, records: encodeBatch({ records: [{ value }], producerId: pid, producerEpoch: e, baseSequence: seq }) }] }],
+      topicData: [
+        {
+          name: "idem",
+          partitionData: [
+            {
+              index: 0,
+              records: encodeBatch({ records: [{ value }], producerId: pid, producerEpoch: e, baseSequence: seq }),
+            },
+          ],
+        },
+      ],
     });
     return res.responses[0].partitionResponses[0];
   };
@@ -191,7 +216,12 @@ test("idempotent producer: InitProducerId, retries deduplicated, gaps and stale 
   const again = await produce(conn, 1, "b");
   assert.equal(again.baseOffset, 1n, "a retry after a restart is still recognised");
   assert.equal((await produce(conn, 2, "c")).baseOffset, 2n);
-  const second = await conn.request(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
+  const second = await conn.request(ApiKey.InitProducerId, {
+    transactionalId: null,
+    transactionTimeoutMs: 60000,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
   assert.ok(second.producerId > pid, "producer ids are not reused after a restart");
   const reader = await KafkaClient.connect(tb.bootstrap);
   assert.deepEqual(values((await reader.fetch("idem", 0, 0n)).records), ["a", "b", "c"]);

@@ -22,7 +22,15 @@ test("server.properties then --override, with retention hours/minutes/ms precede
   const file = join(dir, "server.properties");
   writeFileSync(
     file,
-    ["listeners=PLAINTEXT://0.0.0.0:9093", "advertised.listeners=PLAINTEXT://kafka.example:9093", "log.dirs=/data/a,/data/b", "num.partitions=3", "log.retention.hours=1", "zookeeper.connect=localhost:2181", "some.unknown.key=1"].join("\n"),
+    [
+      "listeners=PLAINTEXT://0.0.0.0:9093",
+      "advertised.listeners=PLAINTEXT://kafka.example:9093",
+      "log.dirs=/data/a,/data/b",
+      "num.partitions=3",
+      "log.retention.hours=1",
+      "zookeeper.connect=localhost:2181",
+      "some.unknown.key=1",
+    ].join("\n"),
   );
   const c = loadBrokerConfig({ file, overrides: ["num.partitions=5", "log.retention.minutes=2"] });
   assert.equal(c.numPartitions, 5);
@@ -30,8 +38,14 @@ test("server.properties then --override, with retention hours/minutes/ms precede
   assert.deepEqual(c.advertised.get("PLAINTEXT"), { host: "kafka.example", port: 9093 });
   assert.equal(c.topicDefaults["retention.ms"], "120000");
   const notes = describeIgnored(c);
-  assert.ok(notes.some((n) => n.includes("server.properties:6: zookeeper.connect: has no effect")), notes.join("\n"));
-  assert.ok(notes.some((n) => n.includes("server.properties:7: some.unknown.key: is not supported")), notes.join("\n"));
+  assert.ok(
+    notes.some((n) => n.includes("server.properties:6: zookeeper.connect: has no effect")),
+    notes.join("\n"),
+  );
+  assert.ok(
+    notes.some((n) => n.includes("server.properties:7: some.unknown.key: is not supported")),
+    notes.join("\n"),
+  );
   assert.ok(notes.some((n) => n.includes("log.dirs")));
   removeDir(dir);
 });
@@ -42,9 +56,15 @@ test("a bad value names file, line and key", () => {
   writeFileSync(file, "# comment\nnum.partitions=3\nlog.segment.bytes=lots\n");
   assert.throws(
     () => loadBrokerConfig({ file }),
-    (e: unknown) => e instanceof ConfigError && e.code === "MR_CONFIG_INVALID" && e.message.startsWith(`${file}:3: log.segment.bytes:`),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.code === "MR_CONFIG_INVALID" &&
+      e.message.startsWith(`${file}:3: log.segment.bytes:`),
   );
-  assert.throws(() => loadBrokerConfig({ overrides: ["auto.create.topics.enable=maybe"] }), /--override #1:1: auto.create.topics.enable/);
+  assert.throws(
+    () => loadBrokerConfig({ overrides: ["auto.create.topics.enable=maybe"] }),
+    /--override #1:1: auto.create.topics.enable/,
+  );
   assert.throws(() => loadBrokerConfig({ overrides: ["listeners=SSL://:9093"] }), /not PLAINTEXT/);
   assert.throws(() => loadBrokerConfig({ overrides: ["num.partitions"] }), /not key=value/);
   removeDir(dir);

@@ -127,7 +127,15 @@ async function stableMember(c: KafkaConnection, groupId: string, metadata = subs
   return { groupId, memberId: j.memberId, generationId: j.generationId };
 }
 
-async function commit(c: KafkaConnection, version: number, groupId: string, generationId: number, memberId: string, offset: bigint, extra: Partial<Message> = {}): Promise<number[]> {
+async function commit(
+  c: KafkaConnection,
+  version: number,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  offset: bigint,
+  extra: Partial<Message> = {},
+): Promise<number[]> {
   const res = await c.send(ApiKey.OffsetCommit, version, {
     groupId,
     generationIdOrMemberEpoch: generationId,
@@ -137,7 +145,13 @@ async function commit(c: KafkaConnection, version: number, groupId: string, gene
     topics: [
       {
         name: TOPIC,
-        partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "" })),
+        partitions: [0, 1].map((partitionIndex) => ({
+          partitionIndex,
+          committedOffset: offset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1n,
+          committedMetadata: "",
+        })),
       },
     ],
     ...extra,
@@ -146,17 +160,32 @@ async function commit(c: KafkaConnection, version: number, groupId: string, gene
 }
 
 async function fetchOffsets(c: KafkaConnection, groupId: string): Promise<bigint[]> {
-  const res = await c.send(ApiKey.OffsetFetch, 7, { groupId, topics: [{ name: TOPIC, partitionIndexes: [0, 1] }], requireStable: false });
+  const res = await c.send(ApiKey.OffsetFetch, 7, {
+    groupId,
+    topics: [{ name: TOPIC, partitionIndexes: [0, 1] }],
+    requireStable: false,
+  });
   expectError(res.errorCode, E.NONE, `OffsetFetch ${groupId}`);
   return (res.topics as Message[]).flatMap((t) => (t.partitions as Message[]).map((p) => p.committedOffset as bigint));
 }
 
-async function heartbeat(c: KafkaConnection, groupId: string, generationId: number, memberId: string, version = 3): Promise<number> {
+async function heartbeat(
+  c: KafkaConnection,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  version = 3,
+): Promise<number> {
   const res = await c.send(ApiKey.Heartbeat, version, { groupId, generationId, memberId, groupInstanceId: null });
   return res.errorCode;
 }
 
-async function syncGroup(c: KafkaConnection, version: number, m: Member, extra: Partial<Message> = {}): Promise<number> {
+async function syncGroup(
+  c: KafkaConnection,
+  version: number,
+  m: Member,
+  extra: Partial<Message> = {},
+): Promise<number> {
   const res = await c.send(ApiKey.SyncGroup, version, {
     groupId: m.groupId,
     generationId: m.generationId,
@@ -178,7 +207,10 @@ async function describe(c: KafkaConnection, groupId: string): Promise<{ state: s
 }
 
 async function leave(c: KafkaConnection, m: Member): Promise<void> {
-  const res = await c.send(ApiKey.LeaveGroup, 3, { groupId: m.groupId, members: [{ memberId: m.memberId, groupInstanceId: null }] });
+  const res = await c.send(ApiKey.LeaveGroup, 3, {
+    groupId: m.groupId,
+    members: [{ memberId: m.memberId, groupInstanceId: null }],
+  });
   expectError(res.errorCode, E.NONE, "LeaveGroup");
   expectError((res.members as Message[])[0].errorCode, E.NONE, "LeaveGroup member");
 }
@@ -265,10 +297,16 @@ test("OffsetCommit from an unknown generation gets ILLEGAL_GENERATION, from an u
     );
   }
   // v0 has no generation or member: a standalone commit, refused while the group has members.
-  assert.deepEqual((await commit(conn, 0, m.groupId, -1, "", 99n)).map(name), [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)], "OffsetCommit v0");
+  assert.deepEqual(
+    (await commit(conn, 0, m.groupId, -1, "", 99n)).map(name),
+    [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
+    "OffsetCommit v0",
+  );
   // A static member id that was never seen.
   assert.deepEqual(
-    (await commit(conn, 7, m.groupId, m.generationId, m.memberId, 99n, { groupInstanceId: "no-such-instance" })).map(name),
+    (await commit(conn, 7, m.groupId, m.generationId, m.memberId, 99n, { groupInstanceId: "no-such-instance" })).map(
+      name,
+    ),
     [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
     "OffsetCommit v7 with an unknown group.instance.id",
   );
@@ -287,8 +325,14 @@ test("OffsetCommit from an unknown generation gets ILLEGAL_GENERATION, from an u
     memberId: m.memberId,
     groupInstanceId: null,
     topics: [
-      { name: TOPIC, partitions: [{ partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] },
-      { name: "gbi-no-such-topic", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] },
+      {
+        name: TOPIC,
+        partitions: [{ partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
+      },
+      {
+        name: "gbi-no-such-topic",
+        partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
+      },
     ],
   });
   assert.deepEqual(
@@ -297,14 +341,32 @@ test("OffsetCommit from an unknown generation gets ILLEGAL_GENERATION, from an u
   );
   // Oversized commit metadata (offset.metadata.max.bytes, 4096).
   assert.deepEqual(
-    (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 99n, {
-      topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: 99n, committedLeaderEpoch: -1, committedMetadata: "x".repeat(5000) }] }],
-    })).map(name),
+    (
+      await commit(conn, 8, m.groupId, m.generationId, m.memberId, 99n, {
+        topics: [
+          {
+            name: TOPIC,
+            partitions: [
+              {
+                partitionIndex: 0,
+                committedOffset: 99n,
+                committedLeaderEpoch: -1,
+                committedMetadata: "x".repeat(5000),
+              },
+            ],
+          },
+        ],
+      })
+    ).map(name),
     [name(E.OFFSET_METADATA_TOO_LARGE)],
   );
   assert.deepEqual(await fetchOffsets(conn, m.groupId), [10n, 10n], "a refused commit changed the committed offsets");
   assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 1 });
-  expectError(await heartbeat(conn, m.groupId, m.generationId, m.memberId), E.NONE, "the member's heartbeat after the refused commits");
+  expectError(
+    await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+    E.NONE,
+    "the member's heartbeat after the refused commits",
+  );
   await leave(conn, m);
   good.set(m.groupId, [10n, 10n]);
   await stillServing();
@@ -314,15 +376,43 @@ test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-
   const m = await stableMember(conn, "gbi-sync");
   for (const v of [0, 3, 5]) {
     for (const gen of [m.generationId + 1, m.generationId - 1, -1]) {
-      expectError(await syncGroup(conn, v, { ...m, generationId: gen }), E.ILLEGAL_GENERATION, `SyncGroup v${v}, generation ${gen} (current ${m.generationId})`);
+      expectError(
+        await syncGroup(conn, v, { ...m, generationId: gen }),
+        E.ILLEGAL_GENERATION,
+        `SyncGroup v${v}, generation ${gen} (current ${m.generationId})`,
+      );
     }
-    expectError(await syncGroup(conn, v, { ...m, memberId: "no-such-member" }), E.UNKNOWN_MEMBER_ID, `SyncGroup v${v} from an unknown member`);
-    expectError(await syncGroup(conn, v, { ...m, groupId: "gbi-no-such-group" }), E.UNKNOWN_MEMBER_ID, `SyncGroup v${v} to an unknown group`);
+    expectError(
+      await syncGroup(conn, v, { ...m, memberId: "no-such-member" }),
+      E.UNKNOWN_MEMBER_ID,
+      `SyncGroup v${v} from an unknown member`,
+    );
+    expectError(
+      await syncGroup(conn, v, { ...m, groupId: "gbi-no-such-group" }),
+      E.UNKNOWN_MEMBER_ID,
+      `SyncGroup v${v} to an unknown group`,
+    );
   }
-  expectError(await syncGroup(conn, 5, m, { protocolName: "roundrobin" }), E.INCONSISTENT_GROUP_PROTOCOL, "SyncGroup v5 naming another protocol");
-  expectError(await syncGroup(conn, 5, m, { protocolType: "connect" }), E.INCONSISTENT_GROUP_PROTOCOL, "SyncGroup v5 naming another protocol type");
-  expectError(await heartbeat(conn, m.groupId, m.generationId + 1, m.memberId), E.ILLEGAL_GENERATION, "Heartbeat with a wrong generation");
-  assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 1 }, "a bad SyncGroup disturbed a Stable group");
+  expectError(
+    await syncGroup(conn, 5, m, { protocolName: "roundrobin" }),
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "SyncGroup v5 naming another protocol",
+  );
+  expectError(
+    await syncGroup(conn, 5, m, { protocolType: "connect" }),
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "SyncGroup v5 naming another protocol type",
+  );
+  expectError(
+    await heartbeat(conn, m.groupId, m.generationId + 1, m.memberId),
+    E.ILLEGAL_GENERATION,
+    "Heartbeat with a wrong generation",
+  );
+  assert.deepEqual(
+    await describe(conn, m.groupId),
+    { state: "Stable", members: 1 },
+    "a bad SyncGroup disturbed a Stable group",
+  );
 
   // Mid-rebalance: a second member joins; the leader's JoinGroup (a rejoin) and the
   // newcomer's complete the next generation, which waits for the leader's SyncGroup.
@@ -332,8 +422,15 @@ test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-
     const first = await c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta));
     expectError(first.errorCode, E.MEMBER_ID_REQUIRED, "second member's first JoinGroup");
     const joining = c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, first.memberId, meta));
-    expectError(await heartbeat(conn, m.groupId, m.generationId, m.memberId), E.REBALANCE_IN_PROGRESS, "the leader's heartbeat once a member joins");
-    const [j1, j2] = await Promise.all([conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, m.memberId, meta)), joining]);
+    expectError(
+      await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+      E.REBALANCE_IN_PROGRESS,
+      "the leader's heartbeat once a member joins",
+    );
+    const [j1, j2] = await Promise.all([
+      conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, m.memberId, meta)),
+      joining,
+    ]);
     expectError(j1.errorCode, E.NONE, "leader's rejoin");
     expectError(j2.errorCode, E.NONE, "second member's join");
     const gen = j1.generationId as number;
@@ -341,8 +438,21 @@ test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-
     assert.deepEqual(await describe(conn, m.groupId), { state: "CompletingRebalance", members: 2 });
     const second: Member = { groupId: m.groupId, memberId: j2.memberId, generationId: gen };
     // Wrong generations from both members while the group waits for the assignment.
-    expectError(await syncGroup(c2, 3, { ...second, generationId: m.generationId }), E.ILLEGAL_GENERATION, "follower's SyncGroup with the previous generation");
-    expectError(await syncGroup(conn, 3, { ...m, generationId: gen + 1 }, { assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }] }), E.ILLEGAL_GENERATION, "leader's SyncGroup with a future generation");
+    expectError(
+      await syncGroup(c2, 3, { ...second, generationId: m.generationId }),
+      E.ILLEGAL_GENERATION,
+      "follower's SyncGroup with the previous generation",
+    );
+    expectError(
+      await syncGroup(
+        conn,
+        3,
+        { ...m, generationId: gen + 1 },
+        { assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }] },
+      ),
+      E.ILLEGAL_GENERATION,
+      "leader's SyncGroup with a future generation",
+    );
     expectError(
       (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 50n))[0],
       E.ILLEGAL_GENERATION,
@@ -350,7 +460,13 @@ test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-
     );
     assert.equal((await describe(conn, m.groupId)).state, "CompletingRebalance");
     // The right generation completes it: the follower waits for the leader's assignment.
-    const followerSync = c2.send(ApiKey.SyncGroup, 3, { groupId: m.groupId, generationId: gen, memberId: second.memberId, groupInstanceId: null, assignments: [] });
+    const followerSync = c2.send(ApiKey.SyncGroup, 3, {
+      groupId: m.groupId,
+      generationId: gen,
+      memberId: second.memberId,
+      groupInstanceId: null,
+      assignments: [],
+    });
     const leaderSync = await conn.send(ApiKey.SyncGroup, 3, {
       groupId: m.groupId,
       generationId: gen,
@@ -376,7 +492,11 @@ test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-
 
 test("Heartbeats to unknown and deleted groups get UNKNOWN_MEMBER_ID; DeleteGroups answers GROUP_ID_NOT_FOUND and NON_EMPTY_GROUP", async () => {
   for (const v of [0, 1, 3, 4]) {
-    expectError(await heartbeat(conn, "gbi-never-existed", 1, "someone", v), E.UNKNOWN_MEMBER_ID, `Heartbeat v${v} to a group that never existed`);
+    expectError(
+      await heartbeat(conn, "gbi-never-existed", 1, "someone", v),
+      E.UNKNOWN_MEMBER_ID,
+      `Heartbeat v${v} to a group that never existed`,
+    );
   }
   expectError(await heartbeat(conn, "", 1, "someone"), E.INVALID_GROUP_ID, "Heartbeat with an empty group id");
 
@@ -392,21 +512,44 @@ test("Heartbeats to unknown and deleted groups get UNKNOWN_MEMBER_ID; DeleteGrou
   );
   await leave(conn, m);
   // An Empty group: the former member is unknown.
-  expectError(await heartbeat(conn, m.groupId, m.generationId, m.memberId), E.UNKNOWN_MEMBER_ID, "Heartbeat from a member that left");
+  expectError(
+    await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+    E.UNKNOWN_MEMBER_ID,
+    "Heartbeat from a member that left",
+  );
   del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
   expectError((del.results as Message[])[0].errorCode, E.NONE, "DeleteGroups of the Empty group");
   for (const v of [0, 3, 4]) {
-    expectError(await heartbeat(conn, m.groupId, m.generationId, m.memberId, v), E.UNKNOWN_MEMBER_ID, `Heartbeat v${v} to the deleted group`);
-    expectError(await heartbeat(conn, m.groupId, m.generationId + 1, "someone-else", v), E.UNKNOWN_MEMBER_ID, `Heartbeat v${v} to the deleted group, unknown member`);
+    expectError(
+      await heartbeat(conn, m.groupId, m.generationId, m.memberId, v),
+      E.UNKNOWN_MEMBER_ID,
+      `Heartbeat v${v} to the deleted group`,
+    );
+    expectError(
+      await heartbeat(conn, m.groupId, m.generationId + 1, "someone-else", v),
+      E.UNKNOWN_MEMBER_ID,
+      `Heartbeat v${v} to the deleted group, unknown member`,
+    );
   }
   expectError(await syncGroup(conn, 3, m), E.UNKNOWN_MEMBER_ID, "SyncGroup to the deleted group");
-  expectError((await commit(conn, 8, m.groupId, m.generationId, m.memberId, 6n))[0], E.ILLEGAL_GENERATION, "OffsetCommit with a generation to the deleted group");
+  expectError(
+    (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 6n))[0],
+    E.ILLEGAL_GENERATION,
+    "OffsetCommit with a generation to the deleted group",
+  );
   del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
   expectError((del.results as Message[])[0].errorCode, E.GROUP_ID_NOT_FOUND, "DeleteGroups of the deleted group");
   assert.deepEqual(await describe(conn, m.groupId), { state: "Dead", members: 0 });
   assert.deepEqual(await fetchOffsets(conn, m.groupId), [-1n, -1n], "the deleted group's offsets");
-  const leaveDeleted = await conn.send(ApiKey.LeaveGroup, 3, { groupId: m.groupId, members: [{ memberId: m.memberId, groupInstanceId: null }] });
-  expectError((leaveDeleted.members as Message[])[0].errorCode, E.UNKNOWN_MEMBER_ID, "LeaveGroup from the deleted group");
+  const leaveDeleted = await conn.send(ApiKey.LeaveGroup, 3, {
+    groupId: m.groupId,
+    members: [{ memberId: m.memberId, groupInstanceId: null }],
+  });
+  expectError(
+    (leaveDeleted.members as Message[])[0].errorCode,
+    E.UNKNOWN_MEMBER_ID,
+    "LeaveGroup from the deleted group",
+  );
   good.set(m.groupId, [-1n, -1n]);
   await stillServing();
 });
@@ -423,16 +566,29 @@ test("JoinGroup with several MB of protocol metadata: Kafka's errors below socke
     const j = await c.send(ApiKey.JoinGroup, 5, joinBody("gbi-big", first.memberId, big));
     expectError(j.errorCode, E.NONE, "JoinGroup with 4 MiB of metadata");
     const m: Member = { groupId: "gbi-big", memberId: j.memberId, generationId: j.generationId };
-    const s = await c.send(ApiKey.SyncGroup, 3, { groupId: m.groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null, assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }] });
+    const s = await c.send(ApiKey.SyncGroup, 3, {
+      groupId: m.groupId,
+      generationId: m.generationId,
+      memberId: m.memberId,
+      groupInstanceId: null,
+      assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }],
+    });
     assert.notEqual(s.errorCode, E.NONE, "a group whose metadata record is over message.max.bytes was stored");
     expectError(s.errorCode, E.UNKNOWN_SERVER_ERROR, "SyncGroup of the oversized group");
-    expectError(await heartbeat(c, m.groupId, m.generationId, m.memberId), E.REBALANCE_IN_PROGRESS, "heartbeat after the failed store");
+    expectError(
+      await heartbeat(c, m.groupId, m.generationId, m.memberId),
+      E.REBALANCE_IN_PROGRESS,
+      "heartbeat after the failed store",
+    );
     await leave(c, m);
     assert.deepEqual(await describe(conn, m.groupId), { state: "Empty", members: 0 });
   } finally {
     c.close();
   }
-  assert.ok(offsetsLogBytes() < 1 << 20, `__consumer_offsets holds ${offsetsLogBytes()} bytes: the oversized group metadata reached the log`);
+  assert.ok(
+    offsetsLogBytes() < 1 << 20,
+    `__consumer_offsets holds ${offsetsLogBytes()} bytes: the oversized group metadata reached the log`,
+  );
   await stillServing();
 
   // Over socket.request.max.bytes: the broker closes that connection without reading it.
@@ -455,37 +611,113 @@ test("JoinGroup with several MB of protocol metadata: Kafka's errors below socke
 
 test("Malformed and inconsistent JoinGroups: a closed connection or Kafka's error, never a crash", async () => {
   // A protocols array claiming 2^31-1 entries with none present.
-  const lying = frame([header(ApiKey.JoinGroup, 5, 1), str("gbi-lying"), i32(10_000), i32(10_000), str(""), Buffer.from([0xff, 0xff]), str("consumer"), i32(0x7fffffff)]);
+  const lying = frame([
+    header(ApiKey.JoinGroup, 5, 1),
+    str("gbi-lying"),
+    i32(10_000),
+    i32(10_000),
+    str(""),
+    Buffer.from([0xff, 0xff]),
+    str("consumer"),
+    i32(0x7fffffff),
+  ]);
   const r1 = await raw(lying);
   assert.ok(r1.closed, "a JoinGroup whose array count runs past the frame was answered");
   // Metadata bytes claiming more than the frame holds.
-  const overrun = frame([header(ApiKey.JoinGroup, 5, 2), str("gbi-overrun"), i32(10_000), i32(10_000), str(""), Buffer.from([0xff, 0xff]), str("consumer"), i32(1), str("range"), i32(50 << 20), Buffer.alloc(16)]);
+  const overrun = frame([
+    header(ApiKey.JoinGroup, 5, 2),
+    str("gbi-overrun"),
+    i32(10_000),
+    i32(10_000),
+    str(""),
+    Buffer.from([0xff, 0xff]),
+    str("consumer"),
+    i32(1),
+    str("range"),
+    i32(50 << 20),
+    Buffer.alloc(16),
+  ]);
   assert.ok((await raw(overrun)).closed, "a JoinGroup whose metadata runs past the frame was answered");
   // Truncated in the middle of the group id.
   const truncated = frame([header(ApiKey.JoinGroup, 5, 3), Buffer.from([0x00, 0x40, 0x61, 0x62])]);
   assert.ok((await raw(truncated)).closed, "a truncated JoinGroup was answered");
   // A negative string length for a non-nullable group id.
-  const negative = frame([header(ApiKey.JoinGroup, 5, 4), Buffer.from([0xff, 0xfe]), i32(10_000), i32(10_000), str(""), Buffer.from([0xff, 0xff]), str("consumer"), i32(0)]);
+  const negative = frame([
+    header(ApiKey.JoinGroup, 5, 4),
+    Buffer.from([0xff, 0xfe]),
+    i32(10_000),
+    i32(10_000),
+    str(""),
+    Buffer.from([0xff, 0xff]),
+    str("consumer"),
+    i32(0),
+  ]);
   assert.ok((await raw(negative)).closed, "a JoinGroup with a negative group id length was answered");
   await stillServing();
 
   // Well-formed but wrong: Kafka's errors.
   const meta = subscription([TOPIC]);
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("", "", meta))).errorCode, E.INVALID_GROUP_ID, "JoinGroup with an empty group id");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-timeouts", "", meta, { sessionTimeoutMs: 1 }))).errorCode, E.INVALID_SESSION_TIMEOUT, "session timeout below group.min.session.timeout.ms");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-timeouts", "", meta, { sessionTimeoutMs: 2_000_000_000 }))).errorCode, E.INVALID_SESSION_TIMEOUT, "session timeout above group.max.session.timeout.ms");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-noproto", "", meta, { protocols: [] }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL, "JoinGroup without protocols");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-noproto", "", meta, { protocolType: "" }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL, "JoinGroup without a protocol type");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-unknown-member", "made-up-member", meta))).errorCode, E.UNKNOWN_MEMBER_ID, "JoinGroup with a made-up member id to a new group");
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("", "", meta))).errorCode,
+    E.INVALID_GROUP_ID,
+    "JoinGroup with an empty group id",
+  );
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-timeouts", "", meta, { sessionTimeoutMs: 1 }))).errorCode,
+    E.INVALID_SESSION_TIMEOUT,
+    "session timeout below group.min.session.timeout.ms",
+  );
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-timeouts", "", meta, { sessionTimeoutMs: 2_000_000_000 })))
+      .errorCode,
+    E.INVALID_SESSION_TIMEOUT,
+    "session timeout above group.max.session.timeout.ms",
+  );
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-noproto", "", meta, { protocols: [] }))).errorCode,
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "JoinGroup without protocols",
+  );
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-noproto", "", meta, { protocolType: "" }))).errorCode,
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "JoinGroup without a protocol type",
+  );
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody("gbi-unknown-member", "made-up-member", meta))).errorCode,
+    E.UNKNOWN_MEMBER_ID,
+    "JoinGroup with a made-up member id to a new group",
+  );
 
   // Garbage where the consumer protocol's subscription belongs: the group works, OffsetDelete treats every topic as subscribed.
   const m = await stableMember(conn, "gbi-garbage", Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]));
-  const odel = await conn.send(ApiKey.OffsetDelete, 0, { groupId: m.groupId, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0 }] }] });
+  const odel = await conn.send(ApiKey.OffsetDelete, 0, {
+    groupId: m.groupId,
+    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0 }] }],
+  });
   expectError(odel.errorCode, E.NONE, "OffsetDelete on the garbage-metadata group");
-  expectError(odel.topics[0].partitions[0].errorCode, E.GROUP_SUBSCRIBED_TO_TOPIC, "OffsetDelete of a possibly subscribed topic");
+  expectError(
+    odel.topics[0].partitions[0].errorCode,
+    E.GROUP_SUBSCRIBED_TO_TOPIC,
+    "OffsetDelete of a possibly subscribed topic",
+  );
   // Another member with another protocol type: refused.
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta, { protocolType: "connect" }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL, "JoinGroup with a different protocol type");
-  expectError((await conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta, { protocols: [{ name: "sticky", metadata: meta }] }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL, "JoinGroup sharing no protocol with the group");
+  expectError(
+    (await conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta, { protocolType: "connect" }))).errorCode,
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "JoinGroup with a different protocol type",
+  );
+  expectError(
+    (
+      await conn.send(
+        ApiKey.JoinGroup,
+        5,
+        joinBody(m.groupId, "", meta, { protocols: [{ name: "sticky", metadata: meta }] }),
+      )
+    ).errorCode,
+    E.INCONSISTENT_GROUP_PROTOCOL,
+    "JoinGroup sharing no protocol with the group",
+  );
   assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 1 });
   await leave(conn, m);
   await stillServing();
@@ -506,7 +738,8 @@ test("after all of it: Metadata, a well-behaved group, and after a restart exact
   conn = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi" });
   await stillServing();
   assert.ok(good.size >= 3, "earlier tests did not run");
-  for (const [groupId, offsets] of good) assert.deepEqual(await fetchOffsets(conn, groupId), offsets, `${groupId}: committed offsets after the restart`);
+  for (const [groupId, offsets] of good)
+    assert.deepEqual(await fetchOffsets(conn, groupId), offsets, `${groupId}: committed offsets after the restart`);
   for (const g of ["gbi-big", "gbi-huge", "gbi-never-joined", "gbi-deleted"]) {
     const d = await describe(conn, g);
     assert.ok(d.members === 0 && ["Empty", "Dead"].includes(d.state), `${g} after the restart: ${JSON.stringify(d)}`);

@@ -24,7 +24,11 @@ test("broker metrics: requests by API and per-partition offsets and sizes in the
     removeDir(b.dir);
   }
   const after = (await exposition()).body;
-  assert.doesNotMatch(after, /millrace_broker_log_end_offset\{topic="metered"/, "a stopped broker's partitions leave the registry");
+  assert.doesNotMatch(
+    after,
+    /millrace_broker_log_end_offset\{topic="metered"/,
+    "a stopped broker's partitions leave the registry",
+  );
 });
 
 test("broker: a port already in use is a one-line error naming the port and the listeners setting", async () => {
@@ -34,7 +38,10 @@ test("broker: a port already in use is a one-line error naming the port and the 
   try {
     await assert.rejects(startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir), (e: any) => {
       assert.equal(e.code, "MR_BROKER_PORT_IN_USE");
-      assert.match(e.message, new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use; change the broker's listeners setting`));
+      assert.match(
+        e.message,
+        new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use; change the broker's listeners setting`),
+      );
       assert.doesNotMatch(e.message, /\n/);
       return true;
     });

@@ -7,7 +7,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
-const CANDIDATES = [process.env.MILLRACE_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(Boolean) as string[];
+const CANDIDATES = [
+  process.env.MILLRACE_CHROMIUM,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+].filter(Boolean) as string[];
 
 export function chromiumPath(): string | null {
   return CANDIDATES.find((p) => existsSync(p)) ?? null;
@@ -17,14 +22,21 @@ export function chromiumPath(): string | null {
 export async function launch(t: { skip(msg: string): void }): Promise<Browser | null> {
   const exe = chromiumPath();
   if (!exe) {
-    const msg = "chromium not found (tried " + CANDIDATES.join(", ") + "): install it with `apt-get install chromium` or set MILLRACE_CHROMIUM";
+    const msg =
+      "chromium not found (tried " +
+      CANDIDATES.join(", ") +
+      "): install it with `apt-get install chromium` or set MILLRACE_CHROMIUM";
     if (process.env.MILLRACE_BROWSER_ALLOW_MISSING === "1") {
       t.skip(msg);
       return null;
     }
     throw new Error(msg);
   }
-  return chromium.launch({ executablePath: exe, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  return chromium.launch({
+    executablePath: exe,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
 }
 
 /** Where screenshots go (git-ignored; CI keeps them as artifacts). */

@@ -88,11 +88,16 @@ function table(stdout: string, firstHeader = "GROUP"): { header: string[]; rows:
 
 /** Committed offsets, read with a raw OffsetFetch (v8: every topic of the group). */
 async function committed(group: string): Promise<Record<string, string>> {
-  const res = await client.bootstrap.send(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: null }], requireStable: true });
+  const res = await client.bootstrap.send(ApiKey.OffsetFetch, 8, {
+    groups: [{ groupId: group, topics: null }],
+    requireStable: true,
+  });
   const g = (res.groups as Message[])[0];
   assert.equal(g.errorCode, ErrorCode.NONE);
   const out: Record<string, string> = {};
-  for (const t of g.topics as Message[]) for (const p of t.partitions as Message[]) if (p.committedOffset >= 0n) out[`${t.name}-${p.partitionIndex}`] = String(p.committedOffset);
+  for (const t of g.topics as Message[])
+    for (const p of t.partitions as Message[])
+      if (p.committedOffset >= 0n) out[`${t.name}-${p.partitionIndex}`] = String(p.committedOffset);
   return out;
 }
 
@@ -104,7 +109,9 @@ async function produce(topic: string, partition: number, n: number): Promise<voi
 const GROUP = "billing";
 const CLIENT_ID = "cg-test-consumer";
 
-test("consumer-groups: list, describe, reset-offsets and delete like kafka-consumer-groups", { timeout: 300_000 }, async () => {
+test("consumer-groups: list, describe, reset-offsets and delete like kafka-consumer-groups", {
+  timeout: 300_000,
+}, async () => {
   // orders: log end offsets 10, 6, 4; audit: 5.
   await client.createTopic("orders", 3);
   await client.createTopic("audit", 1);
@@ -137,7 +144,13 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     const generationId: number = joined.generationId;
 
     const assignment = encodeAssignment([{ topic: "orders", partitions: [0, 1] }]);
-    const synced = await member.send(ApiKey.SyncGroup, 3, { groupId: GROUP, generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] });
+    const synced = await member.send(ApiKey.SyncGroup, 3, {
+      groupId: GROUP,
+      generationId,
+      memberId,
+      groupInstanceId: null,
+      assignments: [{ memberId, assignment }],
+    });
     assert.equal(synced.errorCode, ErrorCode.NONE);
     assert.deepEqual(decodeAssignment(synced.assignment).partitions, [{ topic: "orders", partitions: [0, 1] }]);
 
@@ -148,11 +161,24 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
       memberId,
       groupInstanceId: null,
       topics: [
-        { name: "orders", partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, committedOffset: [7n, 6n, 1n][p], committedLeaderEpoch: -1, committedMetadata: "" })) },
-        { name: "audit", partitions: [{ partitionIndex: 0, committedOffset: 2n, committedLeaderEpoch: -1, committedMetadata: "" }] },
+        {
+          name: "orders",
+          partitions: [0, 1, 2].map((p) => ({
+            partitionIndex: p,
+            committedOffset: [7n, 6n, 1n][p],
+            committedLeaderEpoch: -1,
+            committedMetadata: "",
+          })),
+        },
+        {
+          name: "audit",
+          partitions: [{ partitionIndex: 0, committedOffset: 2n, committedLeaderEpoch: -1, committedMetadata: "" }],
+        },
       ],
     });
-    for (const t of commit.topics as Message[]) for (const p of t.partitions as Message[]) assert.equal(p.errorCode, ErrorCode.NONE, `commit ${t.name}-${p.partitionIndex}`);
+    for (const t of commit.topics as Message[])
+      for (const p of t.partitions as Message[])
+        assert.equal(p.errorCode, ErrorCode.NONE, `commit ${t.name}-${p.partitionIndex}`);
     assert.deepEqual(await committed(GROUP), { "orders-0": "7", "orders-1": "6", "orders-2": "1", "audit-0": "2" });
 
     // Runs that only read are started together (each is its own process).
@@ -175,7 +201,17 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     let r = describeOffsets;
     assert.equal(r.stderr, "", "a Stable group prints no notice");
     let t = table(r.stdout);
-    assert.deepEqual(t.header, ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]);
+    assert.deepEqual(t.header, [
+      "GROUP",
+      "TOPIC",
+      "PARTITION",
+      "CURRENT-OFFSET",
+      "LOG-END-OFFSET",
+      "LAG",
+      "CONSUMER-ID",
+      "HOST",
+      "CLIENT-ID",
+    ]);
     assert.deepEqual(t.rows, [
       [GROUP, "orders", "0", "7", "10", "3", memberId, "/127.0.0.1", CLIENT_ID],
       [GROUP, "orders", "1", "6", "6", "0", memberId, "/127.0.0.1", CLIENT_ID],
@@ -184,7 +220,10 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     ]);
     // Kafka's fixed-width columns: PARTITION is 10 wide, the offsets 15.
     const headerLine = r.stdout.split("\n").find((x) => x.startsWith("GROUP "))!;
-    assert.match(headerLine, /^GROUP {11}TOPIC {11}PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG {13}CONSUMER-ID +HOST {12}CLIENT-ID$/);
+    assert.match(
+      headerLine,
+      /^GROUP {11}TOPIC {11}PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG {13}CONSUMER-ID +HOST {12}CLIENT-ID$/,
+    );
 
     t = table(membersVerbose.stdout);
     assert.deepEqual(t.header, ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"]);
@@ -197,16 +236,32 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
 
     // ---- refusals while the member is active ----
     const [resetActive] = await Promise.all([
-      fails("MR_CLI_GROUP_ACTIVE", "--reset-offsets", "--group", GROUP, "--topic", "orders", "--to-earliest", "--execute"),
+      fails(
+        "MR_CLI_GROUP_ACTIVE",
+        "--reset-offsets",
+        "--group",
+        GROUP,
+        "--topic",
+        "orders",
+        "--to-earliest",
+        "--execute",
+      ),
       fails("MR_CLI_GROUP_ACTIVE", "--reset-offsets", "--group", GROUP, "--all-topics", "--to-latest", "--dry-run"),
     ]);
     assert.match(resetActive.stderr, /group 'billing' is inactive, but the current state is Stable/);
     r = await fails("MR_CLI_GROUP_NOT_EMPTY", "--delete", "--group", GROUP);
     assert.match(r.stderr, /'billing': the group is not empty/);
-    assert.deepEqual(await committed(GROUP), { "orders-0": "7", "orders-1": "6", "orders-2": "1", "audit-0": "2" }, "refusals change nothing");
+    assert.deepEqual(
+      await committed(GROUP),
+      { "orders-0": "7", "orders-1": "6", "orders-2": "1", "audit-0": "2" },
+      "refusals change nothing",
+    );
 
     // ---- leave: the group is Empty, its offsets stay ----
-    const left = await member.send(ApiKey.LeaveGroup, 4, { groupId: GROUP, members: [{ memberId, groupInstanceId: null }] });
+    const left = await member.send(ApiKey.LeaveGroup, 4, {
+      groupId: GROUP,
+      members: [{ memberId, groupInstanceId: null }],
+    });
     assert.equal(left.errorCode, ErrorCode.NONE);
     assert.equal((left.members as Message[])[0].errorCode, ErrorCode.NONE);
   } finally {
@@ -230,7 +285,11 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
   r = emptyMembers;
   assert.equal(r.stderr.trim(), "Consumer group 'billing' has no active members.");
   assert.equal(r.stdout, "", "no members, no table");
-  assert.deepEqual(table(emptyState.stdout).rows, [[GROUP, tb.bootstrap, `(${tb.broker.config.nodeId})`, "Empty", "0"]], "no assignment strategy outside Stable");
+  assert.deepEqual(
+    table(emptyState.stdout).rows,
+    [[GROUP, tb.bootstrap, `(${tb.broker.config.nodeId})`, "Empty", "0"]],
+    "no assignment strategy outside Stable",
+  );
   assert.deepEqual(table("\n" + emptyList.stdout).rows, [[GROUP, "Empty"]]);
 
   // ---- reset: a dry run unless --execute ----
@@ -255,7 +314,11 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     [GROUP, "orders", "1", "6"],
     [GROUP, "orders", "2", "4"],
   ]);
-  assert.deepEqual(await committed(GROUP), { "orders-0": "7", "orders-1": "6", "orders-2": "1", "audit-0": "2" }, "dry runs change nothing");
+  assert.deepEqual(
+    await committed(GROUP),
+    { "orders-0": "7", "orders-1": "6", "orders-2": "1", "audit-0": "2" },
+    "dry runs change nothing",
+  );
 
   r = await ok("--reset-offsets", "--group", GROUP, "--topic", "orders", "--to-latest", "--execute");
   assert.deepEqual(table(r.stdout).rows, [
@@ -271,7 +334,10 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     [GROUP, "orders", "0", "5"],
     [GROUP, "orders", "2", "4"],
   ]);
-  assert.match(r.stderr, /New offset \(5\) is higher than latest offset for topic partition orders-2\. Value will be set to 4/);
+  assert.match(
+    r.stderr,
+    /New offset \(5\) is higher than latest offset for topic partition orders-2\. Value will be set to 4/,
+  );
   assert.deepEqual(await committed(GROUP), { "orders-0": "5", "orders-1": "6", "orders-2": "4", "audit-0": "2" });
 
   r = await ok("--reset-offsets", "--group", GROUP, "--all-topics", "--to-earliest", "--execute");
@@ -300,12 +366,31 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     fails("MR_CLI_ZOOKEEPER", "--zookeeper", "localhost:2181", "--list"),
     fails("MR_CLI_ARGUMENT", "--reset-offsets", "--group", GROUP, "--to-earliest"),
     fails("MR_CLI_ARGUMENT", "--reset-offsets", "--group", GROUP, "--topic", "orders", "--to-earliest", "--to-latest"),
-    fails("MR_CLI_ARGUMENT", "--reset-offsets", "--group", GROUP, "--topic", "orders", "--to-earliest", "--dry-run", "--execute"),
+    fails(
+      "MR_CLI_ARGUMENT",
+      "--reset-offsets",
+      "--group",
+      GROUP,
+      "--topic",
+      "orders",
+      "--to-earliest",
+      "--dry-run",
+      "--execute",
+    ),
     fails("MR_CLI_ARGUMENT", "--reset-offsets", "--group", GROUP, "--topic", "orders", "--to-offset", "ten"),
     fails("MR_CLI_ARGUMENT", "--describe"),
     fails("MR_CLI_ARGUMENT", "--list", "--describe"),
     fails("MR_CLI_UNKNOWN_TOPIC", "--reset-offsets", "--group", GROUP, "--topic", "nope", "--to-earliest", "--dry-run"),
-    fails("MR_CLI_UNKNOWN_PARTITION", "--reset-offsets", "--group", GROUP, "--topic", "orders:7", "--to-earliest", "--dry-run"),
+    fails(
+      "MR_CLI_UNKNOWN_PARTITION",
+      "--reset-offsets",
+      "--group",
+      GROUP,
+      "--topic",
+      "orders:7",
+      "--to-earliest",
+      "--dry-run",
+    ),
   ]);
   assert.match(bad[0].stderr, /no ZooKeeper.*--bootstrap-server/);
 

@@ -20,8 +20,14 @@ test("the shipped agent config: tweets source, Kafka channel into topic twitter,
   assert.equal(get(p, "TwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers"), "127.0.0.1:1234");
   assert.equal(get(p, "TwitterAgent.sinks"), "");
   const cfg = parseAgentConfig(p, "TwitterAgent");
-  assert.deepEqual(cfg.sources.map((s) => s.name), ["Twitter"]);
-  assert.deepEqual(cfg.channels.map((c) => c.name), ["KafkaChannel"]);
+  assert.deepEqual(
+    cfg.sources.map((s) => s.name),
+    ["Twitter"],
+  );
+  assert.deepEqual(
+    cfg.channels.map((c) => c.name),
+    ["KafkaChannel"],
+  );
 });
 
 test("--source replay FILE swaps the source and keeps its channel; a bad --source is refused", () => {
@@ -34,9 +40,16 @@ test("--source replay FILE swaps the source and keeps its channel; a bad --sourc
     assert.equal(get(p, "TwitterAgent.sources.Twitter.type"), "replay");
     assert.equal(get(p, "TwitterAgent.sources.Twitter.file"), file);
     assert.equal(get(p, "TwitterAgent.sources.Twitter.channels"), "KafkaChannel");
-    assert.equal(get(p, "TwitterAgent.sources.Twitter.eventsPerSecond"), undefined, "the tweets source's keys are gone");
+    assert.equal(
+      get(p, "TwitterAgent.sources.Twitter.eventsPerSecond"),
+      undefined,
+      "the tweets source's keys are gone",
+    );
     assert.throws(() => demoAgentProperties(base, { source: ["replay"], rate: 1, bootstrap: "x:1" }), /needs a file/);
-    assert.throws(() => demoAgentProperties(base, { source: ["kafka"], rate: 1, bootstrap: "x:1" }), /must be tweets, replay FILE, twitter or jetstream/);
+    assert.throws(
+      () => demoAgentProperties(base, { source: ["kafka"], rate: 1, bootstrap: "x:1" }),
+      /must be tweets, replay FILE, twitter or jetstream/,
+    );
   } finally {
     removeDir(dir);
   }

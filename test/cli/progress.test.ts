@@ -17,7 +17,10 @@ after(async () => {
   removeDir(tb.dir);
 });
 
-function millrace(args: string[], stdin: "ignore" | number = "ignore"): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function millrace(
+  args: string[],
+  stdin: "ignore" | number = "ignore",
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ["bin/millrace.js", ...args], { stdio: [stdin, "pipe", "pipe"] });
     let stdout = "";
@@ -71,7 +74,15 @@ test("console-producer from a file (stdin redirected, or --file) ends with a sum
     }
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /^from-file: 2500 records \(\d+\.\d KiB\) sent in \d+\.\d s$/m);
-    r = await millrace(["console-producer", "--bootstrap-server", tb.bootstrap, "--topic", "from-file", "--file", file]);
+    r = await millrace([
+      "console-producer",
+      "--bootstrap-server",
+      tb.bootstrap,
+      "--topic",
+      "from-file",
+      "--file",
+      file,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /^from-file: 2500 records /m);
     const log = tb.broker.log.partition("from-file", 0)!;
@@ -83,7 +94,8 @@ test("console-producer from a file (stdin redirected, or --file) ends with a sum
 
 test("topics --delete takes a regular expression and reports each topic and a summary", async () => {
   const b = ["--bootstrap-server", tb.bootstrap];
-  for (const t of ["old-1", "old-2", "old-3", "keep"]) assert.equal((await millrace(["topics", ...b, "--create", "--topic", t])).status, 0);
+  for (const t of ["old-1", "old-2", "old-3", "keep"])
+    assert.equal((await millrace(["topics", ...b, "--create", "--topic", t])).status, 0);
   const r = await millrace(["topics", ...b, "--delete", "--topic", "old-.*"]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "Deleted topic old-1.\nDeleted topic old-2.\nDeleted topic old-3.\n");

@@ -67,18 +67,25 @@ function run(file: string): { child: ChildProcess; out: () => string; exit: Prom
   return { child, out: () => out, exit: new Promise((r) => child.on("exit", (c) => r(c))) };
 }
 
-async function until<T>(what: string, r: { child: ChildProcess; out: () => string }, fn: () => T | false | undefined | Promise<T | false | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  r: { child: ChildProcess; out: () => string },
+  fn: () => T | false | undefined | Promise<T | false | undefined>,
+): Promise<T> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (r.child.exitCode !== null) throw new Error(`millrace run exited (${r.child.exitCode}) while waiting for ${what}:\n${r.out()}`);
+    if (r.child.exitCode !== null)
+      throw new Error(`millrace run exited (${r.child.exitCode}) while waiting for ${what}:\n${r.out()}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${r.out().slice(-4000)}`);
     await new Promise((res) => setTimeout(res, 100));
   }
 }
 
-test("a pipeline file runs an embedded broker, an agent and an in-process streaming app; SIGTERM exits 0", { timeout: 120_000 }, async (t) => {
+test("a pipeline file runs an embedded broker, an agent and an in-process streaming app; SIGTERM exits 0", {
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir("millrace-run-");
   const brokerPort = await freePort();
   const uiPort = await freePort();
@@ -89,7 +96,11 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
     assert.match(r.out(), /agent\s+a1/);
     assert.match(r.out(), /streaming\s+trending-hashtags/);
     const t0 = Date.now();
-    await until("hashtags in the app's output file", r, () => existsSync(join(dir, "out.jsonl")) && /"hashtag":"#/.test(readFileSync(join(dir, "out.jsonl"), "utf8")));
+    await until(
+      "hashtags in the app's output file",
+      r,
+      () => existsSync(join(dir, "out.jsonl")) && /"hashtag":"#/.test(readFileSync(join(dir, "out.jsonl"), "utf8")),
+    );
     t.diagnostic(`first hashtags after ${Date.now() - t0} ms`);
     type Snap = {
       topics: { name: string; partitions: unknown[]; messages: number }[];
@@ -100,10 +111,15 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
     // the output is written while its batch runs: wait for the batch to complete
     const snap = await until("a completed batch in the dashboard", r, async () => {
       const s = (await (await fetch(`http://127.0.0.1:${uiPort}/api/snapshot`)).json()) as Snap;
-      return s.streaming.some((x) => x.app === "trending-hashtags" && x.batches.some((b) => b.status === "completed")) && s;
+      return (
+        s.streaming.some((x) => x.app === "trending-hashtags" && x.batches.some((b) => b.status === "completed")) && s
+      );
     });
     const topic = snap.topics.find((x) => x.name === "tweets-in");
-    assert.ok(topic && topic.partitions.length === 3 && topic.messages > 0, "the agent wrote the pipeline's topic (3 partitions, as the file says)");
+    assert.ok(
+      topic && topic.partitions.length === 3 && topic.messages > 0,
+      "the agent wrote the pipeline's topic (3 partitions, as the file says)",
+    );
     assert.ok(Number(snap.agents.a1?.["CHANNEL.k"]?.EventPutSuccessCount) > 0, "agent counters");
     assert.ok(snap.output && snap.output.lines.some((l) => /#\w/.test(l)), "the app's output reaches the dashboard");
     // the data went in-process: the broker's data dir is the file's ./data
@@ -121,7 +137,10 @@ test("a malformed pipeline file fails with file:line: key", () => {
   const dir = tempDir("millrace-run-");
   try {
     const file = join(dir, "bad.yaml");
-    writeFileSync(file, "broker:\n  data.dir: ./d\nagents:\n  - name: a1\n    conf-file: x.conf\n    conf-fil: y.conf\n");
+    writeFileSync(
+      file,
+      "broker:\n  data.dir: ./d\nagents:\n  - name: a1\n    conf-file: x.conf\n    conf-fil: y.conf\n",
+    );
     const r = spawnSync(process.execPath, ["bin/millrace.js", "run", file], { encoding: "utf8" });
     assert.notEqual(r.status, 0);
     const lines = r.stderr.trim().split("\n");
@@ -144,7 +163,9 @@ async function occupy(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
-test("a port in use (dashboard or broker) is one line naming the port and the setting", { timeout: 60_000 }, async () => {
+test("a port in use (dashboard or broker) is one line naming the port and the setting", {
+  timeout: 60_000,
+}, async () => {
   const dir = tempDir("millrace-run-");
   const busy = await occupy();
   try {
@@ -154,7 +175,10 @@ test("a port in use (dashboard or broker) is one line naming the port and the se
     let r = spawnSync(process.execPath, ["bin/millrace.js", "run", file], { encoding: "utf8", timeout: 60_000 });
     assert.notEqual(r.status, 0);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`port ${busy.port}\\b.*ui\\.port in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assert.match(
+      r.stderr,
+      new RegExp(`port ${busy.port}\\b.*ui\\.port in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+    );
     // broker port taken
     file = pipelineFile(dir, { brokerPort: busy.port, uiPort: await freePort(), conf });
     r = spawnSync(process.execPath, ["bin/millrace.js", "run", file], { encoding: "utf8", timeout: 60_000 });
@@ -162,13 +186,39 @@ test("a port in use (dashboard or broker) is one line naming the port and the se
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`port ${busy.port}\\b.*broker\\.listeners in `));
     // and the demo's flags
-    r = spawnSync(process.execPath, ["bin/millrace.js", "demo", "--data-dir", join(dir, "demo"), "--ui-port", String(await freePort()), "--broker-port", String(busy.port)], {
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    r = spawnSync(
+      process.execPath,
+      [
+        "bin/millrace.js",
+        "demo",
+        "--data-dir",
+        join(dir, "demo"),
+        "--ui-port",
+        String(await freePort()),
+        "--broker-port",
+        String(busy.port),
+      ],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`port ${busy.port}\\b.*--broker-port`));
-    r = spawnSync(process.execPath, ["bin/millrace.js", "demo", "--data-dir", join(dir, "demo"), "--ui-port", String(busy.port), "--broker-port", "0"], { encoding: "utf8", timeout: 60_000 });
+    r = spawnSync(
+      process.execPath,
+      [
+        "bin/millrace.js",
+        "demo",
+        "--data-dir",
+        join(dir, "demo"),
+        "--ui-port",
+        String(busy.port),
+        "--broker-port",
+        "0",
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`port ${busy.port}\\b.*--ui-port`));
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);

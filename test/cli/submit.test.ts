@@ -8,7 +8,10 @@ import { startBroker, removeDir } from "../helpers/broker.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/millrace.js", import.meta.url));
 
-function run(args: string[], onStdout?: (all: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  onStdout?: (all: string) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -24,7 +27,16 @@ function run(args: string[], onStdout?: (all: string) => void): Promise<{ code: 
 }
 
 test("submit: the app sees its own arguments (options after APP included), --master, and imports millrace", async () => {
-  const res = await run(["submit", "--master", "local[3]", "test/cli/fixtures/submit-args-app.mjs", "one", "--master", "x", "-v"]);
+  const res = await run([
+    "submit",
+    "--master",
+    "local[3]",
+    "test/cli/fixtures/submit-args-app.mjs",
+    "one",
+    "--master",
+    "x",
+    "-v",
+  ]);
   assert.equal(res.code, 0, res.stderr);
   const out = JSON.parse(res.stdout.trim()) as { args: string[]; master: string; parallelism: number; module: string };
   assert.deepEqual(out.args, ["one", "--master", "x", "-v"]);
@@ -46,7 +58,16 @@ test("submit runs the article's StreamingKafkaDirectStringDecoder against a brok
     await port.createTopic("twitter", { partitions: 2 });
     await port.produce("twitter", 0, [{ value: "hello from flume" }, { value: "second tweet" }]);
     await port.produce("twitter", 1, [{ value: "third tweet" }]);
-    const res = await run(["submit", "--master", "local[2]", "examples/streaming/StreamingKafkaDirectStringDecoder.ts", tb.bootstrap, "twitter", "200", "1"]);
+    const res = await run([
+      "submit",
+      "--master",
+      "local[2]",
+      "examples/streaming/StreamingKafkaDirectStringDecoder.ts",
+      tb.bootstrap,
+      "twitter",
+      "200",
+      "1",
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const m = /-{43}\nTime: (\d+) ms\n-{43}\n([\s\S]*?)\n\n/.exec(res.stdout);
     assert.ok(m, res.stdout);

@@ -32,13 +32,26 @@ function millrace(args: string[], input?: string): Promise<{ status: number | nu
 
 test("topics --create/--list/--describe/--delete like kafka-topics", async () => {
   const b = ["--bootstrap-server", tb.bootstrap];
-  let r = await millrace(["topics", ...b, "--create", "--topic", "clicks", "--partitions", "3", "--config", "retention.ms=1000"]);
+  let r = await millrace([
+    "topics",
+    ...b,
+    "--create",
+    "--topic",
+    "clicks",
+    "--partitions",
+    "3",
+    "--config",
+    "retention.ms=1000",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "Created topic clicks.");
   r = await millrace(["topics", ...b, "--list"]);
   assert.match(r.stdout, /^clicks$/m);
   r = await millrace(["topics", ...b, "--describe", "--topic", "clicks"]);
-  assert.match(r.stdout, /Topic: clicks\tTopicId: \S+\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=1000/);
+  assert.match(
+    r.stdout,
+    /Topic: clicks\tTopicId: \S+\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=1000/,
+  );
   assert.equal(r.stdout.match(/\tPartition: \d/g)?.length, 3);
   r = await millrace(["topics", ...b, "--create", "--topic", "clicks", "--partitions", "1"]);
   assert.notEqual(r.status, 0);
@@ -60,16 +73,58 @@ test("console-producer and console-consumer round-trip keys and headers", async 
   const b = ["--bootstrap-server", tb.bootstrap];
   assert.equal((await millrace(["topics", ...b, "--create", "--topic", "lines", "--partitions", "2"])).status, 0);
   const input = ["h1:a\tk1:one", "h1:b\tk2:two", "\tk1:three"].join("\n") + "\n";
-  let r = await millrace(["console-producer", ...b, "--topic", "lines", "--property", "parse.key=true", "--property", "key.separator=:", "--property", "parse.headers=true"], input);
+  let r = await millrace(
+    [
+      "console-producer",
+      ...b,
+      "--topic",
+      "lines",
+      "--property",
+      "parse.key=true",
+      "--property",
+      "key.separator=:",
+      "--property",
+      "parse.headers=true",
+    ],
+    input,
+  );
   assert.equal(r.status, 0, r.stderr);
-  r = await millrace(["console-consumer", ...b, "--topic", "lines", "--from-beginning", "--max-messages", "3", "--property", "print.key=true", "--property", "print.headers=true"]);
+  r = await millrace([
+    "console-consumer",
+    ...b,
+    "--topic",
+    "lines",
+    "--from-beginning",
+    "--max-messages",
+    "3",
+    "--property",
+    "print.key=true",
+    "--property",
+    "print.headers=true",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n").sort();
   assert.deepEqual(lines, ["NO_HEADERS\tk1\tthree", "h1:a\tk1\tone", "h1:b\tk2\ttwo"]);
   assert.match(r.stderr, /Processed a total of 3 messages/);
   // same key, same partition, in order; kcat-style format
-  r = await millrace(["console-consumer", ...b, "--topic", "lines", "--from-beginning", "--max-messages", "3", "--format", "%k=%s@%p\\n"]);
-  const byKey = r.stdout.trim().split("\n").filter((l) => l.startsWith("k1="));
-  assert.deepEqual(byKey.map((l) => l.split("@")[0]), ["k1=one", "k1=three"]);
+  r = await millrace([
+    "console-consumer",
+    ...b,
+    "--topic",
+    "lines",
+    "--from-beginning",
+    "--max-messages",
+    "3",
+    "--format",
+    "%k=%s@%p\\n",
+  ]);
+  const byKey = r.stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("k1="));
+  assert.deepEqual(
+    byKey.map((l) => l.split("@")[0]),
+    ["k1=one", "k1=three"],
+  );
   assert.equal(new Set(byKey.map((l) => l.split("@")[1])).size, 1);
 });

@@ -17,7 +17,16 @@ const KILLS = Number(process.env.MILLRACE_CRASH_KILLS ?? 20);
 function startBrokerProcess(dir: string, port: number): ChildProcess {
   return spawn(
     process.execPath,
-    ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://127.0.0.1:${port}`, "--override", `log.dirs=${dir}`, "--override", "log.segment.bytes=65536"],
+    [
+      "bin/millrace.js",
+      "broker",
+      "--override",
+      `listeners=PLAINTEXT://127.0.0.1:${port}`,
+      "--override",
+      `log.dirs=${dir}`,
+      "--override",
+      "log.segment.bytes=65536",
+    ],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, MILLRACE_LOG_LEVEL: "warn" } },
   );
 }
@@ -53,7 +62,12 @@ test(`acks=all records survive ${KILLS} SIGKILLs at their acknowledged offsets`,
         while (running) {
           const values = Array.from({ length: 1 + (seq % 7) }, () => `p${partition}-r${seq++}`);
           try {
-            const base = await client.produce("crash", partition, encodeBatch({ records: values.map((v) => ({ value: v })) }), -1);
+            const base = await client.produce(
+              "crash",
+              partition,
+              encodeBatch({ records: values.map((v) => ({ value: v })) }),
+              -1,
+            );
             values.forEach((v, i) => acked.set((BigInt(partition) << 48n) | (base + BigInt(i)), v));
           } catch {
             return; // the broker died: this batch was never acknowledged

@@ -21,7 +21,20 @@ interface Demo {
 function startDemo(dir: string, uiPort: number, brokerPort: number): Demo {
   const child = spawn(
     process.execPath,
-    ["bin/millrace.js", "demo", "--data-dir", dir, "--ui-port", String(uiPort), "--broker-port", String(brokerPort), "--rate", "200", "--batch", "1000"],
+    [
+      "bin/millrace.js",
+      "demo",
+      "--data-dir",
+      dir,
+      "--ui-port",
+      String(uiPort),
+      "--broker-port",
+      String(brokerPort),
+      "--rate",
+      "200",
+      "--batch",
+      "1000",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -31,12 +44,18 @@ function startDemo(dir: string, uiPort: number, brokerPort: number): Demo {
   return { child, out: () => out, exit };
 }
 
-async function until<T>(what: string, demo: Demo, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  demo: Demo,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (demo.child.exitCode !== null) throw new Error(`demo exited (${demo.child.exitCode}) while waiting for ${what}:\n${demo.out()}`);
+    if (demo.child.exitCode !== null)
+      throw new Error(`demo exited (${demo.child.exitCode}) while waiting for ${what}:\n${demo.out()}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${demo.out().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -46,9 +65,13 @@ async function until<T>(what: string, demo: Demo, fn: () => T | undefined | fals
 const ROW = /^\s+\d+\s+#\S+\s+\d+\s+(?:[+-]\d+\.\d\d|n\/a)/m;
 
 async function committed(url: string): Promise<Map<string, number>> {
-  const snap = (await (await fetch(`${url}/api/snapshot`)).json()) as { groups: { group: string; partitions: { topic: string; partition: number; committed: number | null }[] }[] };
+  const snap = (await (await fetch(`${url}/api/snapshot`)).json()) as {
+    groups: { group: string; partitions: { topic: string; partition: number; committed: number | null }[] }[];
+  };
   const m = new Map<string, number>();
-  for (const g of snap.groups) if (g.group === "trending-hashtags") for (const p of g.partitions) if (p.committed !== null) m.set(`${p.topic}-${p.partition}`, p.committed);
+  for (const g of snap.groups)
+    if (g.group === "trending-hashtags")
+      for (const p of g.partitions) if (p.committed !== null) m.set(`${p.topic}-${p.partition}`, p.committed);
   return m;
 }
 
@@ -68,7 +91,9 @@ async function stop(demo: Demo): Promise<void> {
   assert.match(demo.out(), /stopped cleanly/);
 }
 
-test("millrace demo: trending hashtags, /metrics, clean Ctrl-C, and a resumed second start", { timeout: 240_000 }, async (t) => {
+test("millrace demo: trending hashtags, /metrics, clean Ctrl-C, and a resumed second start", {
+  timeout: 240_000,
+}, async (t) => {
   const dir = tempDir("millrace-demo-");
   const uiPort = await freePort();
   const brokerPort = await freePort();
@@ -87,8 +112,14 @@ test("millrace demo: trending hashtags, /metrics, clean Ctrl-C, and a resumed se
       return /^millrace_streaming_batches_completed_total\{app="trending-hashtags"\} [1-9]/m.test(body) && body;
     });
     assert.match(metrics, /^millrace_broker_\w+/m);
-    assert.match(metrics, /^millrace_agent_source_event_accepted_count\{agent="TwitterAgent",component="Twitter"\} [1-9]/m);
-    assert.match(metrics, /^millrace_agent_channel_event_put_success_count\{agent="TwitterAgent",component="KafkaChannel"\}/m);
+    assert.match(
+      metrics,
+      /^millrace_agent_source_event_accepted_count\{agent="TwitterAgent",component="Twitter"\} [1-9]/m,
+    );
+    assert.match(
+      metrics,
+      /^millrace_agent_channel_event_put_success_count\{agent="TwitterAgent",component="KafkaChannel"\}/m,
+    );
     assert.match(metrics, /^millrace_streaming_end_to_end_latency_ms_count\{app="trending-hashtags"\} [1-9]/m);
     assert.match(metrics, /^millrace_process_cpu_seconds_total/m);
 
@@ -108,13 +139,18 @@ test("millrace demo: trending hashtags, /metrics, clean Ctrl-C, and a resumed se
       const c = await committed(url);
       return c.size >= before.size && c;
     });
-    for (const [tp, off] of before) assert.ok((after.get(tp) ?? -1) >= off, `${tp}: committed ${after.get(tp)} after the restart, ${off} before`);
+    for (const [tp, off] of before)
+      assert.ok((after.get(tp) ?? -1) >= off, `${tp}: committed ${after.get(tp)} after the restart, ${off} before`);
     await stop(demo);
     demo = undefined;
 
     const times = outputTimes(dir);
     assert.equal(new Set(times).size, times.length, "no batch time written twice");
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), "batch times in order");
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      "batch times in order",
+    );
     assert.deepEqual(times.slice(0, first.length), first, "the first run's lines are untouched");
   } finally {
     if (demo && demo.child.exitCode === null) {

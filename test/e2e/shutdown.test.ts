@@ -25,9 +25,20 @@ test("SIGTERM flushes and exits 0 with a clean-shutdown marker; a restart serves
   const port = await freePort();
   const bootstrap = `127.0.0.1:${port}`;
   const start = () =>
-    spawn(process.execPath, ["bin/millrace.js", "broker", "--override", `listeners=PLAINTEXT://${bootstrap}`, "--override", `log.dirs=${dir}`], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    spawn(
+      process.execPath,
+      [
+        "bin/millrace.js",
+        "broker",
+        "--override",
+        `listeners=PLAINTEXT://${bootstrap}`,
+        "--override",
+        `log.dirs=${dir}`,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
   let child = start();
   let client = await connect(bootstrap);
   await client.createTopic("s", 1);
@@ -44,7 +55,10 @@ test("SIGTERM flushes and exits 0 with a clean-shutdown marker; a restart serves
   child = start();
   client = await connect(bootstrap);
   const f = await client.fetch("s", 0, 0n);
-  assert.deepEqual(decodeRecordSet(f.records!).flatMap((b) => b.records.map((r) => r.value!.toString())), ["a", "b"]);
+  assert.deepEqual(
+    decodeRecordSet(f.records!).flatMap((b) => b.records.map((r) => r.value!.toString())),
+    ["a", "b"],
+  );
   await client.close();
   const exit2 = new Promise((r) => child.on("exit", r));
   child.kill("SIGTERM");

@@ -17,7 +17,12 @@ const SCHEMA = {
 } as avro.Schema;
 
 function records(n: number): unknown[] {
-  return Array.from({ length: n }, (_, i) => ({ sensor: `s-${i % 7}`, value: i / 3, tags: i % 2 ? ["a", "ü"] : [], note: i % 5 ? null : `note ${i}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    sensor: `s-${i % 7}`,
+    value: i / 3,
+    tags: i % 2 ? ["a", "ü"] : [],
+    note: i % 5 ? null : `note ${i}`,
+  }));
 }
 
 for (const codec of ["null", "deflate"] as const) {

@@ -2,7 +2,10 @@ import avro from "avsc";
 import { PassThrough, Readable } from "node:stream";
 
 /** Decodes a container file with avsc's own streaming BlockDecoder. */
-export function avscDecodeAll(buf: Buffer, opts: ConstructorParameters<typeof avro.streams.BlockDecoder>[0] = {}): Promise<{ records: unknown[]; codec: string; schema: unknown }> {
+export function avscDecodeAll(
+  buf: Buffer,
+  opts: ConstructorParameters<typeof avro.streams.BlockDecoder>[0] = {},
+): Promise<{ records: unknown[]; codec: string; schema: unknown }> {
   return new Promise((resolve, reject) => {
     const dec = new avro.streams.BlockDecoder(opts);
     const records: unknown[] = [];
@@ -20,7 +23,11 @@ export function avscDecodeAll(buf: Buffer, opts: ConstructorParameters<typeof av
 }
 
 /** Encodes records with avsc's own streaming BlockEncoder. */
-export function avscEncodeAll(schema: avro.Schema, records: unknown[], opts: Record<string, unknown> = {}): Promise<Buffer> {
+export function avscEncodeAll(
+  schema: avro.Schema,
+  records: unknown[],
+  opts: Record<string, unknown> = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const enc = new avro.streams.BlockEncoder(schema, opts);
     const out = new PassThrough();

@@ -18,7 +18,15 @@ const base: Post = {
   createdAt: Date.UTC(2021, 3, 1, 15, 52, 32, 123),
   text: "Hello #World 😀",
   lang: "en",
-  author: { id: "3026521093", handle: "some_one", name: "Some One", followers: 837, following: 526, statuses: 96025, location: "Earth" },
+  author: {
+    id: "3026521093",
+    handle: "some_one",
+    name: "Some One",
+    followers: 837,
+    following: 526,
+    statuses: 96025,
+    location: "Earth",
+  },
   hashtags: ["World"],
   mentions: [],
   urls: [],
@@ -36,13 +44,24 @@ test("Doc schema: the text Avro's Java Schema.toString() gives for Flume's schem
   const expected =
     `{"type":"record","name":"Doc","doc":"adoc","fields":[{"name":"id","type":"string"},` +
     [
-      opt("user_friends_count", "int"), opt("user_location", "string"), opt("user_description", "string"),
-      opt("user_statuses_count", "int"), opt("user_followers_count", "int"), opt("user_name", "string"),
-      opt("user_screen_name", "string"), opt("created_at", "string"), opt("text", "string"),
-      opt("retweet_count", "long"), opt("retweeted", "boolean"), opt("in_reply_to_user_id", "long"),
-      opt("source", "string"), opt("in_reply_to_status_id", "long"), opt("media_url_https", "string"),
+      opt("user_friends_count", "int"),
+      opt("user_location", "string"),
+      opt("user_description", "string"),
+      opt("user_statuses_count", "int"),
+      opt("user_followers_count", "int"),
+      opt("user_name", "string"),
+      opt("user_screen_name", "string"),
+      opt("created_at", "string"),
+      opt("text", "string"),
+      opt("retweet_count", "long"),
+      opt("retweeted", "boolean"),
+      opt("in_reply_to_user_id", "long"),
+      opt("source", "string"),
+      opt("in_reply_to_status_id", "long"),
+      opt("media_url_https", "string"),
       opt("expanded_url", "string"),
-    ].join(",") + "]}";
+    ].join(",") +
+    "]}";
   assert.equal(JSON.stringify(FLUME_TWITTER_DOC_SCHEMA), expected);
   const buf = docsToContainer([tweetToDoc(base)]);
   assert.equal(readContainer(buf, { typeOptions: bigIntLongOptions() }).metadata["avro.schema"].toString(), expected);
@@ -76,7 +95,10 @@ test("tweetToDoc: Flume's field mapping (-1 for no reply, first media, UTC date 
     inReplyToId: "1377650090978992134",
     inReplyToUserId: "1234567890123456789",
     isRetweet: true,
-    media: [{ url: "https://pbs.twimg.com/media/x.jpg", expandedUrl: "https://twitter.com/a/status/1/photo/1" }, { url: "https://pbs.twimg.com/media/y.jpg" }],
+    media: [
+      { url: "https://pbs.twimg.com/media/x.jpg", expandedUrl: "https://twitter.com/a/status/1/photo/1" },
+      { url: "https://pbs.twimg.com/media/y.jpg" },
+    ],
   });
   assert.equal(reply.in_reply_to_status_id, 1377650090978992134n);
   assert.equal(reply.in_reply_to_user_id, 1234567890123456789n);
@@ -121,7 +143,9 @@ test("docsToContainer: the synthetic fixture in batches of 100, like the source'
   const { readFileSync } = await import("node:fs");
   const { parseJsonLines } = await import("../../src/formats/json-lines.js");
   const { parsePost } = await import("../../src/social/model.js");
-  const { records, errors } = parseJsonLines(readFileSync(new URL("../fixtures/social/tweets-1000.jsonl", import.meta.url)));
+  const { records, errors } = parseJsonLines(
+    readFileSync(new URL("../fixtures/social/tweets-1000.jsonl", import.meta.url)),
+  );
   assert.equal(errors.length, 0);
   const docs = records.map((r) => tweetToDoc(parsePost(r.value)));
   let seen = 0;
@@ -129,10 +153,16 @@ test("docsToContainer: the synthetic fixture in batches of 100, like the source'
     const batch = docs.slice(i, i + 100);
     const body = docsToContainer(batch, { codec: i % 200 ? "deflate" : "null" });
     const got = await avscDecodeAll(body, { readerSchema: flumeTwitterDocType });
-    assert.deepEqual(got.records.map((r) => ({ ...(r as object) })), batch);
+    assert.deepEqual(
+      got.records.map((r) => ({ ...(r as object) })),
+      batch,
+    );
     seen += got.records.length;
   }
   assert.equal(seen, 1000);
-  assert.ok(docs.some((d) => d.in_reply_to_status_id !== -1n && d.in_reply_to_status_id! > 2n ** 53n), "64-bit reply ids survive");
+  assert.ok(
+    docs.some((d) => d.in_reply_to_status_id !== -1n && d.in_reply_to_status_id! > 2n ** 53n),
+    "64-bit reply ids survive",
+  );
   assert.ok(docs.some((d) => d.retweeted));
 });

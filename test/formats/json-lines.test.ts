@@ -36,21 +36,40 @@ test("json lines: chunks split anywhere (even inside a UTF-8 character) give the
       assert.ok(r.ok);
       got.push(r.value);
     }
-    assert.deepEqual(got, lines.map((l) => JSON.parse(l)), `chunk size ${size}`);
+    assert.deepEqual(
+      got,
+      lines.map((l) => JSON.parse(l)),
+      `chunk size ${size}`,
+    );
   }
 });
 
 test("json lines: invalid UTF-8 and over-long lines are bad lines, the rest survive", async () => {
-  const bytes = Buffer.concat([Buffer.from('{"ok":1}\n'), Buffer.from([0x22, 0xc3, 0x28, 0x22, 0x0a]), Buffer.from('{"x":"' + "y".repeat(500) + '"}\n{"ok":2}\n')]);
+  const bytes = Buffer.concat([
+    Buffer.from('{"ok":1}\n'),
+    Buffer.from([0x22, 0xc3, 0x28, 0x22, 0x0a]),
+    Buffer.from('{"x":"' + "y".repeat(500) + '"}\n{"ok":2}\n'),
+  ]);
   const out = [];
   for await (const r of readJsonLines([bytes.subarray(0, 20), bytes.subarray(20)], { maxLineBytes: 100 })) out.push(r);
   assert.deepEqual(
     out.map((r) => (r.ok ? ["ok", r.line, r.value] : ["bad", r.line])),
-    [["ok", 1, { ok: 1 }], ["bad", 2], ["bad", 3], ["ok", 4, { ok: 2 }]],
+    [
+      ["ok", 1, { ok: 1 }],
+      ["bad", 2],
+      ["bad", 3],
+      ["ok", 4, { ok: 2 }],
+    ],
   );
   const sp = new LineSplitter(10);
-  assert.deepEqual(sp.push("0123456789abc").map((l) => l.tooLong), [true]);
-  assert.deepEqual(sp.push("def\nok\n").map((l) => [l.line, l.bytes.toString()]), [[2, "ok"]]);
+  assert.deepEqual(
+    sp.push("0123456789abc").map((l) => l.tooLong),
+    [true],
+  );
+  assert.deepEqual(
+    sp.push("def\nok\n").map((l) => [l.line, l.bytes.toString()]),
+    [[2, "ok"]],
+  );
 });
 
 test("text: strict UTF-8, streaming decoder, code points", () => {

@@ -81,10 +81,11 @@ async function startRegistry(): Promise<FakeRegistry> {
   return Object.assign(reg, {
     server,
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   }) as FakeRegistry;
 }
 
@@ -143,11 +144,14 @@ test("registry client: registry errors keep error_code; bad bytes raise MR_FORMA
   const client = new SchemaRegistryClient(reg.url);
   await assert.rejects(client.getSchemaById(99), { code: "MR_FORMAT_REGISTRY", status: 404, errorCode: 40403 });
   await assert.rejects(client.getLatest("nope"), { code: "MR_FORMAT_REGISTRY", status: 404, errorCode: 40401 });
-  await assert.rejects(client.register("bad", { type: "record", name: "X", fields: [{ name: "a", type: "nosuchtype" }] } as avro.Schema), {
-    code: "MR_FORMAT_REGISTRY",
-    status: 422,
-    errorCode: 42201,
-  });
+  await assert.rejects(
+    client.register("bad", { type: "record", name: "X", fields: [{ name: "a", type: "nosuchtype" }] } as avro.Schema),
+    {
+      code: "MR_FORMAT_REGISTRY",
+      status: 422,
+      errorCode: 42201,
+    },
+  );
   // a failed call is not cached: the retry succeeds
   reg.failNext = 1;
   await assert.rejects(client.register("tweets-value", TWEET), { errorCode: 50001, status: 500 });

@@ -25,34 +25,52 @@ const FLUME_LIB = process.env.MILLRACE_FLUME_LIB ?? join(REPO_ROOT, ".interop-ca
 const PEER = join(INTEROP_DIR, "tooling", "FlumeAvroPeer.java");
 const missing =
   missingCommand("java", ["-version"], "openjdk-17-jdk-headless") ??
-  (existsSync(join(FLUME_LIB, "flume-ng-sdk-1.11.0.jar")) ? null : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
+  (existsSync(join(FLUME_LIB, "flume-ng-sdk-1.11.0.jar"))
+    ? null
+    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
 const classpath = `${FLUME_LIB}/*`;
 
-test("Flume's NettyAvroRpcClient -> millrace avro source: appendBatch and append", needs(missing, 180_000), async () => {
-  assertPresent(missing);
-  const src = createAvroSource("r1", Context.of({ bind: "127.0.0.1", port: "0" }), env());
-  const cp = new CollectingProcessor();
-  src.setChannelProcessor(cp);
-  await src.start();
-  try {
-    const n = 301;
-    const r = await run("java", ["-cp", classpath, PEER, "client", "127.0.0.1", String(src.boundPort), String(n), "100"], { timeoutMs: 150_000 });
-    assert.equal(r.code, 0, `java client failed:\n${r.stderr}\n${r.stdout}`);
-    assert.match(r.stdout, new RegExp(`SENT ${n}`));
-    assert.equal(cp.events.length, n);
-    assert.deepEqual(cp.events.map((e) => e.body.toString()), Array.from({ length: n }, (_, i) => `e${i}`));
-    assert.deepEqual(cp.events.map((e) => e.headers.i), Array.from({ length: n }, (_, i) => String(i)));
-    assert.equal(src.counter.get("AppendAcceptedCount"), 1);
-    assert.equal(src.counter.get("AppendBatchAcceptedCount"), 3, "the client splits 300 events into batches of 100");
-  } finally {
-    await src.stop();
-  }
-});
+test(
+  "Flume's NettyAvroRpcClient -> millrace avro source: appendBatch and append",
+  needs(missing, 180_000),
+  async () => {
+    assertPresent(missing);
+    const src = createAvroSource("r1", Context.of({ bind: "127.0.0.1", port: "0" }), env());
+    const cp = new CollectingProcessor();
+    src.setChannelProcessor(cp);
+    await src.start();
+    try {
+      const n = 301;
+      const r = await run(
+        "java",
+        ["-cp", classpath, PEER, "client", "127.0.0.1", String(src.boundPort), String(n), "100"],
+        { timeoutMs: 150_000 },
+      );
+      assert.equal(r.code, 0, `java client failed:\n${r.stderr}\n${r.stdout}`);
+      assert.match(r.stdout, new RegExp(`SENT ${n}`));
+      assert.equal(cp.events.length, n);
+      assert.deepEqual(
+        cp.events.map((e) => e.body.toString()),
+        Array.from({ length: n }, (_, i) => `e${i}`),
+      );
+      assert.deepEqual(
+        cp.events.map((e) => e.headers.i),
+        Array.from({ length: n }, (_, i) => String(i)),
+      );
+      assert.equal(src.counter.get("AppendAcceptedCount"), 1);
+      assert.equal(src.counter.get("AppendBatchAcceptedCount"), 3, "the client splits 300 events into batches of 100");
+    } finally {
+      await src.stop();
+    }
+  },
+);
 
 test("millrace avro sink -> Flume's AvroSource", needs(missing, 180_000), async () => {
   assertPresent(missing);
   const port = await freePort();
-  const child: ChildProcess = spawn("java", ["-cp", classpath, PEER, "server", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("java", ["-cp", classpath, PEER, "server", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -61,7 +79,11 @@ test("millrace avro sink -> Flume's AvroSource", needs(missing, 180_000), async 
     await waitFor(() => out.includes("LISTENING") || child.exitCode !== null, "Flume's AvroSource to listen", 120_000);
     assert.ok(out.includes("LISTENING"), `Flume's AvroSource did not start:\n${err}`);
     const ch = new TestChannel();
-    const sink = createAvroSink("k1", Context.of({ hostname: "127.0.0.1", port: String(port), "batch-size": "50" }), env());
+    const sink = createAvroSink(
+      "k1",
+      Context.of({ hostname: "127.0.0.1", port: String(port), "batch-size": "50" }),
+      env(),
+    );
     sink.setChannel(ch);
     sink.start();
     try {
@@ -71,10 +93,23 @@ test("millrace avro sink -> Flume's AvroSource", needs(missing, 180_000), async 
     } finally {
       sink.stop();
     }
-    await waitFor(() => out.split("\n").filter((l) => l.startsWith("EVENT ")).length >= 120, "120 events printed by Flume", 60_000);
-    const got = out.split("\n").filter((l) => l.startsWith("EVENT ")).map((l) => l.split(" "));
-    assert.deepEqual(got.map((f) => f[1]), Array.from({ length: 120 }, (_, i) => String(i)));
-    assert.deepEqual(got.map((f) => Buffer.from(f[2], "base64").toString()), Array.from({ length: 120 }, (_, i) => `m${i}`));
+    await waitFor(
+      () => out.split("\n").filter((l) => l.startsWith("EVENT ")).length >= 120,
+      "120 events printed by Flume",
+      60_000,
+    );
+    const got = out
+      .split("\n")
+      .filter((l) => l.startsWith("EVENT "))
+      .map((l) => l.split(" "));
+    assert.deepEqual(
+      got.map((f) => f[1]),
+      Array.from({ length: 120 }, (_, i) => String(i)),
+    );
+    assert.deepEqual(
+      got.map((f) => Buffer.from(f[2], "base64").toString()),
+      Array.from({ length: 120 }, (_, i) => `m${i}`),
+    );
   } finally {
     child.kill("SIGKILL");
   }

@@ -22,14 +22,20 @@ const FLUME_LIB = process.env.MILLRACE_FLUME_LIB ?? join(REPO_ROOT, ".interop-ca
 const PEER = join(INTEROP_DIR, "tooling", "FlumeKafkaChannelPeer.java");
 const missing =
   missingCommand("java", ["-version"], "openjdk-17-jdk-headless") ??
-  (existsSync(join(FLUME_LIB, "flume-kafka-channel-1.11.0.jar")) ? null : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
+  (existsSync(join(FLUME_LIB, "flume-kafka-channel-1.11.0.jar"))
+    ? null
+    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
 
 test("millrace kafka channel <-> Flume's KafkaChannel over a millrace broker", needs(missing, 300_000), async () => {
   assertPresent(missing);
   const tb = await startBroker();
   try {
     // millrace puts, Flume takes
-    const ours = createKafkaChannel("c1", Context.of({ "kafka.bootstrap.servers": tb.bootstrap, "kafka.topic": "twitter" }), env());
+    const ours = createKafkaChannel(
+      "c1",
+      Context.of({ "kafka.bootstrap.servers": tb.bootstrap, "kafka.topic": "twitter" }),
+      env(),
+    );
     await ours.start();
     try {
       const tx = ours.getTransaction();
@@ -40,15 +46,33 @@ test("millrace kafka channel <-> Flume's KafkaChannel over a millrace broker", n
     } finally {
       await ours.stop();
     }
-    const took = await run("java", ["-cp", `${FLUME_LIB}/*`, PEER, "take", tb.bootstrap, "twitter", "40"], { timeoutMs: 150_000 });
+    const took = await run("java", ["-cp", `${FLUME_LIB}/*`, PEER, "take", tb.bootstrap, "twitter", "40"], {
+      timeoutMs: 150_000,
+    });
     assert.match(took.stdout, /TOOK 40/, took.stderr.slice(-3000));
-    const rows = took.stdout.split("\n").filter((l) => l.startsWith("EVENT ")).map((l) => l.split(" "));
-    assert.deepEqual(rows.map((r) => `${r[1]}:${Buffer.from(r[2], "base64").toString()}`), Array.from({ length: 40 }, (_, i) => `${i}:m${i}`));
+    const rows = took.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("EVENT "))
+      .map((l) => l.split(" "));
+    assert.deepEqual(
+      rows.map((r) => `${r[1]}:${Buffer.from(r[2], "base64").toString()}`),
+      Array.from({ length: 40 }, (_, i) => `${i}:m${i}`),
+    );
 
     // Flume puts, millrace takes
-    const put = await run("java", ["-cp", `${FLUME_LIB}/*`, PEER, "put", tb.bootstrap, "from-flume", "30"], { timeoutMs: 150_000 });
+    const put = await run("java", ["-cp", `${FLUME_LIB}/*`, PEER, "put", tb.bootstrap, "from-flume", "30"], {
+      timeoutMs: 150_000,
+    });
     assert.match(put.stdout, /PUT 30/, put.stderr.slice(-3000));
-    const back = createKafkaChannel("c2", Context.of({ "kafka.bootstrap.servers": tb.bootstrap, "kafka.topic": "from-flume", "kafka.consumer.auto.offset.reset": "earliest" }), env());
+    const back = createKafkaChannel(
+      "c2",
+      Context.of({
+        "kafka.bootstrap.servers": tb.bootstrap,
+        "kafka.topic": "from-flume",
+        "kafka.consumer.auto.offset.reset": "earliest",
+      }),
+      env(),
+    );
     await back.start();
     try {
       const tx = back.getTransaction();
@@ -61,7 +85,10 @@ test("millrace kafka channel <-> Flume's KafkaChannel over a millrace broker", n
       }
       await tx.commit();
       tx.close();
-      assert.deepEqual(got.map((e) => `${e.headers.i}:${e.body.toString()}`).sort(), Array.from({ length: 30 }, (_, i) => `${i}:f${i}`).sort());
+      assert.deepEqual(
+        got.map((e) => `${e.headers.i}:${e.body.toString()}`).sort(),
+        Array.from({ length: 30 }, (_, i) => `${i}:f${i}`).sort(),
+      );
     } finally {
       await back.stop();
     }

@@ -53,68 +53,122 @@ function splitSized(buf: Buffer): Buffer[] {
   return out;
 }
 
-test("kafka channel with no sink writes topic twitter; kcat reads it back as AvroFlumeEvents", needs(missing, 120_000), async () => {
-  assertPresent(missing);
-  const tb = await startBroker();
-  dirs.push(tb.dir);
-  try {
-    const ch = createKafkaChannel(
-      "MemChannel",
-      Context.of({ "kafka.bootstrap.servers": tb.bootstrap, "kafka.topic": "twitter", "kafka.consumer.group.id": "flume", parseAsFlumeEvent: "true" }),
-      env(),
-    );
-    await ch.start();
-    const sent = Array.from({ length: 200 }, (_, i) =>
-      event(JSON.stringify({ id: String(1_000_000 + i), text: `tweet number ${i} ${"x".repeat(i)}`, lang: "en" }), { timestamp: String(1_700_000_000_000 + i), i: String(i) }),
-    );
+test(
+  "kafka channel with no sink writes topic twitter; kcat reads it back as AvroFlumeEvents",
+  needs(missing, 120_000),
+  async () => {
+    assertPresent(missing);
+    const tb = await startBroker();
+    dirs.push(tb.dir);
     try {
-      for (let i = 0; i < sent.length; i += 50) {
-        const tx = ch.getTransaction();
-        tx.begin();
-        for (const e of sent.slice(i, i + 50)) await tx.put(e);
-        await tx.commit();
-        tx.close();
+      const ch = createKafkaChannel(
+        "MemChannel",
+        Context.of({
+          "kafka.bootstrap.servers": tb.bootstrap,
+          "kafka.topic": "twitter",
+          "kafka.consumer.group.id": "flume",
+          parseAsFlumeEvent: "true",
+        }),
+        env(),
+      );
+      await ch.start();
+      const sent = Array.from({ length: 200 }, (_, i) =>
+        event(JSON.stringify({ id: String(1_000_000 + i), text: `tweet number ${i} ${"x".repeat(i)}`, lang: "en" }), {
+          timestamp: String(1_700_000_000_000 + i),
+          i: String(i),
+        }),
+      );
+      try {
+        for (let i = 0; i < sent.length; i += 50) {
+          const tx = ch.getTransaction();
+          tx.begin();
+          for (const e of sent.slice(i, i + 50)) await tx.put(e);
+          await tx.commit();
+          tx.close();
+        }
+      } finally {
+        await ch.stop();
+      }
+      const raw = await kcatRaw([
+        "-C",
+        "-b",
+        tb.bootstrap,
+        "-t",
+        "twitter",
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%S:%s",
+      ]);
+      const values = splitSized(raw);
+      assert.equal(values.length, sent.length);
+      const got = values.map(decodeAvroFlumeEvent).sort((a, b) => Number(a.headers.i) - Number(b.headers.i));
+      for (let i = 0; i < sent.length; i++) {
+        assert.deepEqual(got[i].headers, sent[i].headers);
+        assert.deepEqual(got[i].body, sent[i].body);
       }
     } finally {
-      await ch.stop();
+      await tb.stop();
     }
-    const raw = await kcatRaw(["-C", "-b", tb.bootstrap, "-t", "twitter", "-o", "beginning", "-e", "-q", "-f", "%S:%s"]);
-    const values = splitSized(raw);
-    assert.equal(values.length, sent.length);
-    const got = values.map(decodeAvroFlumeEvent).sort((a, b) => Number(a.headers.i) - Number(b.headers.i));
-    for (let i = 0; i < sent.length; i++) {
-      assert.deepEqual(got[i].headers, sent[i].headers);
-      assert.deepEqual(got[i].body, sent[i].body);
-    }
-  } finally {
-    await tb.stop();
-  }
-});
+  },
+);
 
-test("examples/article-kafka-channel.conf run by `millrace agent` (local X API v2): kcat reads the tweets from topic twitter as AvroFlumeEvents", needs(missing, 120_000), async () => {
-  assertPresent(missing);
-  const tb = await startBroker();
-  dirs.push(tb.dir);
-  const tweets = Array.from({ length: 60 }, (_, i) => tweet(i));
-  const x = await fakeX([steady(tweets)]);
-  const r = runAgent([
-    "-n", "TwitterAgent", "-c", "examples", "-f", "article-kafka-channel.conf", "--no-reload-conf",
-    "-DTwitterAgent.sources.Twitter.consumerKey=ck", "-DTwitterAgent.sources.Twitter.consumerSecret=cs",
-    `-DTwitterAgent.sources.Twitter.apiBaseUrl=${x.url}`, "-DTwitterAgent.sources.Twitter.maxBatchDurationMillis=50",
-    `-DTwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers=${tb.bootstrap}`,
-  ]);
-  try {
-    const values = await waitFor(async () => {
-      const raw = await kcatRaw(["-C", "-b", tb.bootstrap, "-t", "twitter", "-o", "beginning", "-e", "-q", "-f", "%S:%s"]).catch(() => Buffer.alloc(0));
-      const v = splitSized(raw);
-      return v.length >= 60 && v;
-    }, "60 messages in topic twitter");
-    const got = values.map(decodeAvroFlumeEvent);
-    assert.deepEqual(got.map((e) => JSON.parse(e.body.toString()).data.id), tweets.map((t) => JSON.parse(t).data.id));
-    assert.ok(got.every((e) => /^\d+$/.test(e.headers.timestamp)), "the timestamp header travels in the AvroFlumeEvent");
-  } finally {
-    await stopAgent(r);
-    await x.close();
-    await tb.stop();
-  }
-});
+test(
+  "examples/article-kafka-channel.conf run by `millrace agent` (local X API v2): kcat reads the tweets from topic twitter as AvroFlumeEvents",
+  needs(missing, 120_000),
+  async () => {
+    assertPresent(missing);
+    const tb = await startBroker();
+    dirs.push(tb.dir);
+    const tweets = Array.from({ length: 60 }, (_, i) => tweet(i));
+    const x = await fakeX([steady(tweets)]);
+    const r = runAgent([
+      "-n",
+      "TwitterAgent",
+      "-c",
+      "examples",
+      "-f",
+      "article-kafka-channel.conf",
+      "--no-reload-conf",
+      "-DTwitterAgent.sources.Twitter.consumerKey=ck",
+      "-DTwitterAgent.sources.Twitter.consumerSecret=cs",
+      `-DTwitterAgent.sources.Twitter.apiBaseUrl=${x.url}`,
+      "-DTwitterAgent.sources.Twitter.maxBatchDurationMillis=50",
+      `-DTwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers=${tb.bootstrap}`,
+    ]);
+    try {
+      const values = await waitFor(async () => {
+        const raw = await kcatRaw([
+          "-C",
+          "-b",
+          tb.bootstrap,
+          "-t",
+          "twitter",
+          "-o",
+          "beginning",
+          "-e",
+          "-q",
+          "-f",
+          "%S:%s",
+        ]).catch(() => Buffer.alloc(0));
+        const v = splitSized(raw);
+        return v.length >= 60 && v;
+      }, "60 messages in topic twitter");
+      const got = values.map(decodeAvroFlumeEvent);
+      assert.deepEqual(
+        got.map((e) => JSON.parse(e.body.toString()).data.id),
+        tweets.map((t) => JSON.parse(t).data.id),
+      );
+      assert.ok(
+        got.every((e) => /^\d+$/.test(e.headers.timestamp)),
+        "the timestamp header travels in the AvroFlumeEvent",
+      );
+    } finally {
+      await stopAgent(r);
+      await x.close();
+      await tb.stop();
+    }
+  },
+);

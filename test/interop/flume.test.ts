@@ -52,85 +52,93 @@ async function endOffset(bootstrap: string): Promise<bigint> {
   }
 }
 
-test("Flume 1.11's Kafka channel (the article's configuration) writes AvroFlumeEvents into millrace", needs(missing, 400_000), async () => {
-  assertPresent(missing);
-  const b = broker!.bootstrap;
-  const conf = join(work, "flume.conf");
-  // The article's agent: a Kafka channel on topic "twitter" with no sink (Kafka is the buffer that
-  // the streaming job reads); a bounded seq source stands in for the Twitter source.
-  writeFileSync(
-    conf,
-    [
-      "TwitterAgent.sources = Seq",
-      "TwitterAgent.channels = KafkaChannel",
-      "TwitterAgent.sinks =",
-      "TwitterAgent.sources.Seq.type = seq",
-      `TwitterAgent.sources.Seq.totalEvents = ${N}`,
-      "TwitterAgent.sources.Seq.batchSize = 50",
-      "TwitterAgent.sources.Seq.channels = KafkaChannel",
-      "TwitterAgent.channels.KafkaChannel.type = org.apache.flume.channel.kafka.KafkaChannel",
-      `TwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers = ${b}`,
-      "TwitterAgent.channels.KafkaChannel.kafka.topic = twitter",
-      "TwitterAgent.channels.KafkaChannel.kafka.consumer.group.id = flume-consumer",
-      "TwitterAgent.channels.KafkaChannel.parseAsFlumeEvent = true",
-      "",
-    ].join("\n"),
-  );
-  const agent = spawn("bash", [SCRIPT.flume, "agent", conf, "TwitterAgent"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  agent.stdout.setEncoding("utf8").on("data", (t: string) => (log = (log + t).slice(-20_000)));
-  agent.stderr.setEncoding("utf8").on("data", (t: string) => (log = (log + t).slice(-20_000)));
-  const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
-  try {
-    const deadline = Date.now() + 240_000;
-    let end = -1n;
-    while (end < BigInt(N)) {
-      if (agent.exitCode !== null) assert.fail(`the Flume agent exited (${agent.exitCode}):\n${tail(log)}`);
-      if (Date.now() > deadline) assert.fail(`twitter holds ${end} of ${N} events after 240 s; Flume's log:\n${tail(log)}`);
-      await sleep(500);
-      end = await endOffset(b);
+test(
+  "Flume 1.11's Kafka channel (the article's configuration) writes AvroFlumeEvents into millrace",
+  needs(missing, 400_000),
+  async () => {
+    assertPresent(missing);
+    const b = broker!.bootstrap;
+    const conf = join(work, "flume.conf");
+    // The article's agent: a Kafka channel on topic "twitter" with no sink (Kafka is the buffer that
+    // the streaming job reads); a bounded seq source stands in for the Twitter source.
+    writeFileSync(
+      conf,
+      [
+        "TwitterAgent.sources = Seq",
+        "TwitterAgent.channels = KafkaChannel",
+        "TwitterAgent.sinks =",
+        "TwitterAgent.sources.Seq.type = seq",
+        `TwitterAgent.sources.Seq.totalEvents = ${N}`,
+        "TwitterAgent.sources.Seq.batchSize = 50",
+        "TwitterAgent.sources.Seq.channels = KafkaChannel",
+        "TwitterAgent.channels.KafkaChannel.type = org.apache.flume.channel.kafka.KafkaChannel",
+        `TwitterAgent.channels.KafkaChannel.kafka.bootstrap.servers = ${b}`,
+        "TwitterAgent.channels.KafkaChannel.kafka.topic = twitter",
+        "TwitterAgent.channels.KafkaChannel.kafka.consumer.group.id = flume-consumer",
+        "TwitterAgent.channels.KafkaChannel.parseAsFlumeEvent = true",
+        "",
+      ].join("\n"),
+    );
+    const agent = spawn("bash", [SCRIPT.flume, "agent", conf, "TwitterAgent"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    agent.stdout.setEncoding("utf8").on("data", (t: string) => (log = (log + t).slice(-20_000)));
+    agent.stderr.setEncoding("utf8").on("data", (t: string) => (log = (log + t).slice(-20_000)));
+    const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
+    try {
+      const deadline = Date.now() + 240_000;
+      let end = -1n;
+      while (end < BigInt(N)) {
+        if (agent.exitCode !== null) assert.fail(`the Flume agent exited (${agent.exitCode}):\n${tail(log)}`);
+        if (Date.now() > deadline)
+          assert.fail(`twitter holds ${end} of ${N} events after 240 s; Flume's log:\n${tail(log)}`);
+        await sleep(500);
+        end = await endOffset(b);
+      }
+      assert.equal(end, BigInt(N), "no event twice");
+    } finally {
+      agent.kill("SIGTERM");
+      const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      if (!stopped) {
+        agent.kill("SIGKILL");
+        await exited;
+      }
     }
-    assert.equal(end, BigInt(N), "no event twice");
-  } finally {
-    agent.kill("SIGTERM");
-    const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
-    if (!stopped) {
-      agent.kill("SIGKILL");
-      await exited;
-    }
-  }
-  assert.doesNotMatch(log, /\bERROR\b/, `Flume logged errors:\n${tail(log)}`);
+    assert.doesNotMatch(log, /\bERROR\b/, `Flume logged errors:\n${tail(log)}`);
 
-  const { records } = await readTopic(b, "twitter");
-  assert.equal(records.length, N);
-  const client = await KafkaClient.connect(b);
-  const bodies: string[] = [];
-  try {
-    for (const p of new Set(records.map((r) => r.partition))) {
-      // raw values (readTopic decodes as UTF-8 strings; Avro bodies are bytes)
-      let next = 0n;
-      const endP = await client.listOffset("twitter", p, -1n);
-      while (next < endP) {
-        const f = await client.fetch("twitter", p, next, { maxWaitMs: 0 });
-        assert.ok(f.records);
-        for (const batch of decodeRecordSet(f.records)) {
-          for (const r of batch.records) {
-            if (r.offset < next) continue;
-            assert.equal(r.key, null, "the Kafka channel sends no key without a key header");
-            const e = decodeAvroFlumeEvent(r.value!);
-            assert.deepEqual(e.headers, {}, "the seq source sets no headers");
-            bodies.push(e.body.toString("utf8"));
-            next = r.offset + 1n;
+    const { records } = await readTopic(b, "twitter");
+    assert.equal(records.length, N);
+    const client = await KafkaClient.connect(b);
+    const bodies: string[] = [];
+    try {
+      for (const p of new Set(records.map((r) => r.partition))) {
+        // raw values (readTopic decodes as UTF-8 strings; Avro bodies are bytes)
+        let next = 0n;
+        const endP = await client.listOffset("twitter", p, -1n);
+        while (next < endP) {
+          const f = await client.fetch("twitter", p, next, { maxWaitMs: 0 });
+          assert.ok(f.records);
+          for (const batch of decodeRecordSet(f.records)) {
+            for (const r of batch.records) {
+              if (r.offset < next) continue;
+              assert.equal(r.key, null, "the Kafka channel sends no key without a key header");
+              const e = decodeAvroFlumeEvent(r.value!);
+              assert.deepEqual(e.headers, {}, "the seq source sets no headers");
+              bodies.push(e.body.toString("utf8"));
+              next = r.offset + 1n;
+            }
           }
         }
       }
+    } finally {
+      await client.close();
     }
-  } finally {
-    await client.close();
-  }
-  assert.deepEqual(
-    bodies.map(Number).sort((a, c) => a - c),
-    Array.from({ length: N }, (_, i) => i),
-    "the seq source's bodies 0..N-1, each once",
-  );
-});
+    assert.deepEqual(
+      bodies.map(Number).sort((a, c) => a - c),
+      Array.from({ length: N }, (_, i) => i),
+      "the seq source's bodies 0..N-1, each once",
+    );
+  },
+);

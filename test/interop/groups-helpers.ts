@@ -37,7 +37,11 @@ export class Watched {
     args: string[],
     opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
   ) {
-    this.child = spawn(cmd, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(cmd, args, {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.child.stdin!.on("error", () => {});
     this.child.stdout!.setEncoding("utf8").on("data", (t: string) => {
       this.partialOut = this.split(this.partialOut + t, this.out);
@@ -127,7 +131,11 @@ export class Watched {
           resolve(v);
         } else if (gone) {
           done();
-          reject(new Error(`${gone.name} exited (${gone.exitStatus!.code ?? gone.exitStatus!.signal}) before: ${what}\n${recent()}`));
+          reject(
+            new Error(
+              `${gone.name} exited (${gone.exitStatus!.code ?? gone.exitStatus!.signal}) before: ${what}\n${recent()}`,
+            ),
+          );
         }
       };
       timer = setTimeout(() => {
@@ -144,10 +152,16 @@ export class Watched {
   }
 
   /** Sends `signal` (if still running) and waits, bounded, for the exit. */
-  async kill(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async kill(
+    signal: NodeJS.Signals = "SIGTERM",
+    timeoutMs = 30_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.exitStatus === null) this.child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([this.exited, new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs)))]);
+    const r = await Promise.race([
+      this.exited,
+      new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (r === null) {
       this.child.kill("SIGKILL");
@@ -160,7 +174,10 @@ export class Watched {
   /** Waits, bounded, for the child to exit on its own. */
   async exit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([this.exited, new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs)))]);
+    const r = await Promise.race([
+      this.exited,
+      new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (r === null) {
       this.child.kill("SIGKILL");
@@ -185,7 +202,14 @@ export function valueOf(prefix: string, i: number): string {
  * partition i % partitions, in batches of up to 500, acks=all. Returns the
  * values sent per partition, in offset order.
  */
-export async function produceNumbered(bootstrap: string, topic: string, partitions: number, from: number, n: number, prefix = topic): Promise<Map<number, string[]>> {
+export async function produceNumbered(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  from: number,
+  n: number,
+  prefix = topic,
+): Promise<Map<number, string[]>> {
   const client = await KafkaClient.connect(bootstrap);
   const sent = new Map<number, string[]>();
   try {
@@ -199,7 +223,12 @@ export async function produceNumbered(bootstrap: string, topic: string, partitio
     for (const [p, values] of byPartition) {
       for (let k = 0; k < values.length; k += 500) {
         const chunk = values.slice(k, k + 500);
-        await client.produce(topic, p, encodeBatch({ records: chunk.map((v) => ({ key: null, value: Buffer.from(v) })) }), -1);
+        await client.produce(
+          topic,
+          p,
+          encodeBatch({ records: chunk.map((v) => ({ key: null, value: Buffer.from(v) })) }),
+          -1,
+        );
       }
       sent.set(p, values);
     }
@@ -219,7 +248,12 @@ export async function createTopic(bootstrap: string, topic: string, partitions: 
 }
 
 /** The group's committed offsets for `topic` (OffsetFetch), partition -> offset (-1 for none). */
-export async function committedOffsets(bootstrap: string, group: string, topic: string, partitions: number): Promise<Map<number, bigint>> {
+export async function committedOffsets(
+  bootstrap: string,
+  group: string,
+  topic: string,
+  partitions: number,
+): Promise<Map<number, bigint>> {
   const conn = await KafkaConnection.open(bootstrap, { clientId: "millrace-groups-check" });
   try {
     const v = conn.version(ApiKey.OffsetFetch, 7);
@@ -230,7 +264,8 @@ export async function committedOffsets(bootstrap: string, group: string, topic: 
     });
     assert.equal(res.errorCode ?? 0, 0, `OffsetFetch for ${group}: error ${res.errorCode}`);
     const out = new Map<number, bigint>();
-    for (const t of res.topics as Message[]) for (const p of t.partitions as Message[]) out.set(p.partitionIndex, p.committedOffset);
+    for (const t of res.topics as Message[])
+      for (const p of t.partitions as Message[]) out.set(p.partitionIndex, p.committedOffset);
     return out;
   } finally {
     conn.close();
@@ -238,7 +273,10 @@ export async function committedOffsets(bootstrap: string, group: string, topic: 
 }
 
 /** DescribeGroups for one group: its state and member count. */
-export async function describeGroup(bootstrap: string, group: string): Promise<{ state: string; members: number; protocol: string }> {
+export async function describeGroup(
+  bootstrap: string,
+  group: string,
+): Promise<{ state: string; members: number; protocol: string }> {
   const conn = await KafkaConnection.open(bootstrap, { clientId: "millrace-groups-check" });
   try {
     const res = await conn.request(ApiKey.DescribeGroups, { groups: [group], includeAuthorizedOperations: false });
@@ -269,7 +307,12 @@ export interface Consumed {
  * records; a second `run` gets exactly those, each partition starting at its
  * committed offset -- no committed record comes again -- and commits the new end.
  */
-export async function checkResume(bootstrap: string, topic: string, group: string, run: (expect: number, round: number) => Promise<Consumed[]>): Promise<void> {
+export async function checkResume(
+  bootstrap: string,
+  topic: string,
+  group: string,
+  run: (expect: number, round: number) => Promise<Consumed[]>,
+): Promise<void> {
   await createTopic(bootstrap, topic, 4);
   const rounds = [
     { from: 0, n: 1_000 },
@@ -279,7 +322,11 @@ export async function checkResume(bootstrap: string, topic: string, group: strin
   for (const [round, { from, n }] of rounds.entries()) {
     const sent = await produceNumbered(bootstrap, topic, 4, from, n);
     const got = await run(n, round);
-    assert.equal(got.length, n, `run ${round + 1}: consumed ${got.length} records, ${n} were produced since the previous run`);
+    assert.equal(
+      got.length,
+      n,
+      `run ${round + 1}: consumed ${got.length} records, ${n} were produced since the previous run`,
+    );
     for (let p = 0; p < 4; p++) {
       const mine = got.filter((r) => r.partition === p);
       assert.deepEqual(

@@ -25,7 +25,9 @@ const SKIP_HINT = "(set MILLRACE_INTEROP_ALLOW_MISSING=1 to skip instead of fail
 export function missingCommand(cmd: string, args: string[], debianPackage: string): string | null {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
   if (r.error || r.status !== 0) {
-    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n").pop();
+    const why = r.error
+      ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message)
+      : (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n").pop();
     return `${cmd} is not usable (${why}): install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
   }
   return null;
@@ -35,7 +37,9 @@ export function missingCommand(cmd: string, args: string[], debianPackage: strin
 export function missingPythonModule(module: string, debianPackage: string): string | null {
   const r = spawnSync(PYTHON, ["-c", `import ${module}`], { encoding: "utf8", timeout: 30_000 });
   if (r.error || r.status !== 0) {
-    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || "").trim().split("\n").pop();
+    const why = r.error
+      ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message)
+      : (r.stderr || "").trim().split("\n").pop();
     return `${PYTHON} cannot import ${module} (${why}): install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
   }
   return null;
@@ -46,7 +50,10 @@ export async function importClient<T>(name: string): Promise<{ mod: T | null; mi
   try {
     return { mod: (await import(name)) as T, missing: null };
   } catch (e) {
-    return { mod: null, missing: `the npm package ${name} cannot be loaded (${(e as Error).message}): run npm ci (it is a devDependency)` };
+    return {
+      mod: null,
+      missing: `the npm package ${name} cannot be loaded (${(e as Error).message}): run npm ci (it is a devDependency)`,
+    };
   }
 }
 
@@ -72,10 +79,18 @@ export interface RunResult {
  * loop, so spawnSync would deadlock it), with stdin from `input`, killing it
  * after `timeoutMs`.
  */
-export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env, cwd: opts.cwd ?? REPO_ROOT });
+    const child = spawn(cmd, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd ?? REPO_ROOT,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
@@ -91,8 +106,14 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const res = { code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-      if (timedOut) reject(new Error(`${describe(cmd, args)} did not finish within ${timeoutMs} ms\n${tail(res.stderr)}`));
+      const res = {
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      };
+      if (timedOut)
+        reject(new Error(`${describe(cmd, args)} did not finish within ${timeoutMs} ms\n${tail(res.stderr)}`));
       else resolve(res);
     });
     child.stdin.on("error", () => {}); // a client that exits early closes its stdin
@@ -103,7 +124,10 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
 /** run(), asserting exit status 0; returns stdout. */
 export async function runOk(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);
-  if (r.code !== 0) assert.fail(`${describe(cmd, args)} exited with ${r.code ?? r.signal}\nstderr:\n${tail(r.stderr)}\nstdout:\n${tail(r.stdout)}`);
+  if (r.code !== 0)
+    assert.fail(
+      `${describe(cmd, args)} exited with ${r.code ?? r.signal}\nstderr:\n${tail(r.stderr)}\nstdout:\n${tail(r.stdout)}`,
+    );
   return r;
 }
 
@@ -132,10 +156,20 @@ export class BrokerProcess {
 
   static async start(dir: string, overrides: Record<string, string> = {}, timeoutMs = 60_000): Promise<BrokerProcess> {
     const props = { listeners: "PLAINTEXT://127.0.0.1:0", "log.dirs": dir, ...overrides };
-    const args = ["bin/millrace.js", "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`])];
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MILLRACE_LOG_LEVEL: "info" } });
+    const args = [
+      "bin/millrace.js",
+      "broker",
+      ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`]),
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, MILLRACE_LOG_LEVEL: "info" },
+    });
     const lines: string[] = [];
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     let resolveBootstrap!: (b: string) => void;
     const started = new Promise<string>((r) => (resolveBootstrap = r));
     let partial = "";
@@ -165,7 +199,10 @@ export class BrokerProcess {
     clearTimeout(timer);
     if (!("bootstrap" in outcome)) {
       child.kill("SIGKILL");
-      const why = "exit" in outcome ? `exited with ${outcome.exit.code ?? outcome.exit.signal}` : `did not start within ${timeoutMs} ms`;
+      const why =
+        "exit" in outcome
+          ? `exited with ${outcome.exit.code ?? outcome.exit.signal}`
+          : `did not start within ${timeoutMs} ms`;
       throw new Error(`millrace broker ${why}:\n${lines.slice(-40).join("\n")}`);
     }
     const bp = new BrokerProcess(child, outcome.bootstrap, exited);
@@ -179,10 +216,16 @@ export class BrokerProcess {
   }
 
   /** Sends `signal` and waits (bounded) for the process to exit. */
-  async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = "SIGTERM",
+    timeoutMs = 30_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const res = await Promise.race([this.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)))]);
+    const res = await Promise.race([
+      this.exited,
+      new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (res === null) {
       this.child.kill("SIGKILL");
@@ -206,7 +249,11 @@ export interface ReadRecord {
  * Reads a whole partition (from 0 to its end offset) with millrace's client,
  * checking that offsets are dense. Returns the records and the decoded batches.
  */
-export async function readPartition(client: KafkaClient, topic: string, partition: number): Promise<{ records: ReadRecord[]; batches: DecodedBatch[] }> {
+export async function readPartition(
+  client: KafkaClient,
+  topic: string,
+  partition: number,
+): Promise<{ records: ReadRecord[]; batches: DecodedBatch[] }> {
   const end = await client.listOffset(topic, partition, -1n);
   const records: ReadRecord[] = [];
   const batches: DecodedBatch[] = [];
@@ -240,7 +287,10 @@ export async function readPartition(client: KafkaClient, topic: string, partitio
 }
 
 /** Reads every partition of a topic with millrace's client. */
-export async function readTopic(bootstrap: string, topic: string): Promise<{ records: ReadRecord[]; batches: DecodedBatch[]; partitions: number }> {
+export async function readTopic(
+  bootstrap: string,
+  topic: string,
+): Promise<{ records: ReadRecord[]; batches: DecodedBatch[]; partitions: number }> {
   const client = await KafkaClient.connect(bootstrap);
   try {
     const [meta] = await client.metadata([topic]);

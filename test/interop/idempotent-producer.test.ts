@@ -129,7 +129,13 @@ class CuttingProxy {
   private pairs = new Set<Pair>();
   /** cut everything at the next Produce response (which is dropped) */
   private armed = false;
-  readonly stats = { connections: 0, cuts: 0, cutsAtProduceResponse: 0, requestsInFlightAtCuts: 0, producesInFlightAtCuts: 0 };
+  readonly stats = {
+    connections: 0,
+    cuts: 0,
+    cutsAtProduceResponse: 0,
+    requestsInFlightAtCuts: 0,
+    producesInFlightAtCuts: 0,
+  };
   /** how often each idempotent batch (topic/partition/producer id/epoch/first sequence/count) was sent to the broker */
   readonly batchesSent = new Map<string, number>();
   /** batches the broker answered but whose answer the proxy dropped */
@@ -269,116 +275,137 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-test("idempotent librdkafka producer through a connection-cutting proxy: every record exactly once, in order", needs(missing, 600_000), async () => {
-  assertPresent(missing);
-  const proxy = await CuttingProxy.listen();
-  const tb = await startBroker({
-    listeners: "PLAINTEXT://127.0.0.1:0",
-    "advertised.listeners": `PLAINTEXT://127.0.0.1:${proxy.port}`,
-    "num.partitions": String(PARTITIONS),
-    "auto.create.topics.enable": "false",
-  });
-  const proxyAddress = `127.0.0.1:${proxy.port}`;
-  try {
-    proxy.target(tb.broker.listeners[0].boundPort);
-    assert.equal(tb.bootstrap, proxyAddress, "the broker advertises the proxy");
-    const topic = "idempotent";
-    const admin = await KafkaClient.connect(proxyAddress);
+test(
+  "idempotent librdkafka producer through a connection-cutting proxy: every record exactly once, in order",
+  needs(missing, 600_000),
+  async () => {
+    assertPresent(missing);
+    const proxy = await CuttingProxy.listen();
+    const tb = await startBroker({
+      listeners: "PLAINTEXT://127.0.0.1:0",
+      "advertised.listeners": `PLAINTEXT://127.0.0.1:${proxy.port}`,
+      "num.partitions": String(PARTITIONS),
+      "auto.create.topics.enable": "false",
+    });
+    const proxyAddress = `127.0.0.1:${proxy.port}`;
     try {
-      await admin.createTopic(topic, PARTITIONS);
-    } finally {
-      await admin.close();
-    }
-
-    // The cutter: the first cut drops a Produce response; then alternately cut at once / at the next Produce response.
-    const seed = Number(process.env.MILLRACE_INTEROP_SEED ?? 20_000);
-    const random = prng(seed);
-    let producing = true;
-    proxy.cutAtNextProduceResponse();
-    const cutter = (async () => {
-      for (let tick = 0; producing && proxy.stats.cuts < MAX_CUTS; tick++) {
-        await sleep(100 + Math.floor(random() * 200));
-        if (!producing) break;
-        if (tick % 2 === 0) proxy.cutAll();
-        else proxy.cutAtNextProduceResponse();
+      proxy.target(tb.broker.listeners[0].boundPort);
+      assert.equal(tb.bootstrap, proxyAddress, "the broker advertises the proxy");
+      const topic = "idempotent";
+      const admin = await KafkaClient.connect(proxyAddress);
+      try {
+        await admin.createTopic(topic, PARTITIONS);
+      } finally {
+        await admin.close();
       }
-      proxy.disarm();
-    })();
 
-    let result;
-    try {
-      result = await runOk(PYTHON, ["-c", PRODUCER_SCRIPT, proxyAddress, topic, String(N)], { timeoutMs: 480_000 });
-    } finally {
-      producing = false;
-      await cutter;
-    }
-    const summary = JSON.parse(result.stdout) as {
-      reports: Record<string, [number, number]>;
-      errors: string[];
-      errorCount: number;
-      fatal: string[];
-      undelivered: number;
-    };
-    const s = proxy.stats;
-    const resent = [...proxy.batchesSent.values()].filter((n) => n > 1).length;
-    const droppedResent = proxy.unacknowledged.filter((k) => (proxy.batchesSent.get(k) ?? 0) > 1).length;
-    console.log(`# ${proxy.batchesSent.size} distinct batches, ${resent} sent more than once; ${proxy.unacknowledged.length} stored but unacknowledged (dropped response), ${droppedResent} of them resent identically`);
-    console.log(
-      `# proxy (seed ${seed}): ${s.connections} connections, ${s.cuts} cuts (${s.cutsAtProduceResponse} dropping a Produce response), ` +
-        `${s.requestsInFlightAtCuts} requests in flight at cuts (${s.producesInFlightAtCuts} Produce)`,
-    );
-    assert.deepEqual(summary.fatal, [], "librdkafka raised a fatal idempotence error");
-    assert.equal(summary.errorCount, 0, `delivery failures:\n${summary.errors.join("\n")}\n${tail(result.stderr)}`);
-    assert.equal(summary.undelivered, 0, "flush() left records undelivered");
-    assert.equal(Object.keys(summary.reports).length, N, "a delivery report for every record");
-    assert.ok(s.cutsAtProduceResponse >= 1, "no Produce response was dropped, so no retry of a stored batch was exercised");
-    assert.ok(droppedResent >= 1, "no batch the broker had stored was sent again: duplicate detection was not exercised");
+      // The cutter: the first cut drops a Produce response; then alternately cut at once / at the next Produce response.
+      const seed = Number(process.env.MILLRACE_INTEROP_SEED ?? 20_000);
+      const random = prng(seed);
+      let producing = true;
+      proxy.cutAtNextProduceResponse();
+      const cutter = (async () => {
+        for (let tick = 0; producing && proxy.stats.cuts < MAX_CUTS; tick++) {
+          await sleep(100 + Math.floor(random() * 200));
+          if (!producing) break;
+          if (tick % 2 === 0) proxy.cutAll();
+          else proxy.cutAtNextProduceResponse();
+        }
+        proxy.disarm();
+      })();
 
-    // ---- the log, read with millrace's client ----
-    const stored = await readTopic(proxyAddress, topic);
-    assert.equal(stored.partitions, PARTITIONS);
-    const seen = new Map<number, { partition: number; offset: bigint }>();
-    const duplicates: string[] = [];
-    for (const r of stored.records) {
-      const i = Number(r.value);
-      assert.ok(Number.isInteger(i) && i >= 0 && i < N, `unexpected record ${JSON.stringify(r.value)} at ${r.partition}/${r.offset}`);
-      const first = seen.get(i);
-      if (first) duplicates.push(`${i} at ${first.partition}/${first.offset} and ${r.partition}/${r.offset}`);
-      else seen.set(i, { partition: r.partition, offset: r.offset });
-    }
-    assert.deepEqual(duplicates.slice(0, 20), [], `${duplicates.length} records are stored more than once`);
-    const absent = Array.from({ length: N }, (_, i) => i).filter((i) => !seen.has(i));
-    assert.deepEqual(absent.slice(0, 20), [], `${absent.length} records are missing`);
-    assert.equal(stored.records.length, N);
-
-    // Production order within each partition, and the key's partition kept.
-    for (let p = 0; p < PARTITIONS; p++) {
-      const values = stored.records.filter((r) => r.partition === p).map((r) => Number(r.value));
-      const disorder = values.findIndex((v, j) => j > 0 && v <= values[j - 1]);
-      assert.equal(disorder, -1, `partition ${p} is out of order at index ${disorder}: ${values.slice(Math.max(0, disorder - 3), disorder + 3).join(", ")}`);
-    }
-    const partitionOfKey = new Map<string, number>();
-    for (const r of stored.records) {
-      const known = partitionOfKey.get(r.key!);
-      if (known === undefined) partitionOfKey.set(r.key!, r.partition);
-      else assert.equal(r.partition, known, `key ${r.key} is in two partitions`);
-    }
-
-    // What librdkafka was told is where each record is (a retried duplicate gets the original offsets).
-    let reportedOffsets = 0;
-    for (const [i, [partition, offset]] of Object.entries(summary.reports)) {
-      const at = seen.get(Number(i))!;
-      assert.equal(partition, at.partition, `record ${i}: delivery report partition`);
-      if (offset >= 0) {
-        reportedOffsets++;
-        assert.equal(BigInt(offset), at.offset, `record ${i}: delivery report offset`);
+      let result;
+      try {
+        result = await runOk(PYTHON, ["-c", PRODUCER_SCRIPT, proxyAddress, topic, String(N)], { timeoutMs: 480_000 });
+      } finally {
+        producing = false;
+        await cutter;
       }
+      const summary = JSON.parse(result.stdout) as {
+        reports: Record<string, [number, number]>;
+        errors: string[];
+        errorCount: number;
+        fatal: string[];
+        undelivered: number;
+      };
+      const s = proxy.stats;
+      const resent = [...proxy.batchesSent.values()].filter((n) => n > 1).length;
+      const droppedResent = proxy.unacknowledged.filter((k) => (proxy.batchesSent.get(k) ?? 0) > 1).length;
+      console.log(
+        `# ${proxy.batchesSent.size} distinct batches, ${resent} sent more than once; ${proxy.unacknowledged.length} stored but unacknowledged (dropped response), ${droppedResent} of them resent identically`,
+      );
+      console.log(
+        `# proxy (seed ${seed}): ${s.connections} connections, ${s.cuts} cuts (${s.cutsAtProduceResponse} dropping a Produce response), ` +
+          `${s.requestsInFlightAtCuts} requests in flight at cuts (${s.producesInFlightAtCuts} Produce)`,
+      );
+      assert.deepEqual(summary.fatal, [], "librdkafka raised a fatal idempotence error");
+      assert.equal(summary.errorCount, 0, `delivery failures:\n${summary.errors.join("\n")}\n${tail(result.stderr)}`);
+      assert.equal(summary.undelivered, 0, "flush() left records undelivered");
+      assert.equal(Object.keys(summary.reports).length, N, "a delivery report for every record");
+      assert.ok(
+        s.cutsAtProduceResponse >= 1,
+        "no Produce response was dropped, so no retry of a stored batch was exercised",
+      );
+      assert.ok(
+        droppedResent >= 1,
+        "no batch the broker had stored was sent again: duplicate detection was not exercised",
+      );
+
+      // ---- the log, read with millrace's client ----
+      const stored = await readTopic(proxyAddress, topic);
+      assert.equal(stored.partitions, PARTITIONS);
+      const seen = new Map<number, { partition: number; offset: bigint }>();
+      const duplicates: string[] = [];
+      for (const r of stored.records) {
+        const i = Number(r.value);
+        assert.ok(
+          Number.isInteger(i) && i >= 0 && i < N,
+          `unexpected record ${JSON.stringify(r.value)} at ${r.partition}/${r.offset}`,
+        );
+        const first = seen.get(i);
+        if (first) duplicates.push(`${i} at ${first.partition}/${first.offset} and ${r.partition}/${r.offset}`);
+        else seen.set(i, { partition: r.partition, offset: r.offset });
+      }
+      assert.deepEqual(duplicates.slice(0, 20), [], `${duplicates.length} records are stored more than once`);
+      const absent = Array.from({ length: N }, (_, i) => i).filter((i) => !seen.has(i));
+      assert.deepEqual(absent.slice(0, 20), [], `${absent.length} records are missing`);
+      assert.equal(stored.records.length, N);
+
+      // Production order within each partition, and the key's partition kept.
+      for (let p = 0; p < PARTITIONS; p++) {
+        const values = stored.records.filter((r) => r.partition === p).map((r) => Number(r.value));
+        const disorder = values.findIndex((v, j) => j > 0 && v <= values[j - 1]);
+        assert.equal(
+          disorder,
+          -1,
+          `partition ${p} is out of order at index ${disorder}: ${values.slice(Math.max(0, disorder - 3), disorder + 3).join(", ")}`,
+        );
+      }
+      const partitionOfKey = new Map<string, number>();
+      for (const r of stored.records) {
+        const known = partitionOfKey.get(r.key!);
+        if (known === undefined) partitionOfKey.set(r.key!, r.partition);
+        else assert.equal(r.partition, known, `key ${r.key} is in two partitions`);
+      }
+
+      // What librdkafka was told is where each record is (a retried duplicate gets the original offsets).
+      let reportedOffsets = 0;
+      for (const [i, [partition, offset]] of Object.entries(summary.reports)) {
+        const at = seen.get(Number(i))!;
+        assert.equal(partition, at.partition, `record ${i}: delivery report partition`);
+        if (offset >= 0) {
+          reportedOffsets++;
+          assert.equal(BigInt(offset), at.offset, `record ${i}: delivery report offset`);
+        }
+      }
+      console.log(
+        `# ${N} records, each stored once; ${reportedOffsets} delivery reports carried an offset, all matching the log`,
+      );
+      assert.equal(tb.broker.metrics.requestErrors, 0, "the broker refused some of the producer's requests");
+    } finally {
+      await proxy.close();
+      await tb.stop();
+      removeDir(tb.dir);
     }
-    console.log(`# ${N} records, each stored once; ${reportedOffsets} delivery reports carried an offset, all matching the log`);
-    assert.equal(tb.broker.metrics.requestErrors, 0, "the broker refused some of the producer's requests");
-  } finally {
-    await proxy.close();
-    await tb.stop();
-    removeDir(tb.dir);
-  }
-});
+  },
+);

@@ -29,8 +29,10 @@ function usable(cmd: string, args: string[]): boolean {
  * programs) present, and the jars either cached in .interop-cache or fetchable with mvn.
  */
 export function missingJvmTool(tool: JvmTool): string | null {
-  if (!usable("java", ["-version"])) return "java is not installed: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)";
-  if (tool === "spark" && !usable("javac", ["-version"])) return "javac is not installed (Spark test programs are compiled): install openjdk-17-jdk-headless";
+  if (!usable("java", ["-version"]))
+    return "java is not installed: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)";
+  if (tool === "spark" && !usable("javac", ["-version"]))
+    return "javac is not installed (Spark test programs are compiled): install openjdk-17-jdk-headless";
   if (!usable("bash", [SCRIPT[tool], "classpath"]) && !usable("mvn", ["-v"])) {
     return `${tool} is not in .interop-cache and mvn is not installed to fetch it: install maven (apt-get install maven), or run test/interop/tooling/${tool}.sh fetch where Maven Central is reachable`;
   }
@@ -43,7 +45,11 @@ export async function fetchJvmTool(tool: JvmTool): Promise<void> {
 }
 
 /** Runs a Kafka tool (kafka.sh run <tool> ...), asserting exit status 0. */
-export function kafkaTool(tool: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function kafkaTool(
+  tool: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return runOk("bash", [SCRIPT.kafka, "run", tool, ...args], { timeoutMs: 180_000, ...opts });
 }
 
@@ -65,7 +71,15 @@ export function parseGroupDescribe(stdout: string): GroupRow[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 7 || f[0] === "GROUP" || !/^\d+$/.test(f[2])) continue;
     const num = (s: string) => (s === "-" ? null : Number(s));
-    rows.push({ group: f[0], topic: f[1], partition: Number(f[2]), current: num(f[3]), logEnd: Number(f[4]), lag: num(f[5]), consumerId: f[6] });
+    rows.push({
+      group: f[0],
+      topic: f[1],
+      partition: Number(f[2]),
+      current: num(f[3]),
+      logEnd: Number(f[4]),
+      lag: num(f[5]),
+      consumerId: f[6],
+    });
   }
   return rows.sort((a, b) => a.partition - b.partition);
 }

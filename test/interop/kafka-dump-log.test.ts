@@ -37,11 +37,29 @@ test("kafka-dump-log reads millrace segments and verifies their indexes", needs(
   try {
     const b = broker.bootstrap;
     await kafkaTool("topics", ["--bootstrap-server", b, "--create", "--topic", topic, "--partitions", "1"]);
-    await kafkaTool("console-producer", ["--bootstrap-server", b, "--topic", topic, "--property", "parse.key=true", "--property", "key.separator=|"], {
-      input: Array.from({ length: 20 }, (_, i) => `key${i}|value number ${i}\n`).join(""),
-    });
+    await kafkaTool(
+      "console-producer",
+      ["--bootstrap-server", b, "--topic", topic, "--property", "parse.key=true", "--property", "key.separator=|"],
+      {
+        input: Array.from({ length: 20 }, (_, i) => `key${i}|value number ${i}\n`).join(""),
+      },
+    );
     // Enough small batches (batch.size=2000) for many index entries (one per 4096 bytes of log).
-    await kafkaTool("producer-perf-test", ["--topic", topic, "--num-records", "20000", "--record-size", "100", "--throughput", "-1", "--producer-props", `bootstrap.servers=${b}`, "acks=1", "batch.size=2000", "linger.ms=0"]);
+    await kafkaTool("producer-perf-test", [
+      "--topic",
+      topic,
+      "--num-records",
+      "20000",
+      "--record-size",
+      "100",
+      "--throughput",
+      "-1",
+      "--producer-props",
+      `bootstrap.servers=${b}`,
+      "acks=1",
+      "batch.size=2000",
+      "linger.ms=0",
+    ]);
     served = (await readTopic(b, topic)).records;
   } finally {
     const exit = await broker.stop("SIGTERM");
@@ -53,7 +71,12 @@ test("kafka-dump-log reads millrace segments and verifies their indexes", needs(
   const files = readdirSync(partDir).filter((f) => /^\d{20}\.(log|index|timeindex)$/.test(f));
   for (const f of files) copyFileSync(join(partDir, f), join(copy, f));
   const base = join(copy, "00000000000000000000");
-  assert.ok(files.includes("00000000000000000000.log") && files.includes("00000000000000000000.index") && files.includes("00000000000000000000.timeindex"), `segment files: ${files}`);
+  assert.ok(
+    files.includes("00000000000000000000.log") &&
+      files.includes("00000000000000000000.index") &&
+      files.includes("00000000000000000000.timeindex"),
+    `segment files: ${files}`,
+  );
 
   // --print-data-log: every record, in order, with its key and payload.
   const dump = await kafkaTool("dump-log", ["--files", `${base}.log`, "--print-data-log"], { timeoutMs: 300_000 });
@@ -84,7 +107,11 @@ test("kafka-dump-log reads millrace segments and verifies their indexes", needs(
   assert.ok(entries.length > 10, `the offset index has few entries:\n${listed.stdout.slice(0, 500)}`);
   const verify = await kafkaTool("dump-log", ["--files", `${base}.index,${base}.timeindex`, "--verify-index-only"]);
   // (DumpLogSegments reports mismatches on stderr)
-  assert.doesNotMatch(verify.stdout + verify.stderr, /mismatch|out of order|corrupt/i, `kafka-dump-log --verify-index-only:\n${verify.stdout}\n${verify.stderr}`);
+  assert.doesNotMatch(
+    verify.stdout + verify.stderr,
+    /mismatch|out of order|corrupt/i,
+    `kafka-dump-log --verify-index-only:\n${verify.stdout}\n${verify.stderr}`,
+  );
   const sanity = await kafkaTool("dump-log", ["--files", `${base}.index,${base}.timeindex`, "--index-sanity-check"]);
   assert.match(sanity.stdout, /00000000000000000000\.index passed sanity check/);
   assert.match(sanity.stdout, /00000000000000000000\.timeindex passed sanity check/);

@@ -41,58 +41,90 @@ interface Case {
 
 /** kafka-python's codecs need python3-snappy, python3-lz4, python3-zstandard; only the available ones are used. */
 async function availableCodecs(): Promise<string[]> {
-  const r = await runOk(PYTHON, ["-c", "from kafka.codec import *; print(' '.join(c for c, ok in [('gzip', has_gzip()), ('snappy', has_snappy()), ('lz4', has_lz4()), ('zstd', has_zstd())] if ok))"]);
+  const r = await runOk(PYTHON, [
+    "-c",
+    "from kafka.codec import *; print(' '.join(c for c, ok in [('gzip', has_gzip()), ('snappy', has_snappy()), ('lz4', has_lz4()), ('zstd', has_zstd())] if ok))",
+  ]);
   return r.stdout.trim().split(/\s+/).filter(Boolean);
 }
 
-test("kafka-python: acks=all producers (modern, api_version (0,10) and (0,9)), every codec, read back without a consumer group", needs(missing, 300_000), async () => {
-  assertPresent(missing);
-  const codecs = await availableCodecs();
-  assert.ok(codecs.includes("gzip"), "kafka-python without gzip");
-  const skipped = ["snappy", "lz4", "zstd"].filter((c) => !codecs.includes(c));
-  if (skipped.length) console.log(`# kafka-python lacks ${skipped.join(", ")} (python3-snappy / python3-lz4 / python3-zstandard): not exercised`);
+test(
+  "kafka-python: acks=all producers (modern, api_version (0,10) and (0,9)), every codec, read back without a consumer group",
+  needs(missing, 300_000),
+  async () => {
+    assertPresent(missing);
+    const codecs = await availableCodecs();
+    assert.ok(codecs.includes("gzip"), "kafka-python without gzip");
+    const skipped = ["snappy", "lz4", "zstd"].filter((c) => !codecs.includes(c));
+    if (skipped.length)
+      console.log(
+        `# kafka-python lacks ${skipped.join(", ")} (python3-snappy / python3-lz4 / python3-zstandard): not exercised`,
+      );
 
-  const cases: Case[] = [];
-  for (const [label, av] of [["v2", null], ["v010", [0, 10]], ["v09", [0, 9]]] as const) {
-    for (const codec of [null, ...codecs]) {
-      if (codec === "zstd" && av !== null) continue; // zstd exists only in magic 2 (kafka-python refuses it)
-      cases.push({ topic: `kafka-python-${label}-${codec ?? "none"}`, partitions: 3, n: 600, api_version: av === null ? null : [av[0], av[1]], compression: codec });
-    }
-  }
-
-  const tb = await startBroker();
-  dirs.push(tb.dir);
-  const admin = await KafkaClient.connect(tb.bootstrap);
-  try {
-    for (const c of cases) await admin.createTopic(c.topic, c.partitions, { "flush.ms": NEVER, "flush.messages": NEVER });
-
-    const r = await runOk(PYTHON, [SCRIPT, tb.bootstrap, JSON.stringify(cases)], { timeoutMs: 240_000 });
-    const summary = JSON.parse(r.stdout) as { consumed: Record<string, Record<string, number>>; consumer_api_version: number[] };
-    console.log(`# kafka-python's consumer settled on api_version ${summary.consumer_api_version.join(".")}`);
-    for (const c of cases) {
-      assert.deepEqual(summary.consumed[c.topic], { "0": 200, "1": 200, "2": 200 }, c.topic);
-
-      // The log as millrace stores it: v2 batches (old message sets converted), the producer's codec kept,
-      // values in order at dense offsets, and everything fsynced before the acks=all answers.
-      const stored = await readTopic(tb.bootstrap, c.topic);
-      assert.equal(stored.records.length, c.n);
-      for (const p of [0, 1, 2]) {
-        const values = stored.records.filter((x) => x.partition === p).map((x) => x.value);
-        const expected = Array.from({ length: c.n / 3 }, (_, j) => `${c.topic}|p${p}|${j * 3 + p}`);
-        assert.deepEqual(values, expected, `${c.topic}-${p}`);
-      }
-      for (const b of stored.batches) {
-        assert.equal(b.header.magic, 2, `${c.topic}: stored batch has magic ${b.header.magic}`);
-        assert.equal(b.compression, CODEC[c.compression ?? "none"], `${c.topic}: stored compression ${b.compression}`);
-      }
-      for (const p of tb.broker.log.topic(c.topic)!.partitions) {
-        assert.equal(p.recoveryPoint, p.logEndOffset, `${c.topic}-${p.partition}: acks=all acknowledged before fsync`);
+    const cases: Case[] = [];
+    for (const [label, av] of [
+      ["v2", null],
+      ["v010", [0, 10]],
+      ["v09", [0, 9]],
+    ] as const) {
+      for (const codec of [null, ...codecs]) {
+        if (codec === "zstd" && av !== null) continue; // zstd exists only in magic 2 (kafka-python refuses it)
+        cases.push({
+          topic: `kafka-python-${label}-${codec ?? "none"}`,
+          partitions: 3,
+          n: 600,
+          api_version: av === null ? null : [av[0], av[1]],
+          compression: codec,
+        });
       }
     }
-    // Nothing kafka-python sent was refused as an unsupported API or version (which would close its connection).
-    assert.equal(tb.broker.metrics.requestErrors, 0, "the broker refused some of kafka-python's requests");
-  } finally {
-    await admin.close();
-    await tb.stop();
-  }
-});
+
+    const tb = await startBroker();
+    dirs.push(tb.dir);
+    const admin = await KafkaClient.connect(tb.bootstrap);
+    try {
+      for (const c of cases)
+        await admin.createTopic(c.topic, c.partitions, { "flush.ms": NEVER, "flush.messages": NEVER });
+
+      const r = await runOk(PYTHON, [SCRIPT, tb.bootstrap, JSON.stringify(cases)], { timeoutMs: 240_000 });
+      const summary = JSON.parse(r.stdout) as {
+        consumed: Record<string, Record<string, number>>;
+        consumer_api_version: number[];
+      };
+      console.log(`# kafka-python's consumer settled on api_version ${summary.consumer_api_version.join(".")}`);
+      for (const c of cases) {
+        assert.deepEqual(summary.consumed[c.topic], { "0": 200, "1": 200, "2": 200 }, c.topic);
+
+        // The log as millrace stores it: v2 batches (old message sets converted), the producer's codec kept,
+        // values in order at dense offsets, and everything fsynced before the acks=all answers.
+        const stored = await readTopic(tb.bootstrap, c.topic);
+        assert.equal(stored.records.length, c.n);
+        for (const p of [0, 1, 2]) {
+          const values = stored.records.filter((x) => x.partition === p).map((x) => x.value);
+          const expected = Array.from({ length: c.n / 3 }, (_, j) => `${c.topic}|p${p}|${j * 3 + p}`);
+          assert.deepEqual(values, expected, `${c.topic}-${p}`);
+        }
+        for (const b of stored.batches) {
+          assert.equal(b.header.magic, 2, `${c.topic}: stored batch has magic ${b.header.magic}`);
+          assert.equal(
+            b.compression,
+            CODEC[c.compression ?? "none"],
+            `${c.topic}: stored compression ${b.compression}`,
+          );
+        }
+        for (const p of tb.broker.log.topic(c.topic)!.partitions) {
+          assert.equal(
+            p.recoveryPoint,
+            p.logEndOffset,
+            `${c.topic}-${p.partition}: acks=all acknowledged before fsync`,
+          );
+        }
+      }
+      // Nothing kafka-python sent was refused as an unsupported API or version (which would close its connection).
+      assert.equal(tb.broker.metrics.requestErrors, 0, "the broker refused some of kafka-python's requests");
+    } finally {
+      await admin.close();
+      await tb.stop();
+    }
+  },
+);

@@ -64,79 +64,131 @@ function startAgent(confFile: string): { child: ChildProcess; output: () => stri
   return { child, output: () => out };
 }
 
-test("millrace agent → Apache Kafka → millrace streaming: every record exactly once, zero lag in Kafka's own group view", needs(missing, T), async () => {
-  assertPresent(missing);
-  await kafkaTool("topics", ["--bootstrap-server", bootstrap, "--create", "--topic", TOPIC, "--partitions", "3", "--replication-factor", "1"]);
+test(
+  "millrace agent → Apache Kafka → millrace streaming: every record exactly once, zero lag in Kafka's own group view",
+  needs(missing, T),
+  async () => {
+    assertPresent(missing);
+    await kafkaTool("topics", [
+      "--bootstrap-server",
+      bootstrap,
+      "--create",
+      "--topic",
+      TOPIC,
+      "--partitions",
+      "3",
+      "--replication-factor",
+      "1",
+    ]);
 
-  const conf = join(dir, "agent.properties");
-  writeFileSync(
-    conf,
-    [
-      "a1.sources = r1",
-      "a1.channels = c1",
-      "a1.sinks = k1",
-      "a1.sources.r1.type = seq",
-      `a1.sources.r1.totalEvents = ${N}`,
-      "a1.sources.r1.batchSize = 100",
-      "a1.sources.r1.channels = c1",
-      "a1.channels.c1.type = memory",
-      "a1.channels.c1.capacity = 10000",
-      "a1.channels.c1.transactionCapacity = 1000",
-      "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink",
-      `a1.sinks.k1.kafka.bootstrap.servers = ${bootstrap}`,
-      `a1.sinks.k1.kafka.topic = ${TOPIC}`,
-      "a1.sinks.k1.kafka.producer.acks = -1",
-      "a1.sinks.k1.flumeBatchSize = 100",
-      "a1.sinks.k1.channel = c1",
-      "",
-    ].join("\n"),
-  );
+    const conf = join(dir, "agent.properties");
+    writeFileSync(
+      conf,
+      [
+        "a1.sources = r1",
+        "a1.channels = c1",
+        "a1.sinks = k1",
+        "a1.sources.r1.type = seq",
+        `a1.sources.r1.totalEvents = ${N}`,
+        "a1.sources.r1.batchSize = 100",
+        "a1.sources.r1.channels = c1",
+        "a1.channels.c1.type = memory",
+        "a1.channels.c1.capacity = 10000",
+        "a1.channels.c1.transactionCapacity = 1000",
+        "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink",
+        `a1.sinks.k1.kafka.bootstrap.servers = ${bootstrap}`,
+        `a1.sinks.k1.kafka.topic = ${TOPIC}`,
+        "a1.sinks.k1.kafka.producer.acks = -1",
+        "a1.sinks.k1.flumeBatchSize = 100",
+        "a1.sinks.k1.channel = c1",
+        "",
+      ].join("\n"),
+    );
 
-  // The streaming app: remote TopicsPort on the Kafka broker, one consumer group.
-  const ssc = new StreamingContext({ appName: "real-kafka-count", batchInterval: 500, master: "local[2]" });
-  const stream = KafkaUtils.createDirectStream(ssc, { bootstrapServers: bootstrap, topics: [TOPIC], groupId: GROUP, startingOffsets: "earliest", valueDecoder: stringDecoder, maxRatePerPartition: 1000 });
-  const seen: string[] = [];
-  const perBatch: number[] = [];
-  let committedThrough = 0;
-  stream.foreachRDD(async (rdd) => {
-    const ranges = KafkaUtils.offsetRanges(rdd);
-    const values = (await rdd.collect()).map((r) => r.value!);
-    assert.equal(values.length, ranges.reduce((n, r) => n + Number(r.untilOffset - r.fromOffset), 0), "a batch's records match its offset ranges");
-    seen.push(...values);
-    if (values.length > 0) perBatch.push(values.length);
-    await KafkaUtils.commitAsync(stream, ranges);
-    committedThrough = seen.length;
-  });
-  await ssc.start();
+    // The streaming app: remote TopicsPort on the Kafka broker, one consumer group.
+    const ssc = new StreamingContext({ appName: "real-kafka-count", batchInterval: 500, master: "local[2]" });
+    const stream = KafkaUtils.createDirectStream(ssc, {
+      bootstrapServers: bootstrap,
+      topics: [TOPIC],
+      groupId: GROUP,
+      startingOffsets: "earliest",
+      valueDecoder: stringDecoder,
+      maxRatePerPartition: 1000,
+    });
+    const seen: string[] = [];
+    const perBatch: number[] = [];
+    let committedThrough = 0;
+    stream.foreachRDD(async (rdd) => {
+      const ranges = KafkaUtils.offsetRanges(rdd);
+      const values = (await rdd.collect()).map((r) => r.value!);
+      assert.equal(
+        values.length,
+        ranges.reduce((n, r) => n + Number(r.untilOffset - r.fromOffset), 0),
+        "a batch's records match its offset ranges",
+      );
+      seen.push(...values);
+      if (values.length > 0) perBatch.push(values.length);
+      await KafkaUtils.commitAsync(stream, ranges);
+      committedThrough = seen.length;
+    });
+    await ssc.start();
 
-  const agent = startAgent(conf);
-  try {
-    await waitFor(() => committedThrough >= N, `the streaming app reading and committing ${N} records (agent output:\n${tail(agent.output())})`, 300_000);
-    // a few more batches: nothing else may arrive (no duplicates)
-    const batchesNow = ssc.batches().length;
-    await waitFor(() => ssc.batches().length >= batchesNow + 3, "three more batches", 60_000);
-  } finally {
-    agent.child.kill("SIGTERM");
-    await new Promise((r) => (agent.child.exitCode !== null ? r(null) : agent.child.once("exit", r)));
-    await ssc.stop({ graceful: true });
-  }
+    const agent = startAgent(conf);
+    try {
+      await waitFor(
+        () => committedThrough >= N,
+        `the streaming app reading and committing ${N} records (agent output:\n${tail(agent.output())})`,
+        300_000,
+      );
+      // a few more batches: nothing else may arrive (no duplicates)
+      const batchesNow = ssc.batches().length;
+      await waitFor(() => ssc.batches().length >= batchesNow + 3, "three more batches", 60_000);
+    } finally {
+      agent.child.kill("SIGTERM");
+      await new Promise((r) => (agent.child.exitCode !== null ? r(null) : agent.child.once("exit", r)));
+      await ssc.stop({ graceful: true });
+    }
 
-  assert.equal(seen.length, N, `records read: ${seen.length}, expected ${N}`);
-  const values = seen.map(Number).sort((a, b) => a - b);
-  assert.deepEqual(values, Array.from({ length: N }, (_, i) => i), "each of the agent's events 0..N-1 exactly once");
-  assert.equal(perBatch.reduce((a, b) => a + b, 0), N);
-  // maxRatePerPartition caps a 500 ms batch at 3 × 500 records: several batches, each committed in turn
-  assert.ok(perBatch.length >= N / 1500 && Math.max(...perBatch) <= 1500, `batches: ${perBatch.join(", ")}`);
+    assert.equal(seen.length, N, `records read: ${seen.length}, expected ${N}`);
+    const values = seen.map(Number).sort((a, b) => a - b);
+    assert.deepEqual(
+      values,
+      Array.from({ length: N }, (_, i) => i),
+      "each of the agent's events 0..N-1 exactly once",
+    );
+    assert.equal(
+      perBatch.reduce((a, b) => a + b, 0),
+      N,
+    );
+    // maxRatePerPartition caps a 500 ms batch at 3 × 500 records: several batches, each committed in turn
+    assert.ok(perBatch.length >= N / 1500 && Math.max(...perBatch) <= 1500, `batches: ${perBatch.join(", ")}`);
 
-  // Kafka's own view of the group: committed offsets at the log end on every partition.
-  const describe = await kafkaTool("consumer-groups", ["--bootstrap-server", bootstrap, "--describe", "--group", GROUP]);
-  const rows = parseGroupDescribe(describe.stdout);
-  assert.ok(rows.length >= 1, `no offsets for ${GROUP}:\n${describe.stdout}\n${describe.stderr}`);
-  assert.equal(rows.reduce((n, r) => n + r.logEnd, 0), N, `LOG-END-OFFSETs add up to the ${N} records produced:\n${describe.stdout}`);
-  for (const r of rows) {
-    assert.equal(r.topic, TOPIC);
-    assert.equal(r.current, r.logEnd, `partition ${r.partition}: CURRENT-OFFSET at LOG-END-OFFSET:\n${describe.stdout}`);
-    assert.equal(r.lag, 0, `partition ${r.partition}: LAG 0:\n${describe.stdout}`);
-  }
-  console.log(`# ${N} records in ${perBatch.length} non-empty batches (${perBatch.join(", ")}); group ${GROUP}: ${rows.map((r) => `p${r.partition}=${r.current}/${r.logEnd}`).join(" ")}`);
-});
+    // Kafka's own view of the group: committed offsets at the log end on every partition.
+    const describe = await kafkaTool("consumer-groups", [
+      "--bootstrap-server",
+      bootstrap,
+      "--describe",
+      "--group",
+      GROUP,
+    ]);
+    const rows = parseGroupDescribe(describe.stdout);
+    assert.ok(rows.length >= 1, `no offsets for ${GROUP}:\n${describe.stdout}\n${describe.stderr}`);
+    assert.equal(
+      rows.reduce((n, r) => n + r.logEnd, 0),
+      N,
+      `LOG-END-OFFSETs add up to the ${N} records produced:\n${describe.stdout}`,
+    );
+    for (const r of rows) {
+      assert.equal(r.topic, TOPIC);
+      assert.equal(
+        r.current,
+        r.logEnd,
+        `partition ${r.partition}: CURRENT-OFFSET at LOG-END-OFFSET:\n${describe.stdout}`,
+      );
+      assert.equal(r.lag, 0, `partition ${r.partition}: LAG 0:\n${describe.stdout}`);
+    }
+    console.log(
+      `# ${N} records in ${perBatch.length} non-empty batches (${perBatch.join(", ")}); group ${GROUP}: ${rows.map((r) => `p${r.partition}=${r.current}/${r.logEnd}`).join(" ")}`,
+    );
+  },
+);

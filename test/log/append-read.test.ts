@@ -12,7 +12,9 @@ test("append assigns dense offsets and reads return the batches as stored", asyn
     try {
       const t = await m.createTopic("t", 1);
       const p = t.partitions[0];
-      const r1 = await p.append(...Object.values(payload(buildBatch({ count: 3 }))) as [Buffer, never], { sync: false });
+      const r1 = await p.append(...(Object.values(payload(buildBatch({ count: 3 }))) as [Buffer, never]), {
+        sync: false,
+      });
       assert.equal(r1.baseOffset, 0n);
       assert.equal(r1.lastOffset, 2n);
       assert.equal(r1.logAppendTime, -1n);
@@ -39,11 +41,17 @@ test("append assigns dense offsets and reads return the batches as stored", asyn
         assert.ok(batchCrcValid(b, pos, x.size));
         pos += x.size;
       }
-      assert.deepEqual(b.subarray(batchOffsets(b)[0].size + batchOffsets(b)[1].size).subarray(8), pl.buf.subarray(pl.batches[1].position + 8));
+      assert.deepEqual(
+        b.subarray(batchOffsets(b)[0].size + batchOffsets(b)[1].size).subarray(8),
+        pl.buf.subarray(pl.batches[1].position + 8),
+      );
 
       // reading from the middle of a batch returns that whole batch
       const mid = await p.read(7n, 1 << 20);
-      assert.deepEqual(batchOffsets(mid.records).map((x) => x.base), [5n]);
+      assert.deepEqual(
+        batchOffsets(mid.records).map((x) => x.base),
+        [5n],
+      );
       // at the high watermark: nothing
       const end = await p.read(10n, 1000);
       assert.equal(end.records, null);
@@ -166,18 +174,30 @@ test("maxBytes returns whole batches; the first batch always unless minOneBatch 
       const small = payload(buildBatch({ count: 1, valueSize: 10 }));
       await p.append(big.buf, big.batches, { sync: false });
       await p.append(small.buf, small.batches, { sync: false });
-      await p.append(...([payload(buildBatch({ count: 1 })).buf, payload(buildBatch({ count: 1 })).batches] as const), { sync: false });
+      await p.append(...([payload(buildBatch({ count: 1 })).buf, payload(buildBatch({ count: 1 })).batches] as const), {
+        sync: false,
+      });
 
       const one = await p.read(0n, 10);
       assert.equal(one.records!.length, big.buf.length, "first batch even though larger than maxBytes");
       const none = await p.read(0n, 10, { minOneBatch: false });
       assert.equal(none.records, null);
       const exact = await p.read(0n, big.buf.length + small.buf.length);
-      assert.deepEqual(batchOffsets(exact.records).map((b) => b.base), [0n, 10n]);
+      assert.deepEqual(
+        batchOffsets(exact.records).map((b) => b.base),
+        [0n, 10n],
+      );
       const cut = await p.read(0n, big.buf.length + small.buf.length - 1);
-      assert.deepEqual(batchOffsets(cut.records).map((b) => b.base), [0n], "no partial batches");
+      assert.deepEqual(
+        batchOffsets(cut.records).map((b) => b.base),
+        [0n],
+        "no partial batches",
+      );
       const tail = await p.read(10n, 1 << 20);
-      assert.deepEqual(batchOffsets(tail.records).map((b) => b.base), [10n, 11n]);
+      assert.deepEqual(
+        batchOffsets(tail.records).map((b) => b.base),
+        [10n, 11n],
+      );
     } finally {
       await m.close();
     }
@@ -240,9 +260,15 @@ test("append rejects batches above max.message.bytes and inconsistent batch list
     try {
       const p = (await m.createTopic("t", 1, { "max.message.bytes": "200" })).partitions[0];
       const pl = payload(buildBatch({ count: 5, valueSize: 100 }));
-      await assert.rejects(p.append(pl.buf, pl.batches, { sync: false }), (e: LogError) => e.code === "MR_LOG_RECORD_TOO_LARGE");
+      await assert.rejects(
+        p.append(pl.buf, pl.batches, { sync: false }),
+        (e: LogError) => e.code === "MR_LOG_RECORD_TOO_LARGE",
+      );
       const ok = payload(buildBatch({ count: 1 }));
-      await assert.rejects(p.append(Buffer.concat([ok.buf, Buffer.alloc(3)]), ok.batches, { sync: false }), (e: LogError) => e.code === "MR_LOG_INVALID_APPEND");
+      await assert.rejects(
+        p.append(Buffer.concat([ok.buf, Buffer.alloc(3)]), ok.batches, { sync: false }),
+        (e: LogError) => e.code === "MR_LOG_INVALID_APPEND",
+      );
       assert.equal(p.nextOffset, 0n, "rejected appends consume no offsets");
       const r = await p.append(ok.buf, ok.batches, { sync: false });
       assert.equal(r.baseOffset, 0n);

@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { LogManager, SimulatedCrashError, groupSegmentsBySize, validateCompactedBatches, DELETE_HORIZON_MASK } from "../../src/log/index.js";
+import {
+  LogManager,
+  SimulatedCrashError,
+  groupSegmentsBySize,
+  validateCompactedBatches,
+  DELETE_HORIZON_MASK,
+} from "../../src/log/index.js";
 import type { CleanerCrashPoint, LogManagerOptions, PartitionLog } from "../../src/log/index.js";
 import { CompressionType, RecordsError, scanBatches } from "../../src/protocol/records/batch.js";
 import { decodeRecordSet, encodeBatch } from "../../src/protocol/records/records.js";
@@ -33,7 +39,10 @@ class Writer {
 
   constructor(readonly p: PartitionLog) {}
 
-  async batch(recs: KV[], opts: { compression?: CompressionType; now?: number; tsBase?: number } = {}): Promise<{ base: bigint; last: bigint }> {
+  async batch(
+    recs: KV[],
+    opts: { compression?: CompressionType; now?: number; tsBase?: number } = {},
+  ): Promise<{ base: bigint; last: bigint }> {
     const base = this.p.nextOffset;
     const tsBase = opts.tsBase ?? T0;
     const buf = encodeBatch({
@@ -88,10 +97,22 @@ async function readAll(p: PartitionLog): Promise<{ recs: ReadRecord[]; batches: 
     if (!r.records) break;
     for (const b of decodeRecordSet(r.records)) {
       const last = b.header.baseOffset + BigInt(b.header.lastOffsetDelta);
-      batches.push({ base: b.header.baseOffset, last, attributes: b.header.attributes, baseTimestamp: b.header.baseTimestamp, compression: b.compression, count: b.records.length });
+      batches.push({
+        base: b.header.baseOffset,
+        last,
+        attributes: b.header.attributes,
+        baseTimestamp: b.header.baseTimestamp,
+        compression: b.compression,
+        count: b.records.length,
+      });
       for (const rec of b.records) {
         if (rec.offset < next) continue;
-        recs.push({ offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null, ts: rec.timestamp });
+        recs.push({
+          offset: rec.offset,
+          key: rec.key?.toString() ?? null,
+          value: rec.value?.toString() ?? null,
+          ts: rec.timestamp,
+        });
       }
       next = last + 1n;
     }
@@ -117,7 +138,8 @@ async function assertConsistent(p: PartitionLog, w: Writer, gone: Set<string> = 
     assert.equal(r.value, orig.value, `value at ${r.offset}`);
     assert.equal(r.ts, orig.ts, `timestamp at ${r.offset}`);
   }
-  for (const b of batches) assert.ok(w.batches.has(`${b.base}-${b.last}`), `batch ${b.base}-${b.last} keeps an original batch's offsets`);
+  for (const b of batches)
+    assert.ok(w.batches.has(`${b.base}-${b.last}`), `batch ${b.base}-${b.last} keeps an original batch's offsets`);
   const present = new Set(recs.map((r) => r.offset));
   for (const [key, off] of w.latest) {
     if (gone.has(key)) assert.ok(!present.has(off), `tombstone of ${key} removed`);
@@ -211,16 +233,32 @@ test("a second pass merges small cleaned segments (groupSegmentsBySize) and keep
 });
 
 test("groupSegmentsBySize: sizes, index sizes and the int32 offset range bound a group", () => {
-  const seg = (base: bigint, size: number, nextBase: bigint, indexBytes = 0) => ({ baseOffset: base, size, nextBase, indexBytes, timeIndexBytes: 0 });
+  const seg = (base: bigint, size: number, nextBase: bigint, indexBytes = 0) => ({
+    baseOffset: base,
+    size,
+    nextBase,
+    indexBytes,
+    timeIndexBytes: 0,
+  });
   assert.deepEqual(
     groupSegmentsBySize([seg(0n, 400, 10n), seg(10n, 400, 20n), seg(20n, 400, 30n), seg(30n, 100, 40n)], 1000, 100),
-    [[0, 1], [2, 3]],
+    [
+      [0, 1],
+      [2, 3],
+    ],
   );
   assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n, 80), seg(10n, 10, 20n, 80)], 1000, 100), [[0], [1]]);
   // relative offsets in a segment are int32: a segment whose offsets could reach 2^31 past the group's base starts a new group
   const far = 2n ** 31n + 10n;
-  assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n), seg(10n, 10, far), seg(far, 10, far + 5n)], 1000, 100), [[0], [1], [2]]);
-  assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 2n ** 31n - 100n), seg(2n ** 31n - 100n, 10, 2n ** 31n)], 1000, 100), [[0, 1]]);
+  assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n), seg(10n, 10, far), seg(far, 10, far + 5n)], 1000, 100), [
+    [0],
+    [1],
+    [2],
+  ]);
+  assert.deepEqual(
+    groupSegmentsBySize([seg(0n, 10, 2n ** 31n - 100n), seg(2n ** 31n - 100n, 10, 2n ** 31n)], 1000, 100),
+    [[0, 1]],
+  );
   // an empty segment joins whatever its offsets
   assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n), seg(10n, 0, far)], 1000, 100), [[0, 1]]);
 });
@@ -243,7 +281,11 @@ test("reads at compacted-away offsets return the next batch; time lookups and in
         const h = batches[0].header;
         const expected = surviving.find((s) => s >= off)!;
         assert.ok(h.baseOffset + BigInt(h.lastOffsetDelta) >= off, `batch for ${off} ends at or after it`);
-        assert.equal(batches[0].records.find((x) => x.offset >= off)!.offset, expected, `first record at or after ${off}`);
+        assert.equal(
+          batches[0].records.find((x) => x.offset >= off)!.offset,
+          expected,
+          `first record at or after ${off}`,
+        );
         // record-precision ListOffsets by timestamp: the first surviving record with ts >= T0 + off
         const byTime = await recordOffsetForTimestamp(q, BigInt(T0) + off);
         assert.equal(byTime?.offset, expected, `offset for timestamp T0+${off}`);
@@ -256,9 +298,16 @@ test("reads at compacted-away offsets return the next batch; time lookups and in
     await m.close();
     // a clean reopen trusts the cleaned segments' index files (checked, not rebuilt)
     const names = await readdir(join(dir, "t-0"));
-    assert.ok(!names.some((n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json"));
+    assert.ok(
+      !names.some(
+        (n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json",
+      ),
+    );
     const idx = names.filter((n) => n.endsWith(".index"));
-    assert.ok((await Promise.all(idx.map((n) => readFile(join(dir, "t-0", n))))).some((b) => b.length > 0), "sparse offset index entries were written");
+    assert.ok(
+      (await Promise.all(idx.map((n) => readFile(join(dir, "t-0", n))))).some((b) => b.length > 0),
+      "sparse offset index entries were written",
+    );
     m = await open(dir);
     try {
       await check(m.partition("t", 0)!);
@@ -291,7 +340,10 @@ test("tombstones are kept until delete.retention.ms after the cleaning that firs
       assert.equal(r1.cleaned, true, r1.reason);
       assert.equal(r1.stats.tombstonesRemoved, 0);
       let recs = await assertConsistent(p, w);
-      assert.ok(recs.some((x) => x.offset === tombstone && x.value === null), "the tombstone is kept");
+      assert.ok(
+        recs.some((x) => x.offset === tombstone && x.value === null),
+        "the tombstone is kept",
+      );
       assert.ok(!recs.some((x) => x.key === "k3" && x.value !== null), "older values of a deleted key are gone");
       // its batch now carries the delete horizon (KIP-534): base timestamp = cleaning time + delete.retention.ms
       const { batches } = await readAll(p);
@@ -359,18 +411,32 @@ test("compact,delete: retention deletes old segments, the cleaner compacts the r
   await withTempDir(async (dir) => {
     const m = await open(dir);
     try {
-      const p = (await m.createTopic("t", 1, { ...COMPACT, "cleanup.policy": "compact,delete", "retention.ms": String(HOUR), "file.delete.delay.ms": "0" })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, {
+          ...COMPACT,
+          "cleanup.policy": "compact,delete",
+          "retention.ms": String(HOUR),
+          "file.delete.delay.ms": "0",
+        })
+      ).partitions[0];
       const w = new Writer(p);
       // unique keys first (an empty cleaned segment would fall back on its file time for retention, as in Kafka)
-      for (let r = 0; r < 4; r++) await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `u${r}-${i}`, value: `old${r}` })));
-      for (let r = 0; r < 16; r++) await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
+      for (let r = 0; r < 4; r++)
+        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `u${r}-${i}`, value: `old${r}` })));
+      for (let r = 0; r < 16; r++)
+        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
       const first = await p.compact(T0 + 1);
       assert.equal(first.cleaned, true);
       const checkpoint = p.cleanerCheckpoint!;
       assert.ok(checkpoint > 0n);
       // more old data (the segment at the checkpoint fills with it), then new data ten hours later
-      for (let r = 0; r < 20; r++) await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
-      for (let r = 0; r < 20; r++) await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `new${r}` })), { tsBase: T0 + 10 * HOUR });
+      for (let r = 0; r < 20; r++)
+        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
+      for (let r = 0; r < 20; r++)
+        await w.batch(
+          Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `new${r}` })),
+          { tsBase: T0 + 10 * HOUR },
+        );
       await m.runRetention(T0 + 10 * HOUR + 1000);
       assert.ok(p.logStartOffset > checkpoint, "retention removed the old segments, the cleaned ones included");
       for (const [key, off] of w.latest) if (off < p.logStartOffset) w.latest.delete(key);
@@ -399,12 +465,15 @@ test("the active segment and segments younger than min.compaction.lag.ms are not
       const cut = segs[Math.floor(segs.length / 2)].baseOffset;
       const now = T0 + HOUR + Number(cut) - 1;
       const younger = new Map<string, Buffer>();
-      for (const s of segs) if (s.baseOffset >= segs[Math.floor(segs.length / 2) - 1].baseOffset) younger.set(s.path, await readFile(s.path));
+      for (const s of segs)
+        if (s.baseOffset >= segs[Math.floor(segs.length / 2) - 1].baseOffset)
+          younger.set(s.path, await readFile(s.path));
       const r = await p.compact(now);
       assert.equal(r.cleaned, true, r.reason);
       assert.ok(r.endOffset <= cut, `clean only below ${cut} (end ${r.endOffset})`);
       for (const s of p.segments()) {
-        if (s.baseOffset >= r.endOffset) assert.deepEqual(await readFile(s.path), younger.get(s.path), `segment ${s.baseOffset} untouched`);
+        if (s.baseOffset >= r.endOffset)
+          assert.deepEqual(await readFile(s.path), younger.get(s.path), `segment ${s.baseOffset} untouched`);
       }
       await assertConsistent(p, w);
       // nothing cleanable yet at T0 (every segment is younger than the lag)
@@ -422,7 +491,13 @@ test("min.cleanable.dirty.ratio and max.compaction.lag.ms decide when a log is d
   await withTempDir(async (dir) => {
     const m = await open(dir);
     try {
-      const p = (await m.createTopic("t", 1, { ...COMPACT, "min.cleanable.dirty.ratio": "0.9", "max.compaction.lag.ms": String(DAY) })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, {
+          ...COMPACT,
+          "min.cleanable.dirty.ratio": "0.9",
+          "max.compaction.lag.ms": String(DAY),
+        })
+      ).partitions[0];
       const w = new Writer(p);
       await w.rounds(30, 8);
       assert.equal((await p.compact(T0, { force: true })).cleaned, true);
@@ -487,7 +562,8 @@ test("a bounded offset map cleans in several passes, each continuing at the chec
     try {
       const p = (await m.createTopic("t", 1, { ...COMPACT, "min.cleanable.dirty.ratio": "0" })).partitions[0];
       const w = new Writer(p);
-      for (let r = 0; r < 40; r++) await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${(r * 5 + i) % 37}`, value: `v${r}-${i}` })));
+      for (let r = 0; r < 40; r++)
+        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${(r * 5 + i) % 37}`, value: `v${r}-${i}` })));
       const ends: bigint[] = [];
       for (let pass = 0; pass < 50; pass++) {
         const [res] = await m.runCleaner(T0);
@@ -528,11 +604,20 @@ for (const point of CRASH_POINTS) {
       try {
         const q = m.partition("t", 0)!;
         const after = await readdir(join(dir, "t-0"));
-        assert.ok(!after.some((n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json"), after.join(" "));
+        assert.ok(
+          !after.some(
+            (n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json",
+          ),
+          after.join(" "),
+        );
         assert.equal(q.highWatermark, hw);
         const recs = await assertConsistent(q, w);
         if (point === "cleaned" || point === "manifest") {
-          assert.deepEqual(recs.map((x) => x.offset), before.recs.map((x) => x.offset), "rolled back: the log is as it was");
+          assert.deepEqual(
+            recs.map((x) => x.offset),
+            before.recs.map((x) => x.offset),
+            "rolled back: the log is as it was",
+          );
         } else {
           assert.ok(recs.length < before.recs.length, "completed: the cleaned segment is in place");
         }
@@ -569,7 +654,10 @@ test("an interrupted swap whose cleaned segment is damaged is rolled back while 
     try {
       const q = m.partition("t", 0)!;
       const recs = await assertConsistent(q, w);
-      assert.deepEqual(recs.map((x) => x.offset), before.recs.map((x) => x.offset));
+      assert.deepEqual(
+        recs.map((x) => x.offset),
+        before.recs.map((x) => x.offset),
+      );
     } finally {
       await m.close();
     }
@@ -611,7 +699,8 @@ test("reads running during compaction keep working while segments are swapped an
           for (let off = 0n; off < p.highWatermark; off += 37n) {
             const r = await p.read(off, 200);
             assert.ok(r.records && r.records.length > 0);
-            for (const b of decodeRecordSet(r.records)) for (const x of b.records) assert.equal(x.value?.toString(), w.written.get(x.offset)!.value);
+            for (const b of decodeRecordSet(r.records))
+              for (const x of b.records) assert.equal(x.value?.toString(), w.written.get(x.offset)!.value);
           }
         }
       })();
@@ -638,7 +727,8 @@ test("appends to a compacted topic while it is being cleaned are kept", async ()
       await w.rounds(40, 8);
       const cleaning = p.compact(T0);
       const appends: Promise<unknown>[] = [];
-      for (let r = 40; r < 80; r++) appends.push(w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `k${i}@${r}` }))));
+      for (let r = 40; r < 80; r++)
+        appends.push(w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `k${i}@${r}` }))));
       const [res] = await Promise.all([cleaning, Promise.all(appends)]);
       assert.equal(res.cleaned, true);
       await assertConsistent(p, w);
@@ -656,13 +746,29 @@ test("records without a key are rejected by compacted topics (INVALID_RECORD)", 
       const t = await m.createTopic("c", 1, { "cleanup.policy": "compact" });
       const p = t.partitions[0];
       assert.equal(p.requiresKeys, true);
-      const isNoKey = (e: unknown) => e instanceof RecordsError && e.kafkaCode === 87 && e.code === "MR_RECORDS_NO_KEY" && /without key in topic partition c-0/.test(e.message);
+      const isNoKey = (e: unknown) =>
+        e instanceof RecordsError &&
+        e.kafkaCode === 87 &&
+        e.code === "MR_RECORDS_NO_KEY" &&
+        /without key in topic partition c-0/.test(e.message);
       const plain = payload(buildBatch({ count: 2 }));
       await assert.rejects(p.append(plain.buf, plain.batches, { sync: false }), isNoKey);
-      const gz = encodeBatch({ records: [{ key: "a", value: "1" }, { key: null, value: "2" }], compression: CompressionType.Gzip });
+      const gz = encodeBatch({
+        records: [
+          { key: "a", value: "1" },
+          { key: null, value: "2" },
+        ],
+        compression: CompressionType.Gzip,
+      });
       await assert.rejects(p.append(gz, scanBatches(gz), { sync: false }), isNoKey);
       assert.equal(p.highWatermark, 0n, "nothing was appended");
-      const ok = encodeBatch({ records: [{ key: "a", value: "1" }, { key: "b", value: null }], compression: CompressionType.Snappy });
+      const ok = encodeBatch({
+        records: [
+          { key: "a", value: "1" },
+          { key: "b", value: null },
+        ],
+        compression: CompressionType.Snappy,
+      });
       assert.equal((await p.append(ok, scanBatches(ok), { sync: false })).lastOffset, 1n);
       // the helper, for callers that validate before appending
       assert.throws(() => validateCompactedBatches(plain.buf, plain.batches, "x-1"), isNoKeyFor("x-1"));
@@ -676,7 +782,10 @@ test("records without a key are rejected by compacted topics (INVALID_RECORD)", 
       await d.append(plain.buf, plain.batches, { sync: false });
       await m.alterTopicConfig("d", { "cleanup.policy": "compact,delete" });
       assert.equal(d.requiresKeys, true);
-      await assert.rejects(d.append(plain.buf, plain.batches, { sync: false }), (e: unknown) => e instanceof RecordsError && e.kafkaCode === 87);
+      await assert.rejects(
+        d.append(plain.buf, plain.batches, { sync: false }),
+        (e: unknown) => e instanceof RecordsError && e.kafkaCode === 87,
+      );
     } finally {
       await m.close();
     }
@@ -718,7 +827,12 @@ test("retainEmptyBatch keeps an emptied producer batch as a header (the producer
       const fill = async (p: PartitionLog) => {
         let seq = 0;
         for (let r = 0; r < 30; r++) {
-          const buf = encodeBatch({ records: Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `${r}` })), producerId: 7n, producerEpoch: 2, baseSequence: seq });
+          const buf = encodeBatch({
+            records: Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `${r}` })),
+            producerId: 7n,
+            producerEpoch: 2,
+            baseSequence: seq,
+          });
           seq += 4;
           await p.append(buf, scanBatches(buf), { sync: false });
         }
@@ -802,7 +916,10 @@ test("zstd batches are rebuilt uncompressed when this Node.js cannot compress zs
         if (!had) setZstdCompressor(zstdStored);
         try {
           for (let r = 0; r < 20; r++) {
-            await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: i === 0 ? `u${r}` : `k${i}`, value: `v${r}` })), { compression: CompressionType.Zstd });
+            await w.batch(
+              Array.from({ length: 5 }, (_, i) => ({ key: i === 0 ? `u${r}` : `k${i}`, value: `v${r}` })),
+              { compression: CompressionType.Zstd },
+            );
           }
         } finally {
           if (!had && !canCompress) setZstdCompressor(null);
@@ -813,7 +930,8 @@ test("zstd batches are rebuilt uncompressed when this Node.js cannot compress zs
           const { batches } = await readAll(p);
           const rebuilt = batches.filter((b) => b.count < 5);
           assert.ok(rebuilt.length > 0);
-          for (const b of rebuilt) assert.equal(b.compression, canCompress || had ? CompressionType.Zstd : CompressionType.None);
+          for (const b of rebuilt)
+            assert.equal(b.compression, canCompress || had ? CompressionType.Zstd : CompressionType.None);
           await assertConsistent(p, w);
         } finally {
           if (!had) setZstdCompressor(null);

@@ -21,9 +21,13 @@ export interface BatchSpec {
 
 /** One uncompressed v2 record batch with base offset 0, records 1 ms apart (the project's own encoder). */
 export function buildBatch(spec: BatchSpec = {}): Buffer {
-  const values = spec.values ?? Array.from({ length: spec.count ?? 1 }, (_, i) => Buffer.alloc(spec.valueSize ?? 10, (spec.fill ?? 0) + i));
+  const values =
+    spec.values ??
+    Array.from({ length: spec.count ?? 1 }, (_, i) => Buffer.alloc(spec.valueSize ?? 10, (spec.fill ?? 0) + i));
   const ts = spec.timestamp ?? 1_700_000_000_000;
-  return encodeBatch({ records: values.map((value, i) => ({ key: spec.keys?.[i] ?? null, value, timestamp: ts + i })) });
+  return encodeBatch({
+    records: values.map((value, i) => ({ key: spec.keys?.[i] ?? null, value, timestamp: ts + i })),
+  });
 }
 
 /** A produce payload of several batches, validated like the broker does. */
@@ -56,9 +60,15 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 
 /** A logger that records what it was told. */
-export function recordingLogger(): { logger: { info: Fn; warn: Fn; error: Fn }; lines: { level: string; obj: object; msg?: string }[] } {
+export function recordingLogger(): {
+  logger: { info: Fn; warn: Fn; error: Fn };
+  lines: { level: string; obj: object; msg?: string }[];
+} {
   const lines: { level: string; obj: object; msg?: string }[] = [];
-  const mk = (level: string): Fn => (obj, msg) => void lines.push({ level, obj, msg });
+  const mk =
+    (level: string): Fn =>
+    (obj, msg) =>
+      void lines.push({ level, obj, msg });
   return { logger: { info: mk("info"), warn: mk("warn"), error: mk("error") }, lines };
 }
 type Fn = (obj: object, msg?: string) => void;

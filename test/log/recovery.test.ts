@@ -117,7 +117,10 @@ test("recovery truncates garbage appended after the last batch", async () => {
     try {
       const q = m.partition("t", 0)!;
       assert.equal(q.highWatermark, 12n);
-      assert.equal((await stat(seg0(dir))).size, sizes.reduce((a, b) => a + b, 0));
+      assert.equal(
+        (await stat(seg0(dir))).size,
+        sizes.reduce((a, b) => a + b, 0),
+      );
       assert.deepEqual(await readAll(q), before);
       assert.equal(await appendOne(q), 12n);
     } finally {
@@ -204,7 +207,11 @@ test("missing or corrupt index files are rebuilt, never trusted", async () => {
         const b = batchOffsets(r.records)[0];
         assert.ok(b.base <= off && off <= b.last);
       }
-      assert.deepEqual(await readFile(segs[0].path.replace(/\.log$/, ".index")), idx0, "rebuilt index equals the original");
+      assert.deepEqual(
+        await readFile(segs[0].path.replace(/\.log$/, ".index")),
+        idx0,
+        "rebuilt index equals the original",
+      );
       assert.ok(rec.lines.some((l) => l.level === "warn" && /index/.test(l.msg ?? "")));
     } finally {
       await m.close();
@@ -230,7 +237,10 @@ test("after close and reopen everything reads back byte-identical", async () => 
       assert.ok(!(await readdir(dir)).includes(".kafka_cleanshutdown"), "marker removed while open");
       const t2 = m.topic("t")!;
       assert.deepEqual(t2.id, t.id);
-      assert.deepEqual(t2.partitions.map((p) => p.highWatermark), hws);
+      assert.deepEqual(
+        t2.partitions.map((p) => p.highWatermark),
+        hws,
+      );
       assert.deepEqual(await Promise.all(t2.partitions.map(readAll)), before);
       // and after another reopen without a clean shutdown
       await m.abort();

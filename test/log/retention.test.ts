@@ -11,7 +11,9 @@ test("retention.ms deletes whole old segments and advances the log start offset"
   await withTempDir(async (dir) => {
     const m = await LogManager.open({ dir });
     try {
-      const p = (await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "60000", "file.delete.delay.ms": "0" })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "60000", "file.delete.delay.ms": "0" })
+      ).partitions[0];
       // 10 batches an hour apart in time, ~3 per segment
       for (let i = 0; i < 10; i++) {
         const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0 + i * 3_600_000 }));
@@ -29,7 +31,10 @@ test("retention.ms deletes whole old segments and advances the log start offset"
       assert.equal(batchOffsets(r.records)[0].base, p.logStartOffset);
       await m.close();
       const files = await readdir(join(dir, "t-0"));
-      assert.deepEqual(files.filter((f) => f.endsWith(".log")), [left[0].path.split("/").pop()]);
+      assert.deepEqual(
+        files.filter((f) => f.endsWith(".log")),
+        [left[0].path.split("/").pop()],
+      );
       assert.ok(!files.some((f) => f.endsWith(".deleted")));
     } finally {
       await m.close();
@@ -60,7 +65,9 @@ test("retention.bytes deletes the oldest segments while the partition is too big
   await withTempDir(async (dir) => {
     const m = await LogManager.open({ dir });
     try {
-      const p = (await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.bytes": "2500", "retention.ms": "-1" })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.bytes": "2500", "retention.ms": "-1" })
+      ).partitions[0];
       for (let i = 0; i < 20; i++) {
         const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0 }));
         await p.append(pl.buf, pl.batches, { sync: false, now: T0 });
@@ -84,7 +91,9 @@ test("cleanup.policy=compact does not delete by retention (the cleaner will)", a
   await withTempDir(async (dir) => {
     const m = await LogManager.open({ dir });
     try {
-      const p = (await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "1", "cleanup.policy": "compact" })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "1", "cleanup.policy": "compact" })
+      ).partitions[0];
       for (let i = 0; i < 10; i++) {
         const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0, keys: [`a${i}`, `b${i}`] }));
         await p.append(pl.buf, pl.batches, { sync: false, now: T0 });
@@ -129,7 +138,9 @@ test("startBackgroundTasks runs retention on its interval; close stops it", asyn
   await withTempDir(async (dir) => {
     const m = await LogManager.open({ dir, "log.retention.check.interval.ms": 10 });
     try {
-      const p = (await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "3600000", "file.delete.delay.ms": "0" })).partitions[0];
+      const p = (
+        await m.createTopic("t", 1, { "segment.bytes": "1000", "retention.ms": "3600000", "file.delete.delay.ms": "0" })
+      ).partitions[0];
       for (let i = 0; i < 10; i++) {
         // timestamps from 2023: far older than retention.ms
         const pl = payload(buildBatch({ count: 2, valueSize: 100, timestamp: T0 }));

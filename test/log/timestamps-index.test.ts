@@ -88,7 +88,11 @@ test("index files use Kafka's entry format and point at batch starts", async () 
         const position = index.readInt32BE(i + 4);
         assert.ok(position > prev);
         prev = position;
-        assert.equal(starts.get(position), s.baseOffset + BigInt(rel), "entry = (relative last offset of the batch, its position)");
+        assert.equal(
+          starts.get(position),
+          s.baseOffset + BigInt(rel),
+          "entry = (relative last offset of the batch, its position)",
+        );
       }
       let prevTs = -1n;
       for (let i = 0; i < timeindex.length; i += 12) {

@@ -50,7 +50,13 @@ test("createTopic validates, and topics persist across reopen with id and overri
       assert.deepEqual(t2.configs, t.configs);
       assert.equal(m.partition("orders", 1)!.highWatermark, 3n);
       assert.equal(m.partition("orders", 3), undefined);
-      assert.deepEqual(m.topics().map((x) => x.name).sort(), ["a.b", "orders", "race"]);
+      assert.deepEqual(
+        m
+          .topics()
+          .map((x) => x.name)
+          .sort(),
+        ["a.b", "orders", "race"],
+      );
       // Kafka's partition.metadata
       const meta = await readFile(join(dir, "orders-0", "partition.metadata"), "utf8");
       assert.equal(meta, `version: 0\ntopic_id: ${t.id.toString("base64url")}\n`);
@@ -85,7 +91,10 @@ test("deleteTopic renames partition dirs to -delete and removes them; the name c
     assert.notDeepEqual(again.id, t.id);
     assert.equal(again.partitions[0].highWatermark, 0n);
     await m.close(); // finishes pending deletions
-    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith("gone")), ["gone-0"]);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith("gone")),
+      ["gone-0"],
+    );
     m = await LogManager.open({ dir });
     try {
       assert.deepEqual(m.topic("gone")!.id, again.id);
@@ -101,7 +110,11 @@ test("alterTopicConfig replaces or merges overrides and persists them", async ()
     let m = await LogManager.open({ dir });
     await m.createTopic("t", 1, { "retention.ms": "1000", "segment.bytes": "100000" });
     await m.alterTopicConfig("t", { "retention.bytes": "5" }, "merge");
-    assert.deepEqual(m.topic("t")!.configs, { "retention.ms": "1000", "segment.bytes": "100000", "retention.bytes": "5" });
+    assert.deepEqual(m.topic("t")!.configs, {
+      "retention.ms": "1000",
+      "segment.bytes": "100000",
+      "retention.bytes": "5",
+    });
     await m.alterTopicConfig("t", { "retention.ms": null }, "merge");
     assert.equal(m.topic("t")!.config["retention.ms"], 604800000);
     await m.alterTopicConfig("t", { "max.message.bytes": "2000" });

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import * as M from "../../src/protocol/messages/index.js";
 import { codecFor } from "../../src/protocol/codec.js";
 import { ProtocolError, Reader, Writer } from "../../src/protocol/primitives.js";
-import { encodeRequest, decodeRequestHeader, decodeRequestBody, encodeResponse, decodeResponse, ApiKey } from "../../src/protocol/apis.js";
+import {
+  encodeRequest,
+  decodeRequestHeader,
+  decodeRequestBody,
+  encodeResponse,
+  decodeResponse,
+  ApiKey,
+} from "../../src/protocol/apis.js";
 import type { MessageSpec } from "../../src/protocol/schema.js";
 
 function roundTrip(spec: MessageSpec, version: number, value: Record<string, unknown>): Buffer {
@@ -35,16 +42,41 @@ test("every schema round-trips its defaults at every version", () => {
 test("Metadata v0 request matches the protocol's byte layout", () => {
   const frame = Buffer.concat(encodeRequest(ApiKey.Metadata, 0, 7, "c", { topics: [{ name: "ab" }] }));
   const expected = Buffer.from([
-    0, 0, 0, 19, // size
-    0, 3, 0, 0, 0, 0, 0, 7, // key 3, version 0, correlation 7
-    0, 1, 0x63, // client id "c"
-    0, 0, 0, 1, 0, 2, 0x61, 0x62, // topics: [ "ab" ]
+    0,
+    0,
+    0,
+    19, // size
+    0,
+    3,
+    0,
+    0,
+    0,
+    0,
+    0,
+    7, // key 3, version 0, correlation 7
+    0,
+    1,
+    0x63, // client id "c"
+    0,
+    0,
+    0,
+    1,
+    0,
+    2,
+    0x61,
+    0x62, // topics: [ "ab" ]
   ]);
   assert.deepEqual(frame, expected);
 });
 
 test("flexible versions use compact strings, compact arrays and tagged fields", () => {
-  const frame = Buffer.concat(encodeRequest(ApiKey.Metadata, 12, 1, "c", { topics: [{ name: "ab", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
+  const frame = Buffer.concat(
+    encodeRequest(ApiKey.Metadata, 12, 1, "c", {
+      topics: [{ name: "ab", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    }),
+  );
   const r = new Reader(frame, 4);
   const h = decodeRequestHeader(r);
   assert.equal(h.requestApiVersion, 12);
@@ -59,8 +91,22 @@ test("flexible versions use compact strings, compact arrays and tagged fields", 
 
 test("tagged fields are written only when they differ from their default and unknown tags are skipped", () => {
   const spec = M.FetchResponse;
-  const part = { partitionIndex: 0, errorCode: 0, highWatermark: 5n, lastStableOffset: 5n, logStartOffset: 0n, abortedTransactions: null, preferredReadReplica: -1, records: null };
-  const plain = roundTrip(spec, 12, { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: "t", partitions: [part] }] });
+  const part = {
+    partitionIndex: 0,
+    errorCode: 0,
+    highWatermark: 5n,
+    lastStableOffset: 5n,
+    logStartOffset: 0n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
+  };
+  const plain = roundTrip(spec, 12, {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: [{ topic: "t", partitions: [part] }],
+  });
   const withTag = roundTrip(spec, 12, {
     throttleTimeMs: 0,
     errorCode: 0,
@@ -73,7 +119,11 @@ test("tagged fields are written only when they differ from their default and unk
 });
 
 test("ApiVersions responses always use response header v0", () => {
-  const chunks = encodeResponse(ApiKey.ApiVersions, 3, 9, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 3 }], throttleTimeMs: 0 });
+  const chunks = encodeResponse(ApiKey.ApiVersions, 3, 9, {
+    errorCode: 0,
+    apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 3 }],
+    throttleTimeMs: 0,
+  });
   const frame = Buffer.concat(chunks).subarray(4);
   const { correlationId, body } = decodeResponse(ApiKey.ApiVersions, 3, frame);
   assert.equal(correlationId, 9);
@@ -85,10 +135,13 @@ test("decoding rejects truncated input and absurd array lengths without allocati
   const frame = Buffer.concat(encodeRequest(ApiKey.Metadata, 1, 1, "c", { topics: [{ name: "topic" }] })).subarray(4);
   for (let cut = 0; cut < frame.length; cut++) {
     const r = new Reader(frame.subarray(0, cut));
-    assert.throws(() => {
-      decodeRequestHeader(r);
-      decodeRequestBody(ApiKey.Metadata, 1, r);
-    }, (e: unknown) => e instanceof ProtocolError && e.code.startsWith("MR_PROTOCOL_"));
+    assert.throws(
+      () => {
+        decodeRequestHeader(r);
+        decodeRequestBody(ApiKey.Metadata, 1, r);
+      },
+      (e: unknown) => e instanceof ProtocolError && e.code.startsWith("MR_PROTOCOL_"),
+    );
   }
   const huge = Buffer.from([0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]);
   assert.throws(() => codecFor(M.MetadataRequest, 1).decode(new Reader(huge.subarray(4))), /cannot fit/);

@@ -9,7 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { apiSchemas, decodeRequestHeader, decodeRequestBody, encodeRequest, encodeResponse, decodeResponse } from "../../src/protocol/apis.js";
+import {
+  apiSchemas,
+  decodeRequestHeader,
+  decodeRequestBody,
+  encodeRequest,
+  encodeResponse,
+  decodeResponse,
+} from "../../src/protocol/apis.js";
 import { Reader } from "../../src/protocol/primitives.js";
 import { inRange } from "../../src/protocol/schema.js";
 
@@ -40,13 +47,25 @@ test("captured requests decode and re-encode byte for byte", () => {
     assert.equal(header.correlationId, e.correlationId);
     const body = decodeRequestBody(e.apiKey, e.apiVersion, r);
     assert.equal(r.remaining(), 0, `${e.request}: ${r.remaining()} bytes left`);
-    const again = Buffer.concat(encodeRequest(e.apiKey, e.apiVersion, header.correlationId, header.clientId, body)).subarray(4);
+    const again = Buffer.concat(
+      encodeRequest(e.apiKey, e.apiVersion, header.correlationId, header.clientId, body),
+    ).subarray(4);
     assert.deepEqual(again, bytes, `${e.request} does not re-encode to the captured bytes`);
     checked++;
     apis.add(e.api);
   }
   assert.ok(checked > 400, `only ${checked} request fixtures checked`);
-  for (const a of ["Produce", "Fetch", "Metadata", "ApiVersions", "ListOffsets", "CreateTopics", "DeleteTopics", "DescribeConfigs"]) assert.ok(apis.has(a), a);
+  for (const a of [
+    "Produce",
+    "Fetch",
+    "Metadata",
+    "ApiVersions",
+    "ListOffsets",
+    "CreateTopics",
+    "DeleteTopics",
+    "DescribeConfigs",
+  ])
+    assert.ok(apis.has(a), a);
 });
 
 test("captured responses decode and re-encode byte for byte", () => {

@@ -20,19 +20,31 @@ const DATA = process.env.MILLRACE_SHARED_DATA ?? resolve(process.cwd(), "../shar
 const have = (f: string) => existsSync(join(DATA, f));
 const logger = pino({ level: process.env.MILLRACE_TEST_LOG ?? "silent" });
 const env = { agentName: "a1", logger };
-const lines = (f: string) => readFileSync(join(DATA, f), "utf8").split("\n").filter((l) => l.trim() !== "");
+const lines = (f: string) =>
+  readFileSync(join(DATA, f), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
 
 describe("recorded real data (optional)", () => {
-  it("twitter source: a recorded v2 filtered stream, its errors line logged, not delivered", { skip: !have("tweets-v2-filtered-stream.jsonl") }, async () => {
+  it("twitter source: a recorded v2 filtered stream, its errors line logged, not delivered", {
+    skip: !have("tweets-v2-filtered-stream.jsonl"),
+  }, async () => {
     const rec = lines("tweets-v2-filtered-stream.jsonl");
     const tweets = rec.filter((l) => (JSON.parse(l) as { data?: unknown }).data !== undefined);
     const x = await fakeX([steady(rec)]);
-    const src = createTwitterSource("t", Context.of({ bearerToken: "APPTOKEN", keywords: "recorded", apiBaseUrl: x.url, maxBatchDurationMillis: "20" }), env);
+    const src = createTwitterSource(
+      "t",
+      Context.of({ bearerToken: "APPTOKEN", keywords: "recorded", apiBaseUrl: x.url, maxBatchDurationMillis: "20" }),
+      env,
+    );
     const cp = new CollectingProcessor();
     src.setChannelProcessor(cp);
     try {
       src.start();
-      await waitFor(() => cp.events.length === tweets.length && src.stats.streamErrors === rec.length - tweets.length, "the recorded tweets");
+      await waitFor(
+        () => cp.events.length === tweets.length && src.stats.streamErrors === rec.length - tweets.length,
+        "the recorded tweets",
+      );
       assert.deepEqual(cp.bodies(), tweets);
       assert.equal(src.counter.get("EventReadFail"), 0);
       for (const e of cp.events) assert.ok(Number(e.headers.timestamp) > Date.UTC(2006, 0, 1));
@@ -42,9 +54,17 @@ describe("recorded real data (optional)", () => {
     }
   });
 
-  it("replay: v2 stream cut off mid-object dead-letters the cut line only", { skip: !have("tweets-v2-filtered-stream-truncated.jsonl") }, async () => {
-    const rec = readFileSync(join(DATA, "tweets-v2-filtered-stream-truncated.jsonl"), "utf8").split("\n").filter((l) => l !== "");
-    const src = createReplaySource("r", Context.of({ file: join(DATA, "tweets-v2-filtered-stream-truncated.jsonl"), rate: "max" }), env);
+  it("replay: v2 stream cut off mid-object dead-letters the cut line only", {
+    skip: !have("tweets-v2-filtered-stream-truncated.jsonl"),
+  }, async () => {
+    const rec = readFileSync(join(DATA, "tweets-v2-filtered-stream-truncated.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
+    const src = createReplaySource(
+      "r",
+      Context.of({ file: join(DATA, "tweets-v2-filtered-stream-truncated.jsonl"), rate: "max" }),
+      env,
+    );
     const cp = new CollectingProcessor();
     src.setChannelProcessor(cp);
     try {
@@ -58,8 +78,14 @@ describe("recorded real data (optional)", () => {
     }
   });
 
-  it("replay: 966 v1.1 tweets at max rate, created_at detected", { skip: !have("tweets-v1.1-sample.jsonl") }, async () => {
-    const src = createReplaySource("r", Context.of({ file: join(DATA, "tweets-v1.1-sample.jsonl"), rate: "max", batchSize: "100" }), env);
+  it("replay: 966 v1.1 tweets at max rate, created_at detected", {
+    skip: !have("tweets-v1.1-sample.jsonl"),
+  }, async () => {
+    const src = createReplaySource(
+      "r",
+      Context.of({ file: join(DATA, "tweets-v1.1-sample.jsonl"), rate: "max", batchSize: "100" }),
+      env,
+    );
     const cp = new CollectingProcessor();
     src.setChannelProcessor(cp);
     try {

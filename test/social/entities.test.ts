@@ -20,14 +20,69 @@ const sortByStart = <T extends { start: number }>(xs: T[]) => [...xs].sort((a, b
 
 test("entities: hand-written edge cases", () => {
   const cases: [string, ReturnType<typeof extractEntities>][] = [
-    ["#日本語 と #café", { hashtags: [{ start: 0, end: 4, tag: "日本語" }, { start: 7, end: 12, tag: "café" }], mentions: [], urls: [], cashtags: [] }],
+    [
+      "#日本語 と #café",
+      {
+        hashtags: [
+          { start: 0, end: 4, tag: "日本語" },
+          { start: 7, end: 12, tag: "café" },
+        ],
+        mentions: [],
+        urls: [],
+        cashtags: [],
+      },
+    ],
     // combining accent (e + U+0301) stays inside the hashtag; indices count both code points
     ["#cafe\u0301 ok", { hashtags: [{ start: 0, end: 6, tag: "cafe\u0301" }], mentions: [], urls: [], cashtags: [] }],
-    ["see example.com/x and www.example.org", { hashtags: [], mentions: [], urls: [{ start: 4, end: 17, url: "example.com/x" }, { start: 22, end: 37, url: "www.example.org" }], cashtags: [] }],
-    ["$TSLA up, $aapl.b down, $100 not a tag", { hashtags: [], mentions: [], urls: [], cashtags: [{ start: 0, end: 5, tag: "TSLA" }, { start: 10, end: 17, tag: "aapl.b" }] }],
-    ["hi @under_score_ and @x_1!", { hashtags: [], mentions: [{ start: 3, end: 16, username: "under_score_" }, { start: 21, end: 25, username: "x_1" }], urls: [], cashtags: [] }],
-    ["😀😀 #emoji👍 @a 🇯🇵 https://t.co/abc", { hashtags: [{ start: 3, end: 9, tag: "emoji" }], mentions: [{ start: 11, end: 13, username: "a" }], urls: [{ start: 17, end: 33, url: "https://t.co/abc" }], cashtags: [] }],
-    ["#123 is not a hashtag, #1a is; email a@b.com is no mention", { hashtags: [{ start: 23, end: 26, tag: "1a" }], mentions: [], urls: [], cashtags: [] }],
+    [
+      "see example.com/x and www.example.org",
+      {
+        hashtags: [],
+        mentions: [],
+        urls: [
+          { start: 4, end: 17, url: "example.com/x" },
+          { start: 22, end: 37, url: "www.example.org" },
+        ],
+        cashtags: [],
+      },
+    ],
+    [
+      "$TSLA up, $aapl.b down, $100 not a tag",
+      {
+        hashtags: [],
+        mentions: [],
+        urls: [],
+        cashtags: [
+          { start: 0, end: 5, tag: "TSLA" },
+          { start: 10, end: 17, tag: "aapl.b" },
+        ],
+      },
+    ],
+    [
+      "hi @under_score_ and @x_1!",
+      {
+        hashtags: [],
+        mentions: [
+          { start: 3, end: 16, username: "under_score_" },
+          { start: 21, end: 25, username: "x_1" },
+        ],
+        urls: [],
+        cashtags: [],
+      },
+    ],
+    [
+      "😀😀 #emoji👍 @a 🇯🇵 https://t.co/abc",
+      {
+        hashtags: [{ start: 3, end: 9, tag: "emoji" }],
+        mentions: [{ start: 11, end: 13, username: "a" }],
+        urls: [{ start: 17, end: 33, url: "https://t.co/abc" }],
+        cashtags: [],
+      },
+    ],
+    [
+      "#123 is not a hashtag, #1a is; email a@b.com is no mention",
+      { hashtags: [{ start: 23, end: 26, tag: "1a" }], mentions: [], urls: [], cashtags: [] },
+    ],
     ["@list/members is a list, not a mention", { hashtags: [], mentions: [], urls: [], cashtags: [] }],
   ];
   for (const [text, want] of cases) {

@@ -39,8 +39,12 @@ test("generator: payloads are v2-shaped and parse; retweets, replies, languages,
     lastId = BigInt(d.id);
     assert.equal(new Date(d.created_at).toISOString(), d.created_at);
     assert.deepEqual(d.edit_history_tweet_ids, [d.id]);
-    assert.ok(p.includes.users.some((u) => u.id === d.author_id), "author in includes.users");
-    for (const m of d.entities?.mentions ?? []) assert.ok(p.includes.users.some((u) => u.id === m.id && u.username === m.username));
+    assert.ok(
+      p.includes.users.some((u) => u.id === d.author_id),
+      "author in includes.users",
+    );
+    for (const m of d.entities?.mentions ?? [])
+      assert.ok(p.includes.users.some((u) => u.id === m.id && u.username === m.username));
     for (const u of p.includes.users) assert.match(u.username, /^[A-Za-z0-9_]{1,15}$/);
     const kind = d.referenced_tweets?.[0]?.type ?? "original";
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);

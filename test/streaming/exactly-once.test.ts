@@ -33,10 +33,13 @@ function runApp(args: string[], killAfterMs?: number): Promise<boolean> {
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
     // a run that neither finishes nor gets killed is a failure, with what the app said
-    const watchdog = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`app did not finish within 120 s; stdout: ${out}; stderr: ${err}`));
-    }, Number(process.env.EO_WATCHDOG_MS ?? 120_000));
+    const watchdog = setTimeout(
+      () => {
+        child.kill("SIGKILL");
+        reject(new Error(`app did not finish within 120 s; stdout: ${out}; stderr: ${err}`));
+      },
+      Number(process.env.EO_WATCHDOG_MS ?? 120_000),
+    );
     child.on("exit", (code, signal) => {
       clearTimeout(watchdog);
       if (signal === "SIGKILL") return resolve(/^finished$/m.test(out));
@@ -61,7 +64,9 @@ function outputs(dir: string, prefix: string): Map<number, Record<string, string
   return out;
 }
 
-test("SIGKILLed many times at random points, the app's outputs equal those of an uninterrupted run, byte for byte", { timeout: 900_000 }, async () => {
+test("SIGKILLed many times at random points, the app's outputs equal those of an uninterrupted run, byte for byte", {
+  timeout: 900_000,
+}, async () => {
   const logDir = tempDir();
   const dirs = { refCk: tempDir(), refOut: tempDir(), ck: tempDir(), out: tempDir() };
   try {
@@ -70,7 +75,11 @@ test("SIGKILLed many times at random points, the app's outputs equal those of an
     const r = rng(11);
     for (let p = 0; p < 3; p++) {
       for (let i = 0; i < PER_PARTITION; i += 50) {
-        await port.produce("clicks", p, Array.from({ length: 50 }, (_, j) => ({ value: `user${Math.floor(r() * 7)} click ${p}-${i + j}` })));
+        await port.produce(
+          "clicks",
+          p,
+          Array.from({ length: 50 }, (_, j) => ({ value: `user${Math.floor(r() * 7)} click ${p}-${i + j}` })),
+        );
       }
     }
     await close();

@@ -3,7 +3,11 @@ import type { DStream } from "../../src/streaming/dstream.js";
 import { keyOf } from "../../src/streaming/keys.js";
 
 /** polls `cond` until it holds (generous deadline; never a timing assertion) */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  deadlineMs = 30_000,
+): Promise<void> {
   const end = Date.now() + deadlineMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -76,7 +76,10 @@ test("print(n) writes Spark's header and the first n elements; saveAsTextFiles w
     await ssc.stop();
     (process.stdout as { write: unknown }).write = write;
     const t = times[0]!;
-    assert.equal(lines.find((l) => l.startsWith("-----")), `-------------------------------------------\nTime: ${t} ms\n-------------------------------------------\n(a,1)\nplain\n...\n\n`);
+    assert.equal(
+      lines.find((l) => l.startsWith("-----")),
+      `-------------------------------------------\nTime: ${t} ms\n-------------------------------------------\n(a,1)\nplain\n...\n\n`,
+    );
     const out = join(dir, `out-${t}.txt`);
     assert.deepEqual(readdirSync(out).sort(), ["_SUCCESS", "part-00000"]);
     assert.equal(readFileSync(join(out, "part-00000"), "utf8"), '["a",1]\nplain\n["b",2]\n');
@@ -92,13 +95,20 @@ test("batch metrics: ssc.batches(), listener events and millrace_streaming_* ser
   const events: string[] = [];
   ssc.listener.on("batchSubmitted", () => events.push("submitted"));
   ssc.listener.on("batchCompleted", () => events.push("completed"));
-  ssc.queueStream([[1, 2, 3], [4]]).map((x) => x * 2).foreachRDD(async (rdd) => void (await rdd.count()));
+  ssc
+    .queueStream([[1, 2, 3], [4]])
+    .map((x) => x * 2)
+    .foreachRDD(async (rdd) => void (await rdd.count()));
   await ssc.start();
   await waitFor(() => ssc.batches().length >= 3, "three batches");
   await ssc.stop();
   const b = ssc.batches();
-  assert.deepEqual(b.slice(0, 2).map((x) => x.records), [3, 1]);
-  for (let i = 1; i < b.length; i++) assert.equal(b[i]!.time - b[i - 1]!.time, 30, "batches complete in order, one per interval");
+  assert.deepEqual(
+    b.slice(0, 2).map((x) => x.records),
+    [3, 1],
+  );
+  for (let i = 1; i < b.length; i++)
+    assert.equal(b[i]!.time - b[i - 1]!.time, 30, "batches complete in order, one per interval");
   for (const x of b) {
     assert.ok(x.processingTime! >= 0 && x.schedulingDelay! >= 0 && x.totalDelay! >= x.processingTime!);
     assert.ok(x.stages.some((s) => s.name.startsWith("foreachRDD")));
@@ -143,7 +153,14 @@ test("getOrCreate: a stopped app restarted on its checkpoint continues its state
     await b.start();
     await waitFor(() => out.some((x) => x.some(([k]) => k === "z")), "the batch after the restart");
     await b.stop();
-    assert.deepEqual(out.find((x) => x.some(([k]) => k === "z")), [["x", 2], ["y", 2], ["z", 1]]);
+    assert.deepEqual(
+      out.find((x) => x.some(([k]) => k === "z")),
+      [
+        ["x", 2],
+        ["y", 2],
+        ["z", 1],
+      ],
+    );
   } finally {
     removeDir(dir);
   }

@@ -14,7 +14,12 @@ for (const [name, open] of adapters) {
     try {
       await port.createTopic("events", { partitions: 3 });
       for (let p = 0; p < 3; p++) {
-        for (let b = 0; b < 4; b++) await port.produce("events", p, Array.from({ length: 25 }, (_, i) => ({ key: `k${p}`, value: `p${p}-${b * 25 + i}` })));
+        for (let b = 0; b < 4; b++)
+          await port.produce(
+            "events",
+            p,
+            Array.from({ length: 25 }, (_, i) => ({ key: `k${p}`, value: `p${p}-${b * 25 + i}` })),
+          );
       }
       const ssc = new StreamingContext({ appName: `direct-${name}`, batchInterval: 50, master: "local[2]" });
       const stream = KafkaUtils.createDirectStream(ssc, {
@@ -31,7 +36,10 @@ for (const [name, open] of adapters) {
         const ranges = KafkaUtils.offsetRanges(rdd);
         batches.push(ranges);
         const recs = await rdd.collect();
-        assert.equal(recs.length, ranges.reduce((n, r) => n + Number(r.untilOffset - r.fromOffset), 0));
+        assert.equal(
+          recs.length,
+          ranges.reduce((n, r) => n + Number(r.untilOffset - r.fromOffset), 0),
+        );
         seen.push(...recs);
         await KafkaUtils.commitAsync(stream, ranges);
       });
@@ -45,8 +53,15 @@ for (const [name, open] of adapters) {
       assert.equal(seen.length, 301);
       for (let p = 0; p < 3; p++) {
         const mine = seen.filter((r) => r.partition === p);
-        assert.deepEqual(mine.map((r) => r.offset), mine.map((_, i) => i), `partition ${p}: offsets in order, none skipped or repeated`);
-        assert.deepEqual(mine.slice(0, 100).map((r) => r.value), Array.from({ length: 100 }, (_, i) => `p${p}-${i}`));
+        assert.deepEqual(
+          mine.map((r) => r.offset),
+          mine.map((_, i) => i),
+          `partition ${p}: offsets in order, none skipped or repeated`,
+        );
+        assert.deepEqual(
+          mine.slice(0, 100).map((r) => r.value),
+          Array.from({ length: 100 }, (_, i) => `p${p}-${i}`),
+        );
         assert.equal(mine[0]!.key, `k${p}`);
         // ranges chain: each batch starts where the previous ended, and the rate caps them
         let until = 0n;
@@ -59,7 +74,11 @@ for (const [name, open] of adapters) {
       }
       assert.ok(batches.length >= 4, "the rate limit split the backlog into several batches");
       const committed = await port.fetchOffsets("g1", ["events"]);
-      assert.deepEqual(committed.map((c) => [c.partition, c.offset]).sort(), [[0, 100n], [1, 101n], [2, 100n]]);
+      assert.deepEqual(committed.map((c) => [c.partition, c.offset]).sort(), [
+        [0, 100n],
+        [1, 101n],
+        [2, 100n],
+      ]);
 
       // a new context with the same group and no explicit start resumes at the committed offsets
       await port.produce("events", 2, [{ value: "after-restart" }]);
@@ -83,20 +102,37 @@ test("malformed records are counted and sent to the dead-letter topic; the batch
   const { port, close } = await adapters[0]![1]();
   try {
     await port.createTopic("json", { partitions: 1 });
-    await port.produce("json", 0, [{ value: '{"n":1}' }, { value: "{not json" }, { value: '{"n":2}' }, { value: "" }, { value: '{"n":3}' }]);
+    await port.produce("json", 0, [
+      { value: '{"n":1}' },
+      { value: "{not json" },
+      { value: '{"n":2}' },
+      { value: "" },
+      { value: '{"n":3}' },
+    ]);
     const ssc = new StreamingContext({ appName: "deadletter", batchInterval: 50 });
-    const stream = KafkaUtils.createDirectStream(ssc, { topics: ["json"], topicsPort: port, startingOffsets: "earliest", valueDecoder: jsonDecoder, deadLetterTopic: "json-dlq" });
-    const got: unknown[] = [];
-    stream.map((r) => r.value).foreachRDD(async (rdd) => {
-      got.push(...(await rdd.collect()));
+    const stream = KafkaUtils.createDirectStream(ssc, {
+      topics: ["json"],
+      topicsPort: port,
+      startingOffsets: "earliest",
+      valueDecoder: jsonDecoder,
+      deadLetterTopic: "json-dlq",
     });
+    const got: unknown[] = [];
+    stream
+      .map((r) => r.value)
+      .foreachRDD(async (rdd) => {
+        got.push(...(await rdd.collect()));
+      });
     await ssc.start();
     await waitFor(() => got.length >= 3, "the good records");
     await ssc.stop();
     assert.deepEqual(got, [{ n: 1 }, { n: 2 }, { n: 3 }]);
     assert.equal(stream.malformedCount, 2);
     const dlq = await port.fetch("json-dlq", 0, 0n);
-    assert.deepEqual(dlq.records.map((r) => r.value?.toString() ?? ""), ["{not json", ""]);
+    assert.deepEqual(
+      dlq.records.map((r) => r.value?.toString() ?? ""),
+      ["{not json", ""],
+    );
     const h = Object.fromEntries(dlq.records[0]!.headers.map((x) => [x.key, x.value?.toString()]));
     assert.equal(h["millrace.source"], "json-0@1");
     assert.match(h["millrace.error"]!, /JSON/);
@@ -111,9 +147,19 @@ test("an exception in user code fails the batch with MR_STREAMING_TASK_FAILED na
   const { port, close } = await adapters[0]![1]();
   try {
     await port.createTopic("t", { partitions: 1 });
-    await port.produce("t", 0, Array.from({ length: 10 }, (_, i) => ({ value: String(i) })));
+    await port.produce(
+      "t",
+      0,
+      Array.from({ length: 10 }, (_, i) => ({ value: String(i) })),
+    );
     const ssc = new StreamingContext({ appName: "failing", batchInterval: 50 });
-    const stream = KafkaUtils.createDirectStream(ssc, { topics: ["t"], topicsPort: port, startingOffsets: "earliest", maxRatePerPartition: 80, groupId: "gf" });
+    const stream = KafkaUtils.createDirectStream(ssc, {
+      topics: ["t"],
+      topicsPort: port,
+      startingOffsets: "earliest",
+      maxRatePerPartition: 80,
+      groupId: "gf",
+    });
     const processed: string[] = [];
     let failedTime = 0;
     ssc.listener.on("batchFailed", (info) => (failedTime = info.time));
@@ -138,7 +184,10 @@ test("an exception in user code fails the batch with MR_STREAMING_TASK_FAILED na
     assert.equal(ssc.state, "stopped");
     assert.deepEqual(processed, ["0", "1", "2", "3"]);
     // the failed batch [4, 8) was not committed
-    assert.deepEqual((await port.fetchOffsets("gf", ["t"])).map((c) => c.offset), [4n]);
+    assert.deepEqual(
+      (await port.fetchOffsets("gf", ["t"])).map((c) => c.offset),
+      [4n],
+    );
   } finally {
     await close();
   }
@@ -166,15 +215,27 @@ test("with a checkpoint, the batch that failed is re-run after a restart with th
   const ck = tempDir();
   try {
     await port.createTopic("t2", { partitions: 2 });
-    for (let p = 0; p < 2; p++) await port.produce("t2", p, Array.from({ length: 10 }, (_, i) => ({ value: `${p}:${i}` })));
+    for (let p = 0; p < 2; p++)
+      await port.produce(
+        "t2",
+        p,
+        Array.from({ length: 10 }, (_, i) => ({ value: `${p}:${i}` })),
+      );
     let broken = true;
     const seen: { ranges: string; values: string[] }[] = [];
     const failedRanges: string[] = [];
     const make = () => {
       const ssc = new StreamingContext({ appName: "rerun", batchInterval: 40 });
-      const s = KafkaUtils.createDirectStream(ssc, { topics: ["t2"], topicsPort: port, startingOffsets: "earliest", maxRatePerPartition: 100 });
+      const s = KafkaUtils.createDirectStream(ssc, {
+        topics: ["t2"],
+        topicsPort: port,
+        startingOffsets: "earliest",
+        maxRatePerPartition: 100,
+      });
       s.foreachRDD(async (rdd) => {
-        const ranges = KafkaUtils.offsetRanges(rdd).map((r) => `${r.partition}:${r.fromOffset}-${r.untilOffset}`).join(",");
+        const ranges = KafkaUtils.offsetRanges(rdd)
+          .map((r) => `${r.partition}:${r.fromOffset}-${r.untilOffset}`)
+          .join(",");
         const values = await rdd.map((r) => r.value!).collect();
         if (broken && values.includes("1:5")) {
           failedRanges.push(ranges);
@@ -186,7 +247,10 @@ test("with a checkpoint, the batch that failed is re-run after a restart with th
     };
     const a = await StreamingContext.getOrCreate(ck, make);
     await a.start();
-    await assert.rejects(a.awaitTermination(), /foreachRDD \(output of createDirectStream\) failed in the batch of time \d+ ms: poison 1:5/);
+    await assert.rejects(
+      a.awaitTermination(),
+      /foreachRDD \(output of createDirectStream\) failed in the batch of time \d+ ms: poison 1:5/,
+    );
     broken = false;
     const before = seen.length;
     const b = await StreamingContext.getOrCreate(ck, make);

@@ -17,7 +17,10 @@ export interface OpenPort {
 export async function openEmbedded(dir = tempDir(), keep = false): Promise<OpenPort> {
   const log = await LogManager.open({ dir });
   const store = new OffsetsTopicStore(log, { partitions: 3 });
-  const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
+  const groups = new GroupCoordinator({
+    store,
+    config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 },
+  });
   await groups.load();
   const port = new EmbeddedTopics({ log, groups });
   return {

@@ -7,7 +7,12 @@ type KV = [string, number];
 const r = rng(3);
 const keys = ["u1", "u2", "u3", "u4", "u5"];
 const batches: KV[][] = Array.from({ length: 12 }, (_, i) =>
-  i % 4 === 3 ? [] : Array.from({ length: 2 + Math.floor(r() * 6) }, () => [keys[Math.floor(r() * (i < 6 ? 3 : 5))]!, 1 + Math.floor(r() * 3)] as KV),
+  i % 4 === 3
+    ? []
+    : Array.from(
+        { length: 2 + Math.floor(r() * 6) },
+        () => [keys[Math.floor(r() * (i < 6 ? 3 : 5))]!, 1 + Math.floor(r() * 3)] as KV,
+      ),
 );
 
 test("updateStateByKey keeps running totals equal to a plain fold over the batches, and drops keys whose update returns undefined", async () => {
@@ -91,6 +96,12 @@ test("mapWithState: per-record calls, state snapshots, removal and timeouts equa
   });
   assert.deepEqual(res.map(sorted), expected.map(sorted));
   assert.deepEqual(snaps.slice(0, expectedSnaps.length).map(sorted), expectedSnaps.map(sorted));
-  assert.ok(expected.flat().some((x) => x.includes("timeout")), "the data exercises timeouts");
-  assert.ok(expected.flat().some((x) => x.includes("removed")), "the data exercises removal");
+  assert.ok(
+    expected.flat().some((x) => x.includes("timeout")),
+    "the data exercises timeouts",
+  );
+  assert.ok(
+    expected.flat().some((x) => x.includes("removed")),
+    "the data exercises removal",
+  );
 });

@@ -4,7 +4,20 @@ import { hashtags, trending } from "../../examples/streaming/trending.js";
 import { runQueueTimed, rng } from "./helpers.js";
 
 const r = rng(99);
-const TAGS = ["#NodeJS", "#kafka", "#Spark", "#flume", "#streaming", "#ts", "#data", "#AI", "#café", "#go", "#rust", "#java"];
+const TAGS = [
+  "#NodeJS",
+  "#kafka",
+  "#Spark",
+  "#flume",
+  "#streaming",
+  "#ts",
+  "#data",
+  "#AI",
+  "#café",
+  "#go",
+  "#rust",
+  "#java",
+];
 // synthetic tweets (Twitter API v2 shape), with bursts so the ranking changes
 const batches = Array.from({ length: 16 }, (_, b) =>
   Array.from({ length: b === 9 ? 0 : 10 + Math.floor(r() * 15) }, (_, i) => {
@@ -30,7 +43,8 @@ test("trending hashtags: every window's ranking equals a plain batch computation
     assert.equal(res.length, all.length);
     for (const { index, items } of res) {
       const m = new Map<string, number>();
-      for (const t of all.slice(Math.max(0, index - W + 1), index + 1).flat()) for (const h of hashtags(t)) m.set(h, (m.get(h) ?? 0) + 1);
+      for (const t of all.slice(Math.max(0, index - W + 1), index + 1).flat())
+        for (const h of hashtags(t)) m.set(h, (m.get(h) ?? 0) + 1);
       const expected = [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
       assert.deepEqual(items, expected, `window ending at batch ${index}`);
     }

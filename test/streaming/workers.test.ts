@@ -17,7 +17,10 @@ async function run(master: string, extra = ""): Promise<App> {
 
 async function runAll(master: string): Promise<{ results: App["results"]; threads: Set<number>; workers: boolean }> {
   const app = await run(master);
-  await waitFor(() => Object.values(app.results).length === 6 && Object.values(app.results).every((r) => r.length >= app.BATCHES), "all batches");
+  await waitFor(
+    () => Object.values(app.results).length === 6 && Object.values(app.results).every((r) => r.length >= app.BATCHES),
+    "all batches",
+  );
   const workers = app.ssc.usesWorkerThreads;
   await app.ssc.stop({ graceful: true });
   return { results: app.results, threads: new Set(app.results.threads!.flat() as number[]), workers };
@@ -33,7 +36,11 @@ test("local[2] runs narrow tasks on worker threads and gives the same results as
   for (const name of ["map", "reduceByKey", "countByValue", "mapPartitions", "mapValues"]) {
     const a = one.results[name]!.slice(0, 5);
     const b = two.results[name]!.slice(0, 5);
-    assert.deepEqual(b.map((x) => sorted(x)), a.map((x) => sorted(x)), name);
+    assert.deepEqual(
+      b.map((x) => sorted(x)),
+      a.map((x) => sorted(x)),
+      name,
+    );
   }
   // the batches were not empty
   assert.ok(one.results.map!.every((b) => b.length > 0));
@@ -55,7 +62,12 @@ test("Kafka records are decoded in workers (buffers restored, malformed records 
     const port = await EmbeddedTopics.open({ dataDir: dir });
     await port.createTopic("tweets", { partitions: 3 });
     for (let p = 0; p < 3; p++) {
-      await port.produce("tweets", p, Array.from({ length: 20 }, (_, i) => ({ value: i === 7 && p === 1 ? "{not json" : JSON.stringify({ n: i }) })), { acks: 1 });
+      await port.produce(
+        "tweets",
+        p,
+        Array.from({ length: 20 }, (_, i) => ({ value: i === 7 && p === 1 ? "{not json" : JSON.stringify({ n: i }) })),
+        { acks: 1 },
+      );
     }
     await port.close();
     const outs: Record<string, unknown[]> = {};
@@ -63,7 +75,9 @@ test("Kafka records are decoded in workers (buffers restored, malformed records 
       const app = await run(master, `&dir=${encodeURIComponent(dir)}`);
       await waitFor(() => (app.results.kafka ?? []).flat().length >= 59, `59 records on ${master}`);
       assert.equal(app.ssc.usesWorkerThreads, master === "local[2]");
-      const stream = app.ssc.graph.inputs().find((s) => s.opName === "createDirectStream") as unknown as { malformedCount: number };
+      const stream = app.ssc.graph.inputs().find((s) => s.opName === "createDirectStream") as unknown as {
+        malformedCount: number;
+      };
       await app.ssc.stop();
       await app.port!.close();
       assert.equal(stream.malformedCount, 1, master);

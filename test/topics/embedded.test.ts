@@ -16,7 +16,10 @@ topicsPortContract("embedded", async () => {
   const dir = tempDir();
   const log = await LogManager.open({ dir });
   const store = new OffsetsTopicStore(log, { partitions: 3 });
-  const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
+  const groups = new GroupCoordinator({
+    store,
+    config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 },
+  });
   await groups.load();
   const producerIds = await ProducerIdManager.open({ dir });
   const producers = new ProducerStateManager(log);
@@ -35,7 +38,9 @@ topicsPortContract("embedded", async () => {
 // The standalone port (EmbeddedTopics.open / openTopics) passes the same contract.
 topicsPortContract("embedded standalone", async () => {
   const dir = tempDir();
-  const port = await openTopics({ embedded: { dataDir: dir, groups: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 3 } } });
+  const port = await openTopics({
+    embedded: { dataDir: dir, groups: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 3 } },
+  });
   return { port, cleanup: async () => removeDir(dir) };
 });
 
@@ -56,8 +61,14 @@ test("embedded standalone: records, committed offsets and groups survive close a
 
   const second = await openTopics({ embedded: { dataDir: dir, groups } });
   try {
-    assert.deepEqual((await second.fetch("keep", 1, 0n)).records.map((r) => r.value?.toString()), ["x", "y"]);
-    assert.deepEqual((await second.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]), [[1, 2n]]);
+    assert.deepEqual(
+      (await second.fetch("keep", 1, 0n)).records.map((r) => r.value?.toString()),
+      ["x", "y"],
+    );
+    assert.deepEqual(
+      (await second.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]),
+      [[1, 2n]],
+    );
     // the same directory is a broker's log dir: the broker sees the topic and the group's offsets
   } finally {
     await second.close();
@@ -65,7 +76,10 @@ test("embedded standalone: records, committed offsets and groups survive close a
   const tb = await startBroker({ "group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3" }, dir);
   try {
     const viaBroker = tb.broker.embeddedTopics();
-    assert.deepEqual((await viaBroker.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]), [[1, 2n]]);
+    assert.deepEqual(
+      (await viaBroker.fetchOffsets("keepers", ["keep"])).map((o) => [o.partition, o.offset]),
+      [[1, 2n]],
+    );
     assert.equal((await viaBroker.describeTopic("keep"))?.partitions, 2);
     await viaBroker.close();
   } finally {
@@ -85,11 +99,14 @@ test("embedded produce goes through the broker's validation (max.message.bytes, 
   const port = await EmbeddedTopics.open({ dataDir: dir });
   try {
     await port.createTopic("small", { partitions: 1, configs: { "max.message.bytes": "200" } });
-    await assert.rejects(port.produce("small", 0, [{ value: Buffer.alloc(1000, 1) }]), (e: Error & { code?: string }) => {
-      assert.equal(e.code, "MR_TOPICS_PRODUCE");
-      assert.match(e.message, /TOO_LARGE/);
-      return true;
-    });
+    await assert.rejects(
+      port.produce("small", 0, [{ value: Buffer.alloc(1000, 1) }]),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "MR_TOPICS_PRODUCE");
+        assert.match(e.message, /TOO_LARGE/);
+        return true;
+      },
+    );
     assert.equal(await port.produce("small", 0, [{ value: "ok" }]), 0n);
     await assert.rejects(port.produce("small", 3, [{ value: "x" }]), { code: "MR_TOPICS_UNKNOWN_PARTITION" });
   } finally {
@@ -121,9 +138,12 @@ test("broker.embeddedTopics(): an embedded member and a Kafka client (@platforma
     const stream = await consumer.consume({ topics: ["shared"], mode: MessagesStreamModes.EARLIEST, maxWaitTime: 200 });
     stream.on("data", () => {});
     const client = {
-      assignment: () => (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
+      assignment: () =>
+        (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
     };
-    await waitFor("the embedded member and the Kafka client to split 'shared'", () => splitsExactly([member, client], "shared", 4));
+    await waitFor("the embedded member and the Kafka client to split 'shared'", () =>
+      splitsExactly([member, client], "shared", 4),
+    );
     assert.equal(member.assignment().length, 2);
 
     // what `millrace consumer-groups --describe` shows: both members and their (decoded) assignments
@@ -177,7 +197,9 @@ test("broker.embeddedTopics(): idempotent produce goes through the broker's prod
   const bare = new EmbeddedTopics({ log });
   try {
     await bare.createTopic("t", { partitions: 1 });
-    await assert.rejects(bare.produce("t", 0, [{ value: "x" }], { idempotent: true }), { code: "MR_TOPICS_NO_IDEMPOTENCE" });
+    await assert.rejects(bare.produce("t", 0, [{ value: "x" }], { idempotent: true }), {
+      code: "MR_TOPICS_NO_IDEMPOTENCE",
+    });
     assert.equal(await bare.produce("t", 0, [{ value: "x" }]), 0n);
   } finally {
     await bare.close();

@@ -25,7 +25,10 @@ test("remote: idempotent produce reaches the broker's producer state", async () 
     await port.produce("idem", 0, [{ value: "b" }, { value: "c" }], { idempotent: true });
     const state = tb.broker.producers.forPartition("idem", 0)!;
     assert.equal(state.size, 1, "the batches carried one producer id");
-    assert.deepEqual((await port.fetch("idem", 0, 0n)).records.map((r) => r.value?.toString()), ["a", "b", "c"]);
+    assert.deepEqual(
+      (await port.fetch("idem", 0, 0n)).records.map((r) => r.value?.toString()),
+      ["a", "b", "c"],
+    );
   } finally {
     await port.close();
     await tb.stop();

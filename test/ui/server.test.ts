@@ -72,7 +72,13 @@ test("dashboard: page, metrics, snapshot, live events, message browser, port in 
     {
       topics,
       title: "test pipeline",
-      streaming: () => [{ app: "tags", batchInterval: 100, batches: [{ time: 1000, records: 5, inputRate: 50, schedulingDelay: 1, processingTime: 3, totalDelay: 4 }] }],
+      streaming: () => [
+        {
+          app: "tags",
+          batchInterval: 100,
+          batches: [{ time: 1000, records: 5, inputRate: 50, schedulingDelay: 1, processingTime: 3, totalDelay: 4 }],
+        },
+      ],
       agents: () => ({ a1: { "CHANNEL.c1": { Type: "CHANNEL", ChannelFillPercentage: "12.5", ChannelSize: "1" } } }),
       output: () => ({ title: "Trending", time: 1, lines: ["#world 1"] }),
     },
@@ -108,8 +114,13 @@ test("dashboard: page, metrics, snapshot, live events, message browser, port in 
         ["1", "text", "just text"],
       ],
     );
-    const latest = JSON.parse((await get(d.url + "/api/messages?topic=twitter&partition=0&offset=latest&limit=1")).body);
-    assert.deepEqual(latest.map((m: any) => m.offset), ["1"]);
+    const latest = JSON.parse(
+      (await get(d.url + "/api/messages?topic=twitter&partition=0&offset=latest&limit=1")).body,
+    );
+    assert.deepEqual(
+      latest.map((m: any) => m.offset),
+      ["1"],
+    );
     assert.equal((await get(d.url + "/api/messages?topic=twitter&offset=abc")).status, 400);
     assert.equal((await get(d.url + "/nope")).status, 404);
 

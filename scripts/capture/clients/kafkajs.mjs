@@ -12,20 +12,38 @@ const admin = kafka.admin();
 await admin.connect();
 const adminTopic = `${topic}-admin`;
 await admin.createTopics({
-  topics: [{ topic: adminTopic, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: "retention.ms", value: "3600000" }] }],
+  topics: [
+    {
+      topic: adminTopic,
+      numPartitions: 2,
+      replicationFactor: 1,
+      configEntries: [{ name: "retention.ms", value: "3600000" }],
+    },
+  ],
   waitForLeaders: true,
 });
 await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
 await admin.fetchTopicMetadata({ topics: [adminTopic] });
-await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: adminTopic }], includeSynonyms: false });
+await admin.describeConfigs({
+  resources: [{ type: ConfigResourceTypes.TOPIC, name: adminTopic }],
+  includeSynonyms: false,
+});
 await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: "1" }], includeSynonyms: true });
 
 const producer = kafka.producer({ allowAutoTopicCreation: true });
 await producer.connect();
-await producer.send({ topic, acks: -1, messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `kafkajs value ${i}`, headers: { h: `v${i}` } })) });
+await producer.send({
+  topic,
+  acks: -1,
+  messages: [0, 1, 2].map((i) => ({ key: `k${i}`, value: `kafkajs value ${i}`, headers: { h: `v${i}` } })),
+});
 await producer.send({ topic, acks: 1, messages: [{ key: "acks1", value: "leader only" }] });
 await producer.send({ topic, acks: 0, messages: [{ key: "acks0", value: "fire and forget" }] });
-await producer.send({ topic, compression: CompressionTypes.GZIP, messages: [0, 1, 2].map((i) => ({ key: `gz${i}`, value: `gzip ${i} `.repeat(10) })) });
+await producer.send({
+  topic,
+  compression: CompressionTypes.GZIP,
+  messages: [0, 1, 2].map((i) => ({ key: `gz${i}`, value: `gzip ${i} `.repeat(10) })),
+});
 await producer.disconnect();
 
 const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -40,7 +58,12 @@ await tx.send({ topic, messages: [{ key: "txn", value: "transactional" }] });
 await tx.commit();
 await txp.disconnect();
 
-const consumer = kafka.consumer({ groupId: "kafkajs-group", sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+const consumer = kafka.consumer({
+  groupId: "kafkajs-group",
+  sessionTimeout: 10000,
+  heartbeatInterval: 500,
+  maxWaitTimeInMs: 200,
+});
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 let n = 0;

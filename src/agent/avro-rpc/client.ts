@@ -59,7 +59,12 @@ export class AvroRpcClient {
       const s = connect({ host: this.opts.host, port: this.opts.port });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new AvroRpcError("MR_AVRO_CONNECT", `connect to ${this.opts.host}:${this.opts.port} timed out after ${timeout} ms`));
+        reject(
+          new AvroRpcError(
+            "MR_AVRO_CONNECT",
+            `connect to ${this.opts.host}:${this.opts.port} timed out after ${timeout} ms`,
+          ),
+        );
       }, timeout);
       s.once("connect", () => {
         clearTimeout(timer);
@@ -67,7 +72,11 @@ export class AvroRpcClient {
       });
       s.once("error", (err) => {
         clearTimeout(timer);
-        reject(new AvroRpcError("MR_AVRO_CONNECT", `connect to ${this.opts.host}:${this.opts.port}: ${err.message}`, { cause: err }));
+        reject(
+          new AvroRpcError("MR_AVRO_CONNECT", `connect to ${this.opts.host}:${this.opts.port}: ${err.message}`, {
+            cause: err,
+          }),
+        );
       });
     });
     socket.setNoDelay(true);
@@ -105,7 +114,16 @@ export class AvroRpcClient {
     const serial = (this.serial = (this.serial + 1) | 0);
     const timeout = this.opts.requestTimeoutMs ?? 20_000;
     return new Promise<DataPack>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new AvroRpcError("MR_AVRO_TIMEOUT", `no answer from ${this.opts.host}:${this.opts.port} within ${timeout} ms`)), timeout);
+      const timer = setTimeout(
+        () =>
+          this.fail(
+            new AvroRpcError(
+              "MR_AVRO_TIMEOUT",
+              `no answer from ${this.opts.host}:${this.opts.port} within ${timeout} ms`,
+            ),
+          ),
+        timeout,
+      );
       this.waiting = {
         serial,
         resolve: (p) => {
@@ -124,11 +142,23 @@ export class AvroRpcClient {
   /** One call; resolves with the server's Status, rejects on a transport or server error. */
   private call(name: "append" | "appendBatch", request: unknown): Promise<RpcStatus> {
     const run = async (): Promise<RpcStatus> => {
-      const body = [metaType.toBuffer({}), stringType.toBuffer(name), service.message(name)!.requestType.toBuffer(request)];
+      const body = [
+        metaType.toBuffer({}),
+        stringType.toBuffer(name),
+        service.message(name)!.requestType.toBuffer(request),
+      ];
       for (let attempt = 0; attempt < 2; attempt++) {
         const withHandshake = !this.handshakeDone;
         const buffers = withHandshake
-          ? [handshakeRequestType.toBuffer({ clientHash: PROTOCOL_HASH, clientProtocol: PROTOCOL_TEXT, serverHash: FLUME_PROTOCOL_HASH, meta: {} }), ...body]
+          ? [
+              handshakeRequestType.toBuffer({
+                clientHash: PROTOCOL_HASH,
+                clientProtocol: PROTOCOL_TEXT,
+                serverHash: FLUME_PROTOCOL_HASH,
+                meta: {},
+              }),
+              ...body,
+            ]
           : body;
         const pack = await this.roundTrip(buffers);
         const r = new Reader(Buffer.concat(pack.buffers));
@@ -137,7 +167,10 @@ export class AvroRpcClient {
           if (hs.match === "NONE") continue;
           if (hs.serverProtocol !== null && !hs.serverProtocol.includes('"appendBatch"')) {
             this.fail(new AvroRpcError("MR_AVRO_PROTOCOL", "the server does not speak AvroSourceProtocol"));
-            throw new AvroRpcError("MR_AVRO_PROTOCOL", `the server at ${this.opts.host}:${this.opts.port} does not speak AvroSourceProtocol`);
+            throw new AvroRpcError(
+              "MR_AVRO_PROTOCOL",
+              `the server at ${this.opts.host}:${this.opts.port} does not speak AvroSourceProtocol`,
+            );
           }
           this.handshakeDone = true;
         }

@@ -52,7 +52,8 @@ export class PackDecoder {
       if (this.buf.length < 8) break;
       const serial = this.buf.readInt32BE(0);
       const count = this.buf.readInt32BE(4);
-      if (count < 0 || count > this.maxBuffers) throw new AvroRpcError("MR_AVRO_FRAME", `data pack with ${count} buffers (limit ${this.maxBuffers})`);
+      if (count < 0 || count > this.maxBuffers)
+        throw new AvroRpcError("MR_AVRO_FRAME", `data pack with ${count} buffers (limit ${this.maxBuffers})`);
       let pos = 8;
       let total = 0;
       const buffers: Buffer[] = [];
@@ -64,7 +65,8 @@ export class PackDecoder {
         }
         const len = this.buf.readInt32BE(pos);
         total += len;
-        if (len < 0 || total > this.maxBytes) throw new AvroRpcError("MR_AVRO_FRAME", `data pack of more than ${this.maxBytes} bytes`);
+        if (len < 0 || total > this.maxBytes)
+          throw new AvroRpcError("MR_AVRO_FRAME", `data pack of more than ${this.maxBytes} bytes`);
         if (this.buf.length < pos + 4 + len) {
           complete = false;
           break;

@@ -34,7 +34,10 @@ export const AVRO_SOURCE_PROTOCOL = {
   ],
   messages: {
     append: { request: [{ name: "event", type: "AvroFlumeEvent" }], response: "Status" },
-    appendBatch: { request: [{ name: "events", type: { type: "array", items: "AvroFlumeEvent" } }], response: "Status" },
+    appendBatch: {
+      request: [{ name: "events", type: { type: "array", items: "AvroFlumeEvent" } }],
+      response: "Status",
+    },
   },
 };
 
@@ -54,33 +57,41 @@ export function md5(text: string): Buffer {
   return createHash("md5").update(text, "utf8").digest();
 }
 
-export const service = avro.Service.forProtocol(AVRO_SOURCE_PROTOCOL as unknown as Parameters<typeof avro.Service.forProtocol>[0]);
+export const service = avro.Service.forProtocol(
+  AVRO_SOURCE_PROTOCOL as unknown as Parameters<typeof avro.Service.forProtocol>[0],
+);
 
 const MD5 = { type: "fixed", name: "MD5", namespace: "org.apache.avro.ipc", size: 16 } as const;
 
-export const handshakeRequestType = avro.Type.forSchema({
-  type: "record",
-  name: "HandshakeRequest",
-  namespace: "org.apache.avro.ipc",
-  fields: [
-    { name: "clientHash", type: MD5 },
-    { name: "clientProtocol", type: ["null", "string"] },
-    { name: "serverHash", type: "org.apache.avro.ipc.MD5" },
-    { name: "meta", type: ["null", { type: "map", values: "bytes" }] },
-  ],
-} as unknown as avro.Schema, { wrapUnions: false });
+export const handshakeRequestType = avro.Type.forSchema(
+  {
+    type: "record",
+    name: "HandshakeRequest",
+    namespace: "org.apache.avro.ipc",
+    fields: [
+      { name: "clientHash", type: MD5 },
+      { name: "clientProtocol", type: ["null", "string"] },
+      { name: "serverHash", type: "org.apache.avro.ipc.MD5" },
+      { name: "meta", type: ["null", { type: "map", values: "bytes" }] },
+    ],
+  } as unknown as avro.Schema,
+  { wrapUnions: false },
+);
 
-export const handshakeResponseType = avro.Type.forSchema({
-  type: "record",
-  name: "HandshakeResponse",
-  namespace: "org.apache.avro.ipc",
-  fields: [
-    { name: "match", type: { type: "enum", name: "HandshakeMatch", symbols: ["BOTH", "CLIENT", "NONE"] } },
-    { name: "serverProtocol", type: ["null", "string"] },
-    { name: "serverHash", type: ["null", MD5] },
-    { name: "meta", type: ["null", { type: "map", values: "bytes" }] },
-  ],
-} as unknown as avro.Schema, { wrapUnions: false });
+export const handshakeResponseType = avro.Type.forSchema(
+  {
+    type: "record",
+    name: "HandshakeResponse",
+    namespace: "org.apache.avro.ipc",
+    fields: [
+      { name: "match", type: { type: "enum", name: "HandshakeMatch", symbols: ["BOTH", "CLIENT", "NONE"] } },
+      { name: "serverProtocol", type: ["null", "string"] },
+      { name: "serverHash", type: ["null", MD5] },
+      { name: "meta", type: ["null", { type: "map", values: "bytes" }] },
+    ],
+  } as unknown as avro.Schema,
+  { wrapUnions: false },
+);
 
 export interface HandshakeRequest {
   clientHash: Buffer;
@@ -109,7 +120,8 @@ export class Reader {
   constructor(readonly buf: Buffer) {}
   read<T>(type: avro.Type): T {
     const { value, offset } = type.decode(this.buf, this.pos);
-    if (offset < 0) throw new Error(`truncated Avro data reading ${type.typeName ?? type.toString()} at byte ${this.pos}`);
+    if (offset < 0)
+      throw new Error(`truncated Avro data reading ${type.typeName ?? type.toString()} at byte ${this.pos}`);
     this.pos = offset;
     return value as T;
   }

@@ -96,7 +96,10 @@ export class AvroRpcServer {
       try {
         packs = decoder.push(chunk);
       } catch (err) {
-        this.logger.warn({ err }, `avro rpc: closing connection from ${socket.remoteAddress}: ${(err as Error).message}`);
+        this.logger.warn(
+          { err },
+          `avro rpc: closing connection from ${socket.remoteAddress}: ${(err as Error).message}`,
+        );
         socket.destroy();
         return;
       }
@@ -163,10 +166,17 @@ export class AvroRpcServer {
       if (offset < 0) throw new Error(`truncated ${name} request`);
       r.pos = offset;
       const req = value as { event?: Event; events?: Event[] };
-      status = name === "append" ? await this.handler.append(toEvent(req.event!)) : await this.handler.appendBatch(req.events!.map(toEvent));
+      status =
+        name === "append"
+          ? await this.handler.append(toEvent(req.event!))
+          : await this.handler.appendBatch(req.events!.map(toEvent));
     } catch (err) {
       // Avro's system error: flag true, union {string}
-      out.push(metaType.toBuffer({}), booleanType.toBuffer(true), systemErrorType.toBuffer(`org.apache.avro.AvroRuntimeException: ${(err as Error).message}`));
+      out.push(
+        metaType.toBuffer({}),
+        booleanType.toBuffer(true),
+        systemErrorType.toBuffer(`org.apache.avro.AvroRuntimeException: ${(err as Error).message}`),
+      );
       return out;
     }
     out.push(metaType.toBuffer({}), booleanType.toBuffer(false), statusType.toBuffer(status));

@@ -92,10 +92,17 @@ export class KafkaChannel implements Channel {
     this.partitions = await ensureTopic(this.port, this.options.topic, this.options.createPartitions);
     // The group is joined at the first take (as Flume's channel creates its consumer then), so a
     // channel with no sink never joins; "latest" still means "from now".
-    this.reader = new GroupReader(this.port, this.options.groupId, [this.options.topic], this.options.offsetReset, this.options.join, (parts) => {
-      const gone = new Set(parts.map((p) => `${p.topic}/${p.partition}`));
-      this.buffered = this.buffered.filter((r) => !gone.has(`${r.topic}/${r.partition}`));
-    });
+    this.reader = new GroupReader(
+      this.port,
+      this.options.groupId,
+      [this.options.topic],
+      this.options.offsetReset,
+      this.options.join,
+      (parts) => {
+        const gone = new Set(parts.map((p) => `${p.topic}/${p.partition}`));
+        this.buffered = this.buffered.filter((r) => !gone.has(`${r.topic}/${r.partition}`));
+      },
+    );
     await this.reader.snapshot();
     this.counter.register();
   }
@@ -130,7 +137,8 @@ export class KafkaChannel implements Channel {
   }
 
   private requirePort(): { port: TopicsPort; reader: GroupReader } {
-    if (!this.port || !this.reader) throw new ChannelError("MR_AGENT_CHANNEL_STOPPED", `kafka channel ${this.name} is not started`);
+    if (!this.port || !this.reader)
+      throw new ChannelError("MR_AGENT_CHANNEL_STOPPED", `kafka channel ${this.name} is not started`);
     return { port: this.port, reader: this.reader };
   }
 
@@ -167,7 +175,10 @@ export class KafkaChannel implements Channel {
             // a record that is not an AvroFlumeEvent would fail every take: skip it (its offset
             // commits with this transaction) and say so, rather than stop the channel
             ch.skipped++;
-            ch.env.logger.warn({ err, channel: ch.name }, `kafka channel ${ch.name}: skipping ${ch.options.topic}-${r.partition}@${r.offset}, not an AvroFlumeEvent (parseAsFlumeEvent=true)`);
+            ch.env.logger.warn(
+              { err, channel: ch.name },
+              `kafka channel ${ch.name}: skipping ${ch.options.topic}-${r.partition}@${r.offset}, not an AvroFlumeEvent (parseAsFlumeEvent=true)`,
+            );
           }
         }
       },
@@ -182,7 +193,9 @@ export class KafkaChannel implements Channel {
               byPartition.get(partition)!.push(record);
             }
             ch.sticky++;
-            await Promise.all([...byPartition].map(([p, recs]) => port.produce(ch.options.topic, p, recs, { acks: ch.options.acks })));
+            await Promise.all(
+              [...byPartition].map(([p, recs]) => port.produce(ch.options.topic, p, recs, { acks: ch.options.acks })),
+            );
             ch.counter.inc("EventPutSuccessCount", puts.length);
             // the lag grows by what this channel just wrote (exact again at the next refresh)
             ch.lag += puts.length;
@@ -198,7 +211,13 @@ export class KafkaChannel implements Channel {
             await ch.refreshLag();
           }
         } catch (err) {
-          throw err instanceof ChannelError ? err : new ChannelError("MR_AGENT_CHANNEL_COMMIT", `kafka channel ${ch.name}: commit failed: ${(err as Error).message}`, { cause: err });
+          throw err instanceof ChannelError
+            ? err
+            : new ChannelError(
+                "MR_AGENT_CHANNEL_COMMIT",
+                `kafka channel ${ch.name}: commit failed: ${(err as Error).message}`,
+                { cause: err },
+              );
         } finally {
           unlock();
         }
@@ -239,7 +258,12 @@ export class KafkaChannel implements Channel {
 }
 
 export function createKafkaChannel(name: string, ctx: Context, env: ComponentEnv): KafkaChannel {
-  ignoreWithWarning(ctx, env, ["migrateZookeeperOffsets", "zookeeperConnect", "brokerList", "topic", "groupId", "readSmallestOffset"], "ZooKeeper offsets and pre-1.7 names are not supported; use kafka.* keys");
+  ignoreWithWarning(
+    ctx,
+    env,
+    ["migrateZookeeperOffsets", "zookeeperConnect", "brokerList", "topic", "groupId", "readSmallestOffset"],
+    "ZooKeeper offsets and pre-1.7 names are not supported; use kafka.* keys",
+  );
   const topics = TopicsHandle.from(ctx, env, `channel ${name}`);
   const pollTimeoutMs = ctx.getInteger("kafka.pollTimeout", ctx.getInteger("pollTimeout", 500));
   const createPartitions = ctx.getInteger("kafka.topic.partitions", 1);

@@ -18,7 +18,15 @@
  * fills and the sources wait for room.
  */
 import { getHeapStatistics } from "node:v8";
-import { ChannelError, ChannelFullError, type Channel, type ComponentEnv, type Context, type Event, type Transaction } from "../api.js";
+import {
+  ChannelError,
+  ChannelFullError,
+  type Channel,
+  type ComponentEnv,
+  type Context,
+  type Event,
+  type Transaction,
+} from "../api.js";
 import { ChannelCounter } from "../counters.js";
 
 /** Flume counts byte capacity in slots of 100 bytes. */
@@ -147,7 +155,10 @@ export class MemoryChannel implements Channel {
     if (capacity <= 0) throw ctx.error("capacity", "must be positive");
     if (transactionCapacity <= 0) throw ctx.error("transactionCapacity", "must be positive");
     if (transactionCapacity > capacity) {
-      throw ctx.error("transactionCapacity", `(${transactionCapacity}) must not be greater than capacity (${capacity})`);
+      throw ctx.error(
+        "transactionCapacity",
+        `(${transactionCapacity}) must not be greater than capacity (${capacity})`,
+      );
     }
     const byteCapacity = ctx.getInteger("byteCapacity");
     if (byteCapacity !== undefined && byteCapacity <= 0) throw ctx.error("byteCapacity", "must be positive");
@@ -261,7 +272,8 @@ class MemoryTransaction implements Transaction {
   constructor(private readonly ch: MemoryChannel) {}
 
   private need(state: TxState, op: string): void {
-    if (this.state !== state) throw new ChannelError("MR_AGENT_TX_STATE", `${op} on a ${this.state} transaction of channel ${this.ch.name}`);
+    if (this.state !== state)
+      throw new ChannelError("MR_AGENT_TX_STATE", `${op} on a ${this.state} transaction of channel ${this.ch.name}`);
   }
   begin(): void {
     this.need("NEW", "begin");
@@ -319,7 +331,11 @@ class MemoryTransaction implements Transaction {
     this.takes = [];
   }
   close(): void {
-    if (this.state === "OPEN") throw new ChannelError("MR_AGENT_TX_STATE", `close of an open transaction of channel ${this.ch.name}: commit or roll back first`);
+    if (this.state === "OPEN")
+      throw new ChannelError(
+        "MR_AGENT_TX_STATE",
+        `close of an open transaction of channel ${this.ch.name}: commit or roll back first`,
+      );
     this.state = "CLOSED";
   }
 }

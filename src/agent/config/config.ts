@@ -109,11 +109,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
   // (to run a shared file with local ports, paths or servers without editing it)
   if (mine.size > 0) {
     for (const [k, v] of Object.entries(o.sysprops ?? {})) {
-      if (k.startsWith(prefix)) mine.set(k.slice(prefix.length), { key: k, value: substitute(v, o), file: "-D", line: 0 });
+      if (k.startsWith(prefix))
+        mine.set(k.slice(prefix.length), { key: k, value: substitute(v, o), file: "-D", line: 0 });
     }
   }
   if (mine.size === 0) {
-    throw new ConfigError("MR_CONFIG_NO_AGENT", `no properties for agent "${agent}" (keys must start with "${prefix}")`);
+    throw new ConfigError(
+      "MR_CONFIG_NO_AGENT",
+      `no properties for agent "${agent}" (keys must start with "${prefix}")`,
+    );
   }
 
   // Group the keys: <kind>.<name>.<rest>
@@ -153,11 +157,14 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     for (const [name, m] of comps.get(kind)!) {
       if (!declared.has(name)) {
         const first = [...m.values()][0];
-        warnings.push(`${where(first)}${agent}.${kind}.${name}.* is not used: "${name}" is not listed in ${agent}.${kind}; ignored`);
+        warnings.push(
+          `${where(first)}${agent}.${kind}.${name}.* is not used: "${name}" is not listed in ${agent}.${kind}; ignored`,
+        );
       }
     }
   }
-  const ctxOf = (kind: Kind, name: string) => new Context(`${agent}.${kind}.${name}`, comps.get(kind)!.get(name) ?? new Map());
+  const ctxOf = (kind: Kind, name: string) =>
+    new Context(`${agent}.${kind}.${name}`, comps.get(kind)!.get(name) ?? new Map());
   const listEntry = (kind: Kind) => lists.get(kind)?.entry;
 
   // ---- channels
@@ -166,7 +173,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     const ctx = ctxOf("channels", name);
     const type = ctx.getString("type");
     if (!comps.get("channels")!.has(name) || type === undefined || type === "") {
-      errors.push(type === "" ? ctx.error("type", "is empty") : configError(listEntry("channels"), `${agent}.channels`, `declares channel "${name}" but ${agent}.channels.${name}.type is not set`));
+      errors.push(
+        type === ""
+          ? ctx.error("type", "is empty")
+          : configError(
+              listEntry("channels"),
+              `${agent}.channels`,
+              `declares channel "${name}" but ${agent}.channels.${name}.type is not set`,
+            ),
+      );
       continue;
     }
     if (!findChannel(type)) {
@@ -191,7 +206,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     const ctx = ctxOf("sources", name);
     const type = ctx.getString("type");
     if (type === undefined || type === "") {
-      errors.push(type === "" ? ctx.error("type", "is empty") : configError(listEntry("sources"), `${agent}.sources`, `declares source "${name}" but ${agent}.sources.${name}.type is not set`));
+      errors.push(
+        type === ""
+          ? ctx.error("type", "is empty")
+          : configError(
+              listEntry("sources"),
+              `${agent}.sources`,
+              `declares source "${name}" but ${agent}.sources.${name}.type is not set`,
+            ),
+      );
       continue;
     }
     let ok = true;
@@ -201,7 +224,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     }
     const chs = words(ctx.getString("channels", ""));
     if (chs.length === 0) {
-      errors.push(ctx.has("channels") ? ctx.error("channels", "is empty: a source needs at least one channel") : configError(ctx.entry("type"), `${agent}.sources.${name}.channels`, `is not set: source "${name}" has no channels`));
+      errors.push(
+        ctx.has("channels")
+          ? ctx.error("channels", "is empty: a source needs at least one channel")
+          : configError(
+              ctx.entry("type"),
+              `${agent}.sources.${name}.channels`,
+              `is not set: source "${name}" has no channels`,
+            ),
+      );
       ok = false;
     }
     for (const c of chs) if (!checkChannel(ctx, "channels", c)) ok = false;
@@ -216,7 +247,10 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     const icCtx = ctx.sub("interceptors");
     for (const k of icCtx.keys()) {
       const iname = k.split(".")[0];
-      if (!icNames.includes(iname)) warnings.push(`${where(icCtx.entry(k)!)}${icCtx.entry(k)!.key} is not used: interceptor "${iname}" is not listed in ${agent}.sources.${name}.interceptors; ignored`);
+      if (!icNames.includes(iname))
+        warnings.push(
+          `${where(icCtx.entry(k)!)}${icCtx.entry(k)!.key} is not used: interceptor "${iname}" is not listed in ${agent}.sources.${name}.interceptors; ignored`,
+        );
     }
     for (const iname of icNames) {
       const ic = icCtx.sub(iname);
@@ -252,7 +286,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     const ctx = ctxOf("sinks", name);
     const type = ctx.getString("type");
     if (type === undefined || type === "") {
-      errors.push(type === "" ? ctx.error("type", "is empty") : configError(listEntry("sinks"), `${agent}.sinks`, `declares sink "${name}" but ${agent}.sinks.${name}.type is not set`));
+      errors.push(
+        type === ""
+          ? ctx.error("type", "is empty")
+          : configError(
+              listEntry("sinks"),
+              `${agent}.sinks`,
+              `declares sink "${name}" but ${agent}.sinks.${name}.type is not set`,
+            ),
+      );
       continue;
     }
     let ok = true;
@@ -262,14 +304,28 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     }
     const ch = ctx.getString("channel", "");
     if (ch === "") {
-      errors.push(ctx.has("channel") ? ctx.error("channel", "is empty: a sink needs a channel") : configError(ctx.entry("type"), `${agent}.sinks.${name}.channel`, `is not set: sink "${name}" has no channel`));
+      errors.push(
+        ctx.has("channel")
+          ? ctx.error("channel", "is empty: a sink needs a channel")
+          : configError(
+              ctx.entry("type"),
+              `${agent}.sinks.${name}.channel`,
+              `is not set: sink "${name}" has no channel`,
+            ),
+      );
       ok = false;
     } else if (words(ch).length > 1) {
       errors.push(ctx.error("channel", "must name exactly one channel"));
       ok = false;
     } else if (!checkChannel(ctx, "channel", ch)) ok = false;
     if (!ok) continue;
-    sinks.push({ name, type, ctx, channel: ch, fingerprint: digest(["sink", name, ctxDigest(ctx), channelByName.get(ch)!.fingerprint]) });
+    sinks.push({
+      name,
+      type,
+      ctx,
+      channel: ch,
+      fingerprint: digest(["sink", name, ctxDigest(ctx), channelByName.get(ch)!.fingerprint]),
+    });
   }
   const sinkByName = new Map(sinks.map((s) => [s.name, s]));
   const declaredSinks = new Set(lists.get("sinks")?.names ?? []);
@@ -281,7 +337,15 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
     const ctx = ctxOf("sinkgroups", name);
     const members = words(ctx.getString("sinks", ""));
     if (members.length === 0) {
-      errors.push(ctx.has("sinks") ? ctx.error("sinks", "is empty") : configError(listEntry("sinkgroups"), `${agent}.sinkgroups`, `declares sink group "${name}" but ${agent}.sinkgroups.${name}.sinks is not set`));
+      errors.push(
+        ctx.has("sinks")
+          ? ctx.error("sinks", "is empty")
+          : configError(
+              listEntry("sinkgroups"),
+              `${agent}.sinkgroups`,
+              `declares sink group "${name}" but ${agent}.sinkgroups.${name}.sinks is not set`,
+            ),
+      );
       continue;
     }
     let ok = true;
@@ -290,7 +354,12 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
         errors.push(ctx.error("sinks", `names sink "${s}", which is not declared in ${agent}.sinks`));
         ok = false;
       } else if (grouped.has(s)) {
-        errors.push(ctx.error("sinks", `names sink "${s}", which is already in sink group "${grouped.get(s)}"; a sink may be in one group only`));
+        errors.push(
+          ctx.error(
+            "sinks",
+            `names sink "${s}", which is already in sink group "${grouped.get(s)}"; a sink may be in one group only`,
+          ),
+        );
         ok = false;
       } else grouped.set(s, name);
       if (!sinkByName.has(s)) ok = false;

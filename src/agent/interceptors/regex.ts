@@ -92,7 +92,8 @@ function millisSerializer(ctx: Context, key: string, pattern: string): Serialize
     if ("yMdHhmsS".includes(c)) {
       fields.push(c);
       re += `(\\d{1,${Math.max(run.length, c === "y" ? 4 : 2)}})`;
-    } else if (/[a-zA-Z]/.test(c)) throw ctx.error(key, `uses pattern letter "${c}", which is not supported (y M d H h m s S)`);
+    } else if (/[a-zA-Z]/.test(c))
+      throw ctx.error(key, `uses pattern letter "${c}", which is not supported (y M d H h m s S)`);
     else re += run.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     i = j;
   }
@@ -120,7 +121,8 @@ export function regexExtractorInterceptor(ctx: Context, _env?: ComponentEnv): In
     const header = c.requireString("name");
     const type = c.getString("type", "org.apache.flume.interceptor.RegexExtractorInterceptorPassThroughSerializer");
     if (/PassThroughSerializer$/.test(type) || type === "default") return { header, fn: (g: string) => g };
-    if (/MillisSerializer$/.test(type)) return { header, fn: millisSerializer(c, "pattern", c.requireString("pattern")) };
+    if (/MillisSerializer$/.test(type))
+      return { header, fn: millisSerializer(c, "pattern", c.requireString("pattern")) };
     throw c.error("type", `names an unknown serializer "${type}"`);
   });
   if (serializers.length === 0) throw ctx.error("serializers", "is required: name at least one serializer");

@@ -37,12 +37,18 @@ export class TopicsHandle {
     if (local) {
       this.port = local;
     } else if (this.bootstrap) {
-      this.port = new RemoteTopics({ bootstrapServers: this.bootstrap, clientId: `millrace-agent-${this.env.agentName}` });
+      this.port = new RemoteTopics({
+        bootstrapServers: this.bootstrap,
+        clientId: `millrace-agent-${this.env.agentName}`,
+      });
       this.owned = true;
     } else if (this.env.topics) {
       this.port = await this.env.topics();
     } else {
-      throw new ChannelError("MR_AGENT_NO_TOPICS", `${this.what}: no kafka.bootstrap.servers and the agent has no embedded topics`);
+      throw new ChannelError(
+        "MR_AGENT_NO_TOPICS",
+        `${this.what}: no kafka.bootstrap.servers and the agent has no embedded topics`,
+      );
     }
     return this.port;
   }
@@ -79,16 +85,27 @@ export function readPartitionRule(ctx: Context): PartitionRule {
  * defaultPartitionId, else murmur2 of the key (Kafka's default partitioner),
  * else `unkeyed` (the caller's sticky choice for the batch).
  */
-export function choosePartition(rule: PartitionRule, e: Event, key: Buffer | null, partitions: number, unkeyed: number): number {
+export function choosePartition(
+  rule: PartitionRule,
+  e: Event,
+  key: Buffer | null,
+  partitions: number,
+  unkeyed: number,
+): number {
   let p: number | undefined;
   if (rule.partitionIdHeader && e.headers[rule.partitionIdHeader] !== undefined) {
     const v = e.headers[rule.partitionIdHeader];
-    if (!/^\d+$/.test(v)) throw new ChannelError("MR_AGENT_BAD_PARTITION", `header ${rule.partitionIdHeader}="${v}" is not a partition number`);
+    if (!/^\d+$/.test(v))
+      throw new ChannelError(
+        "MR_AGENT_BAD_PARTITION",
+        `header ${rule.partitionIdHeader}="${v}" is not a partition number`,
+      );
     p = Number(v);
   } else if (rule.defaultPartitionId !== undefined) p = rule.defaultPartitionId;
   else if (key) p = partitionForKey(key, partitions);
   else p = unkeyed % partitions;
-  if (p < 0 || p >= partitions) throw new ChannelError("MR_AGENT_BAD_PARTITION", `partition ${p} does not exist (the topic has ${partitions})`);
+  if (p < 0 || p >= partitions)
+    throw new ChannelError("MR_AGENT_BAD_PARTITION", `partition ${p} does not exist (the topic has ${partitions})`);
   return p;
 }
 
@@ -105,7 +122,8 @@ export type OffsetReset = "earliest" | "latest" | "none";
 
 export function readOffsetReset(ctx: Context, def: OffsetReset): OffsetReset {
   const v = ctx.getString("kafka.consumer.auto.offset.reset", def).toLowerCase();
-  if (v !== "earliest" && v !== "latest" && v !== "none") throw ctx.error("kafka.consumer.auto.offset.reset", `must be earliest, latest or none, got "${v}"`);
+  if (v !== "earliest" && v !== "latest" && v !== "none")
+    throw ctx.error("kafka.consumer.auto.offset.reset", `must be earliest, latest or none, got "${v}"`);
   return v;
 }
 
@@ -131,7 +149,11 @@ export function readJoinOptions(ctx: Context): JoinOptions {
     const s = strategy.toLowerCase();
     if (s.includes("roundrobin")) o.assignor = "roundrobin";
     else if (s.includes("range")) o.assignor = "range";
-    else throw ctx.error("kafka.consumer.partition.assignment.strategy", `"${strategy}" is not supported (range or roundrobin)`);
+    else
+      throw ctx.error(
+        "kafka.consumer.partition.assignment.strategy",
+        `"${strategy}" is not supported (range or roundrobin)`,
+      );
   }
   return o;
 }
@@ -180,7 +202,8 @@ export class GroupReader {
     if (this.reset === "none") return;
     for (const topic of await this.topicNames()) {
       const d = await this.port.describeTopic(topic);
-      for (let p = 0; p < (d?.partitions ?? 0); p++) this.start.set(tp(topic, p), await this.port.listOffset(topic, p, this.reset));
+      for (let p = 0; p < (d?.partitions ?? 0); p++)
+        this.start.set(tp(topic, p), await this.port.listOffset(topic, p, this.reset));
     }
   }
 
@@ -206,13 +229,19 @@ export class GroupReader {
   private async setAssignment(parts: TopicPartition[]): Promise<void> {
     const committed = new Map<string, bigint>();
     const topics = [...new Set(parts.map((p) => p.topic))];
-    if (topics.length > 0) for (const c of await this.port.fetchOffsets(this.group, topics)) if (c.offset >= 0n) committed.set(tp(c.topic, c.partition), c.offset);
+    if (topics.length > 0)
+      for (const c of await this.port.fetchOffsets(this.group, topics))
+        if (c.offset >= 0n) committed.set(tp(c.topic, c.partition), c.offset);
     const positions = new Map<string, Position>();
     for (const { topic, partition } of parts) {
       const k = tp(topic, partition);
       let offset = committed.get(k) ?? this.start.get(k);
       if (offset === undefined) {
-        if (this.reset === "none") throw new ChannelError("MR_AGENT_NO_OFFSET", `group ${this.group} has no committed offset for ${topic}-${partition} (auto.offset.reset=none)`);
+        if (this.reset === "none")
+          throw new ChannelError(
+            "MR_AGENT_NO_OFFSET",
+            `group ${this.group} has no committed offset for ${topic}-${partition} (auto.offset.reset=none)`,
+          );
         offset = await this.port.listOffset(topic, partition, this.reset);
       }
       positions.set(k, { topic, partition, offset });

@@ -136,9 +136,17 @@ export class Agent {
       const cctx = channelConf.get(chName)!.ctx;
       const msg = `(${batch}) of ${what} is greater than the transactionCapacity (${tc}) of channel ${chName}`;
       // the component's own name for its batch size (Flume's keys differ by component)
-      const key = ["batchSize", "hdfs.batchSize", "sink.batchSize", "batch-size", "flumeBatchSize", "maxBatchSize"].find((k) => owner.has(k));
+      const key = [
+        "batchSize",
+        "hdfs.batchSize",
+        "sink.batchSize",
+        "batch-size",
+        "flumeBatchSize",
+        "maxBatchSize",
+      ].find((k) => owner.has(k));
       if (key) errors.push(owner.error(key, msg));
-      else if (cctx.has("transactionCapacity")) errors.push(cctx.error("transactionCapacity", `(${tc}) is smaller than the batchSize (${batch}) of ${what}`));
+      else if (cctx.has("transactionCapacity"))
+        errors.push(cctx.error("transactionCapacity", `(${tc}) is smaller than the batchSize (${batch}) of ${what}`));
       else errors.push(owner.error("batchSize", msg));
     };
 
@@ -163,7 +171,11 @@ export class Agent {
         maxBackoffSleep: s.ctx.getInteger("pollableSource.maxBackoffSleep"),
       };
       const cp = new DefaultChannelProcessor(selector, interceptors, this.logger);
-      sources.set(s.name, { fingerprint: s.fingerprint, source, runner: new SourceRunner(source, cp, this.logger, backoff) });
+      sources.set(s.name, {
+        fingerprint: s.fingerprint,
+        source,
+        runner: new SourceRunner(source, cp, this.logger, backoff),
+      });
     }
 
     const sinkConf = new Map<string, SinkConfig>(config.sinks.map((s) => [s.name, s]));
@@ -189,7 +201,11 @@ export class Agent {
       };
       const proc: SinkProcessor = findSinkProcessor(r.processorType)!.factory(r.processorCtx, sinks, env);
       ctxs.push(r.processorCtx);
-      runners.set(r.name, { fingerprint: r.fingerprint, sinks, runner: new SinkRunner(r.name, proc, this.logger, backoff) });
+      runners.set(r.name, {
+        fingerprint: r.fingerprint,
+        sinks,
+        runner: new SinkRunner(r.name, proc, this.logger, backoff),
+      });
     }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new ConfigError("MR_CONFIG_INVALID", errors.map((e) => e.message).join("\n"));
@@ -219,7 +235,12 @@ export class Agent {
     for (const [n, s] of b.sources) if (oldS.get(n) !== s) await s.runner.start();
     this.generation++;
     this.logger.info(
-      { agent: this.name, sources: [...b.sources.keys()], channels: [...b.channels.keys()], sinkRunners: [...b.runners.keys()] },
+      {
+        agent: this.name,
+        sources: [...b.sources.keys()],
+        channels: [...b.channels.keys()],
+        sinkRunners: [...b.runners.keys()],
+      },
       "agent components started",
     );
   }

@@ -7,7 +7,15 @@
  * required channel fails, the earlier ones keep their copy.
  */
 import type { Logger } from "pino";
-import { AgentError, ChannelError, type Channel, type ChannelProcessor, type ChannelSelector, type Event, type Interceptor } from "../api.js";
+import {
+  AgentError,
+  ChannelError,
+  type Channel,
+  type ChannelProcessor,
+  type ChannelSelector,
+  type Event,
+  type Interceptor,
+} from "../api.js";
 
 export class InterceptorChain {
   constructor(readonly interceptors: Interceptor[] = []) {}
@@ -49,7 +57,11 @@ async function putAll(channel: Channel, events: Event[]): Promise<void> {
       /* the original error matters */
     }
     if (err instanceof AgentError) throw err;
-    throw new ChannelError("MR_AGENT_CHANNEL", `unable to put a batch on channel ${channel.name}: ${(err as Error).message}`, { cause: err });
+    throw new ChannelError(
+      "MR_AGENT_CHANNEL",
+      `unable to put a batch on channel ${channel.name}: ${(err as Error).message}`,
+      { cause: err },
+    );
   } finally {
     tx.close();
   }

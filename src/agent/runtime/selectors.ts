@@ -14,7 +14,11 @@ function channelList(ctx: Context, key: string, byName: Map<string, Channel>): C
   const out: Channel[] = [];
   for (const n of v.split(/\s+/).filter(Boolean)) {
     const c = byName.get(n);
-    if (!c) throw ctx.error(key, `names channel "${n}", which is not one of this source's channels (${[...byName.keys()].join(" ")})`);
+    if (!c)
+      throw ctx.error(
+        key,
+        `names channel "${n}", which is not one of this source's channels (${[...byName.keys()].join(" ")})`,
+      );
     if (!out.includes(c)) out.push(c);
   }
   return out;

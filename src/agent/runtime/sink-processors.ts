@@ -11,7 +11,14 @@
  *   `processor.backoff` a failed sink is skipped for min(maxTimeOut,
  *   2^failures seconds).
  */
-import { EventDeliveryError, type ComponentEnv, type Context, type Sink, type SinkProcessor, type Status } from "../api.js";
+import {
+  EventDeliveryError,
+  type ComponentEnv,
+  type Context,
+  type Sink,
+  type SinkProcessor,
+  type Status,
+} from "../api.js";
 
 const FAILURE_PENALTY_MS = 1000;
 
@@ -25,7 +32,8 @@ async function stopAll(sinks: Sink[]): Promise<void> {
 export class DefaultSinkProcessor implements SinkProcessor {
   constructor(readonly sink: Sink) {}
   static fromContext(ctx: Context, sinks: Sink[], _env: ComponentEnv): DefaultSinkProcessor {
-    if (sinks.length !== 1) throw ctx.error("type", `default sink processor takes exactly one sink, got ${sinks.length}`);
+    if (sinks.length !== 1)
+      throw ctx.error("type", `default sink processor takes exactly one sink, got ${sinks.length}`);
     return new DefaultSinkProcessor(sinks[0]);
   }
   sinks(): Sink[] {
@@ -76,7 +84,8 @@ export class FailoverSinkProcessor implements SinkProcessor {
       seen.set(p, s.name);
       entries.push({ sink: s, priority: p });
     }
-    for (const k of pri.keys()) if (!sinks.some((s) => s.name === k)) throw pri.error(k, `names sink "${k}", which is not in this group`);
+    for (const k of pri.keys())
+      if (!sinks.some((s) => s.name === k)) throw pri.error(k, `names sink "${k}", which is not in this group`);
     const maxPenalty = ctx.getInteger("maxpenalty", 30000);
     if (maxPenalty <= 0) throw ctx.error("maxpenalty", "must be positive");
     return new FailoverSinkProcessor(entries, maxPenalty, env.logger);
@@ -124,11 +133,17 @@ export class FailoverSinkProcessor implements SinkProcessor {
       try {
         return await r.sink.process();
       } catch (err) {
-        this.logger?.warn({ err: (err as Error).message, sink: r.sink.name }, "sink failed; failing over to the next sink");
+        this.logger?.warn(
+          { err: (err as Error).message, sink: r.sink.name },
+          "sink failed; failing over to the next sink",
+        );
         this.penalise(r);
       }
     }
-    throw new EventDeliveryError("MR_AGENT_ALL_SINKS_FAILED", "all sinks failed to process, nothing left to fail over to");
+    throw new EventDeliveryError(
+      "MR_AGENT_ALL_SINKS_FAILED",
+      "all sinks failed to process, nothing left to fail over to",
+    );
   }
 }
 
@@ -154,7 +169,8 @@ export class LoadBalancingSinkProcessor implements SinkProcessor {
   static fromContext(ctx: Context, sinks: Sink[], env: ComponentEnv): LoadBalancingSinkProcessor {
     const backoff = ctx.getBoolean("backoff", false);
     const sel = ctx.getString("selector", "round_robin").toLowerCase();
-    if (sel !== "round_robin" && sel !== "random") throw ctx.error("selector", `must be round_robin or random, got "${sel}"`);
+    if (sel !== "round_robin" && sel !== "random")
+      throw ctx.error("selector", `must be round_robin or random, got "${sel}"`);
     const maxTimeOut = ctx.getInteger("selector.maxTimeOut", 30000);
     if (maxTimeOut <= 0) throw ctx.error("selector.maxTimeOut", "must be positive");
     if (sinks.length === 0) throw ctx.error("type", "load_balance needs at least one sink");
@@ -196,7 +212,10 @@ export class LoadBalancingSinkProcessor implements SinkProcessor {
           e.failures++;
           e.restoreAt = this.now() + Math.min(this.maxTimeOutMs, 2 ** e.failures * FAILURE_PENALTY_MS);
         }
-        this.logger?.warn({ err: (err as Error).message, sink: e.sink.name }, "sink failed to process; trying the next one");
+        this.logger?.warn(
+          { err: (err as Error).message, sink: e.sink.name },
+          "sink failed to process; trying the next one",
+        );
       }
     }
     throw new EventDeliveryError("MR_AGENT_ALL_SINKS_FAILED", "all configured sinks have failed");

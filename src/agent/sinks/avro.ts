@@ -68,7 +68,11 @@ export class AvroSink extends BatchSink {
 
   protected async deliver(events: Event[]): Promise<void> {
     const status = await this.getClient().appendBatch(events);
-    if (status !== "OK") throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `avro sink ${this.name}: ${this.options.hostname}:${this.options.port} answered ${status}`);
+    if (status !== "OK")
+      throw new EventDeliveryError(
+        "MR_AGENT_SINK_DELIVERY",
+        `avro sink ${this.name}: ${this.options.hostname}:${this.options.port} answered ${status}`,
+      );
   }
 
   protected override onFailure(err: unknown): void {
@@ -83,7 +87,8 @@ export class AvroSink extends BatchSink {
 export function createAvroSink(name: string, ctx: Context, env: ComponentEnv): AvroSink {
   const hostname = ctx.requireString("hostname");
   const portStr = ctx.requireString("port");
-  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535) throw ctx.error("port", `must be a port number, got "${portStr}"`);
+  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535)
+    throw ctx.error("port", `must be a port number, got "${portStr}"`);
   const batchSize = ctx.getInteger("batch-size", 100);
   if (batchSize < 1) throw ctx.error("batch-size", "must be positive");
   const compression = ctx.getString("compression-type", "none").toLowerCase();

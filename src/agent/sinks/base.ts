@@ -70,7 +70,9 @@ export abstract class BatchSink implements Sink {
       }
       this.onFailure(err);
       if (err instanceof EventDeliveryError) throw err;
-      throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `${this.label()}: ${(err as Error).message}`, { cause: err });
+      throw new EventDeliveryError("MR_AGENT_SINK_DELIVERY", `${this.label()}: ${(err as Error).message}`, {
+        cause: err,
+      });
     } finally {
       tx.close();
     }

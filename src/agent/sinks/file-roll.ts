@@ -177,12 +177,21 @@ export function createFileRollSink(name: string, ctx: Context, env: ComponentEnv
   const batchSize = ctx.getInteger("sink.batchSize", 100);
   if (batchSize <= 0) throw ctx.error("sink.batchSize", "must be positive");
   const pm = ctx.getString("sink.pathManager", "DEFAULT").toUpperCase();
-  if (pm !== "DEFAULT" && pm !== "ROLLTIME") throw ctx.error("sink.pathManager", `must be DEFAULT or ROLLTIME, got "${pm}"`);
+  if (pm !== "DEFAULT" && pm !== "ROLLTIME")
+    throw ctx.error("sink.pathManager", `must be DEFAULT or ROLLTIME, got "${pm}"`);
   const pathManager = new DefaultPathManager(
     ctx.getString("sink.pathManager.prefix", ""),
     ctx.getString("sink.pathManager.extension", ""),
     pm === "ROLLTIME",
   );
   const serializer = createSerializer(ctx, "sink.serializer");
-  return new RollingFileSink(name, { directory, rollInterval, batchSize, serializer, pathManager, agentName: env.agentName, logger: env.logger });
+  return new RollingFileSink(name, {
+    directory,
+    rollInterval,
+    batchSize,
+    serializer,
+    pathManager,
+    agentName: env.agentName,
+    logger: env.logger,
+  });
 }

@@ -93,15 +93,21 @@ class BucketWriter {
     this.events = 0;
     this.bytes = 0;
     if ((o.rollInterval ?? 30) > 0) {
-      this.rollTimer = setTimeout(() => {
-        void this.run(() => this.close()).catch((err) => this.sink.log?.error({ err, sink: this.sink.name }, "hdfs: roll failed"));
-      }, (o.rollInterval ?? 30) * 1000);
+      this.rollTimer = setTimeout(
+        () => {
+          void this.run(() => this.close()).catch((err) =>
+            this.sink.log?.error({ err, sink: this.sink.name }, "hdfs: roll failed"),
+          );
+        },
+        (o.rollInterval ?? 30) * 1000,
+      );
       this.rollTimer.unref();
     }
   }
 
   private encode(data: Buffer, isHeader = false): Buffer {
-    if (this.sink.opts.fileType === "CompressedStream" && (data.length > 0 || !isHeader)) return data.length > 0 ? gzipSync(data) : data;
+    if (this.sink.opts.fileType === "CompressedStream" && (data.length > 0 || !isHeader))
+      return data.length > 0 ? gzipSync(data) : data;
     return data;
   }
 
@@ -236,7 +242,9 @@ export class HdfsSink implements Sink {
       if (this.writers.size > max) {
         const [eldestKey, eldest] = this.writers.entries().next().value as [string, BucketWriter];
         this.writers.delete(eldestKey);
-        void eldest.run(() => eldest.close()).catch((err) => this.log?.error({ err, sink: this.name }, "hdfs: close failed"));
+        void eldest
+          .run(() => eldest.close())
+          .catch((err) => this.log?.error({ err, sink: this.name }, "hdfs: close failed"));
       }
     }
     return w;
@@ -331,7 +339,11 @@ export function createHdfsSink(name: string, ctx: Context, env: ComponentEnv): H
       roundValue,
       roundUnit: roundUnit as "second" | "minute" | "hour",
     },
-    serializer: () => createSerializer(Context.of({ serializer: serType, "serializer.appendNewline": String(appendNewline) }), "serializer"),
+    serializer: () =>
+      createSerializer(
+        Context.of({ serializer: serType, "serializer.appendNewline": String(appendNewline) }),
+        "serializer",
+      ),
     agentName: env.agentName,
     logger: env.logger,
   });

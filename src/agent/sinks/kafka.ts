@@ -17,7 +17,14 @@ import type { ComponentEnv, Context, Event } from "../api.js";
 import { BatchSink } from "./base.js";
 import { encodeAvroFlumeEvent } from "../../formats/avro-flume-event.js";
 import type { ProduceRecord, TopicsPort } from "../../topics/port.js";
-import { TopicsHandle, choosePartition, ensureTopic, readAcks, readPartitionRule, type PartitionRule } from "../kafka/common.js";
+import {
+  TopicsHandle,
+  choosePartition,
+  ensureTopic,
+  readAcks,
+  readPartitionRule,
+  type PartitionRule,
+} from "../kafka/common.js";
 
 export interface KafkaSinkOptions {
   topic: string;
@@ -81,13 +88,21 @@ export class KafkaSink extends BatchSink {
     for (const e of events) {
       const topic = this.topicOf(e);
       const key = e.headers.key !== undefined ? Buffer.from(e.headers.key) : null;
-      const partition = choosePartition(this.options.partition, e, key, await this.partitionsOf(port, topic), this.sticky);
+      const partition = choosePartition(
+        this.options.partition,
+        e,
+        key,
+        await this.partitionsOf(port, topic),
+        this.sticky,
+      );
       const value = this.options.useFlumeEventFormat ? encodeAvroFlumeEvent(e) : e.body;
       const g = `${topic}\u0000${partition}`;
       if (!groups.has(g)) groups.set(g, { topic, partition, records: [] });
       groups.get(g)!.records.push({ key, value });
     }
-    await Promise.all([...groups.values()].map((g) => port.produce(g.topic, g.partition, g.records, { acks: this.options.acks })));
+    await Promise.all(
+      [...groups.values()].map((g) => port.produce(g.topic, g.partition, g.records, { acks: this.options.acks })),
+    );
   }
 
   protected override onFailure(): void {

@@ -46,7 +46,10 @@ export class AvroEventSerializer implements EventSerializer {
   private sync = randomBytes(16);
   header(): Buffer {
     this.sync = randomBytes(16);
-    const meta = metaType.toBuffer({ "avro.schema": Buffer.from(JSON.stringify(FLUME_EVENT_SCHEMA)), "avro.codec": Buffer.from("null") });
+    const meta = metaType.toBuffer({
+      "avro.schema": Buffer.from(JSON.stringify(FLUME_EVENT_SCHEMA)),
+      "avro.codec": Buffer.from("null"),
+    });
     return Buffer.concat([Buffer.from("Obj\x01", "latin1"), meta, this.sync]);
   }
   encode(events: Event[]): Buffer {
@@ -61,7 +64,9 @@ export function readAvroEvents(buf: Buffer): Promise<Event[]> {
   return new Promise((resolve, reject) => {
     const out: Event[] = [];
     const decoder = new avro.streams.BlockDecoder();
-    decoder.on("data", (r: { headers: Record<string, string>; body: Buffer }) => out.push({ headers: { ...r.headers }, body: r.body }));
+    decoder.on("data", (r: { headers: Record<string, string>; body: Buffer }) =>
+      out.push({ headers: { ...r.headers }, body: r.body }),
+    );
     decoder.on("end", () => resolve(out));
     decoder.on("error", reject);
     decoder.end(buf);

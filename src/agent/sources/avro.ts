@@ -40,7 +40,10 @@ export class AvroSource implements EventDrivenSource {
       else await this.cp!.processEvent(events[0]);
     } catch (err) {
       c.inc("ChannelWriteFail");
-      this.env.logger.warn({ err, source: this.name }, `avro source ${this.name}: put of ${events.length} event(s) failed, answered FAILED`);
+      this.env.logger.warn(
+        { err, source: this.name },
+        `avro source ${this.name}: put of ${events.length} event(s) failed, answered FAILED`,
+      );
       return "FAILED";
     }
     c.inc(batch ? "AppendBatchAcceptedCount" : "AppendAcceptedCount");
@@ -73,7 +76,8 @@ export class AvroSource implements EventDrivenSource {
 export function createAvroSource(name: string, ctx: Context, env: ComponentEnv): AvroSource {
   const bind = ctx.requireString("bind");
   const portStr = ctx.requireString("port");
-  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535) throw ctx.error("port", `must be a port number, got "${portStr}"`);
+  if (!/^\d+$/.test(portStr) || Number(portStr) > 65535)
+    throw ctx.error("port", `must be a port number, got "${portStr}"`);
   ctx.markUsed("threads");
   const compression = ctx.getString("compression-type", "none").toLowerCase();
   if (compression !== "none") throw ctx.error("compression-type", `"${compression}" is not supported (none only)`);

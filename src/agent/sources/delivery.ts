@@ -119,7 +119,10 @@ export class BatchDelivery<M = undefined> {
       } catch (err) {
         c.inc("ChannelWriteFail");
         if (this.closed) {
-          this.opts.logger.error({ err, source: this.opts.name, events: events.length }, "source stopped while its batch could not be delivered");
+          this.opts.logger.error(
+            { err, source: this.opts.name, events: events.length },
+            "source stopped while its batch could not be delivered",
+          );
           throw err;
         }
         if (!(err instanceof ChannelFullError)) {
@@ -127,7 +130,10 @@ export class BatchDelivery<M = undefined> {
           this.opts.logger.error({ err, source: this.opts.name }, "channel put failed; retrying the same batch");
         } else if (!warned) {
           warned = true;
-          this.opts.logger.warn({ source: this.opts.name, events: events.length }, "channel full: reading paused, retrying the same batch");
+          this.opts.logger.warn(
+            { source: this.opts.name, events: events.length },
+            "channel full: reading paused, retrying the same batch",
+          );
         }
         this.waitingForChannel = true;
         await sleep(wait, this.abort.signal);
@@ -155,7 +161,12 @@ export class BatchDelivery<M = undefined> {
 }
 
 /** The dead-letter keys every source reads: deadLetter.file. */
-export function deadLetterFromConfig(name: string, ctx: Context, logger: Logger, counterRef: () => SourceCounter): DeadLetter {
+export function deadLetterFromConfig(
+  name: string,
+  ctx: Context,
+  logger: Logger,
+  counterRef: () => SourceCounter,
+): DeadLetter {
   const file = ctx.getString("deadLetter.file");
   return new DeadLetter({
     source: name,
@@ -165,8 +176,16 @@ export function deadLetterFromConfig(name: string, ctx: Context, logger: Logger,
   });
 }
 
-const reconnects = counter("millrace_agent_source_reconnects_total", "Stream source reconnects, by failure kind", ["agent", "component", "kind"]);
-const gapSeconds = counter("millrace_agent_source_gap_seconds_total", "Seconds stream sources spent disconnected (possible data gaps)", ["agent", "component"]);
+const reconnects = counter("millrace_agent_source_reconnects_total", "Stream source reconnects, by failure kind", [
+  "agent",
+  "component",
+  "kind",
+]);
+const gapSeconds = counter(
+  "millrace_agent_source_gap_seconds_total",
+  "Seconds stream sources spent disconnected (possible data gaps)",
+  ["agent", "component"],
+);
 
 /**
  * Tracks disconnections so none goes unreported: `down()` when a stream fails,
@@ -197,7 +216,10 @@ export class GapTracker {
     this.gaps++;
     this.totalGapMs += ms;
     gapSeconds.inc({ agent: this.agent, component: this.name }, ms / 1000);
-    this.logger.warn({ source: this.name, gapMs: ms, since: new Date(this.downSince).toISOString(), reason: this.reason, ...extra }, `stream reconnected after ${ms} ms: ${this.note}`);
+    this.logger.warn(
+      { source: this.name, gapMs: ms, since: new Date(this.downSince).toISOString(), reason: this.reason, ...extra },
+      `stream reconnected after ${ms} ms: ${this.note}`,
+    );
     this.downSince = undefined;
   }
 }

@@ -63,7 +63,9 @@ export class ExecSource implements EventDrivenSource {
 
   private spawnChild(): void {
     const o = this.opts;
-    const args = o.shell ? [...o.shell.split(/\s+/).filter(Boolean), o.command] : o.command.split(/\s+/).filter(Boolean);
+    const args = o.shell
+      ? [...o.shell.split(/\s+/).filter(Boolean), o.command]
+      : o.command.split(/\s+/).filter(Boolean);
     const child = spawn(args[0]!, args.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     this.runs++;
@@ -73,7 +75,8 @@ export class ExecSource implements EventDrivenSource {
     child.stdout!.on("data", (chunk: string) => this.onData(chunk, child));
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (s: string) => {
-      if (o.logStdErr) for (const l of s.split("\n")) if (l) this.opts.logger?.info({ source: this.name }, `StderrLogger: ${l}`);
+      if (o.logStdErr)
+        for (const l of s.split("\n")) if (l) this.opts.logger?.info({ source: this.name }, `StderrLogger: ${l}`);
     });
     child.on("error", (err) => this.opts.logger?.error({ err, source: this.name }, "exec: cannot run command"));
     child.on("close", (code, signal) => {

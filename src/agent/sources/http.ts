@@ -14,7 +14,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { ChannelFullError, type ChannelProcessor, type ComponentEnv, type Context, type Event, type EventDrivenSource } from "../api.js";
+import {
+  ChannelFullError,
+  type ChannelProcessor,
+  type ComponentEnv,
+  type Context,
+  type Event,
+  type EventDrivenSource,
+} from "../api.js";
 import { SourceCounter } from "../counters.js";
 
 export class BadRequestError extends Error {}
@@ -57,11 +64,13 @@ export class JsonHandler implements HttpSourceHandler {
     }
     if (!Array.isArray(parsed)) throw new BadRequestError("request body must be a JSON array of events");
     return parsed.map((item, i) => {
-      if (item === null || typeof item !== "object" || Array.isArray(item)) throw new BadRequestError(`event ${i} is not an object`);
+      if (item === null || typeof item !== "object" || Array.isArray(item))
+        throw new BadRequestError(`event ${i} is not an object`);
       const o = item as { headers?: unknown; body?: unknown };
       const headers: Record<string, string> = {};
       if (o.headers !== undefined && o.headers !== null) {
-        if (typeof o.headers !== "object" || Array.isArray(o.headers)) throw new BadRequestError(`event ${i}: headers must be an object`);
+        if (typeof o.headers !== "object" || Array.isArray(o.headers))
+          throw new BadRequestError(`event ${i}: headers must be an object`);
         for (const [k, v] of Object.entries(o.headers as Record<string, unknown>)) {
           if (typeof v === "string") headers[k] = v;
           else if (typeof v === "number" || typeof v === "boolean") headers[k] = String(v);
@@ -152,7 +161,8 @@ export class HttpSource implements EventDrivenSource {
     let n = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       n += c.length;
-      if (n > this.handler.maxBodyBytes) throw new BadRequestError(`request body exceeds ${this.handler.maxBodyBytes} bytes`);
+      if (n > this.handler.maxBodyBytes)
+        throw new BadRequestError(`request body exceeds ${this.handler.maxBodyBytes} bytes`);
       chunks.push(c);
     }
     return Buffer.concat(chunks);

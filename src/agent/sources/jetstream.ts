@@ -20,7 +20,14 @@
 import WebSocket from "ws";
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import { PUBLIC_STREAM_BACKOFF, ReconnectPolicy, backoffFromConfig, sleep, type BackoffSettings, type FailureKind } from "../../social/connectors/backoff.js";
+import {
+  PUBLIC_STREAM_BACKOFF,
+  ReconnectPolicy,
+  backoffFromConfig,
+  sleep,
+  type BackoffSettings,
+  type FailureKind,
+} from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import { StallError } from "../../social/connectors/errors.js";
 import { USER_AGENT } from "../../social/connectors/http.js";
@@ -52,17 +59,32 @@ export class JetstreamSource extends StreamSource {
   private seen: number | undefined;
   readonly stats = { connects: 0, duplicatesDropped: 0, pauses: 0, lastCursor: undefined as number | undefined };
 
-  constructor(name: string, readonly config: JetstreamConfig, env: ComponentEnv, deadLetter: (c: () => SourceCounter) => DeadLetter, backoff: BackoffSettings) {
+  constructor(
+    name: string,
+    readonly config: JetstreamConfig,
+    env: ComponentEnv,
+    deadLetter: (c: () => SourceCounter) => DeadLetter,
+    backoff: BackoffSettings,
+  ) {
     super(name, env);
     this.policy = new ReconnectPolicy(backoff);
     this.dead = deadLetter(() => this.counter);
-    this.gaps = new GapTracker(env.agentName, name, this.logger, "resuming from the cursor (minus the rewind), duplicates dropped");
+    this.gaps = new GapTracker(
+      env.agentName,
+      name,
+      this.logger,
+      "resuming from the cursor (minus the rewind), duplicates dropped",
+    );
     if (config.positionFile) {
       const p = readPosition(config.positionFile);
       if (p !== undefined) {
         const n = Number(p);
         if (Number.isSafeInteger(n) && n > 0) this.committed = n;
-        else this.logger.warn({ positionFile: config.positionFile, content: p.slice(0, 50) }, "position file does not hold a time_us cursor; starting live");
+        else
+          this.logger.warn(
+            { positionFile: config.positionFile, content: p.slice(0, 50) },
+            "position file does not hold a time_us cursor; starting live",
+          );
       }
     }
     this.seen = this.committed;
@@ -120,7 +142,10 @@ export class JetstreamSource extends StreamSource {
       if (this.stopping) break;
       this.gaps.down(kind, reason);
       const wait = this.policy.next(kind);
-      this.logger.warn({ kind, waitMs: wait, reason, committed: this.committed }, "jetstream disconnected; reconnecting");
+      this.logger.warn(
+        { kind, waitMs: wait, reason, committed: this.committed },
+        "jetstream disconnected; reconnecting",
+      );
       await sleep(wait, this.abort.signal);
     }
   }
@@ -214,14 +239,24 @@ export class JetstreamSource extends StreamSource {
 
   private async onMessage(data: Buffer): Promise<void> {
     const text = data.toString("utf8");
-    let msg: { time_us?: unknown; did?: unknown; kind?: unknown; commit?: { collection?: unknown; operation?: unknown } };
+    let msg: {
+      time_us?: unknown;
+      did?: unknown;
+      kind?: unknown;
+      commit?: { collection?: unknown; operation?: unknown };
+    };
     try {
       msg = JSON.parse(text);
     } catch (err) {
       await this.dead.write(`not JSON: ${(err as Error).message}`, text);
       return;
     }
-    if (msg === null || typeof msg !== "object" || typeof msg.time_us !== "number" || !Number.isSafeInteger(msg.time_us)) {
+    if (
+      msg === null ||
+      typeof msg !== "object" ||
+      typeof msg.time_us !== "number" ||
+      !Number.isSafeInteger(msg.time_us)
+    ) {
       await this.dead.write("no time_us: not a Jetstream event", text);
       return;
     }
@@ -248,7 +283,9 @@ const list = (s: string | undefined) =>
     .filter((x) => x !== "");
 
 export function jetstreamConfig(ctx: Context): JetstreamConfig {
-  const url = ctx.getString("url", "wss://jetstream2.us-east.bsky.network/subscribe") || "wss://jetstream2.us-east.bsky.network/subscribe";
+  const url =
+    ctx.getString("url", "wss://jetstream2.us-east.bsky.network/subscribe") ||
+    "wss://jetstream2.us-east.bsky.network/subscribe";
   try {
     const u = new URL(url);
     if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new Error("not ws");
@@ -257,12 +294,17 @@ export function jetstreamConfig(ctx: Context): JetstreamConfig {
   }
   if (ctx.getBoolean("compress", false)) {
     const dict = ctx.getString("zstdDictionary");
-    if (!dict) throw ctx.error("compress", "= true needs zstdDictionary (Jetstream compresses with a custom zstd dictionary)");
-    throw ctx.error("compress", "= true is not supported: the bundled zstd decoder (fzstd) cannot decode frames that use a dictionary; set compress = false");
+    if (!dict)
+      throw ctx.error("compress", "= true needs zstdDictionary (Jetstream compresses with a custom zstd dictionary)");
+    throw ctx.error(
+      "compress",
+      "= true is not supported: the bundled zstd decoder (fzstd) cannot decode frames that use a dictionary; set compress = false",
+    );
   }
   ctx.getString("zstdDictionary");
   const wantedCollections = list(ctx.getString("wantedCollections"));
-  if (wantedCollections.length > 100) throw ctx.error("wantedCollections", "lists more than Jetstream's 100 collections");
+  if (wantedCollections.length > 100)
+    throw ctx.error("wantedCollections", "lists more than Jetstream's 100 collections");
   const wantedDids = list(ctx.getString("wantedDids"));
   if (wantedDids.length > 10_000) throw ctx.error("wantedDids", "lists more than Jetstream's 10000 DIDs");
   const rewindSeconds = ctx.getInteger("rewindSeconds", 5);

@@ -17,7 +17,16 @@ import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, St
 import { SourceCounter } from "../counters.js";
 import { decodeAvroFlumeEvent } from "../../formats/avro-flume-event.js";
 import type { ConsumedRecord, JoinOptions } from "../../topics/port.js";
-import { GroupReader, TopicsHandle, firstOffsets, ignoreWithWarning, offsetsAfter, readJoinOptions, readOffsetReset, type OffsetReset } from "../kafka/common.js";
+import {
+  GroupReader,
+  TopicsHandle,
+  firstOffsets,
+  ignoreWithWarning,
+  offsetsAfter,
+  readJoinOptions,
+  readOffsetReset,
+  type OffsetReset,
+} from "../kafka/common.js";
 
 export interface KafkaSourceOptions {
   topics: string[] | RegExp;
@@ -58,7 +67,13 @@ export class KafkaSource implements PollableSource {
 
   async start(): Promise<void> {
     const port = await this.topics.get();
-    this.reader = new GroupReader(port, this.options.groupId, this.options.topics, this.options.offsetReset, this.options.join);
+    this.reader = new GroupReader(
+      port,
+      this.options.groupId,
+      this.options.topics,
+      this.options.offsetReset,
+      this.options.join,
+    );
     await this.reader.assign();
     this.counter.register();
   }
@@ -83,7 +98,10 @@ export class KafkaSource implements PollableSource {
       } catch (err) {
         this.skipped++;
         this.counter.inc("EventReadFail");
-        this.env.logger.warn({ err, source: this.name }, `kafka source ${this.name}: ${r.topic}-${r.partition}@${r.offset} is not an AvroFlumeEvent; skipped`);
+        this.env.logger.warn(
+          { err, source: this.name },
+          `kafka source ${this.name}: ${r.topic}-${r.partition}@${r.offset} is not an AvroFlumeEvent; skipped`,
+        );
         return null;
       }
     } else e = { headers: {}, body: r.value ?? Buffer.alloc(0) };
@@ -126,7 +144,10 @@ export class KafkaSource implements PollableSource {
     } catch (err) {
       for (const p of firstOffsets(records)) reader.seek(p.topic, p.partition, p.offset);
       this.counter.inc("ChannelWriteFail");
-      this.env.logger.warn({ err, source: this.name }, `kafka source ${this.name}: channel put failed, the batch will be read again`);
+      this.env.logger.warn(
+        { err, source: this.name },
+        `kafka source ${this.name}: channel put failed, the batch will be read again`,
+      );
       return "BACKOFF";
     }
     this.counter.inc("EventAcceptedCount", events.length);
@@ -153,7 +174,10 @@ export function createKafkaSource(name: string, ctx: Context, env: ComponentEnv)
       throw ctx.error("kafka.topics.regex", `is not a valid regular expression: ${(e as Error).message}`);
     }
   } else {
-    topics = list.split(",").map((t) => t.trim()).filter(Boolean);
+    topics = list
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     if (topics.length === 0) throw ctx.error("kafka.topics", "is required (or kafka.topics.regex)");
   }
   const batchSize = ctx.getInteger("batchSize", 1000);

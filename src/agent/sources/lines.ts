@@ -42,7 +42,10 @@ export async function readLines(
       if (nl < 0 || nl >= bytesRead) break;
       parts.push(Buffer.from(buf.subarray(from, nl)));
       const line = Buffer.concat(parts);
-      lines.push({ offset: start, bytes: cut(line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line) });
+      lines.push({
+        offset: start,
+        bytes: cut(line.length && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line),
+      });
       parts = [];
       partLen = 0;
       from = nl + 1;

@@ -38,7 +38,13 @@ export class MastodonSource extends SseSource<undefined> {
   protected readonly dead: DeadLetter;
   readonly ignored = new Map<string, number>();
 
-  constructor(name: string, readonly config: MastodonConfig, env: ComponentEnv, deadLetter: (c: () => SourceCounter) => DeadLetter, sse: SseSourceOptions) {
+  constructor(
+    name: string,
+    readonly config: MastodonConfig,
+    env: ComponentEnv,
+    deadLetter: (c: () => SourceCounter) => DeadLetter,
+    sse: SseSourceOptions,
+  ) {
     super(name, env, sse);
     this.dead = deadLetter(() => this.counter);
     this.delivery = new BatchDelivery({
@@ -90,7 +96,10 @@ export class MastodonSource extends SseSource<undefined> {
         await this.dead.write("delete: not a status id", ev.data);
         return;
       }
-      await this.delivery.add({ headers: { event: "delete", id, timestamp: String(Date.now()) }, body: Buffer.from(id, "utf8") });
+      await this.delivery.add({
+        headers: { event: "delete", id, timestamp: String(Date.now()) },
+        body: Buffer.from(id, "utf8"),
+      });
       return;
     }
     // notification, filters_changed, announcement, ...: not part of a timeline
@@ -107,7 +116,8 @@ export function mastodonConfig(ctx: Context): MastodonConfig {
     throw ctx.error("baseUrl", `must be an http(s) URL, got "${baseUrl}"`);
   }
   const stream = (ctx.getString("stream", "public") || "public").toLowerCase();
-  if (!(stream in STREAMS)) throw ctx.error("stream", `must be one of ${Object.keys(STREAMS).join(", ")}, got "${stream}"`);
+  if (!(stream in STREAMS))
+    throw ctx.error("stream", `must be one of ${Object.keys(STREAMS).join(", ")}, got "${stream}"`);
   const tag = (ctx.getString("tag") ?? "").replace(/^#/, "") || undefined;
   if (stream.startsWith("hashtag") && !tag) throw ctx.error("tag", `is required for stream = ${stream}`);
   return {
@@ -124,6 +134,9 @@ export function mastodonConfig(ctx: Context): MastodonConfig {
 
 export function createMastodonSource(name: string, ctx: Context, env: ComponentEnv): MastodonSource {
   const config = mastodonConfig(ctx);
-  const sse = sseOptionsFromConfig(ctx, "statuses posted while disconnected are not delivered (Mastodon's stream has no resume)");
+  const sse = sseOptionsFromConfig(
+    ctx,
+    "statuses posted while disconnected are not delivered (Mastodon's stream has no resume)",
+  );
   return new MastodonSource(name, config, env, (c) => deadLetterFromConfig(name, ctx, env.logger, c), sse);
 }

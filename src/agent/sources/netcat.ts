@@ -96,7 +96,11 @@ export class NetcatSource implements EventDrivenSource {
         for (let i = 0; i < lines.length; i++) {
           const body = Buffer.from(lines[i]);
           this.counter.inc("EventReceivedCount");
-          if (tooLong[i]) this.reply(sock, `FAILED: Event exceeds the maximum length (${this.maxLineLength} chars, including newline)\n`);
+          if (tooLong[i])
+            this.reply(
+              sock,
+              `FAILED: Event exceeds the maximum length (${this.maxLineLength} chars, including newline)\n`,
+            );
           try {
             await this.cp.processEvent({ headers: {}, body });
             this.counter.inc("EventAcceptedCount");

@@ -37,7 +37,9 @@ export class NetcatUdpSource implements EventDrivenSource {
       if (body.length && body[body.length - 1] === 0x0a) body = body.subarray(0, -1);
       if (body.length && body[body.length - 1] === 0x0d) body = body.subarray(0, -1);
       this.counter.inc("EventReceivedCount");
-      const headers: Record<string, string> = this.remoteAddressHeader ? { [this.remoteAddressHeader]: rinfo.address } : {};
+      const headers: Record<string, string> = this.remoteAddressHeader
+        ? { [this.remoteAddressHeader]: rinfo.address }
+        : {};
       this.cp.processEvent({ headers, body: Buffer.from(body) }).then(
         () => this.counter.inc("EventAcceptedCount"),
         () => this.counter.inc("ChannelWriteFail"),

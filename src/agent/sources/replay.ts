@@ -81,9 +81,21 @@ export function parseRate(s: string): number | undefined {
 export class ReplaySource extends StreamSource {
   private readonly delivery: BatchDelivery;
   private readonly dead: DeadLetter;
-  readonly stats = { lines: 0, cycles: 0, untimed: 0, finished: false, timestampField: undefined as string | undefined };
+  readonly stats = {
+    lines: 0,
+    cycles: 0,
+    untimed: 0,
+    finished: false,
+    timestampField: undefined as string | undefined,
+  };
 
-  constructor(name: string, readonly config: ReplayConfig, env: ComponentEnv, deadLetter: (c: () => SourceCounter) => DeadLetter, private readonly clock: Clock = systemClock) {
+  constructor(
+    name: string,
+    readonly config: ReplayConfig,
+    env: ComponentEnv,
+    deadLetter: (c: () => SourceCounter) => DeadLetter,
+    private readonly clock: Clock = systemClock,
+  ) {
     super(name, env);
     this.dead = deadLetter(() => this.counter);
     this.delivery = new BatchDelivery({

@@ -15,7 +15,15 @@ import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
 import type { Logger } from "pino";
-import { AgentError, type ChannelProcessor, type ComponentEnv, type Context, type Event, type PollableSource, type Status } from "../api.js";
+import {
+  AgentError,
+  type ChannelProcessor,
+  type ComponentEnv,
+  type Context,
+  type Event,
+  type PollableSource,
+  type Status,
+} from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { readLines } from "./lines.js";
 
@@ -82,7 +90,8 @@ export class SpoolDirSource implements PollableSource {
   }
 
   start(): void {
-    if (!existsSync(this.opts.spoolDir)) throw new AgentError("MR_AGENT_SPOOLDIR_MISSING", `spoolDir ${this.opts.spoolDir} does not exist`);
+    if (!existsSync(this.opts.spoolDir))
+      throw new AgentError("MR_AGENT_SPOOLDIR_MISSING", `spoolDir ${this.opts.spoolDir} does not exist`);
     mkdirSync(this.trackerDir, { recursive: true });
     this.counter.register();
   }
@@ -140,7 +149,10 @@ export class SpoolDirSource implements PollableSource {
   private async checkUnchanged(c: Current): Promise<void> {
     const st = await c.fh.stat();
     if (st.size !== c.size || st.mtimeMs !== c.mtimeMs)
-      throw new AgentError("MR_AGENT_SPOOLDIR_FILE_CHANGED", `file ${c.path} has been modified since being read (spooled files must not change)`);
+      throw new AgentError(
+        "MR_AGENT_SPOOLDIR_FILE_CHANGED",
+        `file ${c.path} has been modified since being read (spooled files must not change)`,
+      );
   }
 
   async process(): Promise<Status> {
@@ -150,7 +162,10 @@ export class SpoolDirSource implements PollableSource {
     } catch (err) {
       this.fatal = err as Error;
       this.counter.inc("EventReadFail");
-      this.opts.logger?.error({ err, source: this.name }, "spooldir: fatal error, the source stops consuming until restarted");
+      this.opts.logger?.error(
+        { err, source: this.name },
+        "spooldir: fatal error, the source stops consuming until restarted",
+      );
       return "BACKOFF";
     }
   }
@@ -159,7 +174,10 @@ export class SpoolDirSource implements PollableSource {
     if (!this.cur && !(await this.openNext())) return "BACKOFF";
     const c = this.cur!;
     await this.checkUnchanged(c);
-    const { lines, next } = await readLines(c.fh, c.pos, this.opts.batchSize ?? 100, { eofIsLineEnd: true, maxLineLength: this.opts.maxLineLength ?? 2048 });
+    const { lines, next } = await readLines(c.fh, c.pos, this.opts.batchSize ?? 100, {
+      eofIsLineEnd: true,
+      maxLineLength: this.opts.maxLineLength ?? 2048,
+    });
     if (lines.length === 0) {
       await this.complete(c);
       return "READY";
@@ -168,7 +186,10 @@ export class SpoolDirSource implements PollableSource {
       const headers: Record<string, string> = {};
       if (this.opts.fileHeader) headers[this.opts.fileHeaderKey ?? "file"] = c.path;
       if (this.opts.basenameHeader) headers[this.opts.basenameHeaderKey ?? "basename"] = basename(c.path);
-      const body = this.opts.inputCharset && this.opts.inputCharset.toLowerCase() !== "utf-8" ? Buffer.from(this.decoder.decode(l.bytes)) : l.bytes;
+      const body =
+        this.opts.inputCharset && this.opts.inputCharset.toLowerCase() !== "utf-8"
+          ? Buffer.from(this.decoder.decode(l.bytes))
+          : l.bytes;
       return { headers, body };
     });
     this.counter.inc("EventReceivedCount", events.length);
@@ -194,7 +215,11 @@ export class SpoolDirSource implements PollableSource {
     if ((this.opts.deletePolicy ?? "never") === "immediate") await unlink(c.path);
     else {
       const done = c.path + (this.opts.fileSuffix ?? ".COMPLETED");
-      if (existsSync(done)) throw new AgentError("MR_AGENT_SPOOLDIR_NAME_REUSED", `file name has been re-used with different files: ${done} exists`);
+      if (existsSync(done))
+        throw new AgentError(
+          "MR_AGENT_SPOOLDIR_NAME_REUSED",
+          `file name has been re-used with different files: ${done} exists`,
+        );
       await rename(c.path, done);
     }
     await unlink(this.metaPath).catch(() => undefined);
@@ -204,11 +229,16 @@ export class SpoolDirSource implements PollableSource {
 
 export function createSpoolDirSource(name: string, ctx: Context, env: ComponentEnv): SpoolDirSource {
   const deletePolicy = ctx.getString("deletePolicy", "never");
-  if (deletePolicy !== "never" && deletePolicy !== "immediate") throw ctx.error("deletePolicy", `must be never or immediate, got "${deletePolicy}"`);
+  if (deletePolicy !== "never" && deletePolicy !== "immediate")
+    throw ctx.error("deletePolicy", `must be never or immediate, got "${deletePolicy}"`);
   const consumeOrder = ctx.getString("consumeOrder", "oldest").toLowerCase();
-  if (!["oldest", "youngest", "random"].includes(consumeOrder)) throw ctx.error("consumeOrder", `must be oldest, youngest or random`);
+  if (!["oldest", "youngest", "random"].includes(consumeOrder))
+    throw ctx.error("consumeOrder", `must be oldest, youngest or random`);
   const deserializer = ctx.getString("deserializer", "LINE");
-  if (deserializer.toUpperCase() !== "LINE" && deserializer !== "org.apache.flume.serialization.LineDeserializer$Builder")
+  if (
+    deserializer.toUpperCase() !== "LINE" &&
+    deserializer !== "org.apache.flume.serialization.LineDeserializer$Builder"
+  )
     throw ctx.error("deserializer", `"${deserializer}" is not supported (LINE)`);
   const inputCharset = ctx.getString("inputCharset", "UTF-8");
   try {

@@ -7,7 +7,14 @@
  * the reading (TCP backpressure).
  */
 import type { ComponentEnv, Context } from "../api.js";
-import { PUBLIC_STREAM_BACKOFF, ReconnectPolicy, backoffFromConfig, sleep, type BackoffSettings, type FailureKind } from "../../social/connectors/backoff.js";
+import {
+  PUBLIC_STREAM_BACKOFF,
+  ReconnectPolicy,
+  backoffFromConfig,
+  sleep,
+  type BackoffSettings,
+  type FailureKind,
+} from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
 import { openStream } from "../../social/connectors/http.js";
@@ -79,23 +86,38 @@ export abstract class SseSource<M> extends StreamSource {
         if (err instanceof HttpStatusError) {
           kind = err.status === 429 ? "rate-limit" : "http";
           notBefore = err.notBefore();
-          if (err.status === 401 || err.status === 403 || err.status === 404) this.logger.error({ status: err.status }, "the stream refuses this source's request; check the URL and token");
+          if (err.status === 401 || err.status === 403 || err.status === 404)
+            this.logger.error(
+              { status: err.status },
+              "the stream refuses this source's request; check the URL and token",
+            );
         }
       }
       if (this.stopping) break;
       this.gaps.down(kind, reason);
       if (kind === "network" && this.retryMs > 0) notBefore = Math.max(notBefore ?? 0, Date.now() + this.retryMs);
       const wait = this.policy.next(kind, notBefore);
-      this.logger.warn({ kind, waitMs: wait, reason, lastEventId: this.lastEventId || undefined }, "event stream disconnected; reconnecting");
+      this.logger.warn(
+        { kind, waitMs: wait, reason, lastEventId: this.lastEventId || undefined },
+        "event stream disconnected; reconnecting",
+      );
       await sleep(wait, this.abort.signal);
     }
   }
 
   private async readOnce(): Promise<void> {
-    const headers: Record<string, string> = { accept: "text/event-stream", "cache-control": "no-cache", ...this.requestHeaders() };
+    const headers: Record<string, string> = {
+      accept: "text/event-stream",
+      "cache-control": "no-cache",
+      ...this.requestHeaders(),
+    };
     if (this.lastEventId !== "") headers["last-event-id"] = this.lastEventId;
     this.stats.lastEventIdSent.push(this.lastEventId);
-    const res = await openStream(this.streamUrl(), { headers, signal: this.abort.signal, connectTimeoutMs: this.sse.connectTimeoutMs });
+    const res = await openStream(this.streamUrl(), {
+      headers,
+      signal: this.abort.signal,
+      connectTimeoutMs: this.sse.connectTimeoutMs,
+    });
     this.stats.connects++;
     this.policy.reset();
     this.gaps.up({ lastEventId: this.lastEventId || undefined });
@@ -132,7 +154,11 @@ export abstract class SseSource<M> extends StreamSource {
       clearInterval(watchdog);
       this.counter.set("OpenConnectionCount", 0);
       res.destroy();
-      if (parser.hasPartialEvent) this.logger.warn({ lastEventId: this.lastEventId || undefined }, "an event was cut off by the disconnect; it is re-read after Last-Event-ID where the server supports it");
+      if (parser.hasPartialEvent)
+        this.logger.warn(
+          { lastEventId: this.lastEventId || undefined },
+          "an event was cut off by the disconnect; it is re-read after Last-Event-ID where the server supports it",
+        );
     }
   }
 }

@@ -36,7 +36,10 @@ export function readPort(ctx: Context, key: string, value?: string): number {
 }
 
 /** Adds the client address headers Flume's syslog sources offer. */
-export async function clientHeaders(common: SyslogCommon, address: string | undefined): Promise<Record<string, string>> {
+export async function clientHeaders(
+  common: SyslogCommon,
+  address: string | undefined,
+): Promise<Record<string, string>> {
   const h: Record<string, string> = {};
   if (!address) return h;
   const ip = address.startsWith("::ffff:") ? address.slice(7) : address;
@@ -77,7 +80,10 @@ export class SyslogSourceBase {
     } catch (err) {
       this.counter.inc("ChannelWriteFail");
       const why = err instanceof ChannelFullError ? "channel full" : (err as Error).message;
-      this.env.logger.warn({ source: this.name, err }, `syslog source ${this.name} dropped ${events.length} event(s): ${why}`);
+      this.env.logger.warn(
+        { source: this.name, err },
+        `syslog source ${this.name} dropped ${events.length} event(s): ${why}`,
+      );
       return false;
     }
   }

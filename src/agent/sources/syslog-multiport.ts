@@ -73,10 +73,17 @@ export class MultiportSyslogTcpSource extends SyslogSourceBase implements EventD
   }
 }
 
-export function createMultiportSyslogTcpSource(name: string, ctx: Context, env: ComponentEnv): MultiportSyslogTcpSource {
+export function createMultiportSyslogTcpSource(
+  name: string,
+  ctx: Context,
+  env: ComponentEnv,
+): MultiportSyslogTcpSource {
   const common = readCommon(ctx, "0.0.0.0");
   const spec = ctx.requireString("ports");
-  const ports = spec.split(/\s+/).filter(Boolean).map((p) => readPort(ctx, "ports", p));
+  const ports = spec
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => readPort(ctx, "ports", p));
   const eventSize = ctx.getInteger("eventSize", DEFAULT_EVENT_SIZE);
   const batchSize = ctx.getInteger("batchSize", 100);
   if (batchSize < 1) throw ctx.error("batchSize", "must be positive");

@@ -47,9 +47,11 @@ export class SyslogTcpListener {
       const msgs = framer.push(chunk);
       if (msgs.length === 0) return;
       socket.pause();
-      chain = chain.then(() => this.handle(msgs, socket)).then(() => {
-        if (!socket.destroyed) socket.resume();
-      });
+      chain = chain
+        .then(() => this.handle(msgs, socket))
+        .then(() => {
+          if (!socket.destroyed) socket.resume();
+        });
       this.track(chain);
     });
     socket.on("error", () => socket.destroy());

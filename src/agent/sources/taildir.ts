@@ -75,14 +75,21 @@ export class TaildirSource implements PollableSource {
   start(): void {
     mkdirSync(dirname(this.opts.positionFile), { recursive: true });
     try {
-      const list = JSON.parse(readFileSync(this.opts.positionFile, "utf8")) as { inode: number; pos: number; file: string }[];
+      const list = JSON.parse(readFileSync(this.opts.positionFile, "utf8")) as {
+        inode: number;
+        pos: number;
+        file: string;
+      }[];
       for (const p of list) this.saved.set(Number(p.inode), Number(p.pos));
     } catch {
       // no position file yet
     }
     this.scan(true);
     this.counter.register();
-    this.timer = setInterval(() => void this.writePositions().catch(() => undefined), this.opts.writePosInterval ?? 3000);
+    this.timer = setInterval(
+      () => void this.writePositions().catch(() => undefined),
+      this.opts.writePosInterval ?? 3000,
+    );
     this.timer.unref();
   }
 

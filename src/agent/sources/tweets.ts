@@ -86,7 +86,8 @@ export class TweetsSource extends StreamSource {
         }
         const sim = Math.floor(startTime + (i * 1000) / simRate);
         const tweet = this.generator.next(sim) as { id?: unknown; data?: { id?: unknown } };
-        const id = typeof tweet.data?.id === "string" ? tweet.data.id : typeof tweet.id === "string" ? tweet.id : undefined;
+        const id =
+          typeof tweet.data?.id === "string" ? tweet.data.id : typeof tweet.id === "string" ? tweet.id : undefined;
         const headers: Record<string, string> = { timestamp: String(sim) };
         if (id !== undefined) headers.id = id;
         this.stats.generated++;
@@ -111,7 +112,8 @@ export function tweetsConfig(ctx: Context): TweetsConfig {
   let startTime = Date.now();
   if (startStr) {
     const t = /^\d+$/.test(startStr) ? Number(startStr) : Date.parse(startStr);
-    if (!Number.isFinite(t)) throw ctx.error("startTime", `must be an ISO date or epoch milliseconds, got "${startStr}"`);
+    if (!Number.isFinite(t))
+      throw ctx.error("startTime", `must be an ISO date or epoch milliseconds, got "${startStr}"`);
     startTime = t;
   }
   const batchSize = ctx.getInteger("batchSize", 100);
@@ -128,11 +130,21 @@ export function tweetsConfig(ctx: Context): TweetsConfig {
   };
 }
 
-export function createTweetsSource(name: string, ctx: Context, env: ComponentEnv, generator?: TweetGenerator, clock?: Clock): TweetsSource {
+export function createTweetsSource(
+  name: string,
+  ctx: Context,
+  env: ComponentEnv,
+  generator?: TweetGenerator,
+  clock?: Clock,
+): TweetsSource {
   const config = tweetsConfig(ctx);
   let gen = generator;
   if (!gen) {
-    if (!tweetGenerators.create) throw ctx.error("type", "= tweets is not available yet in this build (the synthetic generator, src/social/generator.ts, is not wired)");
+    if (!tweetGenerators.create)
+      throw ctx.error(
+        "type",
+        "= tweets is not available yet in this build (the synthetic generator, src/social/generator.ts, is not wired)",
+      );
     gen = tweetGenerators.create({ seed: config.seed, startTime: config.startTime });
   }
   return new TweetsSource(name, config, env, gen, clock);

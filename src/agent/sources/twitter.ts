@@ -25,7 +25,13 @@ import type { IncomingMessage } from "node:http";
 import { docsToContainer, tweetToDoc } from "../../formats/flume-twitter-doc.js";
 import { parsePost } from "../../social/model.js";
 import type { ComponentEnv, Context, Event } from "../api.js";
-import { ReconnectPolicy, X_BACKOFF, backoffFromConfig, sleep, type FailureKind } from "../../social/connectors/backoff.js";
+import {
+  ReconnectPolicy,
+  X_BACKOFF,
+  backoffFromConfig,
+  sleep,
+  type FailureKind,
+} from "../../social/connectors/backoff.js";
 import type { DeadLetter } from "../../social/connectors/dead-letter.js";
 import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
 import { openStream, requestJson } from "../../social/connectors/http.js";
@@ -44,8 +50,10 @@ export const twitterAvro: { encodeBatch?: (tweets: unknown[]) => Buffer } = {
 
 const DEFAULT_TWEET_FIELDS =
   "id,text,created_at,author_id,lang,entities,public_metrics,referenced_tweets,conversation_id,in_reply_to_user_id,source,geo,possibly_sensitive";
-const DEFAULT_EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,entities.mentions.username,in_reply_to_user_id,geo.place_id";
-const DEFAULT_USER_FIELDS = "id,name,username,created_at,description,location,profile_image_url,public_metrics,url,verified";
+const DEFAULT_EXPANSIONS =
+  "author_id,referenced_tweets.id,referenced_tweets.id.author_id,entities.mentions.username,in_reply_to_user_id,geo.place_id";
+const DEFAULT_USER_FIELDS =
+  "id,name,username,created_at,description,location,profile_image_url,public_metrics,url,verified";
 const DEFAULT_PLACE_FIELDS = "id,full_name,country,country_code,geo,name,place_type";
 
 export interface TwitterConfig {
@@ -95,7 +103,12 @@ export class TwitterSource extends StreamSource {
     this.token = config.bearerToken;
     this.policy = new ReconnectPolicy(backoff);
     this.dead = deadLetter(() => this.counter);
-    this.gaps = new GapTracker(env.agentName, name, this.logger, "tweets posted while disconnected are not delivered (the v2 stream has no resume)");
+    this.gaps = new GapTracker(
+      env.agentName,
+      name,
+      this.logger,
+      "tweets posted while disconnected are not delivered (the v2 stream has no resume)",
+    );
     const encode = twitterAvro.encodeBatch;
     this.delivery = new BatchDelivery({
       name,
@@ -107,7 +120,15 @@ export class TwitterSource extends StreamSource {
       channelFullBackoffMs: config.channelFullBackoffMs,
       transform:
         config.format === "avro" && encode
-          ? (events) => [{ headers: { timestamp: events[0]?.headers.timestamp ?? String(Date.now()), count: String(events.length) }, body: encode(events.map((e) => JSON.parse(e.body.toString("utf8")))) }]
+          ? (events) => [
+              {
+                headers: {
+                  timestamp: events[0]?.headers.timestamp ?? String(Date.now()),
+                  count: String(events.length),
+                },
+                body: encode(events.map((e) => JSON.parse(e.body.toString("utf8")))),
+              },
+            ]
           : undefined,
     });
   }
@@ -145,7 +166,10 @@ export class TwitterSource extends StreamSource {
       if (this.stopping) break;
       this.gaps.down(kind, reason);
       const wait = this.policy.next(kind, notBefore);
-      this.logger.warn({ kind, waitMs: wait, reason, attempt: this.policy.attemptsOf(kind) }, "twitter stream disconnected; reconnecting");
+      this.logger.warn(
+        { kind, waitMs: wait, reason, attempt: this.policy.attemptsOf(kind) },
+        "twitter stream disconnected; reconnecting",
+      );
       await sleep(wait, this.abort.signal);
     }
   }
@@ -158,7 +182,9 @@ export class TwitterSource extends StreamSource {
   private async bearer(): Promise<string> {
     if (this.token) return this.token;
     const { consumerKey, consumerSecret } = this.config;
-    const basic = Buffer.from(`${encodeURIComponent(consumerKey ?? "")}:${encodeURIComponent(consumerSecret ?? "")}`).toString("base64");
+    const basic = Buffer.from(
+      `${encodeURIComponent(consumerKey ?? "")}:${encodeURIComponent(consumerSecret ?? "")}`,
+    ).toString("base64");
     const res = await requestJson<{ token_type?: string; access_token?: string }>(this.url("/oauth2/token"), {
       method: "POST",
       headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded;charset=UTF-8" },
@@ -166,7 +192,8 @@ export class TwitterSource extends StreamSource {
       signal: this.abort.signal,
       connectTimeoutMs: this.config.connectTimeoutMs,
     });
-    if (!res.access_token || (res.token_type ?? "bearer").toLowerCase() !== "bearer") throw new Error(`oauth2/token answered without a bearer token`);
+    if (!res.access_token || (res.token_type ?? "bearer").toLowerCase() !== "bearer")
+      throw new Error(`oauth2/token answered without a bearer token`);
     this.token = res.access_token;
     this.tokenObtained = true;
     this.logger.info("obtained an app-only bearer token from the consumer key and secret");
@@ -177,7 +204,10 @@ export class TwitterSource extends StreamSource {
   private async syncRules(token: string): Promise<void> {
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const opts = { signal: this.abort.signal, connectTimeoutMs: this.config.connectTimeoutMs };
-    const current = await requestJson<{ data?: Rule[] }>(this.url("/2/tweets/search/stream/rules"), { headers, ...opts });
+    const current = await requestJson<{ data?: Rule[] }>(this.url("/2/tweets/search/stream/rules"), {
+      headers,
+      ...opts,
+    });
     const have = current.data ?? [];
     const want = new Set(this.config.keywords);
     const stale = have.filter((r) => !want.has(r.value));
@@ -194,13 +224,17 @@ export class TwitterSource extends StreamSource {
       this.logger.info({ deleted: stale.map((r) => r.value) }, "deleted stale filtered-stream rules");
     }
     if (missing.length > 0) {
-      const res = await requestJson<{ errors?: unknown[]; meta?: { summary?: { invalid?: number } } }>(this.url("/2/tweets/search/stream/rules"), {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ add: missing.map((value) => ({ value, tag: this.config.ruleTag })) }),
-        ...opts,
-      });
-      if (res.errors && res.errors.length > 0) this.logger.error({ errors: res.errors }, "X refused some keyword rules; they are not being matched");
+      const res = await requestJson<{ errors?: unknown[]; meta?: { summary?: { invalid?: number } } }>(
+        this.url("/2/tweets/search/stream/rules"),
+        {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ add: missing.map((value) => ({ value, tag: this.config.ruleTag })) }),
+          ...opts,
+        },
+      );
+      if (res.errors && res.errors.length > 0)
+        this.logger.error({ errors: res.errors }, "X refused some keyword rules; they are not being matched");
       this.stats.rulesAdded += missing.length;
       this.logger.info({ added: missing }, "added filtered-stream rules");
     }
@@ -302,17 +336,25 @@ export function twitterConfig(ctx: Context): TwitterConfig {
   ctx.getString("accessTokenSecret");
   const bearerToken = ctx.getString("bearerToken") || undefined;
   if (!bearerToken && (!consumerKey || !consumerSecret)) {
-    throw ctx.error(consumerKey ? "consumerSecret" : "consumerKey", "is required when no bearerToken is given (the app-only token is obtained from consumerKey and consumerSecret)");
+    throw ctx.error(
+      consumerKey ? "consumerSecret" : "consumerKey",
+      "is required when no bearerToken is given (the app-only token is obtained from consumerKey and consumerSecret)",
+    );
   }
   const keywords = (ctx.getString("keywords") ?? "")
     .split(",")
     .map((k) => k.trim())
     .filter((k) => k !== "");
-  for (const k of keywords) if (k.length > 1024) throw ctx.error("keywords", `has a keyword longer than a v2 rule allows (1024): "${k.slice(0, 40)}..."`);
+  for (const k of keywords)
+    if (k.length > 1024)
+      throw ctx.error("keywords", `has a keyword longer than a v2 rule allows (1024): "${k.slice(0, 40)}..."`);
   const format = (ctx.getString("format", "json") || "json").toLowerCase();
   if (format !== "json" && format !== "avro") throw ctx.error("format", `must be json or avro, got "${format}"`);
   if (format === "avro" && !twitterAvro.encodeBatch) {
-    throw ctx.error("format", "= avro is not available yet in this build (Flume's Doc schema encoder, src/formats/flume-twitter-doc.ts, is not wired); use format = json");
+    throw ctx.error(
+      "format",
+      "= avro is not available yet in this build (Flume's Doc schema encoder, src/formats/flume-twitter-doc.ts, is not wired); use format = json",
+    );
   }
   return {
     consumerKey,
@@ -337,7 +379,7 @@ export function twitterConfig(ctx: Context): TwitterConfig {
 export function createTwitterSource(name: string, ctx: Context, env: ComponentEnv): TwitterSource {
   const config = twitterConfig(ctx);
   const backoff = backoffFromConfig((k, d) => ctx.getInteger(k, d), X_BACKOFF);
-  const dl = (counter: () => import("../counters.js").SourceCounter) => deadLetterFromConfig(name, ctx, env.logger, counter);
+  const dl = (counter: () => import("../counters.js").SourceCounter) =>
+    deadLetterFromConfig(name, ctx, env.logger, counter);
   return new TwitterSource(name, config, env, dl, backoff);
 }
-

@@ -33,7 +33,13 @@ export class WikimediaSource extends SseSource<string> {
   /** the SSE id of the last event committed to the channel */
   committedId: string | undefined;
 
-  constructor(name: string, readonly config: WikimediaConfig, env: ComponentEnv, deadLetter: (c: () => SourceCounter) => DeadLetter, sse: SseSourceOptions) {
+  constructor(
+    name: string,
+    readonly config: WikimediaConfig,
+    env: ComponentEnv,
+    deadLetter: (c: () => SourceCounter) => DeadLetter,
+    sse: SseSourceOptions,
+  ) {
     super(name, env, sse);
     this.dead = deadLetter(() => this.counter);
     if (config.positionFile) this.committedId = readPosition(config.positionFile);

@@ -43,7 +43,8 @@ const RFC5424 =
   /^(?:<(\d{1,3})>)(?:(\d?)\s?)(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}|Z)?)|-)\s(?:([\w][\w\d.@-]*)|-)\s(.*)$/s;
 // (`s`: an octet-counted frame may hold newlines in its message)
 // RFC 3164: <PRI>MMM dd HH:mm:ss HOST rest  (single-digit days have two spaces)
-const RFC3164 = /^(?:<(\d{1,3})>)(?:(\d)?\s?)([A-Z][a-z][a-z]\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2})\s([\w][\w\d.@-]*)\s(.*)$/s;
+const RFC3164 =
+  /^(?:<(\d{1,3})>)(?:(\d)?\s?)([A-Z][a-z][a-z]\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2})\s([\w][\w\d.@-]*)\s(.*)$/s;
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -60,7 +61,8 @@ export function parseRfc5424Stamp(s: string): number | undefined {
   const [, y, mo, d, h, mi, se, frac, zone] = m;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000 + 1e-9) : 0;
   const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), ms] as const;
-  if (parts[1] > 11 || parts[2] < 1 || parts[2] > 31 || parts[3] > 23 || parts[4] > 59 || parts[5] > 60) return undefined;
+  if (parts[1] > 11 || parts[2] < 1 || parts[2] > 31 || parts[3] > 23 || parts[4] > 59 || parts[5] > 60)
+    return undefined;
   if (zone === undefined) return new Date(...parts).getTime(); // no zone: the local zone, as Flume
   let t = Date.UTC(...parts);
   if (zone !== "Z") {
@@ -192,7 +194,11 @@ export class SyslogFramer {
           if (this.buf.length < sp + 1 + len) break;
           const msg = this.buf.subarray(sp + 1, sp + 1 + len);
           this.buf = this.buf.subarray(sp + 1 + len);
-          out.push(msg.length > this.maxSize ? { raw: msg.subarray(0, this.maxSize), incomplete: true } : { raw: msg, incomplete: false });
+          out.push(
+            msg.length > this.maxSize
+              ? { raw: msg.subarray(0, this.maxSize), incomplete: true }
+              : { raw: msg, incomplete: false },
+          );
           continue;
         }
         // not a length: fall through to newline framing (an invalid message)

@@ -12,7 +12,15 @@ import { errorMessage, topicError } from "./util.js";
 import { topicConfigEntries } from "./describe-configs.js";
 
 function result(name: string, errorCode: number, msg: string | null): Message {
-  return { name, topicId: ZERO_UUID, errorCode, errorMessage: msg, numPartitions: -1, replicationFactor: -1, configs: null };
+  return {
+    name,
+    topicId: ZERO_UUID,
+    errorCode,
+    errorMessage: msg,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+  };
 }
 
 async function createOne(ctx: RequestContext, t: Message, validateOnly: boolean): Promise<Message> {
@@ -22,22 +30,39 @@ async function createOne(ctx: RequestContext, t: Message, validateOnly: boolean)
   let partitions: number = t.numPartitions;
   if (assignments.length > 0) {
     if (partitions !== -1 || t.replicationFactor !== -1) {
-      return result(t.name, ErrorCode.INVALID_REQUEST, "give either assignments or numPartitions/replicationFactor, not both");
+      return result(
+        t.name,
+        ErrorCode.INVALID_REQUEST,
+        "give either assignments or numPartitions/replicationFactor, not both",
+      );
     }
     const bad = assignments.find((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== node);
-    if (bad) return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${bad.partitionIndex} must be assigned to broker ${node} only`);
+    if (bad)
+      return result(
+        t.name,
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `partition ${bad.partitionIndex} must be assigned to broker ${node} only`,
+      );
     const idx = assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
-    if (idx.some((p, i) => p !== i)) return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, "assigned partitions must be 0..n-1");
+    if (idx.some((p, i) => p !== i))
+      return result(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, "assigned partitions must be 0..n-1");
     partitions = idx.length;
   }
   if (partitions === -1) partitions = broker.config.numPartitions;
-  if (partitions <= 0) return result(t.name, ErrorCode.INVALID_PARTITIONS, `number of partitions must be at least 1, not ${partitions}`);
+  if (partitions <= 0)
+    return result(t.name, ErrorCode.INVALID_PARTITIONS, `number of partitions must be at least 1, not ${partitions}`);
   if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
-    return result(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} is larger than the 1 available broker`);
+    return result(
+      t.name,
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      `replication factor ${t.replicationFactor} is larger than the 1 available broker`,
+    );
   }
   const configs: Record<string, string> = {};
-  for (const c of t.configs as { name: string; value: string | null }[]) if (c.value !== null) configs[c.name] = c.value;
-  if (broker.log.topic(t.name)) return result(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`);
+  for (const c of t.configs as { name: string; value: string | null }[])
+    if (c.value !== null) configs[c.name] = c.value;
+  if (broker.log.topic(t.name))
+    return result(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`);
   if (validateOnly) {
     try {
       broker.log.validateTopic(t.name, partitions, configs);

@@ -20,7 +20,12 @@ async function deleteOne(ctx: RequestContext, name: string | null, topicId: stri
     };
   }
   if (!broker.config.deleteTopicEnable) {
-    return { name: t.name, topicId: uuidToString(t.id), errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: "delete.topic.enable is false" };
+    return {
+      name: t.name,
+      topicId: uuidToString(t.id),
+      errorCode: ErrorCode.TOPIC_DELETION_DISABLED,
+      errorMessage: "delete.topic.enable is false",
+    };
   }
   try {
     await broker.log.deleteTopic(t.name);

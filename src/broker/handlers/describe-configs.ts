@@ -63,9 +63,16 @@ export function topicConfigEntries(broker: Broker, t: TopicInfo, keys: string[] 
     }
     for (const k of brokerSynonyms(name)) {
       const bv = broker.config.values.get(k);
-      if (bv && bv.source === "default" && bv.value !== null) synonyms.push({ name: k, value: bv.value, source: DEFAULT_CONFIG });
+      if (bv && bv.source === "default" && bv.value !== null)
+        synonyms.push({ name: k, value: bv.value, source: DEFAULT_CONFIG });
     }
-    out.push({ name, value, configSource: synonyms[0]?.source ?? DEFAULT_CONFIG, configType: guessType(name, value), synonyms });
+    out.push({
+      name,
+      value,
+      configSource: synonyms[0]?.source ?? DEFAULT_CONFIG,
+      configType: guessType(name, value),
+      synonyms,
+    });
   }
   return out;
 }
@@ -76,7 +83,13 @@ function brokerConfigEntries(broker: Broker, keys: string[] | null): Entry[] {
     if (keys && !keys.includes(name)) continue;
     const v = broker.config.values.get(name)!;
     const source = v.source === "static" ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG;
-    out.push({ name, value: v.value, configSource: source, configType: TYPES[def.kind], synonyms: [{ name, value: v.value, source }] });
+    out.push({
+      name,
+      value: v.value,
+      configSource: source,
+      configType: TYPES[def.kind],
+      synonyms: [{ name, value: v.value, source }],
+    });
   }
   return out;
 }
@@ -88,17 +101,38 @@ function handle(ctx: RequestContext, req: Message): Message {
     let entries: Entry[];
     if (res.resourceType === TOPIC) {
       const t = broker.log.topic(res.resourceName);
-      if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic ${res.resourceName}`, configs: [] };
+      if (!t)
+        return {
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `unknown topic ${res.resourceName}`,
+          configs: [],
+        };
       entries = topicConfigEntries(broker, t, res.configurationKeys);
     } else if (res.resourceType === BROKER) {
       if (res.resourceName !== "" && res.resourceName !== String(broker.config.nodeId)) {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown broker ${res.resourceName}`, configs: [] };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `unknown broker ${res.resourceName}`,
+          configs: [],
+        };
       }
       entries = brokerConfigEntries(broker, res.configurationKeys);
     } else if (res.resourceType === BROKER_LOGGER) {
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "broker logger configs are not supported", configs: [] };
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: "broker logger configs are not supported",
+        configs: [],
+      };
     } else {
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unsupported resource type ${res.resourceType}`, configs: [] };
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `unsupported resource type ${res.resourceType}`,
+        configs: [],
+      };
     }
     return {
       ...base,

@@ -42,7 +42,11 @@ function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): Messa
   };
 }
 
-async function readAll(wanted: Wanted[], maxBytes: number, readCommitted: boolean): Promise<{ parts: Message[]; bytes: number }> {
+async function readAll(
+  wanted: Wanted[],
+  maxBytes: number,
+  readCommitted: boolean,
+): Promise<{ parts: Message[]; bytes: number }> {
   let budget = maxBytes;
   let bytes = 0;
   const parts: Message[] = [];
@@ -137,7 +141,11 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
     result = await readAll(wanted, maxBytes, readCommitted);
   }
   let i = 0;
-  const responses = shape.map((s) => ({ topic: s.topic, topicId: s.topicId, partitions: result.parts.slice(i, (i += s.count)) }));
+  const responses = shape.map((s) => ({
+    topic: s.topic,
+    topicId: s.topicId,
+    partitions: result.parts.slice(i, (i += s.count)),
+  }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
 }
 

@@ -22,12 +22,33 @@ function findCoordinator(ctx: RequestContext, req: Message): Message {
   const keyType: number = req.keyType ?? GROUP_KEY;
   const answer = (key: string) =>
     keyType === GROUP_KEY
-      ? { key, nodeId: broker.config.nodeId, host: adv.host, port: adv.port, errorCode: ErrorCode.NONE, errorMessage: null }
+      ? {
+          key,
+          nodeId: broker.config.nodeId,
+          host: adv.host,
+          port: adv.port,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+        }
       : // Transactions are not implemented: fail fast rather than have clients retry until they time out.
-        { key, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "transactions are not supported yet" };
+        {
+          key,
+          nodeId: -1,
+          host: "",
+          port: -1,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: "transactions are not supported yet",
+        };
   if (v >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys as string[]).map(answer) };
   const a = answer(req.key);
-  return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
+  return {
+    throttleTimeMs: 0,
+    errorCode: a.errorCode,
+    errorMessage: a.errorMessage,
+    nodeId: a.nodeId,
+    host: a.host,
+    port: a.port,
+  };
 }
 
 async function joinGroup(ctx: RequestContext, req: Message): Promise<Message> {
@@ -62,12 +83,21 @@ async function syncGroup(ctx: RequestContext, req: Message): Promise<Message> {
 }
 
 async function heartbeat(ctx: RequestContext, req: Message): Promise<Message> {
-  const res = await ctx.broker.groups.heartbeat({ groupId: req.groupId, generationId: req.generationId, memberId: req.memberId, groupInstanceId: req.groupInstanceId });
+  const res = await ctx.broker.groups.heartbeat({
+    groupId: req.groupId,
+    generationId: req.generationId,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+  });
   return { throttleTimeMs: 0, ...res };
 }
 
 async function leaveGroup(ctx: RequestContext, req: Message): Promise<Message> {
-  const res = await ctx.broker.groups.leaveGroup(ctx.apiVersion >= 3 ? { groupId: req.groupId, members: req.members } : { groupId: req.groupId, memberId: req.memberId });
+  const res = await ctx.broker.groups.leaveGroup(
+    ctx.apiVersion >= 3
+      ? { groupId: req.groupId, members: req.members }
+      : { groupId: req.groupId, memberId: req.memberId },
+  );
   if (ctx.apiVersion < 3) {
     // One member, one top-level error.
     const e = res.errorCode !== ErrorCode.NONE ? res.errorCode : (res.members[0]?.errorCode ?? ErrorCode.NONE);
@@ -83,10 +113,19 @@ async function offsetCommit(ctx: RequestContext, req: Message): Promise<Message>
   const unknown: Message[] = [];
   for (const t of req.topics as Message[]) {
     const info = broker.log.topic(t.name);
-    const ok = (t.partitions as Message[]).filter((p) => info && p.partitionIndex >= 0 && p.partitionIndex < info.partitions.length);
+    const ok = (t.partitions as Message[]).filter(
+      (p) => info && p.partitionIndex >= 0 && p.partitionIndex < info.partitions.length,
+    );
     const bad = (t.partitions as Message[]).filter((p) => !ok.includes(p));
     if (ok.length) known.push({ ...t, partitions: ok });
-    if (bad.length) unknown.push({ name: t.name, partitions: bad.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })) });
+    if (bad.length)
+      unknown.push({
+        name: t.name,
+        partitions: bad.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        })),
+      });
   }
   const res = known.length
     ? await broker.groups.commitOffsets({
@@ -106,12 +145,20 @@ async function offsetFetch(ctx: RequestContext, req: Message): Promise<Message> 
   if (v >= 8) {
     const groups = [];
     for (const g of req.groups as Message[]) {
-      const r = await broker.groups.fetchOffsets({ groupId: g.groupId, topics: g.topics, requireStable: req.requireStable });
+      const r = await broker.groups.fetchOffsets({
+        groupId: g.groupId,
+        topics: g.topics,
+        requireStable: req.requireStable,
+      });
       groups.push({ groupId: g.groupId, topics: r.topics, errorCode: r.errorCode });
     }
     return { throttleTimeMs: 0, groups };
   }
-  const r = await broker.groups.fetchOffsets({ groupId: req.groupId, topics: req.topics, requireStable: req.requireStable });
+  const r = await broker.groups.fetchOffsets({
+    groupId: req.groupId,
+    topics: req.topics,
+    requireStable: req.requireStable,
+  });
   let topics = r.topics;
   if (v < 2 && r.errorCode !== ErrorCode.NONE) {
     // v1 has no top-level error: each partition carries it.

@@ -22,7 +22,18 @@ const apiVersions: ApiHandler = {
   handle: () => apiVersionsBody(0),
 };
 
-const HANDLERS: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeConfigs, initProducerId, ...groupHandlers];
+const HANDLERS: ApiHandler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  describeConfigs,
+  initProducerId,
+  ...groupHandlers,
+];
 
 const byKey = new Map<number, ApiHandler>(HANDLERS.map((h) => [h.key, h]));
 
@@ -32,7 +43,9 @@ export function handlerFor(key: number): ApiHandler | undefined {
 
 /** The advertised API table, sorted by key. */
 export function supportedApis(): { apiKey: number; minVersion: number; maxVersion: number }[] {
-  return [...byKey.values()].sort((a, b) => a.key - b.key).map((h) => ({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  return [...byKey.values()]
+    .sort((a, b) => a.key - b.key)
+    .map((h) => ({ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
 }
 
 export function apiVersionsBody(errorCode: number): Message {

@@ -17,7 +17,13 @@ const MAX_TIMESTAMP = -3n;
 async function partition(ctx: RequestContext, topic: string, p: Message): Promise<Message> {
   const v = ctx.apiVersion;
   const log = ctx.broker.log.topic(topic)?.partitions[p.partitionIndex];
-  const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  const base = {
+    partitionIndex: p.partitionIndex,
+    oldStyleOffsets: [] as bigint[],
+    timestamp: -1n,
+    offset: -1n,
+    leaderEpoch: -1,
+  };
   if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   const epoch: number = p.currentLeaderEpoch ?? -1;
   if (epoch > LEADER_EPOCH) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
@@ -39,7 +45,11 @@ async function partition(ctx: RequestContext, topic: string, p: Message): Promis
     }
     if (v === 0) {
       // v0 answers with a list of offsets (at most maxNumOffsets); one is all a client needs.
-      return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: offset >= 0n && p.maxNumOffsets > 0 ? [offset] : [] };
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        oldStyleOffsets: offset >= 0n && p.maxNumOffsets > 0 ? [offset] : [],
+      };
     }
     return { ...base, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: offset >= 0n ? LEADER_EPOCH : -1 };
   } catch (e) {

@@ -47,7 +47,13 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
       if (name === null && rt.topicId) {
         const t = broker.log.topics().find((x) => uuidToString(x.id) === rt.topicId);
         if (!t) {
-          topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
+          topics.push({
+            errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+            name: null,
+            topicId: rt.topicId,
+            isInternal: false,
+            partitions: [],
+          });
           continue;
         }
         name = t.name;

@@ -24,7 +24,15 @@ interface PartitionResult {
 }
 
 function failed(index: number, errorCode: number, message: string | null): PartitionResult {
-  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage: message,
+  };
 }
 
 function toResult(index: number, r: AppendRecordsResult): PartitionResult {
@@ -39,7 +47,14 @@ function toResult(index: number, r: AppendRecordsResult): PartitionResult {
   };
 }
 
-function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, sync: boolean, now: number): PartitionResult | Promise<PartitionResult> {
+function appendPartition(
+  ctx: RequestContext,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  sync: boolean,
+  now: number,
+): PartitionResult | Promise<PartitionResult> {
   const { broker } = ctx;
   // The append is issued synchronously here, so batches from one connection keep their order.
   const r = appendRecords(broker, topic, index, records, {
@@ -57,7 +72,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message | null
   const topics: { name: string; results: (PartitionResult | Promise<PartitionResult>)[] }[] = [];
   for (const td of req.topicData as Message[]) {
     const results = (td.partitionData as Message[]).map((pd) =>
-      badAcks ? failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}`) : appendPartition(ctx, td.name, pd.index, pd.records, acks === -1, now),
+      badAcks
+        ? failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}`)
+        : appendPartition(ctx, td.name, pd.index, pd.records, acks === -1, now),
     );
     topics.push({ name: td.name, results });
   }

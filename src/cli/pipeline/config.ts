@@ -43,9 +43,14 @@ const brokerSpec = z
     topics: z.array(topicSpec).optional(),
   })
   .superRefine((b, ctx) => {
-    if (b["bootstrap.servers"] && b.embedded === true) ctx.addIssue({ code: "custom", path: ["embedded"], message: "cannot be true together with bootstrap.servers" });
+    if (b["bootstrap.servers"] && b.embedded === true)
+      ctx.addIssue({ code: "custom", path: ["embedded"], message: "cannot be true together with bootstrap.servers" });
     if (b["bootstrap.servers"] && (b["data.dir"] || b.listeners))
-      ctx.addIssue({ code: "custom", path: [b["data.dir"] ? "data.dir" : "listeners"], message: "only applies to the embedded broker, not with bootstrap.servers" });
+      ctx.addIssue({
+        code: "custom",
+        path: [b["data.dir"] ? "data.dir" : "listeners"],
+        message: "only applies to the embedded broker, not with bootstrap.servers",
+      });
   });
 
 const agentSpec = z.strictObject({
@@ -58,7 +63,10 @@ const agentSpec = z.strictObject({
 const appSpec = z.strictObject({
   module: z.string().min(1),
   name: z.string().optional(),
-  master: z.string().regex(/^local(\[(\d+|\*)\])?$/, "must be local, local[N] or local[*]").default("local[2]"),
+  master: z
+    .string()
+    .regex(/^local(\[(\d+|\*)\])?$/, "must be local, local[N] or local[*]")
+    .default("local[2]"),
   args: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
 });
 
@@ -119,7 +127,10 @@ export function parsePipeline(text: string, file: string): Pipeline {
       message = "is not a known setting";
     }
     const line = locate(doc, lc, path);
-    const key = path.map((p) => (typeof p === "number" ? `[${p}]` : p)).join(".").replace(/\.\[/g, "[");
+    const key = path
+      .map((p) => (typeof p === "number" ? `[${p}]` : p))
+      .join(".")
+      .replace(/\.\[/g, "[");
     throw new ConfigError("MR_CONFIG_INVALID", `${file}${line ? `:${line}` : ""}: ${key || "(document)"}: ${message}`);
   }
   const base = dirname(resolve(file));
@@ -129,7 +140,11 @@ export function parsePipeline(text: string, file: string): Pipeline {
     ...spec,
     file,
     broker: { ...spec.broker, ...(spec.broker["data.dir"] ? { "data.dir": abs(spec.broker["data.dir"]) } : {}) },
-    agents: spec.agents.map((a) => ({ ...a, "conf-file": abs(a["conf-file"]), ...(a.conf ? { conf: abs(a.conf) } : {}) })),
+    agents: spec.agents.map((a) => ({
+      ...a,
+      "conf-file": abs(a["conf-file"]),
+      ...(a.conf ? { conf: abs(a.conf) } : {}),
+    })),
     apps: spec.apps.map((a) => ({ ...a, module: abs(a.module) })),
   };
 }

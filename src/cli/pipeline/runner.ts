@@ -70,9 +70,16 @@ export function specFromPipeline(p: Pipeline): RunnerSpec {
     agents: p.agents.map((a) => ({
       name: a.name,
       confFile: a["conf-file"],
-      ...(a.properties ? { sysprops: Object.fromEntries(Object.entries(a.properties).map(([k, v]) => [k, String(v)])) } : {}),
+      ...(a.properties
+        ? { sysprops: Object.fromEntries(Object.entries(a.properties).map(([k, v]) => [k, String(v)])) }
+        : {}),
     })),
-    apps: p.apps.map((a) => ({ module: a.module, ...(a.name ? { name: a.name } : {}), master: a.master, args: a.args })),
+    apps: p.apps.map((a) => ({
+      module: a.module,
+      ...(a.name ? { name: a.name } : {}),
+      master: a.master,
+      args: a.args,
+    })),
     ui: p.ui,
     settings: { uiPort: `ui.port in ${p.file}`, brokerListeners: `broker.listeners in ${p.file}` },
     title: `millrace run ${p.file}`,
@@ -126,18 +133,28 @@ export class PipelineRunner {
       if (b.listeners) props.listeners = b.listeners;
       const config = loadBrokerConfig({ props });
       try {
-        this.broker = await Broker.start(config, { logger: this.logger.child({ part: "broker" }), listen: !!b.listeners });
+        this.broker = await Broker.start(config, {
+          logger: this.logger.child({ part: "broker" }),
+          listen: !!b.listeners,
+        });
       } catch (e) {
         if (e instanceof MillraceError && e.code === "MR_BROKER_PORT_IN_USE") {
           const m = /port (\d+)/.exec(e.message);
-          throw new PipelineError("MR_BROKER_PORT_IN_USE", `the broker's Kafka port ${m?.[1] ?? ""} is already in use; choose another with ${this.spec.settings.brokerListeners}`);
+          throw new PipelineError(
+            "MR_BROKER_PORT_IN_USE",
+            `the broker's Kafka port ${m?.[1] ?? ""} is already in use; choose another with ${this.spec.settings.brokerListeners}`,
+          );
         }
         throw e;
       }
       this.topics = this.broker.embeddedTopics();
       // Kafka addresses of this broker (and, when it serves none, the default one) lead in-process.
       const addrs = this.broker.listeners.length
-        ? this.broker.listeners.flatMap((l) => [`127.0.0.1:${l.boundPort}`, `localhost:${l.boundPort}`, this.broker!.bootstrap()])
+        ? this.broker.listeners.flatMap((l) => [
+            `127.0.0.1:${l.boundPort}`,
+            `localhost:${l.boundPort}`,
+            this.broker!.bootstrap(),
+          ])
         : ["127.0.0.1:9092", "localhost:9092"];
       this.unroute = registerInProcess(addrs, this.topics);
     }
@@ -146,7 +163,11 @@ export class PipelineRunner {
       await this.topics.createTopic(t.name, { partitions: t.partitions, configs, ifNotExists: true });
     }
     if (this.spec.ui.enabled) {
-      this.dashboard = await Dashboard.start(this.sources(), { host: this.spec.ui.host, port: this.spec.ui.port, portSetting: this.spec.settings.uiPort });
+      this.dashboard = await Dashboard.start(this.sources(), {
+        host: this.spec.ui.host,
+        port: this.spec.ui.port,
+        portSetting: this.spec.settings.uiPort,
+      });
     }
     await this.startMore();
   }
@@ -202,11 +223,22 @@ export class PipelineRunner {
           if (!settled.ok) {
             const err = settled.err as Error;
             if (err instanceof MillraceError) throw err;
-            throw new PipelineError("MR_PIPELINE_APP", `streaming app ${app.module} failed to start: ${err?.message ?? err}`, { cause: err });
+            throw new PipelineError(
+              "MR_PIPELINE_APP",
+              `streaming app ${app.module} failed to start: ${err?.message ?? err}`,
+              { cause: err },
+            );
           }
-          throw new PipelineError("MR_PIPELINE_APP", `streaming app ${app.module} returned without starting a StreamingContext`);
+          throw new PipelineError(
+            "MR_PIPELINE_APP",
+            `streaming app ${app.module} returned without starting a StreamingContext`,
+          );
         }
-        if (Date.now() > deadline) throw new PipelineError("MR_PIPELINE_APP", `streaming app ${app.module} did not start a StreamingContext within 60 s`);
+        if (Date.now() > deadline)
+          throw new PipelineError(
+            "MR_PIPELINE_APP",
+            `streaming app ${app.module} did not start a StreamingContext within 60 s`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     } finally {
@@ -269,7 +301,10 @@ function streamingInfo(a: RunningApp): StreamingAppInfo {
     totalDelay: b.totalDelay ?? Math.max(0, Date.now() - b.time),
     status,
   });
-  const done = a.ssc.batches().slice(-200).map((b) => row(b, b.error ? "failed" : "completed"));
+  const done = a.ssc
+    .batches()
+    .slice(-200)
+    .map((b) => row(b, b.error ? "failed" : "completed"));
   const pending = a.ssc.pendingBatches().map((b) => row(b, b.startedAt ? "running" : "queued"));
   return { app: a.name, batchInterval: I, batches: [...done, ...pending], latency: latencySamples(a.name).slice(-200) };
 }
@@ -288,7 +323,13 @@ export async function embeddedGroups(broker: Broker): Promise<GroupInfo[]> {
         const log = broker.log.partition(t.name, p.partitionIndex);
         const logEnd = log ? Number(log.highWatermark) : 0;
         const committed = p.committedOffset >= 0n ? Number(p.committedOffset) : null;
-        partitions.push({ topic: t.name, partition: p.partitionIndex, committed, logEnd, lag: committed === null ? null : Math.max(0, logEnd - committed) });
+        partitions.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          committed,
+          logEnd,
+          lag: committed === null ? null : Math.max(0, logEnd - committed),
+        });
       }
     }
     partitions.sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : x.partition - y.partition));

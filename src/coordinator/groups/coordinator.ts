@@ -118,7 +118,8 @@ function storeErrorCode(e: unknown, forOffsets: boolean): number {
   let code: number = E.KAFKA_STORAGE_ERROR;
   if (typeof err?.errorCode === "number") code = err.errorCode;
   else if (err?.code === "MR_LOG_RECORD_TOO_LARGE") code = E.MESSAGE_TOO_LARGE;
-  else if (err?.code === "MR_LOG_UNKNOWN_TOPIC" || err?.code === "MR_LOG_UNKNOWN_PARTITION") code = E.UNKNOWN_TOPIC_OR_PARTITION;
+  else if (err?.code === "MR_LOG_UNKNOWN_TOPIC" || err?.code === "MR_LOG_UNKNOWN_PARTITION")
+    code = E.UNKNOWN_TOPIC_OR_PARTITION;
   switch (code) {
     case E.UNKNOWN_TOPIC_OR_PARTITION:
     case E.NOT_ENOUGH_REPLICAS:
@@ -171,7 +172,8 @@ export class GroupCoordinator {
    * COORDINATOR_LOAD_IN_PROGRESS (before it is called: COORDINATOR_NOT_AVAILABLE).
    */
   async load(): Promise<void> {
-    if (this.status !== "inactive") throw new GroupCoordinatorError("MR_GROUP_LIFECYCLE", `load() in state ${this.status}`);
+    if (this.status !== "inactive")
+      throw new GroupCoordinatorError("MR_GROUP_LIFECYCLE", `load() in state ${this.status}`);
     this.status = "loading";
     const groupValues = new Map<string, GroupMetadataValue>();
     const offsets = new Map<string, Map<string, { tp: TopicPartition; value: OffsetCommitValue; seq: number }>>();
@@ -233,7 +235,10 @@ export class GroupCoordinator {
             else groupValues.set(k.key.group, decodeGroupMetadataValue(rec.value).value);
           }
         } catch (e) {
-          this.logger.warn({ partition: p, err: (e as Error).message }, "skipping an undecodable __consumer_offsets record");
+          this.logger.warn(
+            { partition: p, err: (e as Error).message },
+            "skipping an undecodable __consumer_offsets record",
+          );
         }
       }
     }
@@ -266,9 +271,16 @@ export class GroupCoordinator {
     group.leaderId = v.leader;
     group.currentStateTimestamp = v.currentStateTimestamp === -1n ? null : Number(v.currentStateTimestamp);
     for (const m of v.members) {
-      const member = new MemberMetadata(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout, v.protocolType, [
-        { name: v.protocol ?? "", metadata: m.subscription },
-      ]);
+      const member = new MemberMetadata(
+        m.memberId,
+        m.groupInstanceId,
+        m.clientId,
+        m.clientHost,
+        m.rebalanceTimeout,
+        m.sessionTimeout,
+        v.protocolType,
+        [{ name: v.protocol ?? "", metadata: m.subscription }],
+      );
       member.assignment = m.assignment;
       group.add(member, null);
     }
@@ -288,7 +300,8 @@ export class GroupCoordinator {
     const previous = group.state;
     group.transitionTo("Dead", this.now());
     if (previous === "PreparingRebalance") {
-      for (const m of group.members.values()) group.maybeInvokeJoinCallback(m, joinError(m.memberId, E.NOT_COORDINATOR));
+      for (const m of group.members.values())
+        group.maybeInvokeJoinCallback(m, joinError(m.memberId, E.NOT_COORDINATOR));
     } else if (previous === "Stable" || previous === "CompletingRebalance") {
       for (const m of group.members.values()) group.maybeInvokeSyncCallback(m, syncError(E.NOT_COORDINATOR));
     }
@@ -320,7 +333,10 @@ export class GroupCoordinator {
     const statusError = this.validateGroupStatus(req.groupId, false);
     if (statusError !== null) return cb(joinError(memberId, statusError));
     const sessionTimeoutMs = req.sessionTimeoutMs;
-    if (sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
+    if (
+      sessionTimeoutMs < this.config.groupMinSessionTimeoutMs ||
+      sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs
+    ) {
       return cb(joinError(memberId, E.INVALID_SESSION_TIMEOUT));
     }
     const isUnknownMember = memberId === "";
@@ -338,7 +354,10 @@ export class GroupCoordinator {
       clientHost: req.clientHost ?? "",
       sessionTimeoutMs,
       // v0 has no rebalance timeout: the session timeout serves.
-      rebalanceTimeoutMs: req.apiVersion === 0 || req.rebalanceTimeoutMs === undefined || req.rebalanceTimeoutMs < 0 ? sessionTimeoutMs : req.rebalanceTimeoutMs,
+      rebalanceTimeoutMs:
+        req.apiVersion === 0 || req.rebalanceTimeoutMs === undefined || req.rebalanceTimeoutMs < 0
+          ? sessionTimeoutMs
+          : req.rebalanceTimeoutMs,
       protocolType: req.protocolType,
       // Copies: request buffers are views into network frames.
       protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
@@ -365,7 +384,10 @@ export class GroupCoordinator {
       case "Dead":
         return true;
       case "PreparingRebalance":
-        return (group.has(memberId) && group.get(memberId).isAwaitingJoin) || group.numMembersAwaitingJoin < this.config.groupMaxSize;
+        return (
+          (group.has(memberId) && group.get(memberId).isAwaitingJoin) ||
+          group.numMembersAwaitingJoin < this.config.groupMaxSize
+        );
       case "CompletingRebalance":
       case "Stable":
         return group.has(memberId) || group.size < this.config.groupMaxSize;
@@ -407,20 +429,52 @@ export class GroupCoordinator {
     const member = group.get(memberId);
     switch (group.state) {
       case "PreparingRebalance":
-        return this.updateMemberAndRebalance(group, member, j, cb, `member ${memberId} joining group during PreparingRebalance`);
+        return this.updateMemberAndRebalance(
+          group,
+          member,
+          j,
+          cb,
+          `member ${memberId} joining group during PreparingRebalance`,
+        );
       case "CompletingRebalance":
         if (member.matches(j.protocols)) {
           // The member missed its JoinGroup response: send the current generation again.
-          return cb(this.joinResult(group, memberId, group.isLeader(memberId) ? group.currentMemberMetadata() : [], group.leaderOrEmpty, false));
+          return cb(
+            this.joinResult(
+              group,
+              memberId,
+              group.isLeader(memberId) ? group.currentMemberMetadata() : [],
+              group.leaderOrEmpty,
+              false,
+            ),
+          );
         }
-        return this.updateMemberAndRebalance(group, member, j, cb, `updating metadata for member ${memberId} during CompletingRebalance`);
+        return this.updateMemberAndRebalance(
+          group,
+          member,
+          j,
+          cb,
+          `updating metadata for member ${memberId} during CompletingRebalance`,
+        );
       case "Stable":
         if (group.isLeader(memberId)) {
           // A leader's JoinGroup always rebalances (its way to react to metadata changes).
-          return this.updateMemberAndRebalance(group, member, j, cb, `leader ${memberId} re-joining group during Stable`);
+          return this.updateMemberAndRebalance(
+            group,
+            member,
+            j,
+            cb,
+            `leader ${memberId} re-joining group during Stable`,
+          );
         }
         if (!member.matches(j.protocols)) {
-          return this.updateMemberAndRebalance(group, member, j, cb, `updating metadata for member ${memberId} during Stable`);
+          return this.updateMemberAndRebalance(
+            group,
+            member,
+            j,
+            cb,
+            `updating metadata for member ${memberId} during Stable`,
+          );
         }
         return cb(this.joinResult(group, memberId, [], group.leaderOrEmpty, false));
       case "Empty":
@@ -429,7 +483,13 @@ export class GroupCoordinator {
     }
   }
 
-  private joinResult(group: GroupMetadata, memberId: string, members: JoinGroupResponse["members"], leader: string, skipAssignment: boolean): JoinGroupResponse {
+  private joinResult(
+    group: GroupMetadata,
+    memberId: string,
+    members: JoinGroupResponse["members"],
+    leader: string,
+    skipAssignment: boolean,
+  ): JoinGroupResponse {
     return {
       errorCode: E.NONE,
       generationId: group.generationId,
@@ -452,14 +512,26 @@ export class GroupCoordinator {
   }
 
   private addMemberAndRebalance(group: GroupMetadata, memberId: string, j: JoinParams, cb: JoinCallback): void {
-    const member = new MemberMetadata(memberId, j.groupInstanceId, j.clientId, j.clientHost, j.rebalanceTimeoutMs, j.sessionTimeoutMs, j.protocolType, j.protocols);
+    const member = new MemberMetadata(
+      memberId,
+      j.groupInstanceId,
+      j.clientId,
+      j.clientHost,
+      j.rebalanceTimeoutMs,
+      j.sessionTimeoutMs,
+      j.protocolType,
+      j.protocols,
+    );
     member.isNew = true;
     // lets the initial rebalance delay extend while new members keep arriving
     if (group.is("PreparingRebalance") && group.generationId === 0) group.newMemberAdded = true;
     group.add(member, cb);
     // A new member cannot heartbeat; its JoinGroup expires instead (it retries if still alive).
     this.completeAndScheduleNextExpiration(group, member, this.config.newMemberJoinTimeoutMs);
-    this.maybePrepareRebalance(group, `adding new member ${memberId} with group instance id ${j.groupInstanceId}; client reason: ${j.reason}`);
+    this.maybePrepareRebalance(
+      group,
+      `adding new member ${memberId} with group instance id ${j.groupInstanceId}; client reason: ${j.reason}`,
+    );
   }
 
   /**
@@ -467,7 +539,13 @@ export class GroupCoordinator {
    * Kafka drops the earlier callback (that request never gets a response); here it
    * is answered with REBALANCE_IN_PROGRESS so that no caller waits forever.
    */
-  private updateMemberAndRebalance(group: GroupMetadata, member: MemberMetadata, j: JoinParams, cb: JoinCallback, reason: string): void {
+  private updateMemberAndRebalance(
+    group: GroupMetadata,
+    member: MemberMetadata,
+    j: JoinParams,
+    cb: JoinCallback,
+    reason: string,
+  ): void {
     const previous = member.awaitingJoinCallback;
     group.updateMember(member, j.protocols, j.rebalanceTimeoutMs, j.sessionTimeoutMs, cb);
     if (previous) previous(joinError(member.memberId, E.REBALANCE_IN_PROGRESS));
@@ -475,7 +553,13 @@ export class GroupCoordinator {
   }
 
   /** KIP-345: a known group.instance.id rejoining without member id takes over the old member's place. */
-  private updateStaticMemberAndRebalance(group: GroupMetadata, oldMemberId: string, newMemberId: string, j: JoinParams, cb: JoinCallback): void {
+  private updateStaticMemberAndRebalance(
+    group: GroupMetadata,
+    oldMemberId: string,
+    newMemberId: string,
+    j: JoinParams,
+    cb: JoinCallback,
+  ): void {
     const instanceId = j.groupInstanceId as string;
     const currentLeader = group.leaderOrEmpty;
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
@@ -490,21 +574,33 @@ export class GroupCoordinator {
       case "Stable": {
         // No rebalance unless the group's protocol would change: persist the new member id.
         if (group.protocolName !== group.selectProtocol()) {
-          this.maybePrepareRebalance(group, `group's selected protocol will change because static member ${newMemberId} with instance id ${instanceId} joined with change of protocol; client reason: ${j.reason}`);
+          this.maybePrepareRebalance(
+            group,
+            `group's selected protocol will change because static member ${newMemberId} with instance id ${instanceId} joined with change of protocol; client reason: ${j.reason}`,
+          );
           return;
         }
         const generationId = group.generationId;
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment] as const));
         this.background(this.storeGroup(group, assignment), (error) => {
           if (error !== E.NONE) {
-            this.logger.warn({ groupId: group.groupId, errorCode: error }, "failed to persist the static member's new member id");
+            this.logger.warn(
+              { groupId: group.groupId, errorCode: error },
+              "failed to persist the static member's new member id",
+            );
             // Revert to the old member id.
             if (group.members.get(newMemberId) === member) {
               group.updateMember(member, oldProtocols, oldRebalanceTimeoutMs, oldSessionTimeoutMs, null);
               const oldMember = group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
               this.completeAndScheduleNextHeartbeatExpiration(group, oldMember);
             }
-            cb({ ...joinError("", error), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: currentLeader });
+            cb({
+              ...joinError("", error),
+              generationId: group.generationId,
+              protocolType: group.protocolType,
+              protocolName: group.protocolName,
+              leader: currentLeader,
+            });
             return;
           }
           // A rebalance that started meanwhile answers the member when it completes.
@@ -512,7 +608,16 @@ export class GroupCoordinator {
           if (j.supportSkippingAssignment) {
             // v9+: the leader learns it leads, but must not run the assignor on a stable group.
             const isLeader = group.isLeader(newMemberId);
-            group.maybeInvokeJoinCallback(member, this.joinResult(group, newMemberId, isLeader ? group.currentMemberMetadata() : [], group.leaderOrEmpty, isLeader));
+            group.maybeInvokeJoinCallback(
+              member,
+              this.joinResult(
+                group,
+                newMemberId,
+                isLeader ? group.currentMemberMetadata() : [],
+                group.leaderOrEmpty,
+                isLeader,
+              ),
+            );
           } else {
             // Before v9: answer with the old leader id so that a rejoining leader does not assign.
             group.maybeInvokeJoinCallback(member, this.joinResult(group, newMemberId, [], currentLeader, false));
@@ -522,13 +627,19 @@ export class GroupCoordinator {
       }
       case "CompletingRebalance":
         // The leader may already be assigning to the old member id: start over.
-        this.prepareRebalance(group, `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ${j.reason}`);
+        this.prepareRebalance(
+          group,
+          `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ${j.reason}`,
+        );
         return;
       case "PreparingRebalance":
         return;
       case "Empty":
       case "Dead":
-        throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `group ${group.groupId} in state ${group.state} has static member ${instanceId}`);
+        throw new GroupCoordinatorError(
+          "MR_GROUP_ILLEGAL_STATE",
+          `group ${group.groupId} in state ${group.state} has static member ${instanceId}`,
+        );
     }
   }
 
@@ -543,7 +654,10 @@ export class GroupCoordinator {
     const wasEmpty = group.is("Empty");
     const rebalanceTimeoutMs = group.rebalanceTimeoutMs;
     group.transitionTo("PreparingRebalance", this.now());
-    this.logger.info({ groupId: group.groupId, generationId: group.generationId, reason }, "preparing to rebalance group");
+    this.logger.info(
+      { groupId: group.groupId, generationId: group.generationId, reason },
+      "preparing to rebalance group",
+    );
     if (wasEmpty) {
       const delay = this.config.groupInitialRebalanceDelayMs;
       this.scheduleInitialDelayedJoin(group, delay, Math.max(rebalanceTimeoutMs - delay, 0));
@@ -618,15 +732,22 @@ export class GroupCoordinator {
     if (group.is("Empty")) {
       this.logger.info({ groupId: group.groupId, generationId: group.generationId }, "group is now empty");
       this.background(this.storeGroup(group, new Map()), (error) => {
-        if (error !== E.NONE) this.logger.warn({ groupId: group.groupId, errorCode: error }, "failed to write empty group metadata");
+        if (error !== E.NONE)
+          this.logger.warn({ groupId: group.groupId, errorCode: error }, "failed to write empty group metadata");
       });
       return;
     }
-    this.logger.info({ groupId: group.groupId, generationId: group.generationId, members: group.size }, "stabilized group");
+    this.logger.info(
+      { groupId: group.groupId, generationId: group.generationId, members: group.size },
+      "stabilized group",
+    );
     const allMetadata = group.currentMemberMetadata();
     for (const m of group.members.values()) {
       const isLeader = group.isLeader(m.memberId);
-      group.maybeInvokeJoinCallback(m, this.joinResult(group, m.memberId, isLeader ? allMetadata : [], group.leaderOrEmpty, false));
+      group.maybeInvokeJoinCallback(
+        m,
+        this.joinResult(group, m.memberId, isLeader ? allMetadata : [], group.leaderOrEmpty, false),
+      );
       this.completeAndScheduleNextHeartbeatExpiration(group, m);
       m.isNew = false;
       group.pendingSyncMembers.add(m.memberId);
@@ -650,7 +771,8 @@ export class GroupCoordinator {
     const protocolType = req.protocolType ?? null;
     const protocolName = req.protocolName ?? null;
     // From v5 both are mandatory.
-    if ((req.apiVersion ?? 0) >= 5 && (protocolType === null || protocolName === null)) return cb(syncError(E.INCONSISTENT_GROUP_PROTOCOL));
+    if ((req.apiVersion ?? 0) >= 5 && (protocolType === null || protocolName === null))
+      return cb(syncError(E.INCONSISTENT_GROUP_PROTOCOL));
     const group = this.groups.get(req.groupId);
     if (!group) return cb(syncError(E.UNKNOWN_MEMBER_ID));
 
@@ -680,7 +802,10 @@ export class GroupCoordinator {
         member.awaitingSyncCallback = cb;
         this.removePendingSyncMember(group, memberId);
         if (group.isLeader(memberId)) {
-          this.logger.info({ groupId: group.groupId, generationId, members: group.size }, "assignment received from leader");
+          this.logger.info(
+            { groupId: group.groupId, generationId, members: group.size },
+            "assignment received from leader",
+          );
           // Members the leader left out get an empty assignment.
           const assignment = new Map<string, Buffer>();
           for (const a of req.assignments) assignment.set(a.memberId, Buffer.from(a.assignment));
@@ -690,7 +815,10 @@ export class GroupCoordinator {
             if (!group.is("CompletingRebalance") || generationId !== group.generationId) return;
             if (storeError !== E.NONE) {
               this.resetAndPropagateAssignmentError(group, storeError);
-              this.maybePrepareRebalance(group, `error when storing group assignment during SyncGroup (member: ${memberId})`);
+              this.maybePrepareRebalance(
+                group,
+                `error when storing group assignment during SyncGroup (member: ${memberId})`,
+              );
             } else {
               for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_BYTES;
               this.propagateAssignment(group, E.NONE);
@@ -703,7 +831,12 @@ export class GroupCoordinator {
       case "Stable": {
         this.removePendingSyncMember(group, memberId);
         const member = group.get(memberId);
-        cb({ errorCode: E.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+        cb({
+          errorCode: E.NONE,
+          protocolType: group.protocolType,
+          protocolName: group.protocolName,
+          assignment: member.assignment,
+        });
         this.completeAndScheduleNextHeartbeatExpiration(group, member);
         return;
       }
@@ -815,7 +948,10 @@ export class GroupCoordinator {
     if (group.is("Dead")) return;
     if (group.members.get(memberId) !== member) return;
     if (!member.hasSatisfiedHeartbeat) {
-      this.logger.info({ groupId: group.groupId, memberId }, "member failed its session timeout, removing it from the group");
+      this.logger.info(
+        { groupId: group.groupId, memberId },
+        "member failed its session timeout, removing it from the group",
+      );
       this.removeMemberAndUpdateGroup(group, member, `removing member ${memberId} on heartbeat expiration`);
     }
   }
@@ -860,12 +996,20 @@ export class GroupCoordinator {
       if (legacy && errorCode === E.NONE) errorCode = members.find((m) => m.errorCode !== E.NONE)?.errorCode ?? E.NONE;
       return { errorCode, members };
     };
-    const memberResult = (m: (typeof leaving)[number], errorCode: number) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, errorCode });
+    const memberResult = (m: (typeof leaving)[number], errorCode: number) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId ?? null,
+      errorCode,
+    });
 
     const statusError = this.validateGroupStatus(req.groupId, false);
     if (statusError !== null) return respond(statusError, []);
     const group = this.groups.get(req.groupId);
-    if (!group) return respond(E.NONE, leaving.map((m) => memberResult(m, E.UNKNOWN_MEMBER_ID)));
+    if (!group)
+      return respond(
+        E.NONE,
+        leaving.map((m) => memberResult(m, E.UNKNOWN_MEMBER_ID)),
+      );
     if (group.is("Dead")) return respond(E.COORDINATOR_NOT_AVAILABLE, []);
 
     const results = leaving.map((m) => {
@@ -893,7 +1037,11 @@ export class GroupCoordinator {
   private removeCurrentMemberFromGroup(group: GroupMetadata, memberId: string, reason: string): void {
     const member = group.get(memberId);
     this.logger.info({ groupId: group.groupId, memberId, reason }, "member left the group through LeaveGroup");
-    this.removeMemberAndUpdateGroup(group, member, `removing member ${memberId} on LeaveGroup; client reason: ${reason}`);
+    this.removeMemberAndUpdateGroup(
+      group,
+      member,
+      `removing member ${memberId} on LeaveGroup; client reason: ${reason}`,
+    );
   }
 
   // ======================================================================
@@ -902,7 +1050,10 @@ export class GroupCoordinator {
 
   async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
     const respondAll = (errorCode: number): OffsetCommitResponse => ({
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      })),
     });
     const generationId = req.generationIdOrMemberEpoch ?? -1;
     const memberId = req.memberId ?? "";
@@ -938,7 +1089,12 @@ export class GroupCoordinator {
     }
   }
 
-  private validateOffsetCommit(group: GroupMetadata, generationId: number, memberId: string, groupInstanceId: string | null): number | null {
+  private validateOffsetCommit(
+    group: GroupMetadata,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+  ): number | null {
     if (group.is("Dead")) return E.COORDINATOR_NOT_AVAILABLE;
     if (generationId >= 0 || memberId !== "" || groupInstanceId !== null) {
       const e = this.validateCurrentMember(group, memberId, groupInstanceId);
@@ -966,7 +1122,12 @@ export class GroupCoordinator {
           expireTimestamp: retention === -1n ? null : now + Number(retention),
           seq: 0,
         };
-        return { topic: t.name, partition: p.partitionIndex, committed, tooLarge: metadata.length > this.config.offsetMetadataMaxBytes };
+        return {
+          topic: t.name,
+          partition: p.partitionIndex,
+          committed,
+          tooLarge: metadata.length > this.config.offsetMetadataMaxBytes,
+        };
       }),
     );
     const valid = entries.filter((e) => !e.tooLarge);
@@ -993,7 +1154,10 @@ export class GroupCoordinator {
         await this.track(this.store.append(this.findCoordinatorPartition(group.groupId), records));
       } catch (err) {
         error = storeErrorCode(err, true);
-        this.logger.warn({ groupId: group.groupId, errorCode: error, err: (err as Error)?.message }, "offset commit append failed");
+        this.logger.warn(
+          { groupId: group.groupId, errorCode: error, err: (err as Error)?.message },
+          "offset commit append failed",
+        );
       }
       if (!group.is("Dead")) {
         for (const e of valid) {
@@ -1011,7 +1175,10 @@ export class GroupCoordinator {
     return {
       topics: req.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: entries[i++].tooLarge ? E.OFFSET_METADATA_TOO_LARGE : error })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: entries[i++].tooLarge ? E.OFFSET_METADATA_TOO_LARGE : error,
+        })),
       })),
     };
   }
@@ -1029,7 +1196,13 @@ export class GroupCoordinator {
     const group = this.groups.get(req.groupId);
     // Offsets are returned whatever the group's state: it may use Kafka for offsets only.
     if (!group || group.is("Dead")) {
-      return { errorCode: E.NONE, topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => noOffset(p)) })) };
+      return {
+        errorCode: E.NONE,
+        topics: (req.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => noOffset(p)),
+        })),
+      };
     }
     const requested =
       req.topics ?? [...group.offsets].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] }));
@@ -1038,10 +1211,17 @@ export class GroupCoordinator {
       topics: requested.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
-          if (req.requireStable && group.pendingOffsetCommits.has(tpKey(t.name, p))) return noOffset(p, E.UNSTABLE_OFFSET_COMMIT);
+          if (req.requireStable && group.pendingOffsetCommits.has(tpKey(t.name, p)))
+            return noOffset(p, E.UNSTABLE_OFFSET_COMMIT);
           const o = group.offset(t.name, p);
           if (!o) return noOffset(p);
-          return { partitionIndex: p, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: E.NONE };
+          return {
+            partitionIndex: p,
+            committedOffset: o.offset,
+            committedLeaderEpoch: o.leaderEpoch,
+            metadata: o.metadata,
+            errorCode: E.NONE,
+          };
         }),
       })),
     };
@@ -1052,12 +1232,22 @@ export class GroupCoordinator {
   // ======================================================================
 
   async listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
-    if (this.status !== "active" && this.status !== "loading") return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (this.status !== "active" && this.status !== "loading")
+      return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
     const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
     const types = new Set((req.typesFilter ?? []).map((s) => s.toLowerCase()));
     const groups = [...this.groups.values()]
-      .filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state, groupType: CLASSIC_GROUP_TYPE }));
+      .filter(
+        (g) =>
+          (states.size === 0 || states.has(g.state.toLowerCase())) &&
+          (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)),
+      )
+      .map((g) => ({
+        groupId: g.groupId,
+        protocolType: g.protocolType ?? "",
+        groupState: g.state,
+        groupType: CLASSIC_GROUP_TYPE,
+      }));
     return { errorCode: this.status === "loading" ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups };
   }
 
@@ -1066,7 +1256,13 @@ export class GroupCoordinator {
   }
 
   private describeGroup(groupId: string): DescribedGroup {
-    const summary = (errorCode: number, groupState: string, protocolType = "", protocolData = "", members: DescribedGroup["members"] = []): DescribedGroup => ({
+    const summary = (
+      errorCode: number,
+      groupState: string,
+      protocolType = "",
+      protocolData = "",
+      members: DescribedGroup["members"] = [],
+    ): DescribedGroup => ({
       errorCode,
       groupId,
       groupState,
@@ -1160,7 +1356,8 @@ export class GroupCoordinator {
     } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE) {
       // A live consumer group keeps the offsets of topics it subscribes to.
       for (const tp of all) {
-        if (group.isSubscribedToTopic(tp.topic)) partitionErrors.set(tpKey(tp.topic, tp.partition), E.GROUP_SUBSCRIBED_TO_TOPIC);
+        if (group.isSubscribedToTopic(tp.topic))
+          partitionErrors.set(tpKey(tp.topic, tp.partition), E.GROUP_SUBSCRIBED_TO_TOPIC);
         else eligible.push(tp);
       }
     } else {
@@ -1174,7 +1371,10 @@ export class GroupCoordinator {
       errorCode: E.NONE,
       topics: req.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionErrors.get(tpKey(t.name, p.partitionIndex)) ?? E.NONE })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: partitionErrors.get(tpKey(t.name, p.partitionIndex)) ?? E.NONE,
+        })),
       })),
     };
   }
@@ -1191,14 +1391,18 @@ export class GroupCoordinator {
   async expireOffsets(): Promise<number> {
     if (this.status !== "active") return 0;
     const now = this.now();
-    return this.cleanupGroupMetadata([...this.groups.values()], (g) => g.removeExpiredOffsets(now, this.config.offsetsRetentionMs));
+    return this.cleanupGroupMetadata([...this.groups.values()], (g) =>
+      g.removeExpiredOffsets(now, this.config.offsetsRetentionMs),
+    );
   }
 
   private scheduleCleanup(): void {
     // Fixed rate, like Kafka's scheduled task: the next pass is scheduled before this one runs.
     this.cleanupTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
       this.scheduleCleanup();
-      void this.track(this.expireOffsets()).catch((e) => this.logger.error({ err: (e as Error)?.message }, "offsets retention pass failed"));
+      void this.track(this.expireOffsets()).catch((e) =>
+        this.logger.error({ err: (e as Error)?.message }, "offsets retention pass failed"),
+      );
     });
   }
 
@@ -1208,7 +1412,10 @@ export class GroupCoordinator {
    * (the group's only if it ever had a generation: offsets-only groups have no
    * metadata record). Tombstone failures are logged: the next pass retries.
    */
-  private async cleanupGroupMetadata(groups: GroupMetadata[], selector: (g: GroupMetadata) => TopicPartition[]): Promise<number> {
+  private async cleanupGroupMetadata(
+    groups: GroupMetadata[],
+    selector: (g: GroupMetadata) => TopicPartition[],
+  ): Promise<number> {
     let removedCount = 0;
     const appends: Promise<void>[] = [];
     const now = this.now();
@@ -1222,13 +1429,17 @@ export class GroupCoordinator {
       if (group.is("Dead") && this.groups.get(group.groupId) === group) {
         this.groups.delete(group.groupId);
         this.cancelGroupTimers(group);
-        if (group.generationId > 0) records.push({ key: encodeGroupMetadataKey({ group: group.groupId }), value: null });
+        if (group.generationId > 0)
+          records.push({ key: encodeGroupMetadataKey({ group: group.groupId }), value: null });
       }
       if (records.length === 0) continue;
       removedCount += removed.length;
       appends.push(
         this.track(this.store.append(this.findCoordinatorPartition(group.groupId), records)).catch((e) => {
-          this.logger.warn({ groupId: group.groupId, err: (e as Error)?.message }, "failed to write tombstones for group");
+          this.logger.warn(
+            { groupId: group.groupId, err: (e as Error)?.message },
+            "failed to write tombstones for group",
+          );
         }),
       );
     }
@@ -1290,9 +1501,14 @@ export class GroupCoordinator {
   private async storeGroup(group: GroupMetadata, assignment: Map<string, Buffer>): Promise<number> {
     const protocol = group.protocolName;
     const members = [...group.members.values()].map((m) => {
-      if (protocol === null) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `non-empty group ${group.groupId} has no protocol`);
+      if (protocol === null)
+        throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `non-empty group ${group.groupId} has no protocol`);
       const a = assignment.get(m.memberId);
-      if (a === undefined) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `member ${m.memberId} of group ${group.groupId} has no assignment`);
+      if (a === undefined)
+        throw new GroupCoordinatorError(
+          "MR_GROUP_ILLEGAL_STATE",
+          `member ${m.memberId} of group ${group.groupId} has no assignment`,
+        );
       return {
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,

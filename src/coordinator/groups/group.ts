@@ -8,7 +8,13 @@ import { ErrorCode } from "../../protocol/errors.js";
 import { GroupCoordinatorError } from "./errors.js";
 import { CONSUMER_PROTOCOL_TYPE, parseSubscribedTopics } from "../../protocol/consumer-protocol.js";
 import type { TimerHandle } from "./scheduler.js";
-import type { GroupState, JoinGroupRequestProtocol, JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse } from "./types.js";
+import type {
+  GroupState,
+  JoinGroupRequestProtocol,
+  JoinGroupResponse,
+  JoinGroupResponseMember,
+  SyncGroupResponse,
+} from "./types.js";
 
 export const EMPTY_BYTES = Buffer.alloc(0);
 
@@ -67,7 +73,11 @@ export class MemberMetadata {
 
   metadata(protocol: string): Buffer {
     const p = this.supportedProtocols.find((x) => x.name === protocol);
-    if (!p) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `member ${this.memberId} does not support protocol ${protocol}`);
+    if (!p)
+      throw new GroupCoordinatorError(
+        "MR_GROUP_ILLEGAL_STATE",
+        `member ${this.memberId} does not support protocol ${protocol}`,
+      );
     return p.metadata;
   }
 
@@ -85,7 +95,11 @@ export class MemberMetadata {
   /** The member's most preferred protocol among the candidates. */
   vote(candidates: Set<string>): string {
     const p = this.supportedProtocols.find((x) => candidates.has(x.name));
-    if (!p) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `member ${this.memberId} supports none of the candidate protocols`);
+    if (!p)
+      throw new GroupCoordinatorError(
+        "MR_GROUP_ILLEGAL_STATE",
+        `member ${this.memberId} supports none of the candidate protocols`,
+      );
     return p.name;
   }
 }
@@ -156,7 +170,10 @@ export class GroupMetadata {
 
   transitionTo(state: GroupState, now: number): void {
     if (!VALID_PREVIOUS[state].includes(this.state)) {
-      throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `group ${this.groupId} cannot go from ${this.state} to ${state}`);
+      throw new GroupCoordinatorError(
+        "MR_GROUP_ILLEGAL_STATE",
+        `group ${this.groupId} cannot go from ${this.state} to ${state}`,
+      );
     }
     this.state = state;
     this.currentStateTimestamp = now;
@@ -260,7 +277,8 @@ export class GroupMetadata {
   /** Gives a static member's identity to a new member id; anyone waiting on the old id is fenced. */
   replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string): MemberMetadata {
     const member = this.members.get(oldMemberId);
-    if (!member) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `cannot replace non-existing member ${oldMemberId}`);
+    if (!member)
+      throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `cannot replace non-existing member ${oldMemberId}`);
     this.members.delete(oldMemberId);
     this.maybeInvokeJoinCallback(member, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
     this.maybeInvokeSyncCallback(member, syncError(ErrorCode.FENCED_INSTANCE_ID));
@@ -290,7 +308,8 @@ export class GroupMetadata {
   }
 
   private incSupportedProtocols(member: MemberMetadata): void {
-    for (const name of member.protocolNames()) this.supportedProtocols.set(name, (this.supportedProtocols.get(name) ?? 0) + 1);
+    for (const name of member.protocolNames())
+      this.supportedProtocols.set(name, (this.supportedProtocols.get(name) ?? 0) + 1);
   }
 
   private decSupportedProtocols(member: MemberMetadata): void {
@@ -315,7 +334,8 @@ export class GroupMetadata {
    * Ties (which Kafka breaks by hash order) go to the candidate voted first, in member order.
    */
   selectProtocol(): string {
-    if (this.members.size === 0) throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", "cannot select a protocol for an empty group");
+    if (this.members.size === 0)
+      throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", "cannot select a protocol for an empty group");
     const candidates = new Set<string>();
     for (const [name, n] of this.supportedProtocols) if (n === this.members.size) candidates.add(name);
     const votes = new Map<string, number>();
@@ -366,9 +386,16 @@ export class GroupMetadata {
   currentMemberMetadata(): JoinGroupResponseMember[] {
     const protocol = this.protocolName;
     if (protocol === null || this.is("Dead") || this.is("PreparingRebalance")) {
-      throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `cannot obtain member metadata for group in state ${this.state}`);
+      throw new GroupCoordinatorError(
+        "MR_GROUP_ILLEGAL_STATE",
+        `cannot obtain member metadata for group in state ${this.state}`,
+      );
     }
-    return [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata(protocol) }));
+    return [...this.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      metadata: m.metadata(protocol),
+    }));
   }
 
   /** The topics a "consumer" group subscribes to; null when unknown (not a consumer group, or unparsable metadata). */

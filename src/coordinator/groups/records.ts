@@ -138,7 +138,11 @@ export type DecodedKey =
   | { type: "other"; version: number };
 
 function invalid(what: string, cause: unknown): never {
-  throw new GroupCoordinatorError("MR_GROUP_RECORD_INVALID", `undecodable ${what}: ${(cause as Error)?.message ?? cause}`, { cause });
+  throw new GroupCoordinatorError(
+    "MR_GROUP_RECORD_INVALID",
+    `undecodable ${what}: ${(cause as Error)?.message ?? cause}`,
+    { cause },
+  );
 }
 
 function encode(spec: MessageSpec, version: number, value: object): Buffer {

@@ -33,7 +33,8 @@ export class InMemoryGroupStore implements GroupStore {
     if (this.failWith) throw this.failWith;
     let log = this.partitions.get(partition);
     if (!log) this.partitions.set(partition, (log = []));
-    for (const r of records) log.push({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
+    for (const r of records)
+      log.push({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
   }
 
   async *load(partition: number): AsyncIterable<GroupStoreRecord> {

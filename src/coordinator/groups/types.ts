@@ -8,7 +8,13 @@
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
-export const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
+export const GROUP_STATES: readonly GroupState[] = [
+  "Empty",
+  "PreparingRebalance",
+  "CompletingRebalance",
+  "Stable",
+  "Dead",
+];
 
 // ---- JoinGroup (api key 11) ----
 

@@ -46,7 +46,14 @@ export interface AppendRecordsResult {
 }
 
 function failed(errorCode: number, message: string | null): AppendRecordsResult {
-  return { errorCode, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, duplicate: false };
+  return {
+    errorCode,
+    errorMessage: message,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    duplicate: false,
+  };
 }
 
 /** The Kafka error code for an error raised by the log or the record layer. */
@@ -104,7 +111,11 @@ export function appendRecords(
     const batches = scanBatches(buf, { maxBatchSize: maxBatch });
     for (const b of batches) {
       if (b.attributes & TRANSACTIONAL_MASK) {
-        throw new RecordsError("MR_RECORDS_TRANSACTIONAL", ErrorCode.INVALID_RECORD, "transactional batches are not supported yet");
+        throw new RecordsError(
+          "MR_RECORDS_TRANSACTIONAL",
+          ErrorCode.INVALID_RECORD,
+          "transactional batches are not supported yet",
+        );
       }
     }
     const now = opts.now ?? Date.now();

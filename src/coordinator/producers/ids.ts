@@ -66,7 +66,11 @@ interface BlockFile {
 }
 
 function parseBlockFile(buf: Buffer, path: string): bigint {
-  const bad = (why: string) => new ProducerStateError("MR_PRODUCER_IDS_CORRUPT", `${path}: ${why}; refusing to hand out producer ids that may have been used`);
+  const bad = (why: string) =>
+    new ProducerStateError(
+      "MR_PRODUCER_IDS_CORRUPT",
+      `${path}: ${why}; refusing to hand out producer ids that may have been used`,
+    );
   let j: Partial<BlockFile>;
   try {
     j = JSON.parse(buf.toString("utf8")) as Partial<BlockFile>;
@@ -74,7 +78,12 @@ function parseBlockFile(buf: Buffer, path: string): bigint {
     throw bad(`not JSON (${(e as Error).message})`);
   }
   if (j === null || typeof j !== "object" || j.version !== 1) throw bad("unknown version");
-  if (typeof j.block_start !== "string" || typeof j.block_end !== "string" || !/^\d+$/.test(j.block_start) || !/^\d+$/.test(j.block_end)) {
+  if (
+    typeof j.block_start !== "string" ||
+    typeof j.block_end !== "string" ||
+    !/^\d+$/.test(j.block_start) ||
+    !/^\d+$/.test(j.block_end)
+  ) {
     throw bad("block_start/block_end missing");
   }
   const start = BigInt(j.block_start);
@@ -105,7 +114,8 @@ export class ProducerIdManager {
     this.nodeId = opts.nodeId ?? 1;
     this.existingProducer = opts.existingProducer ?? "new-id";
     this.recordedEnd = recordedEnd;
-    if (!Number.isSafeInteger(this.blockSize) || this.blockSize < 1) throw new RangeError(`producer id block size must be a positive integer, not ${this.blockSize}`);
+    if (!Number.isSafeInteger(this.blockSize) || this.blockSize < 1)
+      throw new RangeError(`producer id block size must be a positive integer, not ${this.blockSize}`);
   }
 
   /** Reads the block file (if any). Nothing is written until the first id is needed. */
@@ -134,8 +144,14 @@ export class ProducerIdManager {
   private async allocateBlock(): Promise<void> {
     const start = this.recordedEnd + 1n;
     const end = start + BigInt(this.blockSize) - 1n;
-    if (end > INT64_MAX) throw new ProducerStateError("MR_PRODUCER_IDS_EXHAUSTED", `no producer ids left after ${this.recordedEnd}`);
-    const body: BlockFile = { version: 1, broker: this.nodeId, block_start: start.toString(), block_end: end.toString() };
+    if (end > INT64_MAX)
+      throw new ProducerStateError("MR_PRODUCER_IDS_EXHAUSTED", `no producer ids left after ${this.recordedEnd}`);
+    const body: BlockFile = {
+      version: 1,
+      broker: this.nodeId,
+      block_start: start.toString(),
+      block_end: end.toString(),
+    };
     await writeFileAtomic(this.path, JSON.stringify(body) + "\n");
     this.recordedEnd = end;
     this.next = start;
@@ -152,12 +168,16 @@ export class ProducerIdManager {
   async initProducerId(req: InitProducerIdInput): Promise<InitProducerIdOutput> {
     if (req.transactionalId !== null) {
       if (req.transactionalId === "") return fail(ErrorCode.INVALID_REQUEST, "empty transactional id");
-      return fail(ErrorCode.UNSUPPORTED_VERSION, `transactions are not supported (transactional id ${JSON.stringify(req.transactionalId)})`);
+      return fail(
+        ErrorCode.UNSUPPORTED_VERSION,
+        `transactions are not supported (transactional id ${JSON.stringify(req.transactionalId)})`,
+      );
     }
     const pid = req.producerId ?? -1n;
     const epoch = req.producerEpoch ?? -1;
     // KafkaApis: producer id and epoch are both given or both -1.
-    if ((pid === -1n) !== (epoch === -1)) return fail(ErrorCode.INVALID_REQUEST, `producer id ${pid} with epoch ${epoch}`);
+    if ((pid === -1n) !== (epoch === -1))
+      return fail(ErrorCode.INVALID_REQUEST, `producer id ${pid} with epoch ${epoch}`);
     if (pid < -1n || epoch < -1) return fail(ErrorCode.INVALID_REQUEST, `producer id ${pid} with epoch ${epoch}`);
     try {
       if (this.existingProducer === "bump-epoch" && pid >= 0n && pid <= this.recordedEnd && epoch < INT16_MAX - 1) {

@@ -17,7 +17,13 @@ export {
   inSequence,
   incrementSequence,
 } from "./state.js";
-export type { BatchMetadata, CheckResult, PartitionProducerStateOptions, ProducerBatch, ProducerEntry } from "./state.js";
+export type {
+  BatchMetadata,
+  CheckResult,
+  PartitionProducerStateOptions,
+  ProducerBatch,
+  ProducerEntry,
+} from "./state.js";
 export { ProducerStateManager } from "./manager.js";
 export type { ProduceOutcome, ProducerStateManagerOptions } from "./manager.js";
 export {

@@ -15,10 +15,23 @@ import { join } from "node:path";
 import type { AppendOptions, AppendResult, LogManager, PartitionLog } from "../../log/index.js";
 import type { Logger } from "../../log/index.js";
 import { writeFileAtomic } from "../../log/files.js";
-import { BATCH_LENGTH, CONTROL_MASK, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readBatchHeader } from "../../protocol/records/batch.js";
+import {
+  BATCH_LENGTH,
+  CONTROL_MASK,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  readBatchHeader,
+} from "../../protocol/records/batch.js";
 import type { BatchInfo } from "../../protocol/records/batch.js";
 import { ProducerStateError } from "./errors.js";
-import { decodeSnapshot, encodeSnapshot, entriesToSnapshot, listSnapshots, snapshotFileName, snapshotToEntries } from "./snapshot.js";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  entriesToSnapshot,
+  listSnapshots,
+  snapshotFileName,
+  snapshotToEntries,
+} from "./snapshot.js";
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, NO_PRODUCER_ID, PartitionProducerState } from "./state.js";
 
 export interface ProducerStateManagerOptions {
@@ -117,7 +130,13 @@ export class ProducerStateManager {
         // topics that is not an append time, so answer -1 there, as the original response did.
         logAppendTime: logAppendTimeTopic ? c.timestamp : -1n,
       };
-      return { kind: "duplicate", result: this.whenDurable(p, c.lastOffset, opts.sync).then(() => ({ ...response, logStartOffset: p.logStartOffset })) };
+      return {
+        kind: "duplicate",
+        result: this.whenDurable(p, c.lastOffset, opts.sync).then(() => ({
+          ...response,
+          logStartOffset: p.logStartOffset,
+        })),
+      };
     }
     const now = opts.now ?? Date.now();
     const base = p.nextOffset;
@@ -172,7 +191,10 @@ export class ProducerStateManager {
     for (let i = snapshots.length - 1; i >= 0; i--) {
       const s = snapshots[i];
       if (s.offset > end) {
-        this.logger.warn({ ...where, snapshot: s.offset.toString(), logEndOffset: end.toString() }, "deleting producer snapshot beyond the log end");
+        this.logger.warn(
+          { ...where, snapshot: s.offset.toString(), logEndOffset: end.toString() },
+          "deleting producer snapshot beyond the log end",
+        );
         await unlinkQuiet(s.path);
         continue;
       }
@@ -183,7 +205,10 @@ export class ProducerStateManager {
         break;
       } catch (e) {
         if (!(e instanceof ProducerStateError)) throw e;
-        this.logger.warn({ ...where, snapshot: s.offset.toString(), err: e.message }, "deleting unreadable producer snapshot");
+        this.logger.warn(
+          { ...where, snapshot: s.offset.toString(), err: e.message },
+          "deleting unreadable producer snapshot",
+        );
         state.clear();
         await unlinkQuiet(s.path);
       }
@@ -247,7 +272,8 @@ export class ProducerStateManager {
         if (!p) continue;
         jobs.push(
           this.snapshotPartition(p).catch((e) => {
-            if (!p.isClosed) this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "producer snapshot failed");
+            if (!p.isClosed)
+              this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "producer snapshot failed");
           }),
         );
       }
@@ -309,7 +335,11 @@ export class ProducerStateManager {
       t.unref();
       this.timers.push(t);
     };
-    every(this.opts["producer.id.expiration.check.interval.ms"] ?? 600000, () => this.removeExpired(), "producer id expiration");
+    every(
+      this.opts["producer.id.expiration.check.interval.ms"] ?? 600000,
+      () => this.removeExpired(),
+      "producer id expiration",
+    );
     every(this.opts.snapshotIntervalMs ?? 60000, () => this.snapshotAll(), "producer snapshot");
   }
 

@@ -101,7 +101,8 @@ export function decodeSnapshot(buf: Buffer, what = "snapshot"): SnapshotEntry[] 
   const computed = crc32c(buf, ENTRIES_OFFSET, buf.length);
   if (stored !== computed) throw corrupt(`stored crc ${stored}, computed ${computed}`);
   const count = buf.readInt32BE(ENTRIES_OFFSET);
-  if (count < 0 || buf.length !== ENTRIES_OFFSET + 4 + count * ENTRY_SIZE) throw corrupt(`${count} entries do not fill ${buf.length} bytes`);
+  if (count < 0 || buf.length !== ENTRIES_OFFSET + 4 + count * ENTRY_SIZE)
+    throw corrupt(`${count} entries do not fill ${buf.length} bytes`);
   const out: SnapshotEntry[] = [];
   let p = ENTRIES_OFFSET + 4;
   for (let i = 0; i < count; i++) {
@@ -130,7 +131,13 @@ export function entriesToSnapshot(producers: readonly ProducerEntry[]): Snapshot
       continue;
     }
     for (const b of p.batches) {
-      out.push({ ...base, lastSequence: b.lastSeq, lastOffset: b.lastOffset, offsetDelta: Number(b.lastOffset - b.firstOffset), timestamp: b.timestamp });
+      out.push({
+        ...base,
+        lastSequence: b.lastSeq,
+        lastOffset: b.lastOffset,
+        offsetDelta: Number(b.lastOffset - b.firstOffset),
+        timestamp: b.timestamp,
+      });
     }
   }
   return out;

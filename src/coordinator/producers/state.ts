@@ -117,7 +117,12 @@ function isData(b: ProducerBatch): boolean {
 }
 
 function copyEntry(e: Entry): ProducerEntry {
-  return { producerId: e.producerId, epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })), lastTimestamp: e.lastTimestamp };
+  return {
+    producerId: e.producerId,
+    epoch: e.epoch,
+    batches: e.batches.map((b) => ({ ...b })),
+    lastTimestamp: e.lastTimestamp,
+  };
 }
 
 export class PartitionProducerState {
@@ -143,7 +148,9 @@ export class PartitionProducerState {
 
   /** Every producer's state, by producer id. */
   entries(): ProducerEntry[] {
-    return [...this.producers.values()].sort((a, b) => (a.producerId < b.producerId ? -1 : a.producerId > b.producerId ? 1 : 0)).map(copyEntry);
+    return [...this.producers.values()]
+      .sort((a, b) => (a.producerId < b.producerId ? -1 : a.producerId > b.producerId ? 1 : 0))
+      .map(copyEntry);
   }
 
   /**
@@ -165,11 +172,24 @@ export class PartitionProducerState {
       if (entry && b.producerEpoch === entry.epoch) {
         for (const m of entry.batches) {
           if (m.firstSeq === b.baseSequence && m.lastSeq === lastSeq) {
-            return { kind: "duplicate", batchIndex: i, firstOffset: m.firstOffset, lastOffset: m.lastOffset, timestamp: m.timestamp };
+            return {
+              kind: "duplicate",
+              batchIndex: i,
+              firstOffset: m.firstOffset,
+              lastOffset: m.lastOffset,
+              timestamp: m.timestamp,
+            };
           }
         }
       }
-      const cur: Pending | null = inflight ?? (entry ? { epoch: entry.epoch, lastSeq: entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : NO_SEQUENCE } : null);
+      const cur: Pending | null =
+        inflight ??
+        (entry
+          ? {
+              epoch: entry.epoch,
+              lastSeq: entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : NO_SEQUENCE,
+            }
+          : null);
       if (cur) {
         const err = this.validate(cur, b, i);
         if (err) return err;
@@ -272,7 +292,12 @@ export class PartitionProducerState {
   /** Replaces one producer's state (snapshot loading). Batches beyond the last BATCHES_TO_RETAIN are dropped. */
   restore(entry: ProducerEntry): void {
     const batches = entry.batches.slice(-BATCHES_TO_RETAIN).map((b) => ({ ...b }));
-    this.producers.set(entry.producerId, { producerId: entry.producerId, epoch: entry.epoch, batches, lastTimestamp: entry.lastTimestamp });
+    this.producers.set(entry.producerId, {
+      producerId: entry.producerId,
+      epoch: entry.epoch,
+      batches,
+      lastTimestamp: entry.lastTimestamp,
+    });
   }
 
   /** Forgets every producer. */

@@ -144,27 +144,51 @@ export function scanBatches(buf: Buffer, opts: ScanOptions = {}): BatchInfo[] {
   while (pos < buf.length) {
     const remaining = buf.length - pos;
     if (remaining < RECORD_BATCH_OVERHEAD) {
-      throw new RecordsError("MR_RECORDS_TRUNCATED", CORRUPT_MESSAGE, `truncated record batch: ${remaining} bytes at ${pos}`);
+      throw new RecordsError(
+        "MR_RECORDS_TRUNCATED",
+        CORRUPT_MESSAGE,
+        `truncated record batch: ${remaining} bytes at ${pos}`,
+      );
     }
     const magic = buf.readInt8(pos + MAGIC);
     if (magic !== 2) {
-      throw new RecordsError("MR_RECORDS_MAGIC", UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${magic} where 2 was expected`);
+      throw new RecordsError(
+        "MR_RECORDS_MAGIC",
+        UNSUPPORTED_FOR_MESSAGE_FORMAT,
+        `record batch magic ${magic} where 2 was expected`,
+      );
     }
     const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
     const size = batchLength + LOG_OVERHEAD;
     if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > remaining) {
-      throw new RecordsError("MR_RECORDS_TRUNCATED", CORRUPT_MESSAGE, `record batch length ${batchLength} does not fit ${remaining} bytes`);
+      throw new RecordsError(
+        "MR_RECORDS_TRUNCATED",
+        CORRUPT_MESSAGE,
+        `record batch length ${batchLength} does not fit ${remaining} bytes`,
+      );
     }
     if (opts.maxBatchSize !== undefined && size > opts.maxBatchSize) {
-      throw new RecordsError("MR_RECORDS_TOO_LARGE", MESSAGE_TOO_LARGE, `record batch of ${size} bytes exceeds the maximum of ${opts.maxBatchSize}`);
+      throw new RecordsError(
+        "MR_RECORDS_TOO_LARGE",
+        MESSAGE_TOO_LARGE,
+        `record batch of ${size} bytes exceeds the maximum of ${opts.maxBatchSize}`,
+      );
     }
     if (verify && !batchCrcValid(buf, pos, size)) {
       throw new RecordsError("MR_RECORDS_CRC", CORRUPT_MESSAGE, `record batch at ${pos} fails its CRC32C`);
     }
     const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
     const recordCount = buf.readInt32BE(pos + RECORD_COUNT);
-    if (recordCount < 0 || lastOffsetDelta < 0 || (recordCount === 0 && (buf.readInt16BE(pos + ATTRIBUTES) & CONTROL_MASK) === 0)) {
-      throw new RecordsError("MR_RECORDS_INVALID", INVALID_RECORD, `record batch with ${recordCount} records and last offset delta ${lastOffsetDelta}`);
+    if (
+      recordCount < 0 ||
+      lastOffsetDelta < 0 ||
+      (recordCount === 0 && (buf.readInt16BE(pos + ATTRIBUTES) & CONTROL_MASK) === 0)
+    ) {
+      throw new RecordsError(
+        "MR_RECORDS_INVALID",
+        INVALID_RECORD,
+        `record batch with ${recordCount} records and last offset delta ${lastOffsetDelta}`,
+      );
     }
     out.push({
       position: pos,

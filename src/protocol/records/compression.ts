@@ -60,7 +60,11 @@ const NAMES: Record<string, CompressionType> = {
 export function compressionTypeFromName(name: string): CompressionType {
   const t = NAMES[name.trim().toLowerCase()];
   if (t === undefined) {
-    throw new RecordsError("MR_RECORDS_UNKNOWN_CODEC", UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type "${name}"`);
+    throw new RecordsError(
+      "MR_RECORDS_UNKNOWN_CODEC",
+      UNSUPPORTED_COMPRESSION_TYPE,
+      `unknown compression type "${name}"`,
+    );
   }
   return t;
 }
@@ -84,7 +88,11 @@ export function compressionName(type: CompressionType): string {
 }
 
 function unknownCodec(type: number): RecordsError {
-  return new RecordsError("MR_RECORDS_UNKNOWN_CODEC", UNSUPPORTED_COMPRESSION_TYPE, `unknown compression codec id ${type}`);
+  return new RecordsError(
+    "MR_RECORDS_UNKNOWN_CODEC",
+    UNSUPPORTED_COMPRESSION_TYPE,
+    `unknown compression codec id ${type}`,
+  );
 }
 
 function corrupt(codec: string, cause: unknown): RecordsError {
@@ -124,7 +132,8 @@ function snappyBlock(data: Buffer, maxSize: number): Buffer {
     if ((data[i] & 0x80) === 0) break;
   }
   if (declared > maxSize) throw new Error(`too big: ${declared} bytes`);
-  if (declared > data.length * 32 + 32) throw new Error(`declared length ${declared} is impossible for ${data.length} bytes of input`);
+  if (declared > data.length * 32 + 32)
+    throw new Error(`declared length ${declared} is impossible for ${data.length} bytes of input`);
   return snappy.uncompress(data);
 }
 
@@ -232,7 +241,10 @@ export function decompress(type: CompressionType, data: Buffer, opts: Decompress
       return data;
     case CompressionType.Gzip:
       try {
-        return zlib.gunzipSync(data, opts.maxSize !== undefined ? { maxOutputLength: Math.max(1, maxSize) } : undefined);
+        return zlib.gunzipSync(
+          data,
+          opts.maxSize !== undefined ? { maxOutputLength: Math.max(1, maxSize) } : undefined,
+        );
       } catch (e) {
         if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge("gzip", maxSize);
         throw corrupt("gzip", e);

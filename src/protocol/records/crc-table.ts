@@ -46,7 +46,15 @@ export function makeCrc(poly: number, nativeName: "crc32" | "crc32c", check: num
     let i = start;
     while (end - i >= 8) {
       const a = (crc ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24))) >>> 0;
-      crc = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^ t3[buf[i + 4]] ^ t2[buf[i + 5]] ^ t1[buf[i + 6]] ^ t0[buf[i + 7]];
+      crc =
+        t7[a & 0xff] ^
+        t6[(a >>> 8) & 0xff] ^
+        t5[(a >>> 16) & 0xff] ^
+        t4[a >>> 24] ^
+        t3[buf[i + 4]] ^
+        t2[buf[i + 5]] ^
+        t1[buf[i + 6]] ^
+        t0[buf[i + 7]];
       i += 8;
     }
     while (i < end) crc = t0[(crc ^ buf[i++]) & 0xff] ^ (crc >>> 8);
@@ -56,7 +64,7 @@ export function makeCrc(poly: number, nativeName: "crc32" | "crc32c", check: num
   if (process.env[envVar] !== "js") {
     try {
       const mod = createRequire(import.meta.url)("@node-rs/crc32") as Record<string, NativeCrc>;
-      if ((mod[nativeName](Buffer.from("123456789")) >>> 0) === check) native = mod[nativeName];
+      if (mod[nativeName](Buffer.from("123456789")) >>> 0 === check) native = mod[nativeName];
     } catch {
       native = null;
     }
@@ -66,7 +74,8 @@ export function makeCrc(poly: number, nativeName: "crc32" | "crc32c", check: num
     implementation: n ? "native" : "js",
     js,
     compute: n
-      ? (buf, start = 0, end = buf.length) => n(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0
+      ? (buf, start = 0, end = buf.length) =>
+          n(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0
       : (buf, start = 0, end = buf.length) => js(buf, start, end),
   };
 }

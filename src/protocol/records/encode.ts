@@ -101,7 +101,11 @@ function writeBytes(buf: Buffer, pos: number, b: Bytes, len: number): number {
 function toMillis(t: number | bigint): number {
   const n = typeof t === "bigint" ? Number(t) : t;
   if (!Number.isSafeInteger(n)) {
-    throw new RecordsError("MR_RECORDS_INVALID", INVALID_RECORD, `timestamp ${String(t)} is not an integer number of milliseconds`);
+    throw new RecordsError(
+      "MR_RECORDS_INVALID",
+      INVALID_RECORD,
+      `timestamp ${String(t)} is not an integer number of milliseconds`,
+    );
   }
   return n;
 }
@@ -218,7 +222,17 @@ export function encodeBatch(opts: EncodeBatchOptions): Buffer {
   let batch: Buffer;
   if (compression === CompressionType.None) {
     batch = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + recordsSize);
-    const end = writeRecords(batch, RECORD_BATCH_OVERHEAD, records, timestamps, baseTs, bodyLens, keyLens, valueLens, headerLens);
+    const end = writeRecords(
+      batch,
+      RECORD_BATCH_OVERHEAD,
+      records,
+      timestamps,
+      baseTs,
+      bodyLens,
+      keyLens,
+      valueLens,
+      headerLens,
+    );
     if (end !== batch.length) throw new Error(`internal: record batch sized ${batch.length} but written ${end}`);
   } else {
     const raw = Buffer.allocUnsafe(recordsSize);

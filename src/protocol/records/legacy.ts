@@ -105,17 +105,27 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
   const messageSize = buf.readInt32BE(pos + LEGACY_SIZE);
   const size = LEGACY_LOG_OVERHEAD + messageSize;
   if (messageSize < MESSAGE_OVERHEAD_V0) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V0}`);
+    throw corrupt(
+      "MR_RECORDS_TRUNCATED",
+      `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V0}`,
+    );
   }
   if (size > remaining) {
     throw corrupt("MR_RECORDS_TRUNCATED", `message of ${size} bytes at ${pos} does not fit ${remaining} bytes`);
   }
   const magic = buf[pos + LEGACY_MAGIC];
   if (magic !== 0 && magic !== 1) {
-    throw new RecordsError("MR_RECORDS_MAGIC", CORRUPT_MESSAGE, `message magic ${magic} at ${pos} where 0 or 1 was expected`);
+    throw new RecordsError(
+      "MR_RECORDS_MAGIC",
+      CORRUPT_MESSAGE,
+      `message magic ${magic} at ${pos} where 0 or 1 was expected`,
+    );
   }
   if (magic === 1 && messageSize < MESSAGE_OVERHEAD_V1) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V1}`);
+    throw corrupt(
+      "MR_RECORDS_TRUNCATED",
+      `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V1}`,
+    );
   }
   const stored = buf.readUInt32BE(pos + LEGACY_CRC);
   if (verifyCrc && crc32(buf, pos + LEGACY_MAGIC, pos + size) !== stored) {
@@ -138,7 +148,8 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
   p += 4;
   let key: Buffer | null = null;
   if (keyLen >= 0) {
-    if (p + keyLen + 4 > msgEnd) throw corrupt("MR_RECORDS_TRUNCATED", `message at ${pos}: key of ${keyLen} bytes runs past the message`);
+    if (p + keyLen + 4 > msgEnd)
+      throw corrupt("MR_RECORDS_TRUNCATED", `message at ${pos}: key of ${keyLen} bytes runs past the message`);
     key = buf.subarray(p, p + keyLen);
     p += keyLen;
   } else if (keyLen !== -1) {
@@ -149,7 +160,10 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
   let value: Buffer | null = null;
   if (valueLen >= 0) {
     if (p + valueLen !== msgEnd) {
-      throw corrupt("MR_RECORDS_TRUNCATED", `message at ${pos}: value of ${valueLen} bytes does not end the message (${msgEnd - p} left)`);
+      throw corrupt(
+        "MR_RECORDS_TRUNCATED",
+        `message at ${pos}: value of ${valueLen} bytes does not end the message (${msgEnd - p} left)`,
+      );
     }
     value = buf.subarray(p, p + valueLen);
   } else if (valueLen !== -1 || p !== msgEnd) {
@@ -160,7 +174,8 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
     magic,
     attributes,
     compression: codec as CompressionType,
-    timestampType: magic === 1 && attributes & TIMESTAMP_TYPE_MASK ? TimestampType.LogAppendTime : TimestampType.CreateTime,
+    timestampType:
+      magic === 1 && attributes & TIMESTAMP_TYPE_MASK ? TimestampType.LogAppendTime : TimestampType.CreateTime,
     timestamp,
     key,
     value,
@@ -177,7 +192,8 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
 export function scanMessageSet(buf: Buffer, opts: LegacyOptions = {}): LegacyMessage[] {
   const verify = opts.verifyCrc ?? true;
   const out: LegacyMessage[] = [];
-  if (buf.length === 0 && !opts.allowPartial) throw new RecordsError("MR_RECORDS_EMPTY", INVALID_RECORD, "empty message set");
+  if (buf.length === 0 && !opts.allowPartial)
+    throw new RecordsError("MR_RECORDS_EMPTY", INVALID_RECORD, "empty message set");
   let pos = 0;
   while (pos < buf.length) {
     if (opts.allowPartial) {

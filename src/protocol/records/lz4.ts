@@ -260,7 +260,8 @@ function decompressBlock(src: Uint8Array, s: number, end: number, dst: Uint8Arra
       } while (b === 255);
     }
     m += MIN_MATCH;
-    if (offset === 0 || d - offset < floor) throw corrupt(`match offset ${offset} reaches before the start of the output`);
+    if (offset === 0 || d - offset < floor)
+      throw corrupt(`match offset ${offset} reaches before the start of the output`);
     let r = d - offset;
     if (offset >= m && m > 32) {
       dst.copyWithin(d, r, r + m);
@@ -381,7 +382,11 @@ export function lz4DecompressFrame(src: Uint8Array, maxSize = Number.MAX_SAFE_IN
       if (info.blockChecksum && xxh32(src, p, end) !== u32le(src, end)) throw corrupt("block checksum mismatch");
       size += raw ? len : blockOutputSize(src, p, end);
       if (total + size > maxSize) {
-        throw new RecordsError("MR_RECORDS_TOO_LARGE", CORRUPT_MESSAGE, `lz4: decompressed data exceeds ${maxSize} bytes`);
+        throw new RecordsError(
+          "MR_RECORDS_TOO_LARGE",
+          CORRUPT_MESSAGE,
+          `lz4: decompressed data exceeds ${maxSize} bytes`,
+        );
       }
       blocks.push({ start: p, end, raw });
       p = end + (info.blockChecksum ? 4 : 0);

@@ -145,13 +145,15 @@ function decodeRecords(
     for (let h = 0; h < headerCount; h++) {
       const hkLen = readVarint(data, cur, recEnd);
       if (hkLen < 0) throw invalid(`record ${i}: header key length ${hkLen}`);
-      if (cur.pos + hkLen > recEnd) throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header key runs past the record`);
+      if (cur.pos + hkLen > recEnd)
+        throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header key runs past the record`);
       const hKey = data.toString("utf8", cur.pos, cur.pos + hkLen);
       cur.pos += hkLen;
       const hvLen = readVarint(data, cur, recEnd);
       let hValue: Buffer | null = null;
       if (hvLen >= 0) {
-        if (cur.pos + hvLen > recEnd) throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header value runs past the record`);
+        if (cur.pos + hvLen > recEnd)
+          throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header value runs past the record`);
         hValue = data.subarray(cur.pos, cur.pos + hvLen);
         cur.pos += hvLen;
       } else if (hvLen !== -1) {
@@ -165,7 +167,11 @@ function decodeRecords(
 
     const offset = offsetNum !== null ? BigInt(offsetNum + offsetDelta) : baseOffset + BigInt(offsetDelta);
     const timestamp =
-      logAppendTime !== null ? logAppendTime : tsNum !== null ? BigInt(tsNum + tsDelta) : baseTimestamp + BigInt(tsDelta);
+      logAppendTime !== null
+        ? logAppendTime
+        : tsNum !== null
+          ? BigInt(tsNum + tsDelta)
+          : baseTimestamp + BigInt(tsDelta);
     out.push({ offset, timestamp, key, value, headers, attributes });
   }
   if (cur.pos !== end) {
@@ -187,7 +193,11 @@ export function decodeBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}): Dec
   }
   const magic = buf.readInt8(pos + MAGIC);
   if (magic !== 2) {
-    throw new RecordsError("MR_RECORDS_MAGIC", UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${magic} where 2 was expected`);
+    throw new RecordsError(
+      "MR_RECORDS_MAGIC",
+      UNSUPPORTED_FOR_MESSAGE_FORMAT,
+      `record batch magic ${magic} where 2 was expected`,
+    );
   }
   const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
   const size = batchLength + LOG_OVERHEAD;
@@ -269,4 +279,3 @@ export function controlRecordType(record: Record): number {
 export function isControlBatch(attributes: number): boolean {
   return (attributes & CONTROL_MASK) !== 0;
 }
-

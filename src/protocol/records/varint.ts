@@ -189,7 +189,11 @@ export function readVarlongNumber(buf: Uint8Array, cur: Cursor, end = buf.length
   const big = readVarlong(buf, cur, end);
   if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
     cur.pos = start;
-    throw new RecordsError("MR_RECORDS_VARINT", CORRUPT_MESSAGE, `varlong at ${start} is out of the safe integer range`);
+    throw new RecordsError(
+      "MR_RECORDS_VARINT",
+      CORRUPT_MESSAGE,
+      `varlong at ${start} is out of the safe integer range`,
+    );
   }
   return Number(big);
 }

@@ -63,7 +63,8 @@ export class ReconnectPolicy {
       max = s.rateLimitMaxMs;
       wait = Math.min(s.rateLimitInitialMs * 2 ** (n - 1), max);
     }
-    if (notBeforeMs !== undefined && Number.isFinite(notBeforeMs)) wait = Math.max(wait, Math.min(notBeforeMs - now, max));
+    if (notBeforeMs !== undefined && Number.isFinite(notBeforeMs))
+      wait = Math.max(wait, Math.min(notBeforeMs - now, max));
     return Math.max(0, Math.round(wait));
   }
 
@@ -78,7 +79,10 @@ export class ReconnectPolicy {
 }
 
 /** Reads backoff.* keys (milliseconds) over the given defaults. */
-export function backoffFromConfig(get: (key: string, def: number) => number, defaults: BackoffSettings): BackoffSettings {
+export function backoffFromConfig(
+  get: (key: string, def: number) => number,
+  defaults: BackoffSettings,
+): BackoffSettings {
   return {
     networkStepMs: get("backoff.networkStepMs", defaults.networkStepMs),
     networkMaxMs: get("backoff.networkMaxMs", defaults.networkMaxMs),

@@ -28,10 +28,14 @@ export class DeadLetter {
     this.count++;
     this.opts.onDeadLetter?.(reason);
     const text = typeof raw === "string" ? raw : raw.toString("utf8");
-    this.opts.logger.warn({ source: this.opts.source, reason, bytes: Buffer.byteLength(text), sample: text.slice(0, 200), ...extra }, "bad input dead-lettered");
+    this.opts.logger.warn(
+      { source: this.opts.source, reason, bytes: Buffer.byteLength(text), sample: text.slice(0, 200), ...extra },
+      "bad input dead-lettered",
+    );
     const file = this.opts.file;
     if (!file) return Promise.resolve();
-    const line = JSON.stringify({ time: new Date().toISOString(), source: this.opts.source, reason, raw: text, ...extra }) + "\n";
+    const line =
+      JSON.stringify({ time: new Date().toISOString(), source: this.opts.source, reason, raw: text, ...extra }) + "\n";
     this.chain = this.chain.then(async () => {
       try {
         if (!this.dirMade) {

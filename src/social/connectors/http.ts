@@ -36,7 +36,10 @@ export function openRequest(url: string | URL, opts: RequestOptions = {}): Promi
         resolve(res);
       },
     );
-    const timer = setTimeout(() => req.destroy(new Error(`no response from ${u.origin} within ${opts.connectTimeoutMs ?? 30_000} ms`)), opts.connectTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no response from ${u.origin} within ${opts.connectTimeoutMs ?? 30_000} ms`)),
+      opts.connectTimeoutMs ?? 30_000,
+    );
     req.on("error", (err) => {
       clearTimeout(timer);
       reject(err);

@@ -36,7 +36,10 @@ export class SseParser {
   /** the last event id (persists across events, like EventSource.lastEventId) */
   lastEventId = "";
 
-  constructor(private readonly opts: SseParserOptions = {}, initialLastEventId = "") {
+  constructor(
+    private readonly opts: SseParserOptions = {},
+    initialLastEventId = "",
+  ) {
     this.lastEventId = initialLastEventId;
     this.idBuffer = initialLastEventId;
   }

@@ -13,10 +13,7 @@ import {
 
 test("a data pack is serial, buffer count, then length-prefixed buffers, all big-endian", () => {
   const bytes = encodePack(0x01020304, [Buffer.from("ab"), Buffer.alloc(0), Buffer.from([0xff])]);
-  assert.equal(
-    bytes.toString("hex"),
-    "01020304" + "00000003" + "00000002" + "6162" + "00000000" + "00000001" + "ff",
-  );
+  assert.equal(bytes.toString("hex"), "01020304" + "00000003" + "00000002" + "6162" + "00000000" + "00000001" + "ff");
 });
 
 test("the decoder reassembles packs split at every byte and several packs in one chunk", () => {
@@ -26,7 +23,13 @@ test("the decoder reassembles packs split at every byte and several packs in one
   const d = new PackDecoder();
   const got = [];
   for (let i = 0; i < all.length; i++) got.push(...d.push(all.subarray(i, i + 1)));
-  assert.deepEqual(got.map((p) => [p.serial, Buffer.concat(p.buffers).toString()]), [[1, "hello world"], [-2, "x"]]);
+  assert.deepEqual(
+    got.map((p) => [p.serial, Buffer.concat(p.buffers).toString()]),
+    [
+      [1, "hello world"],
+      [-2, "x"],
+    ],
+  );
   const d2 = new PackDecoder();
   assert.equal(d2.push(all).length, 2);
 });
@@ -36,7 +39,10 @@ test("the decoder refuses packs over its limits (a bad client cannot make it all
   const many = Buffer.alloc(8);
   many.writeInt32BE(1, 0);
   many.writeInt32BE(1_000_000, 4);
-  assert.throws(() => d.push(many), (e: Error & { code?: string }) => e.code === "MR_AVRO_FRAME");
+  assert.throws(
+    () => d.push(many),
+    (e: Error & { code?: string }) => e.code === "MR_AVRO_FRAME",
+  );
   const d2 = new PackDecoder({ maxBytes: 10 });
   assert.throws(() => d2.push(encodePack(1, [Buffer.alloc(11)]).subarray(0, 12)), /more than 10 bytes/);
 });
@@ -51,11 +57,19 @@ test("handshake records encode as Avro's org.apache.avro.ipc schemas", () => {
   const withText = handshakeRequestType.toBuffer({ clientHash: h, clientProtocol: "{}", serverHash: s, meta: {} });
   assert.equal(withText.toString("hex"), "aa".repeat(16) + "02" + "04" + "7b7d" + "bb".repeat(16) + "02" + "00");
   // match enum BOTH (0), serverProtocol null, serverHash null, meta null
-  assert.equal(handshakeResponseType.toBuffer({ match: "BOTH", serverProtocol: null, serverHash: null, meta: null }).toString("hex"), "00000000");
+  assert.equal(
+    handshakeResponseType
+      .toBuffer({ match: "BOTH", serverProtocol: null, serverHash: null, meta: null })
+      .toString("hex"),
+    "00000000",
+  );
   const none = handshakeResponseType.toBuffer({ match: "NONE", serverProtocol: "p", serverHash: h, meta: null });
   assert.equal(none.toString("hex"), "04" + "02" + "02" + "70" + "02" + "aa".repeat(16) + "00");
   // Status enum: OK=0, FAILED=1, UNKNOWN=2 (zigzag)
-  assert.deepEqual([...statusType.toBuffer("OK"), ...statusType.toBuffer("FAILED"), ...statusType.toBuffer("UNKNOWN")], [0, 2, 4]);
+  assert.deepEqual(
+    [...statusType.toBuffer("OK"), ...statusType.toBuffer("FAILED"), ...statusType.toBuffer("UNKNOWN")],
+    [0, 2, 4],
+  );
 });
 
 test("AvroSourceProtocol: hash is MD5 of its text; appendBatch's parameters are an array of AvroFlumeEvent", () => {
@@ -63,7 +77,9 @@ test("AvroSourceProtocol: hash is MD5 of its text; appendBatch's parameters are 
   const p = JSON.parse(PROTOCOL_TEXT);
   assert.equal(p.protocol, "AvroSourceProtocol");
   assert.equal(p.namespace, "org.apache.flume.source.avro");
-  const body = service.message("appendBatch")!.requestType.toBuffer({ events: [{ headers: { a: "b" }, body: Buffer.from("x") }] });
+  const body = service
+    .message("appendBatch")!
+    .requestType.toBuffer({ events: [{ headers: { a: "b" }, body: Buffer.from("x") }] });
   // array block of 1 (zigzag 2), map block of 1, "a", "b", map end, bytes "x", array end
   assert.equal(body.toString("hex"), "02" + "02" + "0261" + "0262" + "00" + "0278" + "00");
 });

@@ -56,7 +56,9 @@ async function rawConn(port: number) {
 const appendBatchBody = (bodies: string[]) => [
   metaType.toBuffer({}),
   stringType.toBuffer("appendBatch"),
-  service.message("appendBatch")!.requestType.toBuffer({ events: bodies.map((b) => ({ headers: { n: b }, body: Buffer.from(b) })) }),
+  service
+    .message("appendBatch")!
+    .requestType.toBuffer({ events: bodies.map((b) => ({ headers: { n: b }, body: Buffer.from(b) })) }),
 ];
 
 test("avro source handshake as a Java client meets it: NONE for an unknown hash, then CLIENT with our protocol, then plain calls", async () => {
@@ -65,7 +67,10 @@ test("avro source handshake as a Java client meets it: NONE for an unknown hash,
   try {
     const javaHash = Buffer.alloc(16, 7); // a hash the server has never seen
     // 1. unknown client hash and no protocol text: NONE, the server's protocol and hash, nothing else, nothing delivered
-    const r1 = await c.call(1, [handshakeRequestType.toBuffer({ clientHash: javaHash, clientProtocol: null, serverHash: javaHash, meta: {} }), ...appendBatchBody(["a"])]);
+    const r1 = await c.call(1, [
+      handshakeRequestType.toBuffer({ clientHash: javaHash, clientProtocol: null, serverHash: javaHash, meta: {} }),
+      ...appendBatchBody(["a"]),
+    ]);
     assert.equal(r1.serial, 1);
     const rd1 = new Reader(Buffer.concat(r1.buffers));
     const hs1 = rd1.read<HandshakeResponse>(handshakeResponseType);
@@ -75,7 +80,15 @@ test("avro source handshake as a Java client meets it: NONE for an unknown hash,
     assert.ok(rd1.done, "a NONE answer carries the handshake only");
     assert.equal(cp.events.length, 0);
     // 2. the client repeats with its protocol text: CLIENT (its serverHash guess was wrong), then meta, no error, OK
-    const r2 = await c.call(2, [handshakeRequestType.toBuffer({ clientHash: javaHash, clientProtocol: PROTOCOL_TEXT, serverHash: javaHash, meta: {} }), ...appendBatchBody(["a", "b"])]);
+    const r2 = await c.call(2, [
+      handshakeRequestType.toBuffer({
+        clientHash: javaHash,
+        clientProtocol: PROTOCOL_TEXT,
+        serverHash: javaHash,
+        meta: {},
+      }),
+      ...appendBatchBody(["a", "b"]),
+    ]);
     assert.equal(r2.serial, 2);
     const rd2 = new Reader(Buffer.concat(r2.buffers));
     assert.equal(rd2.read<HandshakeResponse>(handshakeResponseType).match, "CLIENT");
@@ -96,7 +109,14 @@ test("avro source handshake as a Java client meets it: NONE for an unknown hash,
     assert.equal(rd4.read(booleanType), true);
     assert.match(rd4.read<string>(systemErrorType), /No such message: nope/);
     assert.ok(rd4.done);
-    assert.deepEqual(cp.events.map((e) => [e.body.toString(), e.headers.n]), [["a", "a"], ["b", "b"], ["c", "c"]]);
+    assert.deepEqual(
+      cp.events.map((e) => [e.body.toString(), e.headers.n]),
+      [
+        ["a", "a"],
+        ["b", "b"],
+        ["c", "c"],
+      ],
+    );
     assert.equal(src.counter.get("AppendBatchAcceptedCount"), 2);
   } finally {
     c.close();
@@ -106,8 +126,20 @@ test("avro source handshake as a Java client meets it: NONE for an unknown hash,
   const { src: src2 } = await startSource();
   const c2 = await rawConn(src2.boundPort);
   try {
-    const r = await c2.call(9, [handshakeRequestType.toBuffer({ clientHash: PROTOCOL_HASH, clientProtocol: null, serverHash: PROTOCOL_HASH, meta: null }), ...appendBatchBody(["z"])]);
-    assert.equal(new Reader(Buffer.concat(r.buffers)).read<HandshakeResponse>(handshakeResponseType).match, "BOTH", "our own hash is known: BOTH at once");
+    const r = await c2.call(9, [
+      handshakeRequestType.toBuffer({
+        clientHash: PROTOCOL_HASH,
+        clientProtocol: null,
+        serverHash: PROTOCOL_HASH,
+        meta: null,
+      }),
+      ...appendBatchBody(["z"]),
+    ]);
+    assert.equal(
+      new Reader(Buffer.concat(r.buffers)).read<HandshakeResponse>(handshakeResponseType).match,
+      "BOTH",
+      "our own hash is known: BOTH at once",
+    );
   } finally {
     c2.close();
     await src2.stop();
@@ -117,7 +149,11 @@ test("avro source handshake as a Java client meets it: NONE for an unknown hash,
 test("avro sink -> avro source: batches cross, headers kept, the sink commits only on OK", async () => {
   const { src, cp } = await startSource();
   const ch = new TestChannel();
-  const sink = createAvroSink("k1", Context.of({ hostname: "127.0.0.1", port: String(src.boundPort), "batch-size": "100" }), env());
+  const sink = createAvroSink(
+    "k1",
+    Context.of({ hostname: "127.0.0.1", port: String(src.boundPort), "batch-size": "100" }),
+    env(),
+  );
   sink.setChannel(ch);
   sink.start();
   try {
@@ -127,7 +163,10 @@ test("avro sink -> avro source: batches cross, headers kept, the sink commits on
     assert.equal(await sink.process(), "READY");
     assert.equal(await sink.process(), "BACKOFF");
     assert.equal(cp.events.length, 250);
-    assert.deepEqual(cp.events.map((e) => e.headers.i), Array.from({ length: 250 }, (_, i) => String(i)));
+    assert.deepEqual(
+      cp.events.map((e) => e.headers.i),
+      Array.from({ length: 250 }, (_, i) => String(i)),
+    );
     assert.equal(cp.batches.length, 3);
     // the downstream channel is full: FAILED, the sink rolls back and keeps the events
     cp.full = true;
@@ -148,7 +187,11 @@ test("avro sink -> avro source: batches cross, headers kept, the sink commits on
 test("avro sink: target down, then up again; a silent server times out; nothing is lost", async () => {
   const port = await freePort();
   const ch = new TestChannel();
-  const sink = createAvroSink("k1", Context.of({ hostname: "127.0.0.1", port: String(port), "connect-timeout": "2000", "request-timeout": "300" }), env());
+  const sink = createAvroSink(
+    "k1",
+    Context.of({ hostname: "127.0.0.1", port: String(port), "connect-timeout": "2000", "request-timeout": "300" }),
+    env(),
+  );
   sink.setChannel(ch);
   sink.start();
   await ch.putAll([event("one"), event("two")]);
@@ -174,7 +217,10 @@ test("avro sink: target down, then up again; a silent server times out; nothing 
   sink2.start();
   try {
     assert.equal(await sink2.process(), "READY");
-    assert.deepEqual(cp.events.map((e) => e.body.toString()), ["one", "two"]);
+    assert.deepEqual(
+      cp.events.map((e) => e.body.toString()),
+      ["one", "two"],
+    );
   } finally {
     sink2.stop();
     await src.stop();
@@ -182,7 +228,13 @@ test("avro sink: target down, then up again; a silent server times out; nothing 
 });
 
 test("avro source and sink config: deflate and ssl are refused with the key named", () => {
-  assert.throws(() => createAvroSource("r1", Context.of({ bind: "0.0.0.0", port: "1", "compression-type": "deflate" }), env()), /compression-type "deflate" is not supported/);
-  assert.throws(() => createAvroSink("k1", Context.of({ hostname: "h", port: "1", ssl: "true" }), env()), /ssl true is not supported/);
+  assert.throws(
+    () => createAvroSource("r1", Context.of({ bind: "0.0.0.0", port: "1", "compression-type": "deflate" }), env()),
+    /compression-type "deflate" is not supported/,
+  );
+  assert.throws(
+    () => createAvroSink("k1", Context.of({ hostname: "h", port: "1", ssl: "true" }), env()),
+    /ssl true is not supported/,
+  );
   assert.throws(() => createAvroSink("k1", Context.of({ port: "1" }), env()), /hostname is required/);
 });

@@ -37,7 +37,11 @@ channelContract(
   async () => {
     kafka ??= await embeddedTopics();
     const id = n++;
-    return createKafkaChannel("c1", Context.of({ "kafka.topic": `contract-${id}`, "kafka.consumer.group.id": `g-${id}`, "kafka.pollTimeout": "20" }), env(kafka.view));
+    return createKafkaChannel(
+      "c1",
+      Context.of({ "kafka.topic": `contract-${id}`, "kafka.consumer.group.id": `g-${id}`, "kafka.pollTimeout": "20" }),
+      env(kafka.view),
+    );
   },
   { bounded: false },
 );

@@ -5,7 +5,11 @@ import { MemoryChannel } from "../../../src/agent/channels/memory.js";
 import { channelContract } from "../contracts/channel.js";
 import pino from "pino";
 
-channelContract("memory", ({ capacity, transactionCapacity }) => new MemoryChannel("c1", { capacity, transactionCapacity, keepAliveSeconds: 0 }));
+channelContract(
+  "memory",
+  ({ capacity, transactionCapacity }) =>
+    new MemoryChannel("c1", { capacity, transactionCapacity, keepAliveSeconds: 0 }),
+);
 
 const env = { agentName: "a1", logger: pino({ level: "silent" }) };
 
@@ -24,7 +28,13 @@ async function put(ch: MemoryChannel, bodies: Buffer[]): Promise<void> {
 }
 
 test("byteCapacity bounds the bytes of bodies held; the refused commit changes nothing", async () => {
-  const ch = new MemoryChannel("c1", { capacity: 1000, transactionCapacity: 100, byteCapacity: 10_000, byteCapacityBufferPercentage: 0, keepAliveSeconds: 0 });
+  const ch = new MemoryChannel("c1", {
+    capacity: 1000,
+    transactionCapacity: 100,
+    byteCapacity: 10_000,
+    byteCapacityBufferPercentage: 0,
+    keepAliveSeconds: 0,
+  });
   ch.start();
   await put(ch, [Buffer.alloc(6000)]);
   await assert.rejects(put(ch, [Buffer.alloc(5000)]), ChannelFullError);
@@ -80,10 +90,20 @@ test("counters: put/take attempts and successes, rollbacks, size and fill percen
 });
 
 test("config: transactionCapacity > capacity and bad numbers name the key", () => {
-  assert.throws(() => MemoryChannel.fromContext("c1", Context.of({ capacity: "10", transactionCapacity: "20" }, "a1.channels.c1"), env), /a1\.channels\.c1\.transactionCapacity.*capacity/);
-  assert.throws(() => MemoryChannel.fromContext("c1", Context.of({ capacity: "ten" }, "a1.channels.c1"), env), /a1\.channels\.c1\.capacity must be an integer/);
+  assert.throws(
+    () =>
+      MemoryChannel.fromContext("c1", Context.of({ capacity: "10", transactionCapacity: "20" }, "a1.channels.c1"), env),
+    /a1\.channels\.c1\.transactionCapacity.*capacity/,
+  );
+  assert.throws(
+    () => MemoryChannel.fromContext("c1", Context.of({ capacity: "ten" }, "a1.channels.c1"), env),
+    /a1\.channels\.c1\.capacity must be an integer/,
+  );
   // like Flume, the default transactionCapacity (100) must fit a smaller capacity too
-  assert.throws(() => MemoryChannel.fromContext("c1", Context.of({ capacity: "50" }), env), /transactionCapacity \(100\)/);
+  assert.throws(
+    () => MemoryChannel.fromContext("c1", Context.of({ capacity: "50" }), env),
+    /transactionCapacity \(100\)/,
+  );
   const ch = MemoryChannel.fromContext("c1", Context.of({ capacity: "500", "keep-alive": "1" }), env);
   assert.equal(ch.capacity(), 500);
   assert.equal(ch.transactionCapacity(), 100);

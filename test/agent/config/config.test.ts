@@ -43,56 +43,145 @@ test("a valid configuration builds with no warnings", () => {
 });
 
 test("unknown component types name file:line:key", () => {
-  fails(replace(BASE, 3, "a1.sources.r1.type = org.example.Nope"), new RegExp(at(4) + "a1\\.sources\\.r1\\.type names an unknown source type \"org\\.example\\.Nope\""));
-  fails(replace(BASE, 5, "a1.channels.c1.type = jdbcx"), new RegExp(at(6) + "a1\\.channels\\.c1\\.type names an unknown channel type"));
-  fails(replace(BASE, 6, "a1.sinks.k1.type = nope"), new RegExp(at(7) + "a1\\.sinks\\.k1\\.type names an unknown sink type"));
-  fails([...BASE, "a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = bogus"], new RegExp(at(10) + "a1\\.sources\\.r1\\.interceptors\\.i1\\.type names an unknown interceptor"));
-  fails([...BASE, "a1.sources.r1.selector.type = fancy"], new RegExp(at(9) + "a1\\.sources\\.r1\\.selector\\.type names an unknown channel selector"));
-  fails([...BASE, "a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1", "a1.sinkgroups.g1.processor.type = magic"], new RegExp(at(11) + "a1\\.sinkgroups\\.g1\\.processor\\.type names an unknown sink processor"));
+  fails(
+    replace(BASE, 3, "a1.sources.r1.type = org.example.Nope"),
+    new RegExp(at(4) + 'a1\\.sources\\.r1\\.type names an unknown source type "org\\.example\\.Nope"'),
+  );
+  fails(
+    replace(BASE, 5, "a1.channels.c1.type = jdbcx"),
+    new RegExp(at(6) + "a1\\.channels\\.c1\\.type names an unknown channel type"),
+  );
+  fails(
+    replace(BASE, 6, "a1.sinks.k1.type = nope"),
+    new RegExp(at(7) + "a1\\.sinks\\.k1\\.type names an unknown sink type"),
+  );
+  fails(
+    [...BASE, "a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = bogus"],
+    new RegExp(at(10) + "a1\\.sources\\.r1\\.interceptors\\.i1\\.type names an unknown interceptor"),
+  );
+  fails(
+    [...BASE, "a1.sources.r1.selector.type = fancy"],
+    new RegExp(at(9) + "a1\\.sources\\.r1\\.selector\\.type names an unknown channel selector"),
+  );
+  fails(
+    [...BASE, "a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1", "a1.sinkgroups.g1.processor.type = magic"],
+    new RegExp(at(11) + "a1\\.sinkgroups\\.g1\\.processor\\.type names an unknown sink processor"),
+  );
   // Flume class names are known types
-  assert.deepEqual(build(replace(replace(BASE, 3, "a1.sources.r1.type = org.apache.flume.source.SequenceGeneratorSource"), 5, "a1.channels.c1.type = org.apache.flume.channel.MemoryChannel")), []);
+  assert.deepEqual(
+    build(
+      replace(
+        replace(BASE, 3, "a1.sources.r1.type = org.apache.flume.source.SequenceGeneratorSource"),
+        5,
+        "a1.channels.c1.type = org.apache.flume.channel.MemoryChannel",
+      ),
+    ),
+    [],
+  );
 });
 
 test("a source with no channels, a sink with no channel", () => {
-  fails(BASE.filter((_, i) => i !== 4), new RegExp(at(4) + "a1\\.sources\\.r1\\.channels is not set"));
+  fails(
+    BASE.filter((_, i) => i !== 4),
+    new RegExp(at(4) + "a1\\.sources\\.r1\\.channels is not set"),
+  );
   fails(replace(BASE, 4, "a1.sources.r1.channels ="), new RegExp(at(5) + "a1\\.sources\\.r1\\.channels is empty"));
-  fails(BASE.filter((_, i) => i !== 7), new RegExp(at(7) + "a1\\.sinks\\.k1\\.channel is not set"));
+  fails(
+    BASE.filter((_, i) => i !== 7),
+    new RegExp(at(7) + "a1\\.sinks\\.k1\\.channel is not set"),
+  );
 });
 
 test("references to undeclared channels and sinks", () => {
-  fails(replace(BASE, 4, "a1.sources.r1.channels = c1 c2"), new RegExp(at(5) + "a1\\.sources\\.r1\\.channels names channel \"c2\", which is not declared"));
-  fails(replace(BASE, 7, "a1.sinks.k1.channel = cX"), new RegExp(at(8) + "a1\\.sinks\\.k1\\.channel names channel \"cX\""));
-  fails([...BASE, "a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1 k9"], new RegExp(at(10) + "a1\\.sinkgroups\\.g1\\.sinks names sink \"k9\""));
-  fails([...BASE, "a1.sources.r1.selector.optional = c7"], new RegExp(at(9) + "a1\\.sources\\.r1\\.selector\\.optional names channel \"c7\""));
-  fails(["a1.sources = r1", "a1.sources.r1.channels = c1"], new RegExp(at(1) + "a1\\.sources declares source \"r1\" but a1\\.sources\\.r1\\.type is not set"));
+  fails(
+    replace(BASE, 4, "a1.sources.r1.channels = c1 c2"),
+    new RegExp(at(5) + 'a1\\.sources\\.r1\\.channels names channel "c2", which is not declared'),
+  );
+  fails(
+    replace(BASE, 7, "a1.sinks.k1.channel = cX"),
+    new RegExp(at(8) + 'a1\\.sinks\\.k1\\.channel names channel "cX"'),
+  );
+  fails(
+    [...BASE, "a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1 k9"],
+    new RegExp(at(10) + 'a1\\.sinkgroups\\.g1\\.sinks names sink "k9"'),
+  );
+  fails(
+    [...BASE, "a1.sources.r1.selector.optional = c7"],
+    new RegExp(at(9) + 'a1\\.sources\\.r1\\.selector\\.optional names channel "c7"'),
+  );
+  fails(
+    ["a1.sources = r1", "a1.sources.r1.channels = c1"],
+    new RegExp(at(1) + 'a1\\.sources declares source "r1" but a1\\.sources\\.r1\\.type is not set'),
+  );
 });
 
 test("a sink in two groups", () => {
   fails(
-    [...replace(BASE, 2, "a1.sinks = k1 k2"), "a1.sinks.k2.type = null", "a1.sinks.k2.channel = c1", "a1.sinkgroups = g1 g2", "a1.sinkgroups.g1.sinks = k1 k2", "a1.sinkgroups.g2.sinks = k2"],
-    new RegExp(at(13) + "a1\\.sinkgroups\\.g2\\.sinks names sink \"k2\", which is already in sink group \"g1\""),
+    [
+      ...replace(BASE, 2, "a1.sinks = k1 k2"),
+      "a1.sinks.k2.type = null",
+      "a1.sinks.k2.channel = c1",
+      "a1.sinkgroups = g1 g2",
+      "a1.sinkgroups.g1.sinks = k1 k2",
+      "a1.sinkgroups.g2.sinks = k2",
+    ],
+    new RegExp(at(13) + 'a1\\.sinkgroups\\.g2\\.sinks names sink "k2", which is already in sink group "g1"'),
   );
 });
 
 test("transactionCapacity > capacity; batchSize > transactionCapacity (sink and source)", () => {
-  fails([...BASE, "a1.channels.c1.capacity = 10", "a1.channels.c1.transactionCapacity = 20"], new RegExp(at(10) + "a1\\.channels\\.c1\\.transactionCapacity \\(20\\) must not be greater than capacity \\(10\\)"));
-  fails([...BASE, "a1.sinks.k1.batchSize = 500"], new RegExp(at(9) + "a1\\.sinks\\.k1\\.batchSize \\(500\\) of sink k1 is greater than the transactionCapacity \\(100\\) of channel c1"));
-  fails([...BASE, "a1.channels.c1.transactionCapacity = 10"], new RegExp(at(9) + "a1\\.channels\\.c1\\.transactionCapacity \\(10\\) is smaller than the batchSize \\(100\\) of sink k1"));
-  fails([...BASE, "a1.sources.r1.batchSize = 101"], new RegExp(at(9) + "a1\\.sources\\.r1\\.batchSize \\(101\\) of source r1"));
+  fails(
+    [...BASE, "a1.channels.c1.capacity = 10", "a1.channels.c1.transactionCapacity = 20"],
+    new RegExp(at(10) + "a1\\.channels\\.c1\\.transactionCapacity \\(20\\) must not be greater than capacity \\(10\\)"),
+  );
+  fails(
+    [...BASE, "a1.sinks.k1.batchSize = 500"],
+    new RegExp(
+      at(9) +
+        "a1\\.sinks\\.k1\\.batchSize \\(500\\) of sink k1 is greater than the transactionCapacity \\(100\\) of channel c1",
+    ),
+  );
+  fails(
+    [...BASE, "a1.channels.c1.transactionCapacity = 10"],
+    new RegExp(
+      at(9) + "a1\\.channels\\.c1\\.transactionCapacity \\(10\\) is smaller than the batchSize \\(100\\) of sink k1",
+    ),
+  );
+  fails(
+    [...BASE, "a1.sources.r1.batchSize = 101"],
+    new RegExp(at(9) + "a1\\.sources\\.r1\\.batchSize \\(101\\) of source r1"),
+  );
 });
 
 test("bad numbers and booleans", () => {
-  fails([...BASE, "a1.channels.c1.capacity = lots"], new RegExp(at(9) + "a1\\.channels\\.c1\\.capacity must be an integer, got \"lots\""));
-  fails([...BASE, "a1.sources.r1.interceptors = t", "a1.sources.r1.interceptors.t.type = timestamp", "a1.sources.r1.interceptors.t.preserveExisting = maybe"], new RegExp(at(11) + "a1\\.sources\\.r1\\.interceptors\\.t\\.preserveExisting must be true or false"));
-  fails([...BASE, "a1.channels.c1.keep-alive = soon"], new RegExp(at(9) + "a1\\.channels\\.c1\\.keep-alive must be a number"));
+  fails(
+    [...BASE, "a1.channels.c1.capacity = lots"],
+    new RegExp(at(9) + 'a1\\.channels\\.c1\\.capacity must be an integer, got "lots"'),
+  );
+  fails(
+    [
+      ...BASE,
+      "a1.sources.r1.interceptors = t",
+      "a1.sources.r1.interceptors.t.type = timestamp",
+      "a1.sources.r1.interceptors.t.preserveExisting = maybe",
+    ],
+    new RegExp(at(11) + "a1\\.sources\\.r1\\.interceptors\\.t\\.preserveExisting must be true or false"),
+  );
+  fails(
+    [...BASE, "a1.channels.c1.keep-alive = soon"],
+    new RegExp(at(9) + "a1\\.channels\\.c1\\.keep-alive must be a number"),
+  );
 });
 
 test("several errors are reported together", () => {
-  assert.throws(() => build([...replace(BASE, 3, "a1.sources.r1.type = zz"), "a1.sinks.k1.channel = c5"]), (e: Error) => {
-    assert.match(e.message, /a1\.sources\.r1\.type names an unknown source type/);
-    assert.match(e.message, /a1\.sinks\.k1\.channel names channel "c5"/);
-    return true;
-  });
+  assert.throws(
+    () => build([...replace(BASE, 3, "a1.sources.r1.type = zz"), "a1.sinks.k1.channel = c5"]),
+    (e: Error) => {
+      assert.match(e.message, /a1\.sources\.r1\.type names an unknown source type/);
+      assert.match(e.message, /a1\.sinks\.k1\.channel names channel "c5"/);
+      return true;
+    },
+  );
 });
 
 test("unsupported properties are warnings with file:line; other agents' keys are left alone", () => {
@@ -119,7 +208,10 @@ test("no properties for the agent name is an error", () => {
 
 test("${NAME} is replaced from -D properties, then the environment", () => {
   process.env.MR_TEST_CAP = "300";
-  const props = parseProperties([...BASE, "a1.channels.c1.capacity = ${MR_TEST_CAP}", "a1.channels.c1.transactionCapacity = ${TC}"].join("\n"), "f");
+  const props = parseProperties(
+    [...BASE, "a1.channels.c1.capacity = ${MR_TEST_CAP}", "a1.channels.c1.transactionCapacity = ${TC}"].join("\n"),
+    "f",
+  );
   const cfg = parseAgentConfig(props, "a1", { sysprops: { TC: "50" } });
   const c1 = cfg.channels[0].ctx;
   assert.equal(c1.getString("capacity"), "300");
@@ -129,10 +221,21 @@ test("${NAME} is replaced from -D properties, then the environment", () => {
 
 test("-D<agent>.<key>=<value> sets or overrides that agent's property; other agents' keys are left alone", () => {
   const props = parseProperties([...BASE, "a1.channels.c1.capacity = 300"].join("\n"), "f");
-  const cfg = parseAgentConfig(props, "a1", { sysprops: { "a1.channels.c1.capacity": "77", "a1.channels.c1.keep-alive": "0", "b2.channels.c1.capacity": "9", "a1x.y": "z" } });
+  const cfg = parseAgentConfig(props, "a1", {
+    sysprops: {
+      "a1.channels.c1.capacity": "77",
+      "a1.channels.c1.keep-alive": "0",
+      "b2.channels.c1.capacity": "9",
+      "a1x.y": "z",
+    },
+  });
   const c1 = cfg.channels[0].ctx;
   assert.equal(c1.getString("capacity"), "77");
   assert.equal(c1.getString("keep-alive"), "0");
   assert.equal(c1.entry("capacity")?.file, "-D");
-  assert.throws(() => parseAgentConfig(parseProperties(BASE.join("\n"), "f"), "b2", { sysprops: { "b2.sources": "r1" } }), /no properties for agent "b2"/, "-D alone does not make an agent");
+  assert.throws(
+    () => parseAgentConfig(parseProperties(BASE.join("\n"), "f"), "b2", { sysprops: { "b2.sources": "r1" } }),
+    /no properties for agent "b2"/,
+    "-D alone does not make an agent",
+  );
 });

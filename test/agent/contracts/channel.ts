@@ -134,7 +134,8 @@ export function channelContract(
 
     test("a transaction holds at most transactionCapacity puts (ChannelFullError)", async (t) => {
       await withChannel(async (ch) => {
-        if (ch.transactionCapacity === undefined) return void t.skip("no transactionCapacity (as in Flume for this channel)");
+        if (ch.transactionCapacity === undefined)
+          return void t.skip("no transactionCapacity (as in Flume for this channel)");
         assert.equal(ch.transactionCapacity(), limits.transactionCapacity);
         const tx = ch.getTransaction();
         tx.begin();
@@ -151,7 +152,10 @@ export function channelContract(
       if (options.bounded === false) return t.skip("unbounded channel");
       await withChannel(async (ch) => {
         for (let i = 0; i < limits.capacity; i += limits.transactionCapacity) {
-          await putCommit(ch, Array.from({ length: limits.transactionCapacity }, (_, j) => String(i + j)));
+          await putCommit(
+            ch,
+            Array.from({ length: limits.transactionCapacity }, (_, j) => String(i + j)),
+          );
         }
         assert.equal(ch.size(), limits.capacity);
         await assert.rejects(putCommit(ch, ["over"]), ChannelFullError);
@@ -214,7 +218,11 @@ export function channelContract(
           for (const [r, list] of perReader.entries()) {
             for (const w of [0, 1, 2]) {
               const mine = list.filter((s) => s.startsWith(`${w}-`)).map((s) => Number(s.split("-")[1]));
-              assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `reader ${r} sees writer ${w}'s events in order`);
+              assert.deepEqual(
+                mine,
+                [...mine].sort((a, b) => a - b),
+                `reader ${r} sees writer ${w}'s events in order`,
+              );
             }
           }
         },

@@ -55,10 +55,15 @@ export function sourceContract(name: string, makeSource: () => SourceHarness | P
       const ch = new MemoryChannel("contract", { capacity: 10000, transactionCapacity: 10000 });
       ch.start();
       const h = await makeSource();
-      const runner = new SourceRunner(h.source, new DefaultChannelProcessor(new ReplicatingSelector([ch])), pino({ level: "silent" }), {
-        backoffSleepIncrement: 10,
-        maxBackoffSleep: 50,
-      });
+      const runner = new SourceRunner(
+        h.source,
+        new DefaultChannelProcessor(new ReplicatingSelector([ch])),
+        pino({ level: "silent" }),
+        {
+          backoffSleepIncrement: 10,
+          maxBackoffSleep: 50,
+        },
+      );
       await runner.start();
       let stopped = false;
       try {

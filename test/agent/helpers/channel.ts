@@ -3,7 +3,14 @@
  * a ChannelProcessor that commits batches into a list and can be told to fail
  * or to report a full channel. The real ones live in src/agent (runtime).
  */
-import { ChannelError, ChannelFullError, type Channel, type ChannelProcessor, type Event, type Transaction } from "../../../src/agent/api.js";
+import {
+  ChannelError,
+  ChannelFullError,
+  type Channel,
+  type ChannelProcessor,
+  type Event,
+  type Transaction,
+} from "../../../src/agent/api.js";
 
 export class ListChannel implements Channel {
   readonly queue: Event[] = [];

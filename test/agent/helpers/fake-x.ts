@@ -7,7 +7,12 @@ import http from "node:http";
 
 export function tweet(n: number): string {
   return JSON.stringify({
-    data: { id: String(1000 + n), text: `tweet ${n} about #flume`, created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(), author_id: "42" },
+    data: {
+      id: String(1000 + n),
+      text: `tweet ${n} about #flume`,
+      created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(),
+      author_id: "42",
+    },
     includes: { users: [{ id: "42", username: "alice", name: "Alice" }] },
     matching_rules: [{ id: "r1", tag: "millrace" }],
   });
@@ -26,8 +31,16 @@ export interface FakeX {
 }
 
 /** A local X API v2: oauth2/token, stream rules, and a stream whose connections follow `scripts`. */
-export async function fakeX(scripts: Script[], opts: { rules?: { id: string; value: string; tag?: string }[] } = {}): Promise<FakeX> {
-  const state: Omit<FakeX, "url" | "server" | "close"> = { rules: opts.rules ?? [], ruleCalls: [], tokenCalls: 0, streamRequests: [] };
+export async function fakeX(
+  scripts: Script[],
+  opts: { rules?: { id: string; value: string; tag?: string }[] } = {},
+): Promise<FakeX> {
+  const state: Omit<FakeX, "url" | "server" | "close"> = {
+    rules: opts.rules ?? [],
+    ruleCalls: [],
+    tokenCalls: 0,
+    streamRequests: [],
+  };
   let nextRuleId = 100;
   let conn = 0;
   const open = new Set<http.ServerResponse>();
@@ -43,7 +56,9 @@ export async function fakeX(scripts: Script[], opts: { rules?: { id: string; val
           res.writeHead(403).end(JSON.stringify({ errors: [{ message: "bad credentials" }] }));
           return;
         }
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token_type: "bearer", access_token: "APPTOKEN" }));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ token_type: "bearer", access_token: "APPTOKEN" }));
         return;
       }
       if (req.headers.authorization !== "Bearer APPTOKEN") {
@@ -53,7 +68,14 @@ export async function fakeX(scripts: Script[], opts: { rules?: { id: string; val
       if (u.pathname === "/2/tweets/search/stream/rules") {
         if (req.method === "GET") {
           state.ruleCalls.push("GET");
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: state.rules.length ? state.rules : undefined, meta: { result_count: state.rules.length } }));
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(
+              JSON.stringify({
+                data: state.rules.length ? state.rules : undefined,
+                meta: { result_count: state.rules.length },
+              }),
+            );
           return;
         }
         const b = JSON.parse(body) as { add?: { value: string; tag?: string }[]; delete?: { ids: string[] } };
@@ -61,13 +83,17 @@ export async function fakeX(scripts: Script[], opts: { rules?: { id: string; val
           state.ruleCalls.push("ADD " + b.add.map((r) => `${r.value}/${r.tag}`).join(","));
           const data = b.add.map((r) => ({ id: String(nextRuleId++), value: r.value, tag: r.tag }));
           state.rules.push(...data);
-          res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ data, meta: { summary: { created: data.length } } }));
+          res
+            .writeHead(201, { "content-type": "application/json" })
+            .end(JSON.stringify({ data, meta: { summary: { created: data.length } } }));
           return;
         }
         if (b.delete) {
           state.ruleCalls.push("DELETE " + b.delete.ids.join(","));
           state.rules = state.rules.filter((r) => !b.delete!.ids.includes(r.id));
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ meta: { summary: { deleted: b.delete.ids.length } } }));
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ meta: { summary: { deleted: b.delete.ids.length } } }));
           return;
         }
       }
@@ -105,4 +131,3 @@ export const steady =
     const t = setInterval(() => res.write("\r\n"), 50);
     res.on("close", () => clearInterval(t));
   };
-

@@ -37,14 +37,16 @@ export async function miniHdfs(root: string): Promise<MiniHdfs> {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(v));
   };
-  const err = (res: ServerResponse, status: number, exception: string, message: string) => json(res, status, { RemoteException: { exception, message } });
+  const err = (res: ServerResponse, status: number, exception: string, message: string) =>
+    json(res, status, { RemoteException: { exception, message } });
   m.dn = createServer(async (req, res) => {
     const u = new URL(req.url!, "http://dn");
     const data = await body(req);
     const op = u.searchParams.get("op");
     const p = local(u);
     if (req.method === "PUT" && op === "CREATE") {
-      if (existsSync(p) && u.searchParams.get("overwrite") !== "true") return err(res, 403, "FileAlreadyExistsException", p);
+      if (existsSync(p) && u.searchParams.get("overwrite") !== "true")
+        return err(res, 403, "FileAlreadyExistsException", p);
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, data);
       res.writeHead(201, { location: `hdfs://x${u.pathname}` });
@@ -67,7 +69,9 @@ export async function miniHdfs(root: string): Promise<MiniHdfs> {
     const u = new URL(req.url!, "http://nn");
     await body(req);
     const op = u.searchParams.get("op")!;
-    ops.push(`${req.method} ${op} ${decodeURIComponent(u.pathname.replace(/^\/webhdfs\/v1/, ""))} user=${u.searchParams.get("user.name")}`);
+    ops.push(
+      `${req.method} ${op} ${decodeURIComponent(u.pathname.replace(/^\/webhdfs\/v1/, ""))} user=${u.searchParams.get("user.name")}`,
+    );
     if (!u.searchParams.get("user.name")) return err(res, 401, "SecurityException", "no user.name");
     if ((req.method === "PUT" && op === "CREATE") || (req.method === "POST" && op === "APPEND")) {
       res.writeHead(307, { location: `http://127.0.0.1:${dnPort}${u.pathname}${u.search}&namenoderpcaddress=nn` });

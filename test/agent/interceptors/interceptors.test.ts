@@ -2,8 +2,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
 import { Context, type Event } from "../../../src/agent/api.js";
-import { hostInterceptor, removeHeaderInterceptor, staticInterceptor, timestampInterceptor, uuidInterceptor } from "../../../src/agent/interceptors/headers.js";
-import { javaReplacement, regexExtractorInterceptor, regexFilterInterceptor, searchReplaceInterceptor } from "../../../src/agent/interceptors/regex.js";
+import {
+  hostInterceptor,
+  removeHeaderInterceptor,
+  staticInterceptor,
+  timestampInterceptor,
+  uuidInterceptor,
+} from "../../../src/agent/interceptors/headers.js";
+import {
+  javaReplacement,
+  regexExtractorInterceptor,
+  regexFilterInterceptor,
+  searchReplaceInterceptor,
+} from "../../../src/agent/interceptors/regex.js";
 import { findInterceptor } from "../../../src/agent/registry.js";
 import "../../../src/agent/builtin.js";
 import { interceptorContract } from "../contracts/interceptor.js";
@@ -15,17 +26,30 @@ const ev = (body: string, headers: Record<string, string> = {}): Event => ({ hea
 interceptorContract("timestamp", () => timestampInterceptor(of({})));
 interceptorContract("host", () => hostInterceptor(of({ useIP: "false" })));
 interceptorContract("static", () => staticInterceptor(of({ key: "k", value: "v" })));
-interceptorContract("remove_header", () => removeHeaderInterceptor(of({ withName: "host", fromList: "a, b", matching: "h\\d+" })));
-interceptorContract("search_replace", () => searchReplaceInterceptor(of({ searchPattern: "(\\w+) (\\w+)", replaceString: "$2 $1" })));
+interceptorContract("remove_header", () =>
+  removeHeaderInterceptor(of({ withName: "host", fromList: "a, b", matching: "h\\d+" })),
+);
+interceptorContract("search_replace", () =>
+  searchReplaceInterceptor(of({ searchPattern: "(\\w+) (\\w+)", replaceString: "$2 $1" })),
+);
 interceptorContract("regex_filter", () => regexFilterInterceptor(of({ regex: "^line", excludeEvents: "true" })));
 interceptorContract("regex_extractor", () =>
-  regexExtractorInterceptor(of({ regex: "(\\d+)-(\\d+)", serializers: "s1 s2", "serializers.s1.name": "one", "serializers.s2.name": "two" })),
+  regexExtractorInterceptor(
+    of({ regex: "(\\d+)-(\\d+)", serializers: "s1 s2", "serializers.s1.name": "one", "serializers.s2.name": "two" }),
+  ),
 );
 interceptorContract("uuid", () => uuidInterceptor(of({ prefix: "p-" })));
 
 test("timestamp: sets the header unless preserveExisting keeps one", () => {
-  assert.equal(timestampInterceptor(of({}), env, () => 42).intercept(ev("x", { timestamp: "1" }))!.headers.timestamp, "42");
-  assert.equal(timestampInterceptor(of({ preserveExisting: "true" }), env, () => 42).intercept(ev("x", { timestamp: "1" }))!.headers.timestamp, "1");
+  assert.equal(
+    timestampInterceptor(of({}), env, () => 42).intercept(ev("x", { timestamp: "1" }))!.headers.timestamp,
+    "42",
+  );
+  assert.equal(
+    timestampInterceptor(of({ preserveExisting: "true" }), env, () => 42).intercept(ev("x", { timestamp: "1" }))!
+      .headers.timestamp,
+    "1",
+  );
   assert.equal(timestampInterceptor(of({ header: "ts" }), env, () => 7).intercept(ev("x"))!.headers.ts, "7");
 });
 
@@ -33,18 +57,25 @@ test("host: IP by default, host name with useIP=false, custom header", () => {
   assert.match(hostInterceptor(of({})).intercept(ev("x"))!.headers.host, /^\d+\.\d+\.\d+\.\d+$/);
   const e = hostInterceptor(of({ useIP: "false", hostHeader: "hn" })).intercept(ev("x"))!;
   assert.ok(e.headers.hn && !/^\d+\.\d+\.\d+\.\d+$/.test(e.headers.hn));
-  assert.equal(hostInterceptor(of({ preserveExisting: "true" })).intercept(ev("x", { host: "mine" }))!.headers.host, "mine");
+  assert.equal(
+    hostInterceptor(of({ preserveExisting: "true" })).intercept(ev("x", { host: "mine" }))!.headers.host,
+    "mine",
+  );
 });
 
 test("static: preserveExisting defaults to true", () => {
   assert.equal(staticInterceptor(of({ key: "k", value: "v" })).intercept(ev("x", { k: "old" }))!.headers.k, "old");
-  assert.equal(staticInterceptor(of({ key: "k", value: "v", preserveExisting: "false" })).intercept(ev("x", { k: "old" }))!.headers.k, "v");
+  assert.equal(
+    staticInterceptor(of({ key: "k", value: "v", preserveExisting: "false" })).intercept(ev("x", { k: "old" }))!.headers
+      .k,
+    "v",
+  );
 });
 
 test("remove_header: withName, fromList with listSeparator, matching (whole name)", () => {
-  const e = removeHeaderInterceptor(of({ withName: "a", fromList: "b;c", listSeparator: ";", matching: "x.*" })).intercept(
-    ev("x", { a: "1", b: "2", c: "3", d: "4", xy: "5", yx: "6" }),
-  )!;
+  const e = removeHeaderInterceptor(
+    of({ withName: "a", fromList: "b;c", listSeparator: ";", matching: "x.*" }),
+  ).intercept(ev("x", { a: "1", b: "2", c: "3", d: "4", xy: "5", yx: "6" }))!;
   assert.deepEqual(e.headers, { d: "4", yx: "6" });
 });
 
@@ -54,7 +85,10 @@ test("search_replace: Java replacement syntax; bad regex is a config error at it
   assert.equal(i.intercept(ev("user: hi"))!.body.toString(), "[user] hi");
   const del = searchReplaceInterceptor(of({ searchPattern: "\\s+", replaceString: "" }));
   assert.equal(del.intercept(ev("a b  c"))!.body.toString(), "abc");
-  assert.throws(() => searchReplaceInterceptor(of({ searchPattern: "(", replaceString: "" })), /a1\.sources\.r1\.interceptors\.i1\.searchPattern is not a valid regular expression/);
+  assert.throws(
+    () => searchReplaceInterceptor(of({ searchPattern: "(", replaceString: "" })),
+    /a1\.sources\.r1\.interceptors\.i1\.searchPattern is not a valid regular expression/,
+  );
   assert.throws(() => searchReplaceInterceptor(of({ searchPattern: "x" })), /replaceString is required/);
 });
 

@@ -12,7 +12,12 @@ import { env } from "../io-helpers.js";
 test("kafka channel: Flume's defaults, ZooKeeper keys ignored with a warning, unknown kafka.* keys left for the unsupported report", () => {
   const warnings: string[] = [];
   const logger = pino({ level: "warn" }, { write: (s: string) => warnings.push(JSON.parse(s).msg) });
-  const ctx = Context.of({ migrateZookeeperOffsets: "true", "kafka.producer.linger.ms": "5", "kafka.consumer.max.poll.records": "10", "kafka.producer.acks": "1" });
+  const ctx = Context.of({
+    migrateZookeeperOffsets: "true",
+    "kafka.producer.linger.ms": "5",
+    "kafka.consumer.max.poll.records": "10",
+    "kafka.producer.acks": "1",
+  });
   const ch = createKafkaChannel("c1", ctx, { agentName: "a1", logger });
   assert.equal(ch.options.topic, "flume-channel");
   assert.equal(ch.options.groupId, "flume");
@@ -21,7 +26,10 @@ test("kafka channel: Flume's defaults, ZooKeeper keys ignored with a warning, un
   assert.equal(ch.options.acks, 1);
   assert.ok(warnings.some((w) => /migrateZookeeperOffsets is ignored/.test(w)));
   assert.deepEqual(ctx.unusedKeys().sort(), ["kafka.consumer.max.poll.records", "kafka.producer.linger.ms"]);
-  assert.throws(() => createKafkaChannel("c1", Context.of({ "kafka.producer.acks": "2" }), env()), /kafka.producer.acks must be 0, 1, -1 or all/);
+  assert.throws(
+    () => createKafkaChannel("c1", Context.of({ "kafka.producer.acks": "2" }), env()),
+    /kafka.producer.acks must be 0, 1, -1 or all/,
+  );
 });
 
 test("kafka sink and source: Flume's defaults and required keys", () => {
@@ -36,7 +44,10 @@ test("kafka sink and source: Flume's defaults and required keys", () => {
   assert.deepEqual(src.options.topics, ["a", "b"]);
   assert.equal(src.options.batchSize, 1000);
   assert.equal(src.options.offsetReset, "earliest");
-  assert.throws(() => createKafkaSource("r1", Context.of({ "kafka.topics.regex": "(" }), env()), /kafka.topics.regex is not a valid regular expression/);
+  assert.throws(
+    () => createKafkaSource("r1", Context.of({ "kafka.topics.regex": "(" }), env()),
+    /kafka.topics.regex is not a valid regular expression/,
+  );
 });
 
 test("registered under Flume's aliases and class names", () => {

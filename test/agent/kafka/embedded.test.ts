@@ -9,7 +9,10 @@ kafkaSuite("embedded", async () => {
   const dir = tempDir();
   const log = await LogManager.open({ dir });
   const store = new OffsetsTopicStore(log, { partitions: 3 });
-  const groups = new GroupCoordinator({ store, config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 } });
+  const groups = new GroupCoordinator({
+    store,
+    config: { offsetsTopicNumPartitions: store.partitions, groupInitialRebalanceDelayMs: 0 },
+  });
   await groups.load();
   return {
     port: new EmbeddedTopics({ log, groups }),

@@ -82,7 +82,11 @@ a1.sinkgroups.g1.processor.maxpenalty = 60000
     await waitFor(() => total() >= 2000, "all 2000 events delivered");
     assert.ok(targets.get("backup")!.got.length > 0, "the backup took over");
     const all = [...targets.get("primary")!.got, ...targets.get("backup")!.got].map(Number).sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 2000 }, (_, i) => i), "every event exactly once");
+    assert.deepEqual(
+      all,
+      Array.from({ length: 2000 }, (_, i) => i),
+      "every event exactly once",
+    );
     const snap = monitoringSnapshot("a1");
     assert.equal(snap["SOURCE.r1"].EventAcceptedCount, "2000");
     assert.equal(snap["CHANNEL.c1"].EventPutSuccessCount, "2000");
@@ -130,7 +134,10 @@ ${extra}
     await waitFor(() => targets.get("t2")!.got.length > 50, "t2 receives events");
     // the sequence continues: nothing lost or repeated across the switch
     const seen = [...targets.get("t1")!.got, ...targets.get("t2")!.got].map(Number);
-    assert.deepEqual(seen.slice(0, 100), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      seen.slice(0, 100),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     writeFileSync(file, conf("t2", "a1.channels.c1.capacity = many"));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(agent.generation, 2, "a bad file is not applied");

@@ -1,7 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
-import { ChannelFullError, Context, EventDeliveryError, type Channel, type Event, type Sink, type Status } from "../../../src/agent/api.js";
+import {
+  ChannelFullError,
+  Context,
+  EventDeliveryError,
+  type Channel,
+  type Event,
+  type Sink,
+  type Status,
+} from "../../../src/agent/api.js";
 import { MemoryChannel } from "../../../src/agent/channels/memory.js";
 import { DefaultChannelProcessor } from "../../../src/agent/runtime/channel-processor.js";
 import { MultiplexingSelector, ReplicatingSelector } from "../../../src/agent/runtime/selectors.js";
@@ -39,7 +47,10 @@ test("channel processor: interceptor chain, then every required channel; a full 
   assert.deepEqual(await bodies(c2), ["keep 1", "keep 2"]);
   await assert.rejects(cp.processEventBatch([ev("keep 3"), ev("keep 4")]), ChannelFullError);
   assert.equal(c2.size(), 2, "the full channel rolled back the whole batch");
-  await assert.rejects(cp.processEvent(ev("keep 5")).then(() => cp.processEvent(ev("keep 6"))), ChannelFullError);
+  await assert.rejects(
+    cp.processEvent(ev("keep 5")).then(() => cp.processEvent(ev("keep 6"))),
+    ChannelFullError,
+  );
 });
 
 test("replicating selector: optional channels may fail without failing the put", async () => {
@@ -61,11 +72,19 @@ test("multiplexing selector: header mapping, optional per value, default", async
     env,
   );
   const cp = new DefaultChannelProcessor(sel);
-  await cp.processEventBatch([ev("cz", { state: "CZ" }), ev("us", { state: "US" }), ev("none"), ev("other", { state: "XX" })]);
+  await cp.processEventBatch([
+    ev("cz", { state: "CZ" }),
+    ev("us", { state: "US" }),
+    ev("none"),
+    ev("other", { state: "XX" }),
+  ]);
   assert.deepEqual(await bodies(c1), ["cz"]);
   assert.deepEqual(await bodies(c2), ["us", "cz"]);
   assert.deepEqual(await bodies(c3), ["us", "none", "other"]);
-  assert.throws(() => MultiplexingSelector.fromContext(Context.of({ "mapping.X": "c9" }, "a1.sources.r1.selector"), [c1], env), /a1\.sources\.r1\.selector\.mapping\.X names channel "c9"/);
+  assert.throws(
+    () => MultiplexingSelector.fromContext(Context.of({ "mapping.X": "c9" }, "a1.sources.r1.selector"), [c1], env),
+    /a1\.sources\.r1\.selector\.mapping\.X names channel "c9"/,
+  );
 });
 
 /** A sink that takes one event per call from its channel and fails while `down`. */
@@ -146,11 +165,31 @@ test("failover: highest priority first; a failing sink is penalised, events go t
 
 test("failover: config priorities, duplicate priority and unknown sink are errors", () => {
   const [k1, k2] = [new TestSink("k1"), new TestSink("k2")];
-  const p = FailoverSinkProcessor.fromContext(Context.of({ "priority.k1": "1", "priority.k2": "9", maxpenalty: "500" }), [k1, k2], env);
+  const p = FailoverSinkProcessor.fromContext(
+    Context.of({ "priority.k1": "1", "priority.k2": "9", maxpenalty: "500" }),
+    [k1, k2],
+    env,
+  );
   assert.equal(p.activeSink(), k2);
   assert.equal(p.maxPenaltyMs, 500);
-  assert.throws(() => FailoverSinkProcessor.fromContext(Context.of({ "priority.k1": "1", "priority.k2": "1" }, "a1.sinkgroups.g1.processor"), [k1, k2], env), /priority\.k2 priority 1 duplicates that of sink k1/);
-  assert.throws(() => FailoverSinkProcessor.fromContext(Context.of({ "priority.k3": "1" }, "a1.sinkgroups.g1.processor"), [k1, k2], env), /priority\.k3 names sink "k3"/);
+  assert.throws(
+    () =>
+      FailoverSinkProcessor.fromContext(
+        Context.of({ "priority.k1": "1", "priority.k2": "1" }, "a1.sinkgroups.g1.processor"),
+        [k1, k2],
+        env,
+      ),
+    /priority\.k2 priority 1 duplicates that of sink k1/,
+  );
+  assert.throws(
+    () =>
+      FailoverSinkProcessor.fromContext(
+        Context.of({ "priority.k3": "1" }, "a1.sinkgroups.g1.processor"),
+        [k1, k2],
+        env,
+      ),
+    /priority\.k3 names sink "k3"/,
+  );
 });
 
 test("load_balance: round_robin spreads batches; a failing sink is skipped (backoff) and nothing is lost", async () => {
@@ -161,19 +200,32 @@ test("load_balance: round_robin spreads batches; a failing sink is skipped (back
   const p = new LoadBalancingSinkProcessor(sinks, "round_robin", true, 30000, env.logger, () => now);
   await fill(ch, 9);
   for (let i = 0; i < 3; i++) await p.process();
-  assert.deepEqual(sinks.map((s) => s.got.length), [1, 1, 1]);
+  assert.deepEqual(
+    sinks.map((s) => s.got.length),
+    [1, 1, 1],
+  );
   sinks[1].down = true;
   for (let i = 0; i < 6; i++) await p.process();
   assert.equal(sinks[1].got.length, 1);
   assert.equal(ch.size(), 0);
-  assert.deepEqual(sinks.flatMap((s) => s.got).sort((a, b) => Number(a) - Number(b)), ["0", "1", "2", "3", "4", "5", "6", "7", "8"]);
+  assert.deepEqual(
+    sinks.flatMap((s) => s.got).sort((a, b) => Number(a) - Number(b)),
+    ["0", "1", "2", "3", "4", "5", "6", "7", "8"],
+  );
   sinks.forEach((s) => (s.down = true));
   await fill(ch, 1);
   await assert.rejects(p.process(), /all configured sinks have failed/);
   assert.equal(ch.size(), 1);
-  const r = LoadBalancingSinkProcessor.fromContext(Context.of({ selector: "random", backoff: "true", "selector.maxTimeOut": "100" }), sinks, env);
+  const r = LoadBalancingSinkProcessor.fromContext(
+    Context.of({ selector: "random", backoff: "true", "selector.maxTimeOut": "100" }),
+    sinks,
+    env,
+  );
   assert.equal(r.selector, "random");
-  assert.throws(() => LoadBalancingSinkProcessor.fromContext(Context.of({ selector: "fastest" }, "g"), sinks, env), /g\.selector must be round_robin or random/);
+  assert.throws(
+    () => LoadBalancingSinkProcessor.fromContext(Context.of({ selector: "fastest" }, "g"), sinks, env),
+    /g\.selector must be round_robin or random/,
+  );
 });
 
 test("sink runner: stop waits for the batch in flight, which commits; nothing is lost or taken after stop", async () => {
@@ -211,7 +263,9 @@ test("sink runner: stop waits for the batch in flight, which commits; nothing is
 
 test("timestamp interceptor through a processor stamps every event of a batch", async () => {
   const ch = mem("c1");
-  const cp = new DefaultChannelProcessor(new ReplicatingSelector([ch]), [timestampInterceptor(Context.of({}), env, () => 5)]);
+  const cp = new DefaultChannelProcessor(new ReplicatingSelector([ch]), [
+    timestampInterceptor(Context.of({}), env, () => 5),
+  ]);
   await cp.processEventBatch([ev("a"), ev("b")]);
   const tx = ch.getTransaction();
   tx.begin();

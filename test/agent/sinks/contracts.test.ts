@@ -42,7 +42,11 @@ function linesUnder(d: string): string[] {
 
 sinkContract("file_roll", (ch) => {
   const d = dir();
-  const sink = createFileRollSink("k1", Context.of({ "sink.directory": d, "sink.rollInterval": "0", "sink.batchSize": "40" }), env());
+  const sink = createFileRollSink(
+    "k1",
+    Context.of({ "sink.directory": d, "sink.rollInterval": "0", "sink.batchSize": "40" }),
+    env(),
+  );
   sink.setChannel(ch);
   return { sink, delivered: () => linesUnder(d) };
 });
@@ -51,7 +55,15 @@ sinkContract("hdfs (local path, rollCount)", (ch) => {
   const d = dir();
   const sink = createHdfsSink(
     "k1",
-    Context.of({ "hdfs.path": `file://${d}/%Y/%m/%d`, "hdfs.useLocalTimeStamp": "true", "hdfs.fileType": "DataStream", "hdfs.rollCount": "100", "hdfs.rollSize": "0", "hdfs.rollInterval": "0", "hdfs.batchSize": "40" }),
+    Context.of({
+      "hdfs.path": `file://${d}/%Y/%m/%d`,
+      "hdfs.useLocalTimeStamp": "true",
+      "hdfs.fileType": "DataStream",
+      "hdfs.rollCount": "100",
+      "hdfs.rollSize": "0",
+      "hdfs.rollInterval": "0",
+      "hdfs.batchSize": "40",
+    }),
     env(),
   );
   sink.setChannel(ch);
@@ -69,7 +81,10 @@ sinkContract("kafka (embedded topics)", async (ch) => {
   let broken = false;
   // a port whose produce fails while the "broker" is down
   const flaky = Object.create(kafka.view, {
-    produce: { value: (...a: Parameters<TopicsPort["produce"]>) => (broken ? Promise.reject(new Error("broker down")) : port.produce(...a)) },
+    produce: {
+      value: (...a: Parameters<TopicsPort["produce"]>) =>
+        broken ? Promise.reject(new Error("broker down")) : port.produce(...a),
+    },
   }) as TopicsPort;
   const sink = createKafkaSink("k1", Context.of({ "kafka.topic": topic, flumeBatchSize: "40" }), env(flaky));
   sink.setChannel(ch);
@@ -89,9 +104,18 @@ sinkContract("avro (to a local Avro RPC server)", async (ch) => {
     got.push(...es.map((e) => e.body.toString()));
     return "OK" as const;
   };
-  const server = new AvroRpcServer("127.0.0.1", 0, { append: (e) => accept([e]), appendBatch: accept }, pino({ level: "silent" }));
+  const server = new AvroRpcServer(
+    "127.0.0.1",
+    0,
+    { append: (e) => accept([e]), appendBatch: accept },
+    pino({ level: "silent" }),
+  );
   const port = await server.start();
-  const sink = createAvroSink("k1", Context.of({ hostname: "127.0.0.1", port: String(port), "batch-size": "40", "request-timeout": "5000" }), env());
+  const sink = createAvroSink(
+    "k1",
+    Context.of({ hostname: "127.0.0.1", port: String(port), "batch-size": "40", "request-timeout": "5000" }),
+    env(),
+  );
   sink.setChannel(ch);
   return {
     sink,

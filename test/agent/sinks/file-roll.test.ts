@@ -15,7 +15,17 @@ test("file_roll TEXT: bodies + newline, Flume file names, batches committed afte
   const dir = tempDir();
   const ch = new ListChannel();
   for (let i = 0; i < 250; i++) ch.queue.push(event(`line ${i}`));
-  const sink = createFileRollSink("k1", Context.of({ "sink.directory": dir, "sink.rollInterval": "0", "sink.batchSize": "100", "sink.pathManager.prefix": "ev-", "sink.pathManager.extension": "log" }), env);
+  const sink = createFileRollSink(
+    "k1",
+    Context.of({
+      "sink.directory": dir,
+      "sink.rollInterval": "0",
+      "sink.batchSize": "100",
+      "sink.pathManager.prefix": "ev-",
+      "sink.pathManager.extension": "log",
+    }),
+    env,
+  );
   sink.setChannel(ch);
   sink.start();
   try {
@@ -68,7 +78,11 @@ test("file_roll avro_event writes an Avro container of Flume events", async () =
   const dir = tempDir();
   const ch = new ListChannel();
   ch.queue.push(event("a", { h: "1" }), event(Buffer.from([0, 1, 2]), {}));
-  const sink = createFileRollSink("k1", Context.of({ "sink.directory": dir, "sink.serializer": "avro_event", "sink.batchSize": "1" }), env);
+  const sink = createFileRollSink(
+    "k1",
+    Context.of({ "sink.directory": dir, "sink.serializer": "avro_event", "sink.batchSize": "1" }),
+    env,
+  );
   sink.setChannel(ch);
   sink.start();
   await sink.process();

@@ -28,7 +28,10 @@ sinkContract("null", (ch) => {
 
 sinkContract("logger", (ch) => {
   const cap = captureLogger();
-  const sink = LoggerSink.fromContext("k1", Context.of({ maxBytesToLog: "64" }), { agentName: "a1", logger: cap.logger });
+  const sink = LoggerSink.fromContext("k1", Context.of({ maxBytesToLog: "64" }), {
+    agentName: "a1",
+    logger: cap.logger,
+  });
   sink.setChannel(ch);
   return {
     sink,
@@ -60,7 +63,10 @@ sinkContract("BatchSink base (collecting)", (ch) => {
 });
 
 test("logger sink prints Flume's event dump with at most maxBytesToLog bytes", async () => {
-  assert.equal(dumpEvent({ headers: { a: "1", b: "2" }, body: Buffer.from("Hello") }), "Event: { headers:{a=1, b=2} body: 48 65 6C 6C 6F                                  Hello }");
+  assert.equal(
+    dumpEvent({ headers: { a: "1", b: "2" }, body: Buffer.from("Hello") }),
+    "Event: { headers:{a=1, b=2} body: 48 65 6C 6C 6F                                  Hello }",
+  );
   assert.equal(dumpEvent({ headers: {}, body: Buffer.from("0123456789abcdefXYZ") }, 16).includes("XYZ"), false);
   assert.match(dumpEvent({ headers: {}, body: Buffer.from([0, 0x41]) }), /00 41 +\.A }/);
   const cap = captureLogger();
@@ -74,7 +80,9 @@ test("logger sink prints Flume's event dump with at most maxBytesToLog bytes", a
   await tx.commit();
   tx.close();
   assert.equal(await sink.process(), "READY");
-  assert.deepEqual(cap.lines(), ["Event: { headers:{h=v} body: 61 20 6C 6F 6E 67 20 62 6F 64 79 20 6F 66 20 6D a long body of m }"]);
+  assert.deepEqual(cap.lines(), [
+    "Event: { headers:{h=v} body: 61 20 6C 6F 6E 67 20 62 6F 64 79 20 6F 66 20 6D a long body of m }",
+  ]);
   assert.equal(sink.counter.get("EventDrainSuccessCount"), 1);
   ch.stop();
 });
@@ -82,5 +90,8 @@ test("logger sink prints Flume's event dump with at most maxBytesToLog bytes", a
 test("null sink: batchSize from the config; bad values name the key", () => {
   const env = { agentName: "a1", logger: pino({ level: "silent" }) };
   assert.equal(NullSink.fromContext("k1", Context.of({ batchSize: "7" }), env).batchSize(), 7);
-  assert.throws(() => NullSink.fromContext("k1", Context.of({ batchSize: "x" }, "a1.sinks.k1"), env), /a1\.sinks\.k1\.batchSize must be an integer/);
+  assert.throws(
+    () => NullSink.fromContext("k1", Context.of({ batchSize: "x" }, "a1.sinks.k1"), env),
+    /a1\.sinks\.k1\.batchSize must be an integer/,
+  );
 });

@@ -53,7 +53,11 @@ sourceContract("exec", () => {
   // the command waits for a marker file, so the lines are produced after start()
   const cmd = `while [ ! -f ${join(d, "go")} ]; do sleep 0.02; done; cat ${f}`;
   return {
-    source: createExecSource("r1", Context.of({ command: cmd, shell: "/bin/sh -c", batchSize: "7", batchTimeout: "20" }), env()),
+    source: createExecSource(
+      "r1",
+      Context.of({ command: cmd, shell: "/bin/sh -c", batchSize: "7", batchTimeout: "20" }),
+      env(),
+    ),
     produce: async (n) => {
       const b = lines(n, "exec");
       writeFileSync(f, b.join("\n") + "\n");
@@ -88,7 +92,13 @@ sourceContract("TAILDIR", () => {
   return {
     source: createTaildirSource(
       "r1",
-      Context.of({ filegroups: "f1", "filegroups.f1": join(d, "logs", "app\\.log.*"), positionFile: join(d, "pos.json"), batchSize: "7", writePosInterval: "50" }),
+      Context.of({
+        filegroups: "f1",
+        "filegroups.f1": join(d, "logs", "app\\.log.*"),
+        positionFile: join(d, "pos.json"),
+        batchSize: "7",
+        writePosInterval: "50",
+      }),
       env(),
     ),
     produce: async (n) => {
@@ -118,7 +128,8 @@ sourceContract("syslogudp", () => {
     produce: async (n) => {
       const s = createSocket("udp4");
       const b = lines(n, "udp");
-      for (const m of b) await new Promise<void>((r) => s.send(`<13>Oct 11 22:14:15 h1 ${m}`, source.boundPort, "127.0.0.1", () => r()));
+      for (const m of b)
+        await new Promise<void>((r) => s.send(`<13>Oct 11 22:14:15 h1 ${m}`, source.boundPort, "127.0.0.1", () => r()));
       s.close();
       return b;
     },
@@ -126,14 +137,30 @@ sourceContract("syslogudp", () => {
 });
 
 sourceContract("multiport_syslogtcp", () => {
-  const source = createMultiportSyslogTcpSource("r1", Context.of({ host: "127.0.0.1", ports: "0 0", batchSize: "7" }), env());
+  const source = createMultiportSyslogTcpSource(
+    "r1",
+    Context.of({ host: "127.0.0.1", ports: "0 0", batchSize: "7" }),
+    env(),
+  );
   return {
     source,
     produce: async (n) => {
       const b = lines(n, "mp");
       const half = Math.floor(n / 2);
-      await tcpSend(source.boundPorts[0], b.slice(0, half).map((m) => `<165>1 2024-01-01T00:00:00Z h2 app - - - ${m}\n`).join(""));
-      await tcpSend(source.boundPorts[1], b.slice(half).map((m) => `<13>Oct 11 22:14:15 h1 ${m}\n`).join(""));
+      await tcpSend(
+        source.boundPorts[0],
+        b
+          .slice(0, half)
+          .map((m) => `<165>1 2024-01-01T00:00:00Z h2 app - - - ${m}\n`)
+          .join(""),
+      );
+      await tcpSend(
+        source.boundPorts[1],
+        b
+          .slice(half)
+          .map((m) => `<13>Oct 11 22:14:15 h1 ${m}\n`)
+          .join(""),
+      );
       return b.map((m, i) => (i < half ? `app - - - ${m}` : m));
     },
   };
@@ -148,7 +175,11 @@ sourceContract("avro", () => {
       const b = lines(n, "avro");
       try {
         assert.equal(await client.append({ headers: { one: "1" }, body: Buffer.from(b[0]) }), "OK");
-        for (let i = 1; i < n; i += 10) assert.equal(await client.appendBatch(b.slice(i, i + 10).map((x) => ({ headers: {}, body: Buffer.from(x) }))), "OK");
+        for (let i = 1; i < n; i += 10)
+          assert.equal(
+            await client.appendBatch(b.slice(i, i + 10).map((x) => ({ headers: {}, body: Buffer.from(x) }))),
+            "OK",
+          );
       } finally {
         client.close();
       }
@@ -164,7 +195,17 @@ sourceContract("kafka (embedded topics)", async () => {
   const port = kafka.port;
   await port.createTopic("src-contract", { partitions: 2 });
   return {
-    source: createKafkaSource("r1", Context.of({ "kafka.topics": "src-contract", "kafka.consumer.group.id": "g", batchSize: "7", batchDurationMillis: "20", "kafka.consumer.auto.offset.reset": "earliest" }), env(kafka.view)),
+    source: createKafkaSource(
+      "r1",
+      Context.of({
+        "kafka.topics": "src-contract",
+        "kafka.consumer.group.id": "g",
+        batchSize: "7",
+        batchDurationMillis: "20",
+        "kafka.consumer.auto.offset.reset": "earliest",
+      }),
+      env(kafka.view),
+    ),
     produce: async (n) => {
       const b = lines(n, "kafka");
       for (let i = 0; i < n; i++) await port.produce("src-contract", i % 2, [{ key: null, value: Buffer.from(b[i]) }]);
@@ -176,13 +217,24 @@ sourceContract("kafka (embedded topics)", async () => {
 sourceContract("replay", () => {
   const d = dir();
   const f = join(d, "rec.jsonl");
-  const recs = Array.from({ length: 50 }, (_, i) => JSON.stringify({ data: { id: String(i), text: `r${i}`, created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() } }));
+  const recs = Array.from({ length: 50 }, (_, i) =>
+    JSON.stringify({
+      data: { id: String(i), text: `r${i}`, created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() },
+    }),
+  );
   writeFileSync(f, recs.join("\n") + "\n");
-  return { source: createReplaySource("r1", Context.of({ file: f, rate: "max", batchSize: "7" }), env()), produce: async () => recs };
+  return {
+    source: createReplaySource("r1", Context.of({ file: f, rate: "max", batchSize: "7" }), env()),
+    produce: async () => recs,
+  };
 });
 
 sourceContract("tweets (synthetic)", () => ({
-  source: createTweetsSource("r1", Context.of({ eventsPerSecond: "0", totalEvents: "50", batchSize: "7", seed: "3" }), env()),
+  source: createTweetsSource(
+    "r1",
+    Context.of({ eventsPerSecond: "0", totalEvents: "50", batchSize: "7", seed: "3" }),
+    env(),
+  ),
   produce: async () => undefined,
 }));
 
@@ -192,7 +244,18 @@ sourceContract("twitter (local X API v2)", async () => {
   const tweets = Array.from({ length: 50 }, (_, i) => tweet(i));
   x = await fakeX([steady(tweets)]);
   return {
-    source: createTwitterSource("r1", Context.of({ consumerKey: "ck", consumerSecret: "cs", keywords: "flume", apiBaseUrl: x.url, maxBatchSize: "7", maxBatchDurationMillis: "20" }), env()),
+    source: createTwitterSource(
+      "r1",
+      Context.of({
+        consumerKey: "ck",
+        consumerSecret: "cs",
+        keywords: "flume",
+        apiBaseUrl: x.url,
+        maxBatchSize: "7",
+        maxBatchDurationMillis: "20",
+      }),
+      env(),
+    ),
     produce: async () => undefined,
   };
 });

@@ -36,7 +36,10 @@ describe("batch delivery", () => {
     const cp = new CollectingProcessor();
     const { d, counter, committed } = delivery(cp, 3, 30);
     for (let i = 0; i < 7; i++) await d.add(event(`e${i}`), i);
-    assert.deepEqual(cp.batches.map((b) => b.length), [3, 3]);
+    assert.deepEqual(
+      cp.batches.map((b) => b.length),
+      [3, 3],
+    );
     await waitFor(() => cp.batches.length === 3, "the timed flush of the last event");
     assert.deepEqual(committed, [[0, 1, 2], [3, 4, 5], [6]]);
     assert.equal(counter.get("EventReceivedCount"), 7);
@@ -80,7 +83,11 @@ describe("batch delivery", () => {
     dirs.push(dir);
     const f = join(dir, "in.jsonl");
     writeFileSync(f, Array.from({ length: 100 }, (_, i) => JSON.stringify({ n: i })).join("\n"));
-    const src = createReplaySource("r", Context.of({ file: f, rate: "max", batchSize: "10", channelFullBackoffMs: "5" }), { agentName: "a1", logger });
+    const src = createReplaySource(
+      "r",
+      Context.of({ file: f, rate: "max", batchSize: "10", channelFullBackoffMs: "5" }),
+      { agentName: "a1", logger },
+    );
     const cp = new CollectingProcessor();
     cp.full = true;
     src.setChannelProcessor(cp);

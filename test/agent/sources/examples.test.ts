@@ -21,15 +21,25 @@ function sourceContext(file: string, prefix: string, overrides: Record<string, s
   const props = parseProperties(readFileSync(file, "utf8"), file);
   const m = new Map<string, PropertyEntry>();
   for (const e of props.entries) if (e.key.startsWith(prefix + ".")) m.set(e.key.slice(prefix.length + 1), e);
-  for (const [k, v] of Object.entries(overrides)) m.set(k, { key: `${prefix}.${k}`, value: v, file: "<test>", line: 0 });
+  for (const [k, v] of Object.entries(overrides))
+    m.set(k, { key: `${prefix}.${k}`, value: v, file: "<test>", line: 0 });
   return new Context(prefix, m);
 }
 
 describe("example Twitter agent configs", () => {
-  for (const file of ["examples/article-logger.conf", "examples/article-hdfs.conf", "examples/article-kafka-channel.conf", "examples/twitter-kafka-channel.conf"]) {
+  for (const file of [
+    "examples/article-logger.conf",
+    "examples/article-hdfs.conf",
+    "examples/article-kafka-channel.conf",
+    "examples/twitter-kafka-channel.conf",
+  ]) {
     it(`${file}: the Twitter source runs against a local v2 API`, async () => {
       const x = await fakeX([steady([tweet(1), tweet(2), tweet(3)])]);
-      const ctx = sourceContext(file, "TwitterAgent.sources.Twitter", { consumerKey: "ck", consumerSecret: "cs", apiBaseUrl: x.url });
+      const ctx = sourceContext(file, "TwitterAgent.sources.Twitter", {
+        consumerKey: "ck",
+        consumerSecret: "cs",
+        apiBaseUrl: x.url,
+      });
       const type = ctx.getString("type")!;
       ctx.markUsed("channels");
       const reg = findSource(type);

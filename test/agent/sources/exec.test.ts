@@ -8,7 +8,16 @@ import { ListChannelProcessor, waitFor } from "../helpers/channel.js";
 const env = { agentName: "a1", logger: pino({ level: "silent" }) };
 
 test("exec: one event per stdout line, batched, through a shell", async () => {
-  const src = createExecSource("r1", Context.of({ command: "for i in $(seq 1 45); do echo line$i; done; printf tail", shell: "/bin/sh -c", batchSize: "10", batchTimeout: "50" }), env);
+  const src = createExecSource(
+    "r1",
+    Context.of({
+      command: "for i in $(seq 1 45); do echo line$i; done; printf tail",
+      shell: "/bin/sh -c",
+      batchSize: "10",
+      batchTimeout: "50",
+    }),
+    env,
+  );
   const cp = new ListChannelProcessor();
   src.setChannelProcessor(cp);
   src.start();
@@ -20,7 +29,11 @@ test("exec: one event per stdout line, batched, through a shell", async () => {
 });
 
 test("exec: a refusing channel is retried, nothing lost; restart respawns the command", async () => {
-  const src = createExecSource("r1", Context.of({ command: "seq 1 30", batchSize: "5", batchTimeout: "20", restart: "true", restartThrottle: "50" }), env);
+  const src = createExecSource(
+    "r1",
+    Context.of({ command: "seq 1 30", batchSize: "5", batchTimeout: "20", restart: "true", restartThrottle: "50" }),
+    env,
+  );
   const cp = new ListChannelProcessor();
   cp.fullFor = 3;
   cp.failFor = 1;
@@ -29,11 +42,17 @@ test("exec: a refusing channel is retried, nothing lost; restart respawns the co
   await waitFor(() => cp.events.length >= 60, "two runs of output");
   await src.stop();
   const first = cp.bodies().slice(0, 30);
-  assert.deepEqual(first, Array.from({ length: 30 }, (_, i) => String(i + 1)));
+  assert.deepEqual(
+    first,
+    Array.from({ length: 30 }, (_, i) => String(i + 1)),
+  );
   assert.ok(src.runs >= 2);
   assert.ok(src.counter.get("ChannelWriteFail") >= 4);
 });
 
 test("exec: command is required", () => {
-  assert.throws(() => createExecSource("r1", Context.of({}, "a1.sources.r1"), env), /a1\.sources\.r1\.command is required/);
+  assert.throws(
+    () => createExecSource("r1", Context.of({}, "a1.sources.r1"), env),
+    /a1\.sources\.r1\.command is required/,
+  );
 });

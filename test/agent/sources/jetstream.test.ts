@@ -20,7 +20,13 @@ function commit(i: number, collection: string): string {
     did: `did:plc:user${i % 7}`,
     time_us: BASE + i * SEC,
     kind: "commit",
-    commit: { rev: `r${i}`, operation: "create", collection, rkey: `k${i}`, record: { $type: collection, text: `post ${i}`, createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString() } },
+    commit: {
+      rev: `r${i}`,
+      operation: "create",
+      collection,
+      rkey: `k${i}`,
+      record: { $type: collection, text: `post ${i}`, createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString() },
+    },
   });
 }
 
@@ -86,7 +92,12 @@ async function fakeJetstream(plan: (number | undefined)[]) {
   };
 }
 
-const fast = { "backoff.networkStepMs": "20", "backoff.networkMaxMs": "100", "backoff.httpInitialMs": "20", "backoff.httpMaxMs": "100" };
+const fast = {
+  "backoff.networkStepMs": "20",
+  "backoff.networkMaxMs": "100",
+  "backoff.httpInitialMs": "20",
+  "backoff.httpMaxMs": "100",
+};
 
 function source(props: Record<string, string>): { src: JetstreamSource; cp: CollectingProcessor } {
   const src = createJetstreamSource("bsky", Context.of(props, "a1.sources.bsky"), env);
@@ -107,10 +118,20 @@ describe("jetstream source against a local Jetstream", () => {
     const js = await fakeJetstream([7, 5, undefined, undefined]);
     for (let i = 0; i < 30; i++) js.append(commit(i, COLLS[i % 3]!));
     const positionFile = join(dir, "bsky.pos");
-    const props = { url: js.url, wantedCollections: "app.bsky.feed.post, app.bsky.feed.like", positionFile, rewindSeconds: "5", batchSize: "4", batchDurationMillis: "20", "deadLetter.file": join(dir, "dead.jsonl"), ...fast };
+    const props = {
+      url: js.url,
+      wantedCollections: "app.bsky.feed.post, app.bsky.feed.like",
+      positionFile,
+      rewindSeconds: "5",
+      batchSize: "4",
+      batchDurationMillis: "20",
+      "deadLetter.file": join(dir, "dead.jsonl"),
+      ...fast,
+    };
     const wantedIdx = (upTo: number) => Array.from({ length: upTo }, (_, i) => i).filter((i) => i % 3 !== 2);
     const delivered: number[] = [];
-    const take = (cp: CollectingProcessor) => delivered.push(...cp.drain().map((e) => (Number(e.headers.time_us) - BASE) / SEC));
+    const take = (cp: CollectingProcessor) =>
+      delivered.push(...cp.drain().map((e) => (Number(e.headers.time_us) - BASE) / SEC));
 
     let { src, cp } = source(props);
     src.start();
@@ -130,7 +151,10 @@ describe("jetstream source against a local Jetstream", () => {
       js.raw("{oops");
       js.raw(JSON.stringify({ kind: "identity" }));
       await waitFor(() => src.counter.get("EventReadFail") === 2, "2 dead letters");
-      await waitFor(() => Number(readFileSync(positionFile, "utf8")) === BASE + 28 * SEC, "position of the last committed event");
+      await waitFor(
+        () => Number(readFileSync(positionFile, "utf8")) === BASE + 28 * SEC,
+        "position of the last committed event",
+      );
     } finally {
       await src.stop();
     }
@@ -168,7 +192,14 @@ describe("jetstream source against a local Jetstream", () => {
   it("pauses the socket while the channel is full and loses nothing", async () => {
     const js = await fakeJetstream([]);
     for (let i = 0; i < 300; i++) js.append(commit(i, "app.bsky.feed.post"));
-    const { src, cp } = source({ url: js.url, batchSize: "10", batchDurationMillis: "20", maxQueuedMessages: "20", channelFullBackoffMs: "10", ...fast });
+    const { src, cp } = source({
+      url: js.url,
+      batchSize: "10",
+      batchDurationMillis: "20",
+      maxQueuedMessages: "20",
+      channelFullBackoffMs: "10",
+      ...fast,
+    });
     cp.capacity = 30;
     const got: string[] = [];
     try {
@@ -180,7 +211,10 @@ describe("jetstream source against a local Jetstream", () => {
         got.push(...cp.drain().map((e) => e.headers.time_us!));
         await new Promise((r) => setTimeout(r, 5));
       }
-      assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => String(BASE + i * SEC)));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 300 }, (_, i) => String(BASE + i * SEC)),
+      );
       assert.equal(src.stats.connects, 1);
     } finally {
       await src.stop();
@@ -191,7 +225,13 @@ describe("jetstream source against a local Jetstream", () => {
   it("reconnects when the server stops answering pings", async () => {
     const js = await fakeJetstream([]);
     for (let i = 0; i < 5; i++) js.append(commit(i, "app.bsky.feed.post"));
-    const { src, cp } = source({ url: js.url, batchSize: "1", batchDurationMillis: "20", pingIntervalMs: "50", ...fast });
+    const { src, cp } = source({
+      url: js.url,
+      batchSize: "1",
+      batchDurationMillis: "20",
+      pingIntervalMs: "50",
+      ...fast,
+    });
     try {
       src.start();
       await waitFor(() => cp.events.length === 5 && js.conns.length === 1, "the first 5 events");
@@ -201,7 +241,10 @@ describe("jetstream source against a local Jetstream", () => {
       assert.equal(Number(js.conns[1]!.query.get("cursor")), BASE + 4 * SEC - 5 * SEC);
       js.append(commit(5, "app.bsky.feed.post"));
       await waitFor(() => cp.events.length === 6, "the live event on the new connection");
-      assert.deepEqual(cp.events.map((e) => e.headers.time_us), Array.from({ length: 6 }, (_, i) => String(BASE + i * SEC)));
+      assert.deepEqual(
+        cp.events.map((e) => e.headers.time_us),
+        Array.from({ length: 6 }, (_, i) => String(BASE + i * SEC)),
+      );
     } finally {
       await src.stop();
       await js.close();
@@ -210,7 +253,10 @@ describe("jetstream source against a local Jetstream", () => {
 
   it("refuses compress without a usable zstd dictionary decoder", () => {
     assert.throws(() => source({ compress: "true" }), /a1\.sources\.bsky\.compress = true needs zstdDictionary/);
-    assert.throws(() => source({ compress: "true", zstdDictionary: "/tmp/dict" }), /fzstd\) cannot decode frames that use a dictionary/);
+    assert.throws(
+      () => source({ compress: "true", zstdDictionary: "/tmp/dict" }),
+      /fzstd\) cannot decode frames that use a dictionary/,
+    );
     assert.throws(() => source({ url: "http://x" }), /must be a ws:\/\/ or wss:\/\/ URL/);
   });
 });

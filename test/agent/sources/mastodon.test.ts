@@ -10,7 +10,13 @@ const logger = pino({ level: process.env.MILLRACE_TEST_LOG ?? "silent" });
 const env = { agentName: "a1", logger };
 
 const status = (id: string, text: string) =>
-  JSON.stringify({ id, created_at: "2024-05-01T12:00:0" + id.slice(-1) + ".000Z", content: `<p>${text} <a href="https://m.example/tags/flume">#<span>flume</span></a></p>`, account: { acct: "alice" }, tags: [{ name: "flume" }] });
+  JSON.stringify({
+    id,
+    created_at: "2024-05-01T12:00:0" + id.slice(-1) + ".000Z",
+    content: `<p>${text} <a href="https://m.example/tags/flume">#<span>flume</span></a></p>`,
+    account: { acct: "alice" },
+    tags: [{ name: "flume" }],
+  });
 
 type Script = (res: http.ServerResponse) => void;
 
@@ -20,7 +26,9 @@ async function fakeMastodon(scripts: Script[]) {
   const server = http.createServer((req, res) => {
     requests.push({ url: req.url ?? "", auth: req.headers.authorization, accept: req.headers.accept });
     if (req.headers.authorization !== "Bearer TOKEN") {
-      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"This method requires an authenticated user"}');
+      res
+        .writeHead(401, { "content-type": "application/json" })
+        .end('{"error":"This method requires an authenticated user"}');
       return;
     }
     open.add(res);
@@ -67,7 +75,19 @@ describe("mastodon source against a local streaming API", () => {
     ]);
     const src = createMastodonSource(
       "toots",
-      Context.of({ baseUrl: m.url + "/", accessToken: "TOKEN", stream: "hashtag", tag: "#flume", batchSize: "2", batchDurationMillis: "20", "backoff.networkStepMs": "20", "backoff.httpInitialMs": "20" }, "a1.sources.toots"),
+      Context.of(
+        {
+          baseUrl: m.url + "/",
+          accessToken: "TOKEN",
+          stream: "hashtag",
+          tag: "#flume",
+          batchSize: "2",
+          batchDurationMillis: "20",
+          "backoff.networkStepMs": "20",
+          "backoff.httpInitialMs": "20",
+        },
+        "a1.sources.toots",
+      ),
       env,
     );
     const cp = new CollectingProcessor();
@@ -81,7 +101,10 @@ describe("mastodon source against a local streaming API", () => {
         ["update:1", "delete:123", "update:2", "status.update:1"],
       );
       assert.equal(cp.events[0]!.headers.timestamp, String(Date.parse("2024-05-01T12:00:01.000Z")));
-      assert.deepEqual(JSON.parse(cp.events[2]!.body.toString()), JSON.parse(status("2", "second").replace(',"content"', ',\n"content"')));
+      assert.deepEqual(
+        JSON.parse(cp.events[2]!.body.toString()),
+        JSON.parse(status("2", "second").replace(',"content"', ',\n"content"')),
+      );
       assert.equal(cp.events[1]!.body.toString(), "123");
       assert.equal(src.counter.get("EventReadFail"), 1);
       assert.equal(src.ignored.get("notification"), 1);
@@ -99,7 +122,10 @@ describe("mastodon source against a local streaming API", () => {
   it("validates its keys", () => {
     const make = (p: Record<string, string>) => createMastodonSource("m", Context.of(p, "a1.sources.m"), env);
     assert.throws(() => make({}), /a1\.sources\.m\.baseUrl is required/);
-    assert.throws(() => make({ baseUrl: "https://m.example", stream: "hashtag" }), /tag is required for stream = hashtag/);
+    assert.throws(
+      () => make({ baseUrl: "https://m.example", stream: "hashtag" }),
+      /tag is required for stream = hashtag/,
+    );
     assert.throws(() => make({ baseUrl: "https://m.example", stream: "home" }), /must be one of public/);
   });
 });

@@ -28,7 +28,10 @@ function fakeClock(start = 1_000_000): Clock & { sleeps: number[] } {
   };
 }
 
-const v2 = (id: number, sec: number) => JSON.stringify({ data: { id: String(id), text: `t${id}`, created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, sec)).toISOString() } });
+const v2 = (id: number, sec: number) =>
+  JSON.stringify({
+    data: { id: String(id), text: `t${id}`, created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, sec)).toISOString() },
+  });
 
 describe("replay source", () => {
   const dirs: string[] = [];
@@ -66,7 +69,16 @@ describe("replay source", () => {
   });
 
   it("replays every good line in order at max rate and dead-letters malformed ones with their line number", async () => {
-    const lines = [v2(1, 0), "{broken", v2(2, 1), "", "[1,2]", v2(3, 2), JSON.stringify({ did: "x", time_us: 1 }), v2(4, 3)];
+    const lines = [
+      v2(1, 0),
+      "{broken",
+      v2(2, 1),
+      "",
+      "[1,2]",
+      v2(3, 2),
+      JSON.stringify({ did: "x", time_us: 1 }),
+      v2(4, 3),
+    ];
     const { dir, file: f } = file(lines);
     const { src, cp } = run({ file: f, rate: "max", batchSize: "2", "deadLetter.file": join(dir, "dead.jsonl") });
     try {
@@ -80,8 +92,17 @@ describe("replay source", () => {
       assert.equal(src.counter.get("EventReadFail"), 2);
       assert.equal(src.counter.get("EventAcceptedCount"), 5);
       await src.deadLetters.flushed();
-      const dead = readFileSync(join(dir, "dead.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; raw: string });
-      assert.deepEqual(dead.map((d) => [d.line, d.raw]), [[2, "{broken"], [5, "[1,2]"]]);
+      const dead = readFileSync(join(dir, "dead.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { line: number; raw: string });
+      assert.deepEqual(
+        dead.map((d) => [d.line, d.raw]),
+        [
+          [2, "{broken"],
+          [5, "[1,2]"],
+        ],
+      );
     } finally {
       await src.stop();
     }
@@ -99,9 +120,15 @@ describe("replay source", () => {
       try {
         await waitFor(() => src.stats.finished, "the end of the file");
         assert.deepEqual(clock.sleeps, expected, `sleeps at rate ${rate}`);
-        assert.deepEqual(cp.events.map((e) => e.headers.recordedTimestamp), lines.map((l) => String(Date.parse((JSON.parse(l) as { data: { created_at: string } }).data.created_at))));
+        assert.deepEqual(
+          cp.events.map((e) => e.headers.recordedTimestamp),
+          lines.map((l) => String(Date.parse((JSON.parse(l) as { data: { created_at: string } }).data.created_at))),
+        );
         // what was due went out before each pause: 1 | 2,3 | 4,5 | 6
-        assert.deepEqual(cp.batches.map((b) => b.length), [1, 2, 2, 1]);
+        assert.deepEqual(
+          cp.batches.map((b) => b.length),
+          [1, 2, 2, 1],
+        );
       } finally {
         await src.stop();
       }
@@ -112,10 +139,16 @@ describe("replay source", () => {
     const lines = [1, 2, 3].map((i) => JSON.stringify({ n: i, at: { ms: 1_700_000_000_000 + i * 10 } }));
     const { file: f } = file(lines);
     const clock = fakeClock();
-    const { src, cp } = run({ file: f, rate: "recorded", timestampField: "at.ms", loop: "true", batchSize: "1" }, clock);
+    const { src, cp } = run(
+      { file: f, rate: "recorded", timestampField: "at.ms", loop: "true", batchSize: "1" },
+      clock,
+    );
     try {
       await waitFor(() => cp.events.length >= 9, "three cycles");
-      assert.deepEqual(cp.events.slice(0, 9).map((e) => (JSON.parse(e.body.toString()) as { n: number }).n), [1, 2, 3, 1, 2, 3, 1, 2, 3]);
+      assert.deepEqual(
+        cp.events.slice(0, 9).map((e) => (JSON.parse(e.body.toString()) as { n: number }).n),
+        [1, 2, 3, 1, 2, 3, 1, 2, 3],
+      );
       assert.deepEqual(clock.sleeps.slice(0, 4), [10, 10, 10, 10]);
       assert.ok(src.stats.cycles >= 2);
     } finally {
@@ -126,7 +159,11 @@ describe("replay source", () => {
   it("pauses on a full channel and loses nothing", async () => {
     const lines = Array.from({ length: 40 }, (_, i) => v2(i, i));
     const { file: f } = file(lines);
-    const src = createReplaySource("replay", Context.of({ file: f, rate: "max", batchSize: "4", channelFullBackoffMs: "5" }), env);
+    const src = createReplaySource(
+      "replay",
+      Context.of({ file: f, rate: "max", batchSize: "4", channelFullBackoffMs: "5" }),
+      env,
+    );
     const cp = new CollectingProcessor();
     cp.capacity = 8;
     src.setChannelProcessor(cp);
@@ -146,7 +183,13 @@ describe("replay source", () => {
   });
 
   it("refuses a bad rate", () => {
-    assert.throws(() => createReplaySource("r", Context.of({ file: "x", rate: "soon" }, "a1.sources.r"), env), /a1\.sources\.r\.rate must be recorded, max or a speed/);
-    assert.throws(() => createReplaySource("r", Context.of({}, "a1.sources.r"), env), /a1\.sources\.r\.file is required/);
+    assert.throws(
+      () => createReplaySource("r", Context.of({ file: "x", rate: "soon" }, "a1.sources.r"), env),
+      /a1\.sources\.r\.rate must be recorded, max or a speed/,
+    );
+    assert.throws(
+      () => createReplaySource("r", Context.of({}, "a1.sources.r"), env),
+      /a1\.sources\.r\.file is required/,
+    );
   });
 });

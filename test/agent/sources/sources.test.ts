@@ -95,7 +95,15 @@ test("http: malformed bodies get 400 and change nothing; full channel gets 503; 
   await src.start();
   const url = `http://127.0.0.1:${src.port}/`;
   const post = (body: string, headers: Record<string, string> = {}) => fetch(url, { method: "POST", body, headers });
-  for (const bad of ["not json", "{\"headers\":{},\"body\":\"x\"}", "[1,2]", "[{\"headers\":[],\"body\":\"x\"}]", "[{\"headers\":{\"a\":{}},\"body\":\"x\"}]", "[{\"body\":{}}]", "[{\"body\":\"ok\"},"]) {
+  for (const bad of [
+    "not json",
+    '{"headers":{},"body":"x"}',
+    "[1,2]",
+    '[{"headers":[],"body":"x"}]',
+    '[{"headers":{"a":{}},"body":"x"}]',
+    '[{"body":{}}]',
+    '[{"body":"ok"},',
+  ]) {
     const r = await post(bad);
     assert.equal(r.status, 400, bad);
     await r.text();
@@ -104,10 +112,21 @@ test("http: malformed bodies get 400 and change nothing; full channel gets 503; 
   assert.equal(ch.size(), 0);
   assert.equal(src.counter.get("EventReadFail"), 8);
   // body null and numeric headers are accepted the way Gson maps them
-  let r = await post(JSON.stringify([{ headers: { a: "1", n: 2 }, body: "hello" }, { headers: {}, body: null }]));
+  let r = await post(
+    JSON.stringify([
+      { headers: { a: "1", n: 2 }, body: "hello" },
+      { headers: {}, body: null },
+    ]),
+  );
   assert.equal(r.status, 200);
   let events = await all(ch);
-  assert.deepEqual(events.map((e) => [e.headers, e.body.toString()]), [[{ a: "1", n: "2" }, "hello"], [{}, ""]]);
+  assert.deepEqual(
+    events.map((e) => [e.headers, e.body.toString()]),
+    [
+      [{ a: "1", n: "2" }, "hello"],
+      [{}, ""],
+    ],
+  );
   r = await post(JSON.stringify([1, 2, 3].map((i) => ({ body: String(i) }))));
   assert.equal(r.status, 200);
   r = await post(JSON.stringify([1, 2].map((i) => ({ body: String(i) }))));
@@ -125,7 +144,12 @@ test("http: BlobHandler takes the whole body, query parameters become headers; m
   const { ch, cp } = setup();
   const src = HttpSource.fromContext(
     "r1",
-    Context.of({ bind: "127.0.0.1", port: "0", handler: "org.apache.flume.sink.solr.morphline.BlobHandler", "handler.maxBlobLength": "10" }),
+    Context.of({
+      bind: "127.0.0.1",
+      port: "0",
+      handler: "org.apache.flume.sink.solr.morphline.BlobHandler",
+      "handler.maxBlobLength": "10",
+    }),
     env,
   );
   src.setChannelProcessor(cp);
@@ -142,8 +166,14 @@ test("http: BlobHandler takes the whole body, query parameters become headers; m
 });
 
 test("http: unknown handler and missing port are config errors naming the key", () => {
-  assert.throws(() => HttpSource.fromContext("r1", Context.of({ port: "1", handler: "x.Y" }, "a.sources.r1"), env), /a\.sources\.r1\.handler names an unknown handler/);
-  assert.throws(() => HttpSource.fromContext("r1", Context.of({}, "a.sources.r1"), env), /a\.sources\.r1\.port is required/);
+  assert.throws(
+    () => HttpSource.fromContext("r1", Context.of({ port: "1", handler: "x.Y" }, "a.sources.r1"), env),
+    /a\.sources\.r1\.handler names an unknown handler/,
+  );
+  assert.throws(
+    () => HttpSource.fromContext("r1", Context.of({}, "a.sources.r1"), env),
+    /a\.sources\.r1\.port is required/,
+  );
 });
 
 test("netcat: long lines are truncated and refused; a full channel answers FAILED", async () => {
@@ -197,7 +227,10 @@ test("seq: a refused batch is retried from the same number (nothing skipped or r
   await tx.commit();
   tx.close();
   assert.equal(await src.process(), "READY");
-  assert.deepEqual((await all(ch)).map((e) => e.body.toString()), ["10", "11", "12", "13", "14", "15", "16", "17", "18", "19"]);
+  assert.deepEqual(
+    (await all(ch)).map((e) => e.body.toString()),
+    ["10", "11", "12", "13", "14", "15", "16", "17", "18", "19"],
+  );
   assert.equal(src.counter.get("ChannelWriteFail"), 1);
   src.stop();
   ch.stop();

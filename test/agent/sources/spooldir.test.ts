@@ -35,7 +35,13 @@ test("spooldir: lines become events, oldest file first, files completed after co
   assert.deepEqual(cp.bodies(), ["a1", "a2", "a3", "b1", "b2"]);
   assert.equal(cp.events[0]!.headers.file, join(dir, "a.log"));
   assert.equal(cp.events[3]!.headers.basename, "b.log");
-  assert.deepEqual(readdirSync(dir).sort(), [".flumespool", ".hidden", "a.log.COMPLETED", "b.log.COMPLETED", "skip.tmp"]);
+  assert.deepEqual(readdirSync(dir).sort(), [
+    ".flumespool",
+    ".hidden",
+    "a.log.COMPLETED",
+    "b.log.COMPLETED",
+    "skip.tmp",
+  ]);
   await s.stop();
   removeDir(dir);
 });
@@ -65,7 +71,10 @@ test("spooldir: resumes inside a file from the tracker after a restart", async (
   await s.stop();
   const [s2, cp2] = make(dir, { batchSize: "3" });
   await run(s2);
-  assert.deepEqual([...cp.bodies(), ...cp2.bodies()], Array.from({ length: 10 }, (_, i) => `l${i}`));
+  assert.deepEqual(
+    [...cp.bodies(), ...cp2.bodies()],
+    Array.from({ length: 10 }, (_, i) => `l${i}`),
+  );
   await s2.stop();
   removeDir(dir);
 });

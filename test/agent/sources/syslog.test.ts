@@ -31,10 +31,20 @@ test("syslogtcp: newline and octet-counted frames over a real socket, split acro
   src.setChannelProcessor(cp);
   await src.start();
   try {
-    await send(src.boundPort, "<13>Oct 11 22:14:15 h1 first\n33 <165>1 - h2 app - - - second\nline\n<13>Oct 11 22:14:16 h1 third\n", true);
+    await send(
+      src.boundPort,
+      "<13>Oct 11 22:14:15 h1 first\n33 <165>1 - h2 app - - - second\nline\n<13>Oct 11 22:14:16 h1 third\n",
+      true,
+    );
     await waitFor(() => cp.events.length === 3, "3 events");
-    assert.deepEqual(cp.events.map((e) => e.body.toString()), ["first", "app - - - second\nline", "third"]);
-    assert.deepEqual(cp.events.map((e) => e.headers.host), ["h1", "h2", "h1"]);
+    assert.deepEqual(
+      cp.events.map((e) => e.body.toString()),
+      ["first", "app - - - second\nline", "third"],
+    );
+    assert.deepEqual(
+      cp.events.map((e) => e.headers.host),
+      ["h1", "h2", "h1"],
+    );
     assert.equal(cp.events[1].headers.Facility, "20");
     assert.equal(cp.events[0].headers.ip, "127.0.0.1");
     assert.equal(src.counter.get("EventAcceptedCount"), 3);
@@ -71,7 +81,10 @@ test("syslogtcp: eventSize cuts long frames (Incomplete), garbage is Invalid, a 
 
 test("syslogtcp: config errors name the key", () => {
   assert.throws(() => createSyslogTcpSource("r1", Context.of({ port: "1" }), env()), /host is required/);
-  assert.throws(() => createSyslogTcpSource("r1", Context.of({ host: "h", port: "x" }), env()), /port must be a port number/);
+  assert.throws(
+    () => createSyslogTcpSource("r1", Context.of({ host: "h", port: "x" }), env()),
+    /port must be a port number/,
+  );
 });
 
 test("syslogudp: one datagram, one event", async () => {
@@ -81,8 +94,14 @@ test("syslogudp: one datagram, one event", async () => {
   await src.start();
   const sock = createSocket("udp4");
   try {
-    for (const m of ["<14>Jan  5 01:02:03 web1 hello udp\n", "<11>1 2024-01-05T01:02:03Z web2 app - - - five424", "bad"]) {
-      await new Promise<void>((resolve, reject) => sock.send(m, src.boundPort, "127.0.0.1", (err) => (err ? reject(err) : resolve())));
+    for (const m of [
+      "<14>Jan  5 01:02:03 web1 hello udp\n",
+      "<11>1 2024-01-05T01:02:03Z web2 app - - - five424",
+      "bad",
+    ]) {
+      await new Promise<void>((resolve, reject) =>
+        sock.send(m, src.boundPort, "127.0.0.1", (err) => (err ? reject(err) : resolve())),
+      );
     }
     await waitFor(() => cp.events.length === 3, "3 datagrams");
     const byBody = new Map(cp.events.map((e) => [e.body.toString(), e]));
@@ -96,7 +115,11 @@ test("syslogudp: one datagram, one event", async () => {
 });
 
 test("multiport_syslogtcp: two ports, portHeader, batches", async () => {
-  const src = createMultiportSyslogTcpSource("r3", Context.of({ host: "127.0.0.1", ports: "0 0", portHeader: "port", batchSize: "2" }), env());
+  const src = createMultiportSyslogTcpSource(
+    "r3",
+    Context.of({ host: "127.0.0.1", ports: "0 0", portHeader: "port", batchSize: "2" }),
+    env(),
+  );
   const cp = new CollectingProcessor();
   src.setChannelProcessor(cp);
   await src.start();
@@ -111,5 +134,8 @@ test("multiport_syslogtcp: two ports, portHeader, batches", async () => {
   } finally {
     await src.stop();
   }
-  assert.throws(() => createMultiportSyslogTcpSource("r3", Context.of({ ports: "1 2", "charset.port.1": "ISO-8859-1" }), env()), /charset/);
+  assert.throws(
+    () => createMultiportSyslogTcpSource("r3", Context.of({ ports: "1 2", "charset.port.1": "ISO-8859-1" }), env()),
+    /charset/,
+  );
 });

@@ -49,7 +49,11 @@ test("TAILDIR: complete lines only, group headers, byte offsets, position file i
   appendFileSync(join(dir, "logs", "app.log"), "ial\n");
   await run(s);
   assert.ok(cp.bodies().includes("partial"));
-  const pos = JSON.parse(readFileSync(join(dir, "pos", "taildir_position.json"), "utf8")) as { inode: number; pos: number; file: string }[];
+  const pos = JSON.parse(readFileSync(join(dir, "pos", "taildir_position.json"), "utf8")) as {
+    inode: number;
+    pos: number;
+    file: string;
+  }[];
   const app = pos.find((p) => p.file.endsWith("app.log"))!;
   assert.equal(app.inode, statSync(join(dir, "logs", "app.log")).ino);
   assert.equal(app.pos, statSync(join(dir, "logs", "app.log")).size);
@@ -97,6 +101,9 @@ test("TAILDIR: skipToEnd starts new files at their end; config errors", async ()
   await run(s);
   assert.deepEqual(cp.bodies(), ["new"]);
   await s.stop();
-  assert.throws(() => createTaildirSource("r1", Context.of({ filegroups: "g" }, "a1.sources.r1"), env), /a1\.sources\.r1\.filegroups\.g is required/);
+  assert.throws(
+    () => createTaildirSource("r1", Context.of({ filegroups: "g" }, "a1.sources.r1"), env),
+    /a1\.sources\.r1\.filegroups\.g is required/,
+  );
   removeDir(dir);
 });

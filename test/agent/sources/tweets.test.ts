@@ -20,7 +20,9 @@ function fakeGenerator(seed: number): TweetGenerator & { calls: number[] } {
       calls.push(nowMs);
       x = (x * 1103515245 + 12345) % 2 ** 31;
       n++;
-      return { data: { id: String(seed * 1_000_000 + n), text: `#tag${x % 5}`, created_at: new Date(nowMs).toISOString() } };
+      return {
+        data: { id: String(seed * 1_000_000 + n), text: `#tag${x % 5}`, created_at: new Date(nowMs).toISOString() },
+      };
     },
   };
 }
@@ -44,7 +46,18 @@ describe("tweets (synthetic) source", () => {
   it("emits totalEvents tweets as fast as possible, deterministic under a seed", async () => {
     const runOnce = async () => {
       const gen = fakeGenerator(7);
-      const src = createTweetsSource("gen", Context.of({ eventsPerSecond: "0", seed: "7", totalEvents: "2500", batchSize: "100", startTime: "2024-01-01T00:00:00Z" }), env, gen);
+      const src = createTweetsSource(
+        "gen",
+        Context.of({
+          eventsPerSecond: "0",
+          seed: "7",
+          totalEvents: "2500",
+          batchSize: "100",
+          startTime: "2024-01-01T00:00:00Z",
+        }),
+        env,
+        gen,
+      );
       const cp = new CollectingProcessor();
       src.setChannelProcessor(cp);
       src.start();
@@ -58,7 +71,11 @@ describe("tweets (synthetic) source", () => {
     assert.equal(a.cp.batches.length, 25);
     assert.deepEqual(a.cp.bodies(), b.cp.bodies());
     assert.equal(a.cp.events[0]!.headers.timestamp, String(Date.UTC(2024, 0, 1)));
-    assert.equal(a.cp.events[50]!.headers.timestamp, String(Date.UTC(2024, 0, 1) + 1000), "simulated time runs at 50 events/s by default");
+    assert.equal(
+      a.cp.events[50]!.headers.timestamp,
+      String(Date.UTC(2024, 0, 1) + 1000),
+      "simulated time runs at 50 events/s by default",
+    );
     assert.equal(a.cp.events[9]!.headers.id, "7000010");
     assert.equal(a.src.counter.get("EventAcceptedCount"), 2500);
   });
@@ -66,7 +83,13 @@ describe("tweets (synthetic) source", () => {
   it("paces to eventsPerSecond, flushing what is due before each pause", async () => {
     const clock = fakeClock();
     const gen = fakeGenerator(1);
-    const src = createTweetsSource("gen", Context.of({ eventsPerSecond: "4", totalEvents: "6", batchSize: "100", startTime: "0" }), env, gen, clock);
+    const src = createTweetsSource(
+      "gen",
+      Context.of({ eventsPerSecond: "4", totalEvents: "6", batchSize: "100", startTime: "0" }),
+      env,
+      gen,
+      clock,
+    );
     const cp = new CollectingProcessor();
     src.setChannelProcessor(cp);
     src.start();
@@ -82,7 +105,11 @@ describe("tweets (synthetic) source", () => {
 
   it("uses the synthetic generator by default: v2 payloads, the same ones for the same seed", async () => {
     const run = async () => {
-      const src = createTweetsSource("gen", Context.of({ eventsPerSecond: "0", seed: "7", totalEvents: "20", startTime: "1735689600000" }), env);
+      const src = createTweetsSource(
+        "gen",
+        Context.of({ eventsPerSecond: "0", seed: "7", totalEvents: "20", startTime: "1735689600000" }),
+        env,
+      );
       const cp = new CollectingProcessor();
       src.setChannelProcessor(cp);
       src.start();

@@ -19,7 +19,11 @@ const logged: { msg: string; gapMs?: number; kind?: string; waitMs?: number }[] 
 const capture = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
 
 function source(ctx: Record<string, string>, log = false): { src: TwitterSource; cp: CollectingProcessor } {
-  const src = createTwitterSource("Twitter", Context.of(ctx, "TwitterAgent.sources.Twitter"), log ? { ...env, logger: capture } : env);
+  const src = createTwitterSource(
+    "Twitter",
+    Context.of(ctx, "TwitterAgent.sources.Twitter"),
+    log ? { ...env, logger: capture } : env,
+  );
   const cp = new CollectingProcessor();
   src.setChannelProcessor(cp);
   return { src, cp };
@@ -54,7 +58,9 @@ describe("twitter source against a local X API v2", () => {
       // 2: rate limited until the next whole second
       (res) => {
         resetAt = Math.ceil(Date.now() / 1000) + 1;
-        res.writeHead(429, { "x-rate-limit-reset": String(resetAt), "content-type": "application/json" }).end(JSON.stringify({ title: "Too Many Requests" }));
+        res
+          .writeHead(429, { "x-rate-limit-reset": String(resetAt), "content-type": "application/json" })
+          .end(JSON.stringify({ title: "Too Many Requests" }));
       },
       // 3: service unavailable
       (res) => res.writeHead(503).end("busy"),
@@ -62,7 +68,11 @@ describe("twitter source against a local X API v2", () => {
       (res) => {
         ok(res);
         res.write(tweet(5) + "\r\n\r\n" + tweet(6) + "\r\n");
-        res.write(JSON.stringify({ errors: [{ title: "operational-disconnect", disconnect_type: "UpstreamOperationalDisconnect" }] }) + "\r\n");
+        res.write(
+          JSON.stringify({
+            errors: [{ title: "operational-disconnect", disconnect_type: "UpstreamOperationalDisconnect" }],
+          }) + "\r\n",
+        );
         res.end(tweet(7) + "\r\n");
       },
       // 5: tweet 8 then silence: the stall watchdog must reconnect
@@ -73,22 +83,30 @@ describe("twitter source against a local X API v2", () => {
       // 6: tweets 9 and 10, a JSON line that is not a tweet, then keep-alives forever
       steady([tweet(9), JSON.stringify({ hello: "world" }), tweet(10)]),
     ];
-    const x = await fakeX(scripts, { rules: [{ id: "1", value: "old keyword", tag: "someone" }, { id: "2", value: "flume", tag: "millrace" }] });
+    const x = await fakeX(scripts, {
+      rules: [
+        { id: "1", value: "old keyword", tag: "someone" },
+        { id: "2", value: "flume", tag: "millrace" },
+      ],
+    });
     const dlq = join(dir, "dead", "twitter.jsonl");
-    const { src, cp } = source({
-      type: "org.apache.flume.source.twitter.TwitterSource",
-      consumerKey: "ck",
-      consumerSecret: "cs",
-      accessToken: "at",
-      accessTokenSecret: "ats",
-      keywords: "flume, kafka ,spark",
-      maxBatchSize: "3",
-      maxBatchDurationMillis: "50",
-      apiBaseUrl: x.url,
-      stallTimeoutMs: "400",
-      "deadLetter.file": dlq,
-      ...fastBackoff,
-    }, true);
+    const { src, cp } = source(
+      {
+        type: "org.apache.flume.source.twitter.TwitterSource",
+        consumerKey: "ck",
+        consumerSecret: "cs",
+        accessToken: "at",
+        accessTokenSecret: "ats",
+        keywords: "flume, kafka ,spark",
+        maxBatchSize: "3",
+        maxBatchDurationMillis: "50",
+        apiBaseUrl: x.url,
+        stallTimeoutMs: "400",
+        "deadLetter.file": dlq,
+        ...fastBackoff,
+      },
+      true,
+    );
     try {
       src.start();
       await waitFor(() => cp.events.length >= 10, "10 tweets");
@@ -96,9 +114,16 @@ describe("twitter source against a local X API v2", () => {
       // nothing more arrives
       await new Promise((r) => setTimeout(r, 200));
       const ids = cp.events.map((e) => e.headers.id);
-      assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => String(1001 + i)));
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 10 }, (_, i) => String(1001 + i)),
+      );
       assert.equal(cp.events[0]!.headers.timestamp, String(Date.UTC(2024, 0, 1, 0, 0, 1)));
-      assert.deepEqual(JSON.parse(cp.events[0]!.body.toString()), JSON.parse(tweet(1)), "body is the v2 line with includes and matching_rules");
+      assert.deepEqual(
+        JSON.parse(cp.events[0]!.body.toString()),
+        JSON.parse(tweet(1)),
+        "body is the v2 line with includes and matching_rules",
+      );
       // auth and rules
       assert.equal(x.tokenCalls, 1);
       assert.deepEqual(x.ruleCalls, ["GET", "DELETE 1", "ADD kafka/millrace,spark/millrace"]);
@@ -120,7 +145,10 @@ describe("twitter source against a local X API v2", () => {
       assert.equal(src.stats.streamErrors, 1);
       assert.ok(src.stats.keepAlives >= 2);
       await src.deadLetters.flushed();
-      const dead = readFileSync(dlq, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reason: string; raw: string; source: string });
+      const dead = readFileSync(dlq, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { reason: string; raw: string; source: string });
       assert.equal(dead.length, 3);
       assert.match(dead[0]!.reason, /not JSON/);
       assert.equal(dead[0]!.raw, "{not json at all");
@@ -130,7 +158,10 @@ describe("twitter source against a local X API v2", () => {
       assert.equal(dead[2]!.source, "Twitter");
       // every disconnection is logged with its kind and wait, every reconnection as a gap with its length
       const disconnects = logged.filter((l) => l.msg.startsWith("twitter stream disconnected"));
-      assert.deepEqual(disconnects.map((l) => l.kind), ["network", "rate-limit", "http", "network", "network"]);
+      assert.deepEqual(
+        disconnects.map((l) => l.kind),
+        ["network", "rate-limit", "http", "network", "network"],
+      );
       const gaps = logged.filter((l) => l.msg.startsWith("stream reconnected after"));
       assert.equal(gaps.length, 3, "drop..429..503 is one gap, then the clean end and the stall");
       for (const g of gaps) assert.equal(typeof g.gapMs, "number");
@@ -142,7 +173,12 @@ describe("twitter source against a local X API v2", () => {
 
   it("reads the sample stream with a configured bearer token and no keywords", async () => {
     const x = await fakeX([steady([tweet(1), tweet(2)])]);
-    const { src, cp } = source({ bearerToken: "APPTOKEN", apiBaseUrl: x.url, maxBatchDurationMillis: "20", ...fastBackoff });
+    const { src, cp } = source({
+      bearerToken: "APPTOKEN",
+      apiBaseUrl: x.url,
+      maxBatchDurationMillis: "20",
+      ...fastBackoff,
+    });
     try {
       src.start();
       await waitFor(() => cp.events.length === 2, "2 tweets");
@@ -158,7 +194,15 @@ describe("twitter source against a local X API v2", () => {
   it("pauses reading while the channel is full and loses nothing", async () => {
     const lines = Array.from({ length: 50 }, (_, i) => tweet(i + 1));
     const x = await fakeX([steady(lines)]);
-    const { src, cp } = source({ bearerToken: "APPTOKEN", apiBaseUrl: x.url, maxBatchSize: "5", maxBatchDurationMillis: "20", stallTimeoutMs: "100", channelFullBackoffMs: "10", ...fastBackoff });
+    const { src, cp } = source({
+      bearerToken: "APPTOKEN",
+      apiBaseUrl: x.url,
+      maxBatchSize: "5",
+      maxBatchDurationMillis: "20",
+      stallTimeoutMs: "100",
+      channelFullBackoffMs: "10",
+      ...fastBackoff,
+    });
     cp.capacity = 10;
     try {
       src.start();
@@ -173,7 +217,10 @@ describe("twitter source against a local X API v2", () => {
         seen = seen.concat(cp.drain().map((e) => e.headers.id!));
         await new Promise((r) => setTimeout(r, 5));
       }
-      assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => String(1001 + i)));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 50 }, (_, i) => String(1001 + i)),
+      );
       assert.equal(src.stats.connects, 1);
     } finally {
       await src.stop();
@@ -184,9 +231,17 @@ describe("twitter source against a local X API v2", () => {
   it("emits one event per batch through the Avro encoder when format = avro", async () => {
     const x = await fakeX([steady([tweet(1), tweet(2), tweet(3), tweet(4)])]);
     const real = twitterAvro.encodeBatch;
-    twitterAvro.encodeBatch = (tweets) => Buffer.from(JSON.stringify((tweets as { data: { id: string } }[]).map((t) => t.data.id)));
+    twitterAvro.encodeBatch = (tweets) =>
+      Buffer.from(JSON.stringify((tweets as { data: { id: string } }[]).map((t) => t.data.id)));
     try {
-      const { src, cp } = source({ bearerToken: "APPTOKEN", apiBaseUrl: x.url, maxBatchSize: "2", maxBatchDurationMillis: "1000", format: "avro", ...fastBackoff });
+      const { src, cp } = source({
+        bearerToken: "APPTOKEN",
+        apiBaseUrl: x.url,
+        maxBatchSize: "2",
+        maxBatchDurationMillis: "1000",
+        format: "avro",
+        ...fastBackoff,
+      });
       try {
         src.start();
         await waitFor(() => cp.events.length === 2, "2 containers");
@@ -204,12 +259,22 @@ describe("twitter source against a local X API v2", () => {
   it("format = avro writes Flume's Doc records, one Avro container per batch", async () => {
     const x = await fakeX([steady([tweet(1), tweet(2), tweet(3)])]);
     try {
-      const { src, cp } = source({ bearerToken: "APPTOKEN", apiBaseUrl: x.url, maxBatchSize: "3", maxBatchDurationMillis: "1000", format: "avro", ...fastBackoff });
+      const { src, cp } = source({
+        bearerToken: "APPTOKEN",
+        apiBaseUrl: x.url,
+        maxBatchSize: "3",
+        maxBatchDurationMillis: "1000",
+        format: "avro",
+        ...fastBackoff,
+      });
       try {
         src.start();
         await waitFor(() => cp.events.length === 1, "1 container");
         const docs = containerToDocs(cp.events[0]!.body);
-        assert.deepEqual(docs.map((d) => d.id), ["1001", "1002", "1003"]);
+        assert.deepEqual(
+          docs.map((d) => d.id),
+          ["1001", "1002", "1003"],
+        );
       } finally {
         await src.stop();
       }

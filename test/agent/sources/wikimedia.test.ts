@@ -14,7 +14,13 @@ const env = { agentName: "a1", logger };
 
 const idOf = (offset: number) => JSON.stringify([{ topic: "eqiad.mediawiki.recentchange", partition: 0, offset }]);
 const change = (n: number) =>
-  JSON.stringify({ $schema: "/mediawiki/recentchange/1.0.0", meta: { stream: "mediawiki.recentchange", id: `uuid-${n}`, dt: new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString() }, title: `Page ${n}`, type: "edit", wiki: "enwiki" });
+  JSON.stringify({
+    $schema: "/mediawiki/recentchange/1.0.0",
+    meta: { stream: "mediawiki.recentchange", id: `uuid-${n}`, dt: new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString() },
+    title: `Page ${n}`,
+    type: "edit",
+    wiki: "enwiki",
+  });
 
 /**
  * A local EventStreams: a log of events (offset = index); a request with
@@ -37,7 +43,9 @@ async function fakeEventStreams(plan: (number | undefined)[]) {
       if (i < next) return;
       if (budget-- <= 0) {
         live.delete(send);
-        res.write(`event: message\nid: ${idOf(i)}\ndata: ${log[i]!.slice(0, 30)}`, () => setTimeout(() => res.socket?.destroy(), 10));
+        res.write(`event: message\nid: ${idOf(i)}\ndata: ${log[i]!.slice(0, 30)}`, () =>
+          setTimeout(() => res.socket?.destroy(), 10),
+        );
         return;
       }
       res.write(`event: message\nid: ${idOf(i)}\ndata: ${log[i]}\n\n`);
@@ -72,7 +80,14 @@ describe("wikimedia source against a local EventStreams", () => {
     const es = await fakeEventStreams([6, 4]);
     for (let i = 0; i < 20; i++) es.append(i === 9 ? "{this is not json" : change(i));
     const positionFile = join(dir, "wiki.pos");
-    const props = { url: es.url, positionFile, batchSize: "3", batchDurationMillis: "20", "backoff.networkStepMs": "20", "deadLetter.file": join(dir, "dead.jsonl") };
+    const props = {
+      url: es.url,
+      positionFile,
+      batchSize: "3",
+      batchDurationMillis: "20",
+      "backoff.networkStepMs": "20",
+      "deadLetter.file": join(dir, "dead.jsonl"),
+    };
     const got: string[] = [];
     let src = createWikimediaSource("wiki", Context.of(props, "a1.sources.wiki"), env);
     let cp = new CollectingProcessor();
@@ -126,7 +141,17 @@ describe("wikimedia source against a local EventStreams", () => {
   it("stops reading while the channel is full and loses nothing", async () => {
     const es = await fakeEventStreams([]);
     for (let i = 0; i < 200; i++) es.append(change(i));
-    const src = createWikimediaSource("wiki", Context.of({ url: es.url, batchSize: "10", batchDurationMillis: "20", channelFullBackoffMs: "5", stallTimeoutMs: "100" }), env);
+    const src = createWikimediaSource(
+      "wiki",
+      Context.of({
+        url: es.url,
+        batchSize: "10",
+        batchDurationMillis: "20",
+        channelFullBackoffMs: "5",
+        stallTimeoutMs: "100",
+      }),
+      env,
+    );
     const cp = new CollectingProcessor();
     cp.capacity = 20;
     src.setChannelProcessor(cp);
@@ -139,7 +164,10 @@ describe("wikimedia source against a local EventStreams", () => {
         got.push(...cp.drain().map((e) => e.headers.id!));
         await new Promise((r) => setTimeout(r, 5));
       }
-      assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => `uuid-${i}`));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 200 }, (_, i) => `uuid-${i}`),
+      );
       assert.equal(src.stats.connects, 1, "a full channel is not a stalled stream");
     } finally {
       await src.stop();

@@ -1,11 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SyslogFramer, chooseFieldsToKeep, parseRfc3164Stamp, parseRfc5424Stamp, syslogEvent } from "../../../src/agent/syslog/parser.js";
+import {
+  SyslogFramer,
+  chooseFieldsToKeep,
+  parseRfc3164Stamp,
+  parseRfc5424Stamp,
+  syslogEvent,
+} from "../../../src/agent/syslog/parser.js";
 
 const b = (s: string) => Buffer.from(s);
 
 test("RFC 5424: priority, version, stamp with zone, host; body after the host", () => {
-  const e = syslogEvent(b("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\"] An application event"));
+  const e = syslogEvent(
+    b(
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3"] An application event',
+    ),
+  );
   assert.equal(e.headers.Facility, "20");
   assert.equal(e.headers.Severity, "5");
   assert.equal(e.headers.priority, "165");
@@ -30,7 +40,9 @@ test("RFC 5424 stamps: offsets, microseconds, nil stamp and nil host", () => {
 
 test("RFC 3164: stamp in the local zone with the year inferred, host, body", () => {
   const now = new Date(2024, 5, 15, 12, 0, 0).getTime();
-  const e = syslogEvent(b("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8"), { now: () => now });
+  const e = syslogEvent(b("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8"), {
+    now: () => now,
+  });
   assert.equal(e.headers.Facility, "4");
   assert.equal(e.headers.Severity, "2");
   assert.equal(e.headers.host, "mymachine");
@@ -69,22 +81,46 @@ test("keepFields: none, all, and a list", () => {
   assert.equal(chooseFieldsToKeep("false"), null);
   assert.equal(chooseFieldsToKeep("true"), "all");
   assert.equal(syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("all") }).body.toString(), raw);
-  assert.equal(syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("timestamp hostname") }).body.toString(), "2003-10-11T22:14:15.003Z host1 app msg");
-  assert.equal(syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("priority version") }).body.toString(), "<165>1 app msg");
+  assert.equal(
+    syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("timestamp hostname") }).body.toString(),
+    "2003-10-11T22:14:15.003Z host1 app msg",
+  );
+  assert.equal(
+    syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("priority version") }).body.toString(),
+    "<165>1 app msg",
+  );
   const all = syslogEvent(b(raw), { keepFields: chooseFieldsToKeep("all") });
   assert.equal(all.headers.host, "host1", "headers are set whatever is kept");
 });
 
 test("framer: newline frames, octet counting, split chunks, eventSize cut", () => {
   const f = new SyslogFramer(2500);
-  assert.deepEqual(f.push(b("<13>one\n<13>tw")).map((m) => m.raw.toString()), ["<13>one"]);
-  assert.deepEqual(f.push(b("o\n\n")).map((m) => m.raw.toString()), ["<13>two"]);
-  assert.deepEqual(f.push(b("10 <13>a\nb c")).map((m) => m.raw.toString()), []);
-  assert.deepEqual(f.push(b("d10 <13>x y zw")).map((m) => m.raw.toString()), ["<13>a\nb cd", "<13>x y zw"]);
+  assert.deepEqual(
+    f.push(b("<13>one\n<13>tw")).map((m) => m.raw.toString()),
+    ["<13>one"],
+  );
+  assert.deepEqual(
+    f.push(b("o\n\n")).map((m) => m.raw.toString()),
+    ["<13>two"],
+  );
+  assert.deepEqual(
+    f.push(b("10 <13>a\nb c")).map((m) => m.raw.toString()),
+    [],
+  );
+  assert.deepEqual(
+    f.push(b("d10 <13>x y zw")).map((m) => m.raw.toString()),
+    ["<13>a\nb cd", "<13>x y zw"],
+  );
   assert.equal(f.pending(), 0);
   const small = new SyslogFramer(10);
   const out = small.push(b("<13>0123456789abc\n"));
-  assert.deepEqual(out.map((m) => [m.raw.toString(), m.incomplete]), [["<13>012345", true], ["6789abc", false]]);
+  assert.deepEqual(
+    out.map((m) => [m.raw.toString(), m.incomplete]),
+    [
+      ["<13>012345", true],
+      ["6789abc", false],
+    ],
+  );
   const ev = syslogEvent(out[0].raw, {}, out[0].incomplete);
   assert.equal(ev.headers["flume.syslog.status"], "Incomplete");
 });

@@ -36,16 +36,25 @@ test("pipeline: errors name file:line and key", () => {
     ["broker:\n  embeded: true\n", /^p\.yaml:2: broker\.embeded: is not a known setting$/],
     ["agents:\n  - name: a\n    conf-file: x\n  - name: b\n", /^p\.yaml:4: agents\[1\]\.conf-file: /],
     ["ui:\n  port: lots\n", /^p\.yaml:2: ui\.port: /],
-    ["apps:\n  - module: m.ts\n    master: yarn\n", /^p\.yaml:3: apps\[0\]\.master: must be local, local\[N\] or local\[\*\]$/],
-    ["broker:\n  bootstrap.servers: k:9092\n  data.dir: d\n", /^p\.yaml:3: broker\.data\.dir: only applies to the embedded broker/],
+    [
+      "apps:\n  - module: m.ts\n    master: yarn\n",
+      /^p\.yaml:3: apps\[0\]\.master: must be local, local\[N\] or local\[\*\]$/,
+    ],
+    [
+      "broker:\n  bootstrap.servers: k:9092\n  data.dir: d\n",
+      /^p\.yaml:3: broker\.data\.dir: only applies to the embedded broker/,
+    ],
     ["broker: [unclosed\n", /^p\.yaml:\d+: not valid YAML/],
     ["unknown: 1\n", /^p\.yaml:1: unknown: is not a known setting$/],
   ];
   for (const [text, re] of cases) {
-    assert.throws(() => parsePipeline(text, "p.yaml"), (e: any) => {
-      assert.equal(e.code, "MR_CONFIG_INVALID");
-      assert.match(e.message, re);
-      return true;
-    });
+    assert.throws(
+      () => parsePipeline(text, "p.yaml"),
+      (e: any) => {
+        assert.equal(e.code, "MR_CONFIG_INVALID");
+        assert.match(e.message, re);
+        return true;
+      },
+    );
   }
 });

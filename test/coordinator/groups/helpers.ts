@@ -36,7 +36,11 @@ export async function harness(
 ): Promise<Harness> {
   const store = opts.store ?? new InMemoryGroupStore();
   const sched = opts.sched ?? new ManualScheduler();
-  const coord = new GroupCoordinator({ store, scheduler: sched, config: { groupInitialRebalanceDelayMs: 0, ...opts.config } });
+  const coord = new GroupCoordinator({
+    store,
+    scheduler: sched,
+    config: { groupInitialRebalanceDelayMs: 0, ...opts.config },
+  });
   await coord.load();
   return { coord, sched, store };
 }
@@ -82,7 +86,10 @@ export async function settled<T>(p: Promise<T>): Promise<{ done: boolean; value?
  * Joins a new dynamic member with the v4+ two-step join: returns the member id
  * and the pending JoinGroup promise (which resolves when the rebalance completes).
  */
-export async function joinNew(coord: GroupCoordinator, over: Partial<JoinGroupRequest> = {}): Promise<{ memberId: string; join: Promise<JoinGroupResponse> }> {
+export async function joinNew(
+  coord: GroupCoordinator,
+  over: Partial<JoinGroupRequest> = {},
+): Promise<{ memberId: string; join: Promise<JoinGroupResponse> }> {
   const first = await coord.joinGroup(joinReq(over));
   if (first.errorCode !== 79) throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`);
   return { memberId: first.memberId, join: coord.joinGroup(joinReq({ ...over, memberId: first.memberId })) };
@@ -115,7 +122,8 @@ export async function stableGroup(h: Harness, n: number, over: Partial<JoinGroup
         groupId,
         generationId,
         memberId: m,
-        assignments: m === leader ? members.map((id, i) => ({ memberId: id, assignment: Buffer.from(`assignment-${i}`) })) : [],
+        assignments:
+          m === leader ? members.map((id, i) => ({ memberId: id, assignment: Buffer.from(`assignment-${i}`) })) : [],
       }),
     ),
   );

@@ -2,7 +2,18 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../../../src/protocol/errors.js";
 import { decodeGroupMetadataValue, decodeKey } from "../../../src/coordinator/groups/index.js";
-import { GROUP, REBALANCE, SESSION, flush, harness, joinNew, joinReq, settled, stableGroup, subscription } from "./helpers.js";
+import {
+  GROUP,
+  REBALANCE,
+  SESSION,
+  flush,
+  harness,
+  joinNew,
+  joinReq,
+  settled,
+  stableGroup,
+  subscription,
+} from "./helpers.js";
 
 const E = ErrorCode;
 
@@ -16,7 +27,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     assert.equal(coord.groupState(GROUP), "Empty");
 
     const joinA = coord.joinGroup(joinReq({ clientId: "alpha", memberId: first.memberId }));
-    const b = await joinNew(coord, { clientId: "beta", protocols: [{ name: "range", metadata: subscription(["t2"]) }] });
+    const b = await joinNew(coord, {
+      clientId: "beta",
+      protocols: [{ name: "range", metadata: subscription(["t2"]) }],
+    });
     assert.equal(coord.groupState(GROUP), "PreparingRebalance");
     assert.equal((await settled(joinA)).done, false, "join waits for the rebalance");
 
@@ -53,7 +67,12 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
         { memberId: b.memberId, assignment: Buffer.from("B") },
       ],
     });
-    assert.deepEqual(syncA, { errorCode: E.NONE, protocolType: "consumer", protocolName: "range", assignment: Buffer.from("A") });
+    assert.deepEqual(syncA, {
+      errorCode: E.NONE,
+      protocolType: "consumer",
+      protocolName: "range",
+      assignment: Buffer.from("A"),
+    });
     assert.deepEqual((await syncB).assignment, Buffer.from("B"));
     assert.equal(coord.groupState(GROUP), "Stable");
 
@@ -63,16 +82,25 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const v = decodeGroupMetadataValue(recs[0].value!).value;
     assert.equal(v.generation, 1);
     assert.equal(v.leader, first.memberId);
-    assert.deepEqual(v.members.map((m) => [m.memberId, m.assignment.toString()]), [
-      [first.memberId, "A"],
-      [b.memberId, "B"],
-    ]);
+    assert.deepEqual(
+      v.members.map((m) => [m.memberId, m.assignment.toString()]),
+      [
+        [first.memberId, "A"],
+        [b.memberId, "B"],
+      ],
+    );
 
     // heartbeats keep members alive past their session timeout
     for (let i = 0; i < 5; i++) {
       sched.advance(SESSION / 2);
-      assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: first.memberId })).errorCode, E.NONE);
-      assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode, E.NONE);
+      assert.equal(
+        (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: first.memberId })).errorCode,
+        E.NONE,
+      );
+      assert.equal(
+        (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode,
+        E.NONE,
+      );
     }
     assert.equal(coord.groupState(GROUP), "Stable");
     // a stable follower re-syncing gets its assignment straight away
@@ -89,7 +117,12 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     assert.equal(r.errorCode, E.NONE);
     assert.match(r.memberId, /^old-/);
     assert.equal(r.leader, r.memberId);
-    const s = await h.coord.syncGroup({ groupId: GROUP, generationId: r.generationId, memberId: r.memberId, assignments: [] });
+    const s = await h.coord.syncGroup({
+      groupId: GROUP,
+      generationId: r.generationId,
+      memberId: r.memberId,
+      assignments: [],
+    });
     assert.equal(s.errorCode, E.NONE);
     assert.deepEqual(s.assignment, Buffer.alloc(0));
     await h.coord.close();
@@ -145,7 +178,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
   it("INCONSISTENT_GROUP_PROTOCOL: another protocol type, or no protocol every member supports", async () => {
     const h = await harness();
     await stableGroup(h, 1);
-    assert.equal((await h.coord.joinGroup(joinReq({ protocolType: "connect" }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
+    assert.equal(
+      (await h.coord.joinGroup(joinReq({ protocolType: "connect" }))).errorCode,
+      E.INCONSISTENT_GROUP_PROTOCOL,
+    );
     const r = await h.coord.joinGroup(joinReq({ protocols: [{ name: "roundrobin", metadata: Buffer.alloc(0) }] }));
     assert.equal(r.errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
     assert.equal(r.memberId, "");
@@ -164,7 +200,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const [ra] = await Promise.all([a.join, b.join, c.join]);
     // sticky is not supported by b; a votes range, b and c vote roundrobin
     assert.equal(ra.protocolName, "roundrobin");
-    assert.deepEqual(ra.members.map((m) => m.metadata.toString()), ["roundrobin", "roundrobin", "roundrobin"]);
+    assert.deepEqual(
+      ra.members.map((m) => m.metadata.toString()),
+      ["roundrobin", "roundrobin", "roundrobin"],
+    );
     await h.coord.close();
   });
 
@@ -191,7 +230,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const c = await joinNew(h.coord, { clientId: "third" });
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
     for (const m of g.members) {
-      assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: m })).errorCode, E.REBALANCE_IN_PROGRESS);
+      assert.equal(
+        (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: m })).errorCode,
+        E.REBALANCE_IN_PROGRESS,
+      );
     }
     // commits stay allowed while preparing
     const commit = await h.coord.commitOffsets({
@@ -202,7 +244,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     });
     assert.equal(commit.topics[0].partitions[0].errorCode, E.NONE);
     // SyncGroup of the old generation is refused
-    assert.equal((await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: g.members[1], assignments: [] })).errorCode, E.REBALANCE_IN_PROGRESS);
+    assert.equal(
+      (await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: g.members[1], assignments: [] })).errorCode,
+      E.REBALANCE_IN_PROGRESS,
+    );
 
     const r0 = h.coord.joinGroup(joinReq({ memberId: g.members[0] }));
     assert.equal((await settled(r0)).done, false);
@@ -225,14 +270,23 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     // b keeps heartbeating (so its session does not expire) but never rejoins
     for (let t = 0; t < REBALANCE - SESSION / 2; t += SESSION / 2) {
       h.sched.advance(SESSION / 2);
-      assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b })).errorCode, E.REBALANCE_IN_PROGRESS);
+      assert.equal(
+        (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b })).errorCode,
+        E.REBALANCE_IN_PROGRESS,
+      );
     }
     assert.equal((await settled(rejoinA)).done, false);
     h.sched.advance(SESSION / 2);
     const r = await rejoinA;
     assert.equal(r.generationId, 2);
-    assert.deepEqual(r.members.map((m) => m.memberId), [a]);
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 2, memberId: b })).errorCode, E.UNKNOWN_MEMBER_ID);
+    assert.deepEqual(
+      r.members.map((m) => m.memberId),
+      [a],
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 2, memberId: b })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
     await h.coord.close();
   });
 
@@ -245,12 +299,21 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     assert.equal(h.coord.groupState(GROUP), "Stable");
     h.sched.advance(1); // b's session ends
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b })).errorCode, E.UNKNOWN_MEMBER_ID);
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: a })).errorCode, E.REBALANCE_IN_PROGRESS);
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: a })).errorCode,
+      E.REBALANCE_IN_PROGRESS,
+    );
     // a alone rejoining completes the rebalance at once
     const r = await h.coord.joinGroup(joinReq({ memberId: a }));
     assert.equal(r.generationId, 2);
-    assert.deepEqual(r.members.map((m) => m.memberId), [a]);
+    assert.deepEqual(
+      r.members.map((m) => m.memberId),
+      [a],
+    );
     await h.coord.close();
   });
 
@@ -315,13 +378,34 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const h = await harness();
     const g = await stableGroup(h, 2);
     const [a] = g.members;
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 0, memberId: a })).errorCode, E.ILLEGAL_GENERATION);
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "ghost" })).errorCode, E.UNKNOWN_MEMBER_ID);
-    assert.equal((await h.coord.heartbeat({ groupId: "other", generationId: 1, memberId: a })).errorCode, E.UNKNOWN_MEMBER_ID);
-    assert.equal((await h.coord.heartbeat({ groupId: "", generationId: 1, memberId: a })).errorCode, E.INVALID_GROUP_ID);
-    assert.equal((await h.coord.syncGroup({ groupId: GROUP, generationId: 2, memberId: a, assignments: [] })).errorCode, E.ILLEGAL_GENERATION);
-    assert.equal((await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: "ghost", assignments: [] })).errorCode, E.UNKNOWN_MEMBER_ID);
-    assert.equal((await h.coord.syncGroup({ groupId: "other", generationId: 1, memberId: a, assignments: [] })).errorCode, E.UNKNOWN_MEMBER_ID);
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 0, memberId: a })).errorCode,
+      E.ILLEGAL_GENERATION,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "ghost" })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: "other", generationId: 1, memberId: a })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: "", generationId: 1, memberId: a })).errorCode,
+      E.INVALID_GROUP_ID,
+    );
+    assert.equal(
+      (await h.coord.syncGroup({ groupId: GROUP, generationId: 2, memberId: a, assignments: [] })).errorCode,
+      E.ILLEGAL_GENERATION,
+    );
+    assert.equal(
+      (await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: "ghost", assignments: [] })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await h.coord.syncGroup({ groupId: "other", generationId: 1, memberId: a, assignments: [] })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
     await h.coord.close();
   });
 
@@ -329,9 +413,18 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const h = await harness();
     const g = await stableGroup(h, 1);
     const base = { groupId: GROUP, generationId: 1, memberId: g.leader, assignments: [] };
-    assert.equal((await h.coord.syncGroup({ ...base, protocolType: "connect", protocolName: "range" })).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
-    assert.equal((await h.coord.syncGroup({ ...base, protocolType: "consumer", protocolName: "sticky" })).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
-    assert.equal((await h.coord.syncGroup({ ...base, apiVersion: 5, protocolType: null, protocolName: "range" })).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
+    assert.equal(
+      (await h.coord.syncGroup({ ...base, protocolType: "connect", protocolName: "range" })).errorCode,
+      E.INCONSISTENT_GROUP_PROTOCOL,
+    );
+    assert.equal(
+      (await h.coord.syncGroup({ ...base, protocolType: "consumer", protocolName: "sticky" })).errorCode,
+      E.INCONSISTENT_GROUP_PROTOCOL,
+    );
+    assert.equal(
+      (await h.coord.syncGroup({ ...base, apiVersion: 5, protocolType: null, protocolName: "range" })).errorCode,
+      E.INCONSISTENT_GROUP_PROTOCOL,
+    );
     const ok = await h.coord.syncGroup({ ...base, apiVersion: 5, protocolType: "consumer", protocolName: "range" });
     assert.equal(ok.errorCode, E.NONE);
     assert.equal(ok.protocolName, "range");
@@ -344,14 +437,34 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     const b = await joinNew(h.coord);
     h.sched.advance(0);
     const [ra, rb] = await Promise.all([a.join, b.join]);
-    const syncB = h.coord.syncGroup({ groupId: GROUP, generationId: rb.generationId, memberId: b.memberId, assignments: [] });
+    const syncB = h.coord.syncGroup({
+      groupId: GROUP,
+      generationId: rb.generationId,
+      memberId: b.memberId,
+      assignments: [],
+    });
     // a third member joins before the leader's SyncGroup
     await joinNew(h.coord);
     const sb = await syncB;
-    assert.deepEqual(sb, { errorCode: E.REBALANCE_IN_PROGRESS, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    assert.deepEqual(sb, {
+      errorCode: E.REBALANCE_IN_PROGRESS,
+      protocolType: null,
+      protocolName: null,
+      assignment: Buffer.alloc(0),
+    });
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
     // the leader's late SyncGroup for the old generation
-    assert.equal((await h.coord.syncGroup({ groupId: GROUP, generationId: ra.generationId, memberId: a.memberId, assignments: [] })).errorCode, E.REBALANCE_IN_PROGRESS);
+    assert.equal(
+      (
+        await h.coord.syncGroup({
+          groupId: GROUP,
+          generationId: ra.generationId,
+          memberId: a.memberId,
+          assignments: [],
+        })
+      ).errorCode,
+      E.REBALANCE_IN_PROGRESS,
+    );
     await h.coord.close();
   });
 
@@ -370,7 +483,10 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
       await h.coord.heartbeat({ groupId: GROUP, generationId: ra.generationId, memberId: a.memberId });
     }
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode, E.UNKNOWN_MEMBER_ID);
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
     await h.coord.close();
   });
 
@@ -387,7 +503,9 @@ describe("JoinGroup / SyncGroup / Heartbeat", () => {
     assert.equal(againB.members.length, 0);
     assert.equal(h.coord.groupState(GROUP), "CompletingRebalance");
     // changed metadata forces a rebalance
-    const changed = h.coord.joinGroup(joinReq({ memberId: b.memberId, protocols: [{ name: "range", metadata: subscription(["t9"]) }] }));
+    const changed = h.coord.joinGroup(
+      joinReq({ memberId: b.memberId, protocols: [{ name: "range", metadata: subscription(["t9"]) }] }),
+    );
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
     const ra2 = h.coord.joinGroup(joinReq({ memberId: a.memberId }));
     assert.equal((await changed).generationId, 2);
@@ -450,7 +568,10 @@ describe("ListGroups / DescribeGroups", () => {
   it("lists groups with their state, filtered by state and type", async () => {
     const h = await harness();
     await stableGroup(h, 1);
-    await h.coord.commitOffsets({ groupId: "simple", topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: "" }] }] });
+    await h.coord.commitOffsets({
+      groupId: "simple",
+      topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: "" }] }],
+    });
     const all = await h.coord.listGroups();
     assert.equal(all.errorCode, E.NONE);
     assert.deepEqual(
@@ -460,8 +581,14 @@ describe("ListGroups / DescribeGroups", () => {
         { groupId: "simple", protocolType: "", groupState: "Empty", groupType: "classic" },
       ],
     );
-    assert.deepEqual((await h.coord.listGroups({ statesFilter: ["stable"] })).groups.map((g) => g.groupId), [GROUP]);
-    assert.deepEqual((await h.coord.listGroups({ statesFilter: ["Empty"] })).groups.map((g) => g.groupId), ["simple"]);
+    assert.deepEqual(
+      (await h.coord.listGroups({ statesFilter: ["stable"] })).groups.map((g) => g.groupId),
+      [GROUP],
+    );
+    assert.deepEqual(
+      (await h.coord.listGroups({ statesFilter: ["Empty"] })).groups.map((g) => g.groupId),
+      ["simple"],
+    );
     assert.deepEqual((await h.coord.listGroups({ typesFilter: ["consumer"] })).groups, []);
     assert.equal((await h.coord.listGroups({ typesFilter: ["Classic"] })).groups.length, 2);
     await h.coord.close();
@@ -477,13 +604,27 @@ describe("ListGroups / DescribeGroups", () => {
     assert.equal(stable.protocolType, "consumer");
     assert.equal(stable.protocolData, "range");
     assert.deepEqual(
-      stable.members.map((m) => [m.memberId, m.clientId, m.clientHost, m.memberMetadata, m.memberAssignment.toString()]),
+      stable.members.map((m) => [
+        m.memberId,
+        m.clientId,
+        m.clientHost,
+        m.memberMetadata,
+        m.memberAssignment.toString(),
+      ]),
       [
         [g.members[0], "c0", "/127.0.0.1", subscription(["t1"]), "assignment-0"],
         [g.members[1], "c1", "/127.0.0.1", subscription(["t1"]), "assignment-1"],
       ],
     );
-    assert.deepEqual(missing, { errorCode: E.NONE, groupId: "missing", groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648 });
+    assert.deepEqual(missing, {
+      errorCode: E.NONE,
+      groupId: "missing",
+      groupState: "Dead",
+      protocolType: "",
+      protocolData: "",
+      members: [],
+      authorizedOperations: -2147483648,
+    });
 
     await joinNew(h.coord);
     const preparing = (await h.coord.describeGroups({ groups: [GROUP] })).groups[0];

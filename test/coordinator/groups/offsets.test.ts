@@ -13,7 +13,9 @@ import { GROUP, SESSION, flush, harness, joinNew, joinReq, stableGroup, subscrip
 const E = ErrorCode;
 const DAY = 24 * 60 * 60 * 1000;
 
-function commitReq(over: Partial<OffsetCommitRequest> & { offsets?: [string, number, bigint][] } = {}): OffsetCommitRequest {
+function commitReq(
+  over: Partial<OffsetCommitRequest> & { offsets?: [string, number, bigint][] } = {},
+): OffsetCommitRequest {
   const { offsets = [["t1", 0, 10n]], ...rest } = over;
   const topics = new Map<string, OffsetCommitRequest["topics"][number]>();
   for (const [name, partitionIndex, committedOffset] of offsets) {
@@ -23,7 +25,8 @@ function commitReq(over: Partial<OffsetCommitRequest> & { offsets?: [string, num
   return { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: "", topics: [...topics.values()], ...rest };
 }
 
-const errors = (r: { topics: { partitions: { errorCode: number }[] }[] }) => r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
+const errors = (r: { topics: { partitions: { errorCode: number }[] }[] }) =>
+  r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
 
 /** A store whose appends wait until released. */
 class GatedStore extends InMemoryGroupStore {
@@ -47,11 +50,25 @@ describe("OffsetCommit / OffsetFetch", () => {
     const h = await harness();
     const g = await stableGroup(h, 2);
     const r = await h.coord.commitOffsets(
-      commitReq({ generationIdOrMemberEpoch: 1, memberId: g.members[1], offsets: [["t1", 0, 10n], ["t1", 1, 11n], ["t2", 0, 20n]] }),
+      commitReq({
+        generationIdOrMemberEpoch: 1,
+        memberId: g.members[1],
+        offsets: [
+          ["t1", 0, 10n],
+          ["t1", 1, 11n],
+          ["t2", 0, 20n],
+        ],
+      }),
     );
     assert.deepEqual(r, {
       topics: [
-        { name: "t1", partitions: [{ partitionIndex: 0, errorCode: E.NONE }, { partitionIndex: 1, errorCode: E.NONE }] },
+        {
+          name: "t1",
+          partitions: [
+            { partitionIndex: 0, errorCode: E.NONE },
+            { partitionIndex: 1, errorCode: E.NONE },
+          ],
+        },
         { name: "t2", partitions: [{ partitionIndex: 0, errorCode: E.NONE }] },
       ],
     });
@@ -72,7 +89,13 @@ describe("OffsetCommit / OffsetFetch", () => {
     assert.deepEqual(
       all.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.committedOffset])]),
       [
-        ["t1", [[0, 10n], [1, 11n]]],
+        [
+          "t1",
+          [
+            [0, 10n],
+            [1, 11n],
+          ],
+        ],
         ["t2", [[0, 20n]]],
       ],
     );
@@ -81,10 +104,22 @@ describe("OffsetCommit / OffsetFetch", () => {
       groupId: GROUP,
       generationIdOrMemberEpoch: 1,
       memberId: g.members[0],
-      topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 15n, committedLeaderEpoch: 3, committedMetadata: null }] }],
+      topics: [
+        {
+          name: "t1",
+          partitions: [{ partitionIndex: 0, committedOffset: 15n, committedLeaderEpoch: 3, committedMetadata: null }],
+        },
+      ],
     });
-    const p0 = (await h.coord.fetchOffsets({ groupId: GROUP, topics: [{ name: "t1", partitionIndexes: [0] }] })).topics[0].partitions[0];
-    assert.deepEqual(p0, { partitionIndex: 0, committedOffset: 15n, committedLeaderEpoch: 3, metadata: "", errorCode: E.NONE });
+    const p0 = (await h.coord.fetchOffsets({ groupId: GROUP, topics: [{ name: "t1", partitionIndexes: [0] }] }))
+      .topics[0].partitions[0];
+    assert.deepEqual(p0, {
+      partitionIndex: 0,
+      committedOffset: 15n,
+      committedLeaderEpoch: 3,
+      metadata: "",
+      errorCode: E.NONE,
+    });
     await h.coord.close();
   });
 
@@ -95,10 +130,20 @@ describe("OffsetCommit / OffsetFetch", () => {
     assert.equal(p, 12);
     assert.equal(h.coord.findCoordinatorPartition("spark-kafka-source"), 12);
     const [rec] = h.store.partitions.get(12)!;
-    assert.deepEqual(decodeKey(rec.key), { type: "offset", version: 1, key: { group: "spark-kafka-source", topic: "t1", partition: 0 } });
+    assert.deepEqual(decodeKey(rec.key), {
+      type: "offset",
+      version: 1,
+      key: { group: "spark-kafka-source", topic: "t1", partition: 0 },
+    });
     const v = decodeOffsetCommitValue(rec.value!);
     assert.equal(v.version, 3);
-    assert.deepEqual(v.value, { offset: 10n, leaderEpoch: -1, metadata: "m0", commitTimestamp: BigInt(h.sched.now()), expireTimestamp: -1n });
+    assert.deepEqual(v.value, {
+      offset: 10n,
+      leaderEpoch: -1,
+      metadata: "m0",
+      commitTimestamp: BigInt(h.sched.now()),
+      expireTimestamp: -1n,
+    });
     await h.coord.close();
   });
 
@@ -108,10 +153,15 @@ describe("OffsetCommit / OffsetFetch", () => {
     assert.deepEqual(errors(await h.coord.commitOffsets(commitReq())), [E.NONE]);
     assert.equal(h.coord.groupState(GROUP), "Empty");
     // a generation for a group that does not exist
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ groupId: "nope", generationIdOrMemberEpoch: 3, memberId: "m" }))), [E.ILLEGAL_GENERATION]);
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ groupId: "nope", generationIdOrMemberEpoch: 3, memberId: "m" }))),
+      [E.ILLEGAL_GENERATION],
+    );
     assert.equal(h.coord.groupState("nope"), undefined);
     // a member id without generation, group absent: unknown member, and no group is left behind
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ groupId: "nope", memberId: "m" }))), [E.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ groupId: "nope", memberId: "m" }))), [
+      E.UNKNOWN_MEMBER_ID,
+    ]);
     assert.equal(h.coord.groupState("nope"), undefined);
     // the empty group id is accepted by OffsetCommit (Kafka's backwards compatibility)
     assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ groupId: "" }))), [E.NONE]);
@@ -127,15 +177,27 @@ describe("OffsetCommit / OffsetFetch", () => {
   it("member commits are fenced by generation, member id and rebalance state", async () => {
     const h = await harness();
     const g = await stableGroup(h, 1);
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 0, memberId: g.leader }))), [E.ILLEGAL_GENERATION]);
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: "ghost" }))), [E.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 0, memberId: g.leader }))),
+      [E.ILLEGAL_GENERATION],
+    );
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: "ghost" }))),
+      [E.UNKNOWN_MEMBER_ID],
+    );
     // a second member joins: the rebalance completes when the leader rejoins
     const b = await joinNew(h.coord);
     const rejoin = h.coord.joinGroup(joinReq({ memberId: g.leader }));
     await Promise.all([rejoin, b.join]);
     assert.equal(h.coord.groupState(GROUP), "CompletingRebalance");
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 2, memberId: g.leader }))), [E.REBALANCE_IN_PROGRESS]);
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }))), [E.ILLEGAL_GENERATION]);
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 2, memberId: g.leader }))),
+      [E.REBALANCE_IN_PROGRESS],
+    );
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }))),
+      [E.ILLEGAL_GENERATION],
+    );
     await h.coord.close();
   });
 
@@ -144,7 +206,10 @@ describe("OffsetCommit / OffsetFetch", () => {
     const g = await stableGroup(h, 1);
     await h.coord.leaveGroup({ groupId: GROUP, members: [{ memberId: g.leader }] });
     assert.equal(h.coord.groupState(GROUP), "Empty");
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }))), [E.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(
+      errors(await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }))),
+      [E.UNKNOWN_MEMBER_ID],
+    );
     assert.deepEqual(errors(await h.coord.commitOffsets(commitReq())), [E.NONE], "standalone commits are fine again");
     await h.coord.close();
   });
@@ -165,8 +230,14 @@ describe("OffsetCommit / OffsetFetch", () => {
     });
     assert.deepEqual(errors(r), [E.OFFSET_METADATA_TOO_LARGE, E.NONE]);
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: [{ name: "t", partitionIndexes: [0, 1] }] });
-    assert.deepEqual(f.topics[0].partitions.map((p) => p.committedOffset), [-1n, 2n]);
-    const all = await h.coord.commitOffsets({ groupId: GROUP, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: "12345" }] }] });
+    assert.deepEqual(
+      f.topics[0].partitions.map((p) => p.committedOffset),
+      [-1n, 2n],
+    );
+    const all = await h.coord.commitOffsets({
+      groupId: GROUP,
+      topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: "12345" }] }],
+    });
     assert.deepEqual(errors(all), [E.OFFSET_METADATA_TOO_LARGE]);
     await h.coord.close();
   });
@@ -177,7 +248,9 @@ describe("OffsetCommit / OffsetFetch", () => {
     h.store.failWith = new Error("EIO");
     assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ offsets: [["t1", 0, 2n]] }))), [E.NOT_COORDINATOR]);
     h.store.failWith = Object.assign(new Error("too big"), { errorCode: E.RECORD_LIST_TOO_LARGE });
-    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ offsets: [["t1", 0, 3n]] }))), [E.INVALID_COMMIT_OFFSET_SIZE]);
+    assert.deepEqual(errors(await h.coord.commitOffsets(commitReq({ offsets: [["t1", 0, 3n]] }))), [
+      E.INVALID_COMMIT_OFFSET_SIZE,
+    ]);
     h.store.failWith = null;
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: [{ name: "t1", partitionIndexes: [0] }] });
     assert.equal(f.topics[0].partitions[0].committedOffset, 1n);
@@ -192,19 +265,38 @@ describe("OffsetCommit / OffsetFetch", () => {
     const pending = h.coord.commitOffsets(commitReq({ offsets: [["t1", 0, 2n]] }));
     const req = { groupId: GROUP, topics: [{ name: "t1", partitionIndexes: [0] }] };
     const stable = await h.coord.fetchOffsets({ ...req, requireStable: true });
-    assert.deepEqual(stable.topics[0].partitions[0], { partitionIndex: 0, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: E.UNSTABLE_OFFSET_COMMIT });
+    assert.deepEqual(stable.topics[0].partitions[0], {
+      partitionIndex: 0,
+      committedOffset: -1n,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode: E.UNSTABLE_OFFSET_COMMIT,
+    });
     const plain = await h.coord.fetchOffsets(req);
     assert.equal(plain.topics[0].partitions[0].committedOffset, 1n, "the committed offset until the write lands");
     store.release();
     assert.deepEqual(errors(await pending), [E.NONE]);
-    assert.equal((await h.coord.fetchOffsets({ ...req, requireStable: true })).topics[0].partitions[0].committedOffset, 2n);
+    assert.equal(
+      (await h.coord.fetchOffsets({ ...req, requireStable: true })).topics[0].partitions[0].committedOffset,
+      2n,
+    );
     await h.coord.close();
   });
 
   it("fetching a group that does not exist returns -1 for the listed partitions", async () => {
     const h = await harness();
     const f = await h.coord.fetchOffsets({ groupId: "none", topics: [{ name: "t", partitionIndexes: [0] }] });
-    assert.deepEqual(f, { errorCode: E.NONE, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: E.NONE }] }] });
+    assert.deepEqual(f, {
+      errorCode: E.NONE,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { partitionIndex: 0, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: E.NONE },
+          ],
+        },
+      ],
+    });
     assert.deepEqual(await h.coord.fetchOffsets({ groupId: "none", topics: null }), { errorCode: E.NONE, topics: [] });
     await h.coord.close();
   });
@@ -228,10 +320,13 @@ describe("offset retention", () => {
     assert.deepEqual(f.topics, []);
     // tombstones: the offset and the group (it had a generation)
     const tail = h.store.all().slice(-2);
-    assert.deepEqual(tail.map((r) => [decodeKey(r.key).type, r.value]), [
-      ["offset", null],
-      ["group", null],
-    ]);
+    assert.deepEqual(
+      tail.map((r) => [decodeKey(r.key).type, r.value]),
+      [
+        ["offset", null],
+        ["group", null],
+      ],
+    );
     await h.coord.close();
   });
 
@@ -243,7 +338,10 @@ describe("offset retention", () => {
     h.sched.advance(DAY / 2);
     await flush();
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: null });
-    assert.deepEqual(f.topics.map((t) => t.partitions.map((p) => p.partitionIndex)), [[1]]);
+    assert.deepEqual(
+      f.topics.map((t) => t.partitions.map((p) => p.partitionIndex)),
+      [[1]],
+    );
     h.sched.advance(DAY / 2);
     await flush();
     assert.equal(h.coord.groupState(GROUP), undefined);
@@ -255,13 +353,25 @@ describe("offset retention", () => {
     const h = await harness({ config: { offsetsRetentionMs: DAY, offsetsRetentionCheckIntervalMs: 60_000 } });
     const session = 1_000_000;
     const g = await stableGroup(h, 1, { sessionTimeoutMs: session }); // subscribed to t1
-    await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader, offsets: [["t1", 0, 1n], ["old", 0, 1n]] }));
+    await h.coord.commitOffsets(
+      commitReq({
+        generationIdOrMemberEpoch: 1,
+        memberId: g.leader,
+        offsets: [
+          ["t1", 0, 1n],
+          ["old", 0, 1n],
+        ],
+      }),
+    );
     for (let t = 0; t < DAY + 60_000; t += session / 2) {
       h.sched.advance(session / 2);
       await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: g.leader });
     }
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: null });
-    assert.deepEqual(f.topics.map((t) => t.name), ["t1"]);
+    assert.deepEqual(
+      f.topics.map((t) => t.name),
+      ["t1"],
+    );
     await h.coord.close();
   });
 
@@ -300,15 +410,30 @@ describe("OffsetDelete", () => {
 
   it("GROUP_ID_NOT_FOUND, INVALID_GROUP_ID", async () => {
     const h = await harness();
-    assert.deepEqual(await h.coord.deleteOffsets(del("none", [["t", [0]]])), { errorCode: E.GROUP_ID_NOT_FOUND, topics: [] });
+    assert.deepEqual(await h.coord.deleteOffsets(del("none", [["t", [0]]])), {
+      errorCode: E.GROUP_ID_NOT_FOUND,
+      topics: [],
+    });
     assert.equal((await h.coord.deleteOffsets(del("", [["t", [0]]]))).errorCode, E.INVALID_GROUP_ID);
     await h.coord.close();
   });
 
   it("an Empty group's offsets are deleted; a tombstone is written", async () => {
     const h = await harness();
-    await h.coord.commitOffsets(commitReq({ offsets: [["t1", 0, 1n], ["t1", 1, 1n]] }));
-    const r = await h.coord.deleteOffsets(del(GROUP, [["t1", [0]], ["t9", [0]]]));
+    await h.coord.commitOffsets(
+      commitReq({
+        offsets: [
+          ["t1", 0, 1n],
+          ["t1", 1, 1n],
+        ],
+      }),
+    );
+    const r = await h.coord.deleteOffsets(
+      del(GROUP, [
+        ["t1", [0]],
+        ["t9", [0]],
+      ]),
+    );
     assert.deepEqual(r, {
       errorCode: E.NONE,
       topics: [
@@ -317,9 +442,15 @@ describe("OffsetDelete", () => {
       ],
     });
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: null });
-    assert.deepEqual(f.topics.map((t) => t.partitions.map((p) => p.partitionIndex)), [[1]]);
+    assert.deepEqual(
+      f.topics.map((t) => t.partitions.map((p) => p.partitionIndex)),
+      [[1]],
+    );
     const last = h.store.all().at(-1)!;
-    assert.deepEqual([decodeKey(last.key), last.value], [{ type: "offset", version: 1, key: { group: GROUP, topic: "t1", partition: 0 } }, null]);
+    assert.deepEqual(
+      [decodeKey(last.key), last.value],
+      [{ type: "offset", version: 1, key: { group: GROUP, topic: "t1", partition: 0 } }, null],
+    );
     // deleting the last offset removes the group
     await h.coord.deleteOffsets(del(GROUP, [["t1", [1]]]));
     assert.equal(h.coord.groupState(GROUP), undefined);
@@ -329,8 +460,22 @@ describe("OffsetDelete", () => {
   it("a live consumer group keeps the offsets of subscribed topics: GROUP_SUBSCRIBED_TO_TOPIC", async () => {
     const h = await harness();
     const g = await stableGroup(h, 2, { protocols: [{ name: "range", metadata: subscription(["t1", "t2"]) }] });
-    await h.coord.commitOffsets(commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader, offsets: [["t1", 0, 1n], ["gone", 0, 1n]] }));
-    const r = await h.coord.deleteOffsets(del(GROUP, [["t1", [0]], ["gone", [0]]]));
+    await h.coord.commitOffsets(
+      commitReq({
+        generationIdOrMemberEpoch: 1,
+        memberId: g.leader,
+        offsets: [
+          ["t1", 0, 1n],
+          ["gone", 0, 1n],
+        ],
+      }),
+    );
+    const r = await h.coord.deleteOffsets(
+      del(GROUP, [
+        ["t1", [0]],
+        ["gone", [0]],
+      ]),
+    );
     assert.deepEqual(r, {
       errorCode: E.NONE,
       topics: [
@@ -339,7 +484,10 @@ describe("OffsetDelete", () => {
       ],
     });
     const f = await h.coord.fetchOffsets({ groupId: GROUP, topics: null });
-    assert.deepEqual(f.topics.map((t) => t.name), ["t1"]);
+    assert.deepEqual(
+      f.topics.map((t) => t.name),
+      ["t1"],
+    );
     await h.coord.close();
   });
 
@@ -351,7 +499,10 @@ describe("OffsetDelete", () => {
 
     const h2 = await harness();
     await stableGroup(h2, 1, { protocolType: "connect" });
-    assert.deepEqual(await h2.coord.deleteOffsets(del(GROUP, [["x", [0]]])), { errorCode: E.NON_EMPTY_GROUP, topics: [] });
+    assert.deepEqual(await h2.coord.deleteOffsets(del(GROUP, [["x", [0]]])), {
+      errorCode: E.NON_EMPTY_GROUP,
+      topics: [],
+    });
     await h.coord.close();
     await h2.coord.close();
   });
@@ -363,7 +514,10 @@ describe("DeleteGroups", () => {
     await stableGroup(h, 1, { groupId: "live" });
     // a group with a generation that became Empty, with offsets
     const g = await stableGroup(h, 1, { groupId: "done" });
-    await h.coord.commitOffsets({ ...commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }), groupId: "done" });
+    await h.coord.commitOffsets({
+      ...commitReq({ generationIdOrMemberEpoch: 1, memberId: g.leader }),
+      groupId: "done",
+    });
     await h.coord.leaveGroup({ groupId: "done", members: [{ memberId: g.leader }] });
     await flush();
     // an offsets-only group
@@ -394,7 +548,9 @@ describe("DeleteGroups", () => {
       ["done", "offset", null],
       [GROUP, "offset", null],
     ]);
-    assert.deepEqual((await h.coord.deleteGroups({ groupsNames: ["done"] })).results, [{ groupId: "done", errorCode: E.GROUP_ID_NOT_FOUND }]);
+    assert.deepEqual((await h.coord.deleteGroups({ groupsNames: ["done"] })).results, [
+      { groupId: "done", errorCode: E.GROUP_ID_NOT_FOUND },
+    ]);
     await h.coord.close();
   });
 });

@@ -11,7 +11,18 @@ import {
   partitionForGroup,
   type GroupStoreRecord,
 } from "../../../src/coordinator/groups/index.js";
-import { GROUP, SESSION, flush, harness, joinNew, joinReq, restart, settled, stableGroup, subscription } from "./helpers.js";
+import {
+  GROUP,
+  SESSION,
+  flush,
+  harness,
+  joinNew,
+  joinReq,
+  restart,
+  settled,
+  stableGroup,
+  subscription,
+} from "./helpers.js";
 
 const E = ErrorCode;
 
@@ -23,7 +34,14 @@ describe("persistence: restart replays __consumer_offsets", () => {
       groupId: GROUP,
       generationIdOrMemberEpoch: 1,
       memberId: g.members[0],
-      topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 100n, committedLeaderEpoch: 4, committedMetadata: "meta" }] }],
+      topics: [
+        {
+          name: "t1",
+          partitions: [
+            { partitionIndex: 0, committedOffset: 100n, committedLeaderEpoch: 4, committedMetadata: "meta" },
+          ],
+        },
+      ],
     });
     const described = (await h.coord.describeGroups({ groups: [GROUP] })).groups[0];
 
@@ -38,7 +56,14 @@ describe("persistence: restart replays __consumer_offsets", () => {
     const s = await coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: g.members[1], assignments: [] });
     assert.deepEqual(s.assignment, Buffer.from("assignment-1"));
     const f = await coord.fetchOffsets({ groupId: GROUP, topics: null });
-    assert.deepEqual(f.topics, [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 100n, committedLeaderEpoch: 4, metadata: "meta", errorCode: E.NONE }] }]);
+    assert.deepEqual(f.topics, [
+      {
+        name: "t1",
+        partitions: [
+          { partitionIndex: 0, committedOffset: 100n, committedLeaderEpoch: 4, metadata: "meta", errorCode: E.NONE },
+        ],
+      },
+    ]);
 
     // the leader rejoining rebalances to generation 2 with the same leader
     const rejoin = coord.joinGroup(joinReq({ memberId: g.leader }));
@@ -65,7 +90,10 @@ describe("persistence: restart replays __consumer_offsets", () => {
   it("the latest record per key wins; tombstones delete offsets and groups", async () => {
     const h = await harness();
     const commit = (groupId: string, partitionIndex: number, committedOffset: bigint) =>
-      h.coord.commitOffsets({ groupId, topics: [{ name: "t", partitions: [{ partitionIndex, committedOffset, committedMetadata: null }] }] });
+      h.coord.commitOffsets({
+        groupId,
+        topics: [{ name: "t", partitions: [{ partitionIndex, committedOffset, committedMetadata: null }] }],
+      });
     await commit("a", 0, 1n);
     await commit("a", 0, 2n);
     await commit("a", 1, 5n);
@@ -74,31 +102,47 @@ describe("persistence: restart replays __consumer_offsets", () => {
     await h.coord.deleteGroups({ groupsNames: ["b"] });
     // a group with a generation that was deleted, then recreated as offsets-only
     await stableGroup(h, 1, { groupId: "c" });
-    await h.coord.leaveGroup({ groupId: "c", memberId: (await h.coord.describeGroups({ groups: ["c"] })).groups[0].members[0].memberId });
+    await h.coord.leaveGroup({
+      groupId: "c",
+      memberId: (await h.coord.describeGroups({ groups: ["c"] })).groups[0].members[0].memberId,
+    });
     await flush();
     await h.coord.deleteGroups({ groupsNames: ["c"] });
     await commit("c", 3, 33n);
 
     const coord = await restart(h);
     const a = await coord.fetchOffsets({ groupId: "a", topics: null });
-    assert.deepEqual(a.topics.map((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset])), [[[0, 2n]]]);
+    assert.deepEqual(
+      a.topics.map((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset])),
+      [[[0, 2n]]],
+    );
     assert.equal(coord.groupState("b"), undefined);
     assert.deepEqual((await coord.fetchOffsets({ groupId: "b", topics: null })).topics, []);
     const c = (await coord.describeGroups({ groups: ["c"] })).groups[0];
     assert.equal(c.groupState, "Empty");
     assert.equal(c.protocolType, "", "offsets only: no group metadata survived");
-    assert.deepEqual((await coord.fetchOffsets({ groupId: "c", topics: null })).topics[0].partitions[0].committedOffset, 33n);
+    assert.deepEqual(
+      (await coord.fetchOffsets({ groupId: "c", topics: null })).topics[0].partitions[0].committedOffset,
+      33n,
+    );
     await coord.close();
   });
 
   it("an Empty group record keeps the generation and protocol type", async () => {
     const h = await harness();
     const g = await stableGroup(h, 1);
-    await h.coord.commitOffsets({ groupId: GROUP, generationIdOrMemberEpoch: 1, memberId: g.leader, topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 7n, committedMetadata: null }] }] });
+    await h.coord.commitOffsets({
+      groupId: GROUP,
+      generationIdOrMemberEpoch: 1,
+      memberId: g.leader,
+      topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 7n, committedMetadata: null }] }],
+    });
     await h.coord.leaveGroup({ groupId: GROUP, members: [{ memberId: g.leader }] });
     await flush();
     const coord = await restart(h);
-    assert.deepEqual((await coord.listGroups()).groups, [{ groupId: GROUP, protocolType: "consumer", groupState: "Empty", groupType: "classic" }]);
+    assert.deepEqual((await coord.listGroups()).groups, [
+      { groupId: GROUP, protocolType: "consumer", groupState: "Empty", groupType: "classic" },
+    ]);
     // the next member starts generation 3 (1 stable, 2 empty)
     const j = await joinNew(coord);
     h.sched.advance(0);
@@ -111,10 +155,23 @@ describe("persistence: restart replays __consumer_offsets", () => {
     const j = h.coord.joinGroup(joinReq({ groupInstanceId: "inst" }));
     h.sched.advance(0);
     const r = await j;
-    await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r.memberId, assignments: [{ memberId: r.memberId, assignment: Buffer.from("x") }] });
+    await h.coord.syncGroup({
+      groupId: GROUP,
+      generationId: 1,
+      memberId: r.memberId,
+      assignments: [{ memberId: r.memberId, assignment: Buffer.from("x") }],
+    });
     const coord = await restart(h);
-    assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "stale", groupInstanceId: "inst" })).errorCode, E.FENCED_INSTANCE_ID);
-    assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: r.memberId, groupInstanceId: "inst" })).errorCode, E.NONE);
+    assert.equal(
+      (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "stale", groupInstanceId: "inst" }))
+        .errorCode,
+      E.FENCED_INSTANCE_ID,
+    );
+    assert.equal(
+      (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: r.memberId, groupInstanceId: "inst" }))
+        .errorCode,
+      E.NONE,
+    );
     // a restarted static member is replaced without rebalance after the broker restart too
     const again = await coord.joinGroup(joinReq({ groupInstanceId: "inst" }));
     assert.equal(again.generationId, 1);
@@ -128,17 +185,54 @@ describe("persistence: restart replays __consumer_offsets", () => {
     const recs: GroupStoreRecord[] = [
       { key: Buffer.from([0, 1, 0xff]), value: Buffer.from([1]) }, // garbage key
       { key: Buffer.from("0003000167", "hex"), value: Buffer.from([0, 0]) }, // a newer coordinator's record
-      { key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 0 }, 0), value: Buffer.from("0000000000000000000500000000000000000001", "hex") }, // v0 key, v0 value
+      {
+        key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 0 }, 0),
+        value: Buffer.from("0000000000000000000500000000000000000001", "hex"),
+      }, // v0 key, v0 value
       { key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 1 }), value: Buffer.from([0, 3, 1]) }, // truncated value
-      { key: encodeGroupMetadataKey({ group: "legacy" }), value: encodeGroupMetadataValue({ protocolType: "consumer", generation: 5, protocol: "range", leader: "m", currentStateTimestamp: 10n, members: [{ memberId: "m", groupInstanceId: null, clientId: "c", clientHost: "/h", rebalanceTimeout: 30000, sessionTimeout: 10000, subscription: subscription(["t"]), assignment: Buffer.from("as") }] }, 2) },
+      {
+        key: encodeGroupMetadataKey({ group: "legacy" }),
+        value: encodeGroupMetadataValue(
+          {
+            protocolType: "consumer",
+            generation: 5,
+            protocol: "range",
+            leader: "m",
+            currentStateTimestamp: 10n,
+            members: [
+              {
+                memberId: "m",
+                groupInstanceId: null,
+                clientId: "c",
+                clientHost: "/h",
+                rebalanceTimeout: 30000,
+                sessionTimeout: 10000,
+                subscription: subscription(["t"]),
+                assignment: Buffer.from("as"),
+              },
+            ],
+          },
+          2,
+        ),
+      },
     ];
     await store.append(p, recs);
     const h = await harness({ store });
     const d = (await h.coord.describeGroups({ groups: ["legacy"] })).groups[0];
     assert.equal(d.groupState, "Stable");
-    assert.deepEqual(d.members.map((m) => [m.memberId, m.memberAssignment.toString()]), [["m", "as"]]);
+    assert.deepEqual(
+      d.members.map((m) => [m.memberId, m.memberAssignment.toString()]),
+      [["m", "as"]],
+    );
     const f = await h.coord.fetchOffsets({ groupId: "legacy", topics: null });
-    assert.deepEqual(f.topics, [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, metadata: "", errorCode: E.NONE }] }]);
+    assert.deepEqual(f.topics, [
+      {
+        name: "t",
+        partitions: [
+          { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, metadata: "", errorCode: E.NONE },
+        ],
+      },
+    ]);
     assert.equal((await h.coord.heartbeat({ groupId: "legacy", generationId: 5, memberId: "m" })).errorCode, E.NONE);
     await h.coord.close();
   });
@@ -149,7 +243,11 @@ describe("persistence: restart replays __consumer_offsets", () => {
     const c1 = new GroupCoordinator({ store, scheduler: sched, config: { offsetsTopicNumPartitions: 3 } });
     await c1.load();
     const groups = ["a", "b", "c", "d", "e"];
-    for (const g of groups) await c1.commitOffsets({ groupId: g, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }] });
+    for (const g of groups)
+      await c1.commitOffsets({
+        groupId: g,
+        topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+      });
     assert.deepEqual([...store.partitions.keys()].sort(), [0, 1, 2]);
     await c1.close();
     const c2 = new GroupCoordinator({ store, scheduler: sched, config: { offsetsTopicNumPartitions: 3 } });
@@ -173,9 +271,19 @@ describe("coordinator lifecycle", () => {
     assert.equal((await coord.joinGroup(joinReq())).errorCode, E.COORDINATOR_NOT_AVAILABLE);
     const loading = coord.load();
     assert.equal((await coord.joinGroup(joinReq())).errorCode, E.COORDINATOR_LOAD_IN_PROGRESS);
-    assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "m" })).errorCode, E.NONE, "answered blindly while loading");
-    assert.equal((await coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: "m", assignments: [] })).errorCode, E.REBALANCE_IN_PROGRESS);
-    assert.equal((await coord.fetchOffsets({ groupId: GROUP, topics: null })).errorCode, E.COORDINATOR_LOAD_IN_PROGRESS);
+    assert.equal(
+      (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "m" })).errorCode,
+      E.NONE,
+      "answered blindly while loading",
+    );
+    assert.equal(
+      (await coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: "m", assignments: [] })).errorCode,
+      E.REBALANCE_IN_PROGRESS,
+    );
+    assert.equal(
+      (await coord.fetchOffsets({ groupId: GROUP, topics: null })).errorCode,
+      E.COORDINATOR_LOAD_IN_PROGRESS,
+    );
     assert.equal((await coord.listGroups()).errorCode, E.COORDINATOR_LOAD_IN_PROGRESS);
     release();
     await loading;
@@ -196,7 +304,10 @@ describe("coordinator lifecycle", () => {
     })();
     const coord = new GroupCoordinator({ store, scheduler: new ManualScheduler() });
     await assert.rejects(coord.load(), /EIO/);
-    assert.equal((await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "m" })).errorCode, E.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(
+      (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: "m" })).errorCode,
+      E.COORDINATOR_NOT_AVAILABLE,
+    );
     fail = false;
     await coord.load();
     assert.equal((await coord.listGroups()).errorCode, E.NONE);

@@ -23,7 +23,11 @@ describe("__consumer_offsets records", () => {
     assert.deepEqual(b, hex("0001  0001 67  0001 74  00000001"));
     assert.deepEqual(decodeKey(b), { type: "offset", version: 1, key: { group: "g", topic: "t", partition: 1 } });
     // v0 keys (older brokers) have the same layout
-    assert.deepEqual(decodeKey(hex("0000 0001 67 0001 74 00000007")), { type: "offset", version: 0, key: { group: "g", topic: "t", partition: 7 } });
+    assert.deepEqual(decodeKey(hex("0000 0001 67 0001 74 00000007")), {
+      type: "offset",
+      version: 0,
+      key: { group: "g", topic: "t", partition: 7 },
+    });
   });
 
   it("GroupMetadataKey v2: version, group", () => {
@@ -54,13 +58,25 @@ describe("__consumer_offsets records", () => {
     const body = "0000000000000009 0002 6162 0000000000000064";
     for (const version of ["0000", "0002"]) {
       const { value } = decodeOffsetCommitValue(hex(version + body));
-      assert.deepEqual(value, { offset: 9n, leaderEpoch: -1, metadata: "ab", commitTimestamp: 100n, expireTimestamp: -1n });
+      assert.deepEqual(value, {
+        offset: 9n,
+        leaderEpoch: -1,
+        metadata: "ab",
+        commitTimestamp: 100n,
+        expireTimestamp: -1n,
+      });
     }
   });
 
   it("OffsetCommitValue v4 (flexible: compact string, tagged fields) decodes", () => {
     const b = hex("0004  000000000000000b  00000002  02 78  0000000000000005  00");
-    assert.deepEqual(decodeOffsetCommitValue(b).value, { offset: 11n, leaderEpoch: 2, metadata: "x", commitTimestamp: 5n, expireTimestamp: -1n });
+    assert.deepEqual(decodeOffsetCommitValue(b).value, {
+      offset: 11n,
+      leaderEpoch: 2,
+      metadata: "x",
+      commitTimestamp: 5n,
+      expireTimestamp: -1n,
+    });
   });
 
   it("GroupMetadataValue v3 of a stable group", () => {
@@ -108,7 +124,14 @@ describe("__consumer_offsets records", () => {
   });
 
   it("GroupMetadataValue v3 of an empty group: null protocol and leader, no members", () => {
-    const value = { protocolType: "consumer", generation: 4, protocol: null, leader: null, currentStateTimestamp: 1n, members: [] };
+    const value = {
+      protocolType: "consumer",
+      generation: 4,
+      protocol: null,
+      leader: null,
+      currentStateTimestamp: 1n,
+      members: [],
+    };
     const b = encodeGroupMetadataValue(value);
     assert.deepEqual(b, hex("0003 0008 636f6e73756d6572 00000004 ffff ffff 0000000000000001 00000000"));
     assert.deepEqual(decodeGroupMetadataValue(b).value, value);
@@ -135,7 +158,13 @@ describe("__consumer_offsets records", () => {
   });
 
   it("truncated records fail with MR_GROUP_RECORD_INVALID", () => {
-    const full = encodeOffsetCommitValue({ offset: 1n, leaderEpoch: -1, metadata: "", commitTimestamp: 1n, expireTimestamp: -1n });
+    const full = encodeOffsetCommitValue({
+      offset: 1n,
+      leaderEpoch: -1,
+      metadata: "",
+      commitTimestamp: 1n,
+      expireTimestamp: -1n,
+    });
     assert.throws(
       () => decodeOffsetCommitValue(full.subarray(0, full.length - 1)),
       (e: unknown) => e instanceof GroupCoordinatorError && e.code === "MR_GROUP_RECORD_INVALID",

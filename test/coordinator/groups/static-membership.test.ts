@@ -6,7 +6,8 @@ import { GROUP, SESSION, flush, harness, joinReq, settled, type Harness } from "
 
 const E = ErrorCode;
 
-const staticReq = (instance: string, over: Partial<JoinGroupRequest> = {}) => joinReq({ groupInstanceId: instance, clientId: `client-${instance}`, ...over });
+const staticReq = (instance: string, over: Partial<JoinGroupRequest> = {}) =>
+  joinReq({ groupInstanceId: instance, clientId: `client-${instance}`, ...over });
 
 /** Two static members (i1 leads, i2 follows), Stable at generation 1. */
 async function staticGroup(h: Harness) {
@@ -28,7 +29,10 @@ async function staticGroup(h: Harness) {
     }),
     h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2", assignments: [] }),
   ]);
-  assert.deepEqual(s.map((x) => x.errorCode), [E.NONE, E.NONE]);
+  assert.deepEqual(
+    s.map((x) => x.errorCode),
+    [E.NONE, E.NONE],
+  );
   return ids;
 }
 
@@ -40,7 +44,10 @@ describe("static membership (KIP-345)", () => {
     const r = await j;
     assert.equal(r.errorCode, E.NONE);
     assert.match(r.memberId, /^i1-[0-9a-f-]{36}$/);
-    assert.deepEqual(r.members.map((m) => m.groupInstanceId), ["i1"]);
+    assert.deepEqual(
+      r.members.map((m) => m.groupInstanceId),
+      ["i1"],
+    );
     await h.coord.close();
   });
 
@@ -60,29 +67,66 @@ describe("static membership (KIP-345)", () => {
     assert.equal(h.coord.groupState(GROUP), "Stable");
 
     // it gets its previous assignment back
-    const s = await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r.memberId, groupInstanceId: "i2", assignments: [] });
+    const s = await h.coord.syncGroup({
+      groupId: GROUP,
+      generationId: 1,
+      memberId: r.memberId,
+      groupInstanceId: "i2",
+      assignments: [],
+    });
     assert.deepEqual(s.assignment, Buffer.from("a2"));
 
     // the old incarnation is fenced
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode, E.FENCED_INSTANCE_ID);
-    assert.equal((await h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2", assignments: [] })).errorCode, E.FENCED_INSTANCE_ID);
     assert.equal(
-      (await h.coord.commitOffsets({ groupId: GROUP, generationIdOrMemberEpoch: 1, memberId: ids.i2, groupInstanceId: "i2", topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }] }))
-        .topics[0].partitions[0].errorCode,
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode,
       E.FENCED_INSTANCE_ID,
     );
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2 })).errorCode, E.UNKNOWN_MEMBER_ID);
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: r.memberId, groupInstanceId: "i2" })).errorCode, E.NONE);
+    assert.equal(
+      (
+        await h.coord.syncGroup({
+          groupId: GROUP,
+          generationId: 1,
+          memberId: ids.i2,
+          groupInstanceId: "i2",
+          assignments: [],
+        })
+      ).errorCode,
+      E.FENCED_INSTANCE_ID,
+    );
+    assert.equal(
+      (
+        await h.coord.commitOffsets({
+          groupId: GROUP,
+          generationIdOrMemberEpoch: 1,
+          memberId: ids.i2,
+          groupInstanceId: "i2",
+          topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+        })
+      ).topics[0].partitions[0].errorCode,
+      E.FENCED_INSTANCE_ID,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2 })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: r.memberId, groupInstanceId: "i2" }))
+        .errorCode,
+      E.NONE,
+    );
 
     // the new member id was persisted with the unchanged assignment
     const records = h.store.all().slice(before);
     assert.equal(records.length, 1);
     assert.equal(decodeKey(records[0].key).type, "group");
     const v = decodeGroupMetadataValue(records[0].value!).value;
-    assert.deepEqual(v.members.map((m) => [m.memberId, m.groupInstanceId, m.assignment.toString()]), [
-      [ids.i1, "i1", "a1"],
-      [r.memberId, "i2", "a2"],
-    ]);
+    assert.deepEqual(
+      v.members.map((m) => [m.memberId, m.groupInstanceId, m.assignment.toString()]),
+      [
+        [ids.i1, "i1", "a1"],
+        [r.memberId, "i2", "a2"],
+      ],
+    );
     await h.coord.close();
   });
 
@@ -161,7 +205,10 @@ describe("static membership (KIP-345)", () => {
     h.sched.advance(SESSION);
     const r1 = await j1;
     assert.equal(r1.generationId, 2);
-    assert.deepEqual(r1.members.map((m) => m.groupInstanceId), ["i1"]);
+    assert.deepEqual(
+      r1.members.map((m) => m.groupInstanceId),
+      ["i1"],
+    );
     await h.coord.close();
   });
 
@@ -175,7 +222,11 @@ describe("static membership (KIP-345)", () => {
     }
     const r1 = await j1;
     assert.equal(r1.generationId, 2);
-    assert.deepEqual(r1.members.map((m) => m.groupInstanceId), ["i1", "i2"], "the leader assigns to the absent static member too");
+    assert.deepEqual(
+      r1.members.map((m) => m.groupInstanceId),
+      ["i1", "i2"],
+      "the leader assigns to the absent static member too",
+    );
     await h.coord.close();
   });
 
@@ -187,7 +238,10 @@ describe("static membership (KIP-345)", () => {
       await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i1, groupInstanceId: "i1" });
     }
     assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode, E.UNKNOWN_MEMBER_ID);
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode,
+      E.UNKNOWN_MEMBER_ID,
+    );
     await h.coord.close();
   });
 
@@ -227,7 +281,10 @@ describe("static membership (KIP-345)", () => {
     assert.equal(r.errorCode, E.NOT_COORDINATOR);
     assert.equal(r.memberId, "");
     h.store.failWith = null;
-    assert.equal((await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode, E.NONE);
+    assert.equal(
+      (await h.coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: ids.i2, groupInstanceId: "i2" })).errorCode,
+      E.NONE,
+    );
     await flush();
     await h.coord.close();
   });

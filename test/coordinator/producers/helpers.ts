@@ -11,7 +11,13 @@ import type { ProducerBatch } from "../../../src/coordinator/producers/index.js"
 export const T0 = 1_700_000_000_000;
 
 /** Header fields of a batch of `count` records (for the pure state tests). */
-export function hdr(producerId: bigint, producerEpoch: number, baseSequence: number, count = 1, ts: number | bigint = T0): ProducerBatch {
+export function hdr(
+  producerId: bigint,
+  producerEpoch: number,
+  baseSequence: number,
+  count = 1,
+  ts: number | bigint = T0,
+): ProducerBatch {
   return { producerId, producerEpoch, baseSequence, lastOffsetDelta: count - 1, maxTimestamp: BigInt(ts) };
 }
 
@@ -51,7 +57,10 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 
 /** A logger that records what it was told. */
-export function recordingLogger(): { logger: { info: Fn; warn: Fn; error: Fn }; lines: { level: string; obj: Record<string, unknown>; msg?: string }[] } {
+export function recordingLogger(): {
+  logger: { info: Fn; warn: Fn; error: Fn };
+  lines: { level: string; obj: Record<string, unknown>; msg?: string }[];
+} {
   const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
   const mk =
     (level: string): Fn =>

@@ -14,7 +14,12 @@ test("fresh producer ids with epoch 0; the block is recorded before ids are hand
     assert.deepEqual(await readdir(dir), []);
     const a = await ids.initProducerId(fresh);
     assert.deepEqual(a, { errorCode: ErrorCode.NONE, producerId: 0n, producerEpoch: 0 });
-    assert.deepEqual(JSON.parse(await readFile(join(dir, PRODUCER_IDS_FILE), "utf8")), { version: 1, broker: 3, block_start: "0", block_end: "9" });
+    assert.deepEqual(JSON.parse(await readFile(join(dir, PRODUCER_IDS_FILE), "utf8")), {
+      version: 1,
+      broker: 3,
+      block_start: "0",
+      block_end: "9",
+    });
     const b = await ids.initProducerId({ ...fresh, producerId: -1n, producerEpoch: -1 });
     assert.equal(b.producerId, 1n);
     assert.equal(b.producerEpoch, 0);
@@ -104,9 +109,18 @@ test("transactional ids are refused while transactions are unsupported; half-giv
     assert.equal(t.producerId, -1n);
     assert.equal(t.producerEpoch, -1);
     assert.match(t.message!, /transactions are not supported/);
-    assert.equal((await ids.initProducerId({ transactionalId: "", transactionTimeoutMs: 60000 })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal((await ids.initProducerId({ ...fresh, producerId: 4n, producerEpoch: -1 })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal((await ids.initProducerId({ ...fresh, producerId: -1n, producerEpoch: 2 })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal(
+      (await ids.initProducerId({ transactionalId: "", transactionTimeoutMs: 60000 })).errorCode,
+      ErrorCode.INVALID_REQUEST,
+    );
+    assert.equal(
+      (await ids.initProducerId({ ...fresh, producerId: 4n, producerEpoch: -1 })).errorCode,
+      ErrorCode.INVALID_REQUEST,
+    );
+    assert.equal(
+      (await ids.initProducerId({ ...fresh, producerId: -1n, producerEpoch: 2 })).errorCode,
+      ErrorCode.INVALID_REQUEST,
+    );
     // Nothing was allocated for the refused requests.
     assert.deepEqual(await readdir(dir), []);
   });
@@ -114,9 +128,18 @@ test("transactional ids are refused while transactions are unsupported; half-giv
 
 test("an unreadable producer-id file refuses to open rather than risk reusing ids", async () => {
   await withTempDir(async (dir) => {
-    for (const body of ["", "{", '{"version":2,"block_start":"0","block_end":"9"}', '{"version":1,"block_start":"10","block_end":"9"}', '{"version":1}']) {
+    for (const body of [
+      "",
+      "{",
+      '{"version":2,"block_start":"0","block_end":"9"}',
+      '{"version":1,"block_start":"10","block_end":"9"}',
+      '{"version":1}',
+    ]) {
       await writeFile(join(dir, PRODUCER_IDS_FILE), body);
-      await assert.rejects(ProducerIdManager.open({ dir }), (e: Error & { code?: string }) => e.code === "MR_PRODUCER_IDS_CORRUPT");
+      await assert.rejects(
+        ProducerIdManager.open({ dir }),
+        (e: Error & { code?: string }) => e.code === "MR_PRODUCER_IDS_CORRUPT",
+      );
     }
   });
 });

@@ -18,7 +18,9 @@ import type { Spec } from "./helpers.js";
 /** Record timestamps are around T0; producers are expired against this "now". */
 const NOW = T0 + 60_000;
 
-type Sent = { kind: "appended" | "duplicate"; baseOffset: bigint; lastOffset: bigint; logAppendTime: bigint } | { kind: "error"; errorCode: number };
+type Sent =
+  | { kind: "appended" | "duplicate"; baseOffset: bigint; lastOffset: bigint; logAppendTime: bigint }
+  | { kind: "error"; errorCode: number };
 
 async function send(psm: ProducerStateManager, p: PartitionLog, specs: Spec[], sync = true): Promise<Sent> {
   const { buf, batches } = produce(...specs);
@@ -50,11 +52,19 @@ async function workload(psm: ProducerStateManager, p: PartitionLog, part: 1 | 2)
   } else {
     for (let i = 4; i < 7; i++) await sendOk(psm, p, { pid: A, epoch: 0, seq: i * 2, count: 2, ts: T0 + i });
     await sendOk(psm, p, { pid: B, epoch: 1, seq: 0, count: 2 });
-    await sendOk(psm, p, { pid: C, epoch: 5, seq: 1, count: 1, ts: T0 + 11 }, { pid: A, epoch: 0, seq: 14, count: 1, ts: T0 + 20 });
+    await sendOk(
+      psm,
+      p,
+      { pid: C, epoch: 5, seq: 1, count: 1, ts: T0 + 11 },
+      { pid: A, epoch: 0, seq: 14, count: 1, ts: T0 + 20 },
+    );
   }
 }
 
-async function open(dir: string, opts: ProducerStateManagerOptions = {}): Promise<{ m: LogManager; psm: ProducerStateManager; p: PartitionLog }> {
+async function open(
+  dir: string,
+  opts: ProducerStateManagerOptions = {},
+): Promise<{ m: LogManager; psm: ProducerStateManager; p: PartitionLog }> {
   const m = await LogManager.open({ dir });
   if (!m.topic("t")) await m.createTopic("t", 1);
   const psm = new ProducerStateManager(m, opts);
@@ -70,11 +80,27 @@ test("append: in-order batches are appended, retries answered with the original 
       assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 0, count: 3 }), 2n);
       assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 3, count: 3 }), 5n);
       const end = p.nextOffset;
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 0, count: 3 }]), { kind: "duplicate", baseOffset: 2n, lastOffset: 4n, logAppendTime: -1n });
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 3, count: 3 }]), { kind: "duplicate", baseOffset: 5n, lastOffset: 7n, logAppendTime: -1n });
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 7 }]), { kind: "error", errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 0, count: 3 }]), {
+        kind: "duplicate",
+        baseOffset: 2n,
+        lastOffset: 4n,
+        logAppendTime: -1n,
+      });
+      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 3, count: 3 }]), {
+        kind: "duplicate",
+        baseOffset: 5n,
+        lastOffset: 7n,
+        logAppendTime: -1n,
+      });
+      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 7 }]), {
+        kind: "error",
+        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      });
       assert.equal(await sendOk(psm, p, { pid: A, epoch: 1, seq: 0 }), end);
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 6 }]), { kind: "error", errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 6 }]), {
+        kind: "error",
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+      });
       assert.equal(p.nextOffset, end + 1n);
       assert.equal(psm.forPartition("t", 0)!.get(A)!.epoch, 1);
       assert.equal(psm.forPartition("t", 9), undefined);
@@ -156,12 +182,23 @@ test("snapshot + replay after a clean log shutdown reproduces the live state", a
       // Every one of A's last 5 batches is still answered as a duplicate with its offsets.
       for (const b of live.find((e) => e.producerId === A)!.batches) {
         const r = await send(psm, p, [{ pid: A, epoch: 0, seq: b.firstSeq, count: b.lastSeq - b.firstSeq + 1 }]);
-        assert.deepEqual(r, { kind: "duplicate", baseOffset: b.firstOffset, lastOffset: b.lastOffset, logAppendTime: -1n });
+        assert.deepEqual(r, {
+          kind: "duplicate",
+          baseOffset: b.firstOffset,
+          lastOffset: b.lastOffset,
+          logAppendTime: -1n,
+        });
       }
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 16 }]), { kind: "error", errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 16 }]), {
+        kind: "error",
+        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      });
       await sendOk(psm, p, { pid: A, epoch: 0, seq: 15 });
       await sendOk(psm, p, { pid: C, epoch: 5, seq: 2 });
-      assert.deepEqual(await send(psm, p, [{ pid: B, epoch: 0, seq: 5 }]), { kind: "error", errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+      assert.deepEqual(await send(psm, p, [{ pid: B, epoch: 0, seq: 5 }]), {
+        kind: "error",
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+      });
     } finally {
       await m.close();
     }
@@ -238,7 +275,16 @@ test("a snapshot beyond the log end is deleted, a corrupt one skipped, and the s
     const pdir = join(dir, "t-0");
     // Beyond the log end (what a torn tail leaves after a snapshot): a bogus state that must not be used.
     const bogus = encodeSnapshot([
-      { producerId: A, producerEpoch: 9, lastSequence: 5, lastOffset: 3n, offsetDelta: 0, timestamp: BigInt(T0), coordinatorEpoch: -1, currentTxnFirstOffset: -1n },
+      {
+        producerId: A,
+        producerEpoch: 9,
+        lastSequence: 5,
+        lastOffset: 3n,
+        offsetDelta: 0,
+        timestamp: BigInt(T0),
+        coordinatorEpoch: -1,
+        currentTxnFirstOffset: -1n,
+      },
     ]);
     await writeFile(join(pdir, snapshotFileName(10_000n)), bogus);
     // Corrupt, between the good snapshot and the log end.
@@ -315,7 +361,8 @@ test("snapshotAll covers every partition and skips closed ones", async () => {
     try {
       await m.createTopic("x", 3);
       const psm = new ProducerStateManager(m);
-      for (let i = 0; i < 3; i++) await sendOk(psm, m.partition("x", i)!, { pid: BigInt(i), epoch: 0, seq: 0, count: i + 1 });
+      for (let i = 0; i < 3; i++)
+        await sendOk(psm, m.partition("x", i)!, { pid: BigInt(i), epoch: 0, seq: 0, count: i + 1 });
       await psm.snapshotAll();
       for (let i = 0; i < 3; i++) {
         assert.deepEqual(

@@ -98,12 +98,25 @@ test("all 5 retained batches round-trip, one entry per batch, the newest last (t
 });
 
 test("a snapshot written by Kafka (one entry per producer) loads as producers with their last batch", () => {
-  const kafka = [entry({ producerId: 1n, lastSequence: 4, lastOffset: 50n, offsetDelta: 4 }), entry({ producerId: 2n, lastSequence: 1, offsetDelta: 9, lastOffset: 70n })];
+  const kafka = [
+    entry({ producerId: 1n, lastSequence: 4, lastOffset: 50n, offsetDelta: 4 }),
+    entry({ producerId: 2n, lastSequence: 1, offsetDelta: 9, lastOffset: 70n }),
+  ];
   const got = snapshotToEntries(decodeSnapshot(encodeSnapshot(kafka)));
   assert.deepEqual(got, [
-    { producerId: 1n, epoch: 3, lastTimestamp: BigInt(T0), batches: [{ firstSeq: 0, lastSeq: 4, firstOffset: 46n, lastOffset: 50n, timestamp: BigInt(T0) }] },
+    {
+      producerId: 1n,
+      epoch: 3,
+      lastTimestamp: BigInt(T0),
+      batches: [{ firstSeq: 0, lastSeq: 4, firstOffset: 46n, lastOffset: 50n, timestamp: BigInt(T0) }],
+    },
     // sequence range wraps: last 1, delta 9
-    { producerId: 2n, epoch: 3, lastTimestamp: BigInt(T0), batches: [{ firstSeq: INT32_MAX - 7, lastSeq: 1, firstOffset: 61n, lastOffset: 70n, timestamp: BigInt(T0) }] },
+    {
+      producerId: 2n,
+      epoch: 3,
+      lastTimestamp: BigInt(T0),
+      batches: [{ firstSeq: INT32_MAX - 7, lastSeq: 1, firstOffset: 61n, lastOffset: 70n, timestamp: BigInt(T0) }],
+    },
   ]);
   // An entry without a batch (lastOffset -1) keeps the epoch only; the next batch must then start at 0 for a new epoch.
   const bare = snapshotToEntries([entry({ lastOffset: -1n, lastSequence: -1, offsetDelta: 0 })]);

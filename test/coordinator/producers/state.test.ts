@@ -31,7 +31,11 @@ class Harness {
 }
 
 function assertError(r: CheckResult, code: number, batchIndex = 0): void {
-  assert.equal(r.kind, "error", JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  assert.equal(
+    r.kind,
+    "error",
+    JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+  );
   if (r.kind === "error") {
     assert.equal(r.errorCode, code);
     assert.equal(r.batchIndex, batchIndex);
@@ -81,7 +85,13 @@ test("a retry of any of the last 5 batches is a duplicate with the original offs
   // PID's batches sit at offsets 1-2, 4-5, 7-8, 10-11, 13-14, 16-17; the first one fell out of the window.
   for (let i = 1; i < 6; i++) {
     const r = h.state.check([hdr(PID, 0, i * 2, 2)]);
-    assert.deepEqual(r, { kind: "duplicate", batchIndex: 0, firstOffset: BigInt(1 + i * 3), lastOffset: BigInt(2 + i * 3), timestamp: BigInt(T0) });
+    assert.deepEqual(r, {
+      kind: "duplicate",
+      batchIndex: 0,
+      firstOffset: BigInt(1 + i * 3),
+      lastOffset: BigInt(2 + i * 3),
+      timestamp: BigInt(T0),
+    });
   }
   // The oldest batch is no longer known: its retry is out of order, as in Kafka.
   assertError(h.state.check([hdr(PID, 0, 0, 2)]), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -137,7 +147,13 @@ test("sequences wrap around from INT32_MAX to 0", () => {
   assert.equal(h.send(hdr(PID, 0, INT32_MAX - 2, 2)).kind, "append"); // MAX-2..MAX-1
   assert.equal(h.send(hdr(PID, 0, INT32_MAX, 3)).kind, "append"); // MAX, 0, 1
   const e = h.state.get(PID)!;
-  assert.deepEqual(e.batches[1], { firstSeq: INT32_MAX, lastSeq: 1, firstOffset: 2n, lastOffset: 4n, timestamp: BigInt(T0) });
+  assert.deepEqual(e.batches[1], {
+    firstSeq: INT32_MAX,
+    lastSeq: 1,
+    firstOffset: 2n,
+    lastOffset: 4n,
+    timestamp: BigInt(T0),
+  });
   assertError(h.state.check([hdr(PID, 0, 0)]), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   assert.equal(h.state.check([hdr(PID, 0, INT32_MAX, 3)]).kind, "duplicate");
   assert.equal(h.send(hdr(PID, 0, 2)).kind, "append");
@@ -221,7 +237,13 @@ test("the log append time replaces batch timestamps on LogAppendTime topics", ()
   assert.equal(e.lastTimestamp, BigInt(T0 + 5000));
   assert.equal(e.batches[0].timestamp, BigInt(T0 + 5000));
   const r = s.check([hdr(PID, 0, 0, 2, T0)]);
-  assert.deepEqual(r, { kind: "duplicate", batchIndex: 0, firstOffset: 10n, lastOffset: 11n, timestamp: BigInt(T0 + 5000) });
+  assert.deepEqual(r, {
+    kind: "duplicate",
+    batchIndex: 0,
+    firstOffset: 10n,
+    lastOffset: 11n,
+    timestamp: BigInt(T0 + 5000),
+  });
 });
 
 test("entries() returns copies sorted by producer id", () => {

@@ -20,11 +20,17 @@ const CLIENTS = 4;
 const BATCH = 100;
 const LINE = /^ev:(\d+):(\d+):end$/;
 
-test(`file channel: ${EVENTS} events acknowledged by the http source survive ${KILLS} SIGKILLs and all reach file_roll`, { timeout: 600_000 }, async () => {
+test(`file channel: ${EVENTS} events acknowledged by the http source survive ${KILLS} SIGKILLs and all reach file_roll`, {
+  timeout: 600_000,
+}, async () => {
   const dir = tempDir("millrace-delivery-");
   const port = await freePort();
   const args = [
-    "-n", "a1", "-f", "examples/http-file-channel.conf", "--no-reload-conf",
+    "-n",
+    "a1",
+    "-f",
+    "examples/http-file-channel.conf",
+    "--no-reload-conf",
     `-Da1.sources.r1.port=${port}`,
     `-Da1.channels.c1.checkpointDir=${join(dir, "ckpt")}`,
     `-Da1.channels.c1.dataDirs=${join(dir, "data")}`,
@@ -106,13 +112,19 @@ test(`file channel: ${EVENTS} events acknowledged by the http source survive ${K
   try {
     await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), killer]);
     assert.equal(acked.size, EVENTS);
-    const { seen, torn } = await waitFor(() => {
-      const r = readOut();
-      return [...acked].every((id) => r.seen.has(id)) && r;
-    }, "every acknowledged event in the file_roll output", 300_000).catch((e) => {
+    const { seen, torn } = await waitFor(
+      () => {
+        const r = readOut();
+        return [...acked].every((id) => r.seen.has(id)) && r;
+      },
+      "every acknowledged event in the file_roll output",
+      300_000,
+    ).catch((e) => {
       const r = readOut();
       const lost = [...acked].filter((id) => !r.seen.has(id));
-      throw new Error(`${(e as Error).message}: ${lost.length} acknowledged events missing, e.g. ${lost.slice(0, 5).join(", ")}`);
+      throw new Error(
+        `${(e as Error).message}: ${lost.length} acknowledged events missing, e.g. ${lost.slice(0, 5).join(", ")}`,
+      );
     });
     const delivered = [...seen.values()].reduce((s, n) => s + n, 0);
     const dups = delivered - seen.size;

@@ -17,7 +17,9 @@ function bodies(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
 }
 
-test("failover: an Avro sink to a down agent fails over to file_roll; when the target comes up, events go there; nothing is lost", { timeout: 180_000 }, async () => {
+test("failover: an Avro sink to a down agent fails over to file_roll; when the target comes up, events go there; nothing is lost", {
+  timeout: 180_000,
+}, async () => {
   const dir = tempDir();
   const [httpPort, avroPort, mport] = [await freePort(), await freePort(), await freePort()];
   const confA = join(dir, "a.conf");
@@ -72,10 +74,21 @@ test("failover: an Avro sink to a down agent fails over to file_roll; when the t
       "b.sinks.out.sink.batchSize = 10",
     ].join("\n"),
   );
-  const a = runAgent(["-n", "a", "-f", confA, "--no-reload-conf", "-Dflume.monitoring.type=http", `-Dflume.monitoring.port=${mport}`]);
+  const a = runAgent([
+    "-n",
+    "a",
+    "-f",
+    confA,
+    "--no-reload-conf",
+    "-Dflume.monitoring.type=http",
+    `-Dflume.monitoring.port=${mport}`,
+  ]);
   let b: ReturnType<typeof runAgent> | undefined;
   const post = async (from: number, n: number) => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/`, { method: "POST", body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ headers: {}, body: `e${from + i}` }))) });
+    const res = await fetch(`http://127.0.0.1:${httpPort}/`, {
+      method: "POST",
+      body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ headers: {}, body: `e${from + i}` }))),
+    });
     assert.equal(res.status, 200);
   };
   try {
@@ -97,7 +110,10 @@ test("failover: an Avro sink to a down agent fails over to file_roll; when the t
     }, "events reaching agent b");
     const inB = bodies(join(dir, "b-out"));
     const inA = bodies(join(dir, "a-out"));
-    await waitFor(() => bodies(join(dir, "a-out")).length + bodies(join(dir, "b-out")).length >= sent, "every event delivered");
+    await waitFor(
+      () => bodies(join(dir, "a-out")).length + bodies(join(dir, "b-out")).length >= sent,
+      "every event delivered",
+    );
     const all = [...bodies(join(dir, "a-out")), ...bodies(join(dir, "b-out"))];
     const expected = Array.from({ length: sent }, (_, i) => `e${i}`);
     assert.deepEqual([...new Set(all)].sort(), [...expected].sort(), "no event lost");

@@ -11,7 +11,10 @@ export interface AgentRun {
 
 /** starts the agent CLI asynchronously; stdout/stderr are collected */
 export function runAgent(args: string[], env: Record<string, string> = {}): AgentRun {
-  const child = spawn(process.execPath, ["bin/millrace.js", "agent", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ["bin/millrace.js", "agent", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -21,7 +24,11 @@ export function runAgent(args: string[], env: Record<string, string> = {}): Agen
 }
 
 /** polls get() until it returns something truthy; fails after a generous deadline */
-export async function waitFor<T>(get: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
+export async function waitFor<T>(
+  get: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  ms = 60_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await get();

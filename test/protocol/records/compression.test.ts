@@ -16,7 +16,8 @@ import { lz4CompressFrame, lz4DecompressFrame, xxh32 } from "../../../src/protoc
 import { prng, randomBuffer, zstdRawFrame } from "./helpers.js";
 
 function isRecordsError(code: string, kafkaCode?: number) {
-  return (e: unknown) => e instanceof RecordsError && e.code === code && (kafkaCode === undefined || e.kafkaCode === kafkaCode);
+  return (e: unknown) =>
+    e instanceof RecordsError && e.code === code && (kafkaCode === undefined || e.kafkaCode === kafkaCode);
 }
 
 function samples(): Buffer[] {
@@ -25,10 +26,25 @@ function samples(): Buffer[] {
   const runs = Buffer.alloc(300_000);
   for (let i = 0; i < runs.length; i++) runs[i] = (i >> 10) & 0xff;
   const mixed = Buffer.concat([randomBuffer(rnd, 70_000), text.subarray(0, 70_000), randomBuffer(rnd, 10)]);
-  return [Buffer.alloc(0), Buffer.from("x"), Buffer.from("hello hello hello"), randomBuffer(rnd, 13), randomBuffer(rnd, 1000), text, runs, mixed, randomBuffer(rnd, 200_000)];
+  return [
+    Buffer.alloc(0),
+    Buffer.from("x"),
+    Buffer.from("hello hello hello"),
+    randomBuffer(rnd, 13),
+    randomBuffer(rnd, 1000),
+    text,
+    runs,
+    mixed,
+    randomBuffer(rnd, 200_000),
+  ];
 }
 
-const ROUND_TRIP: CompressionType[] = [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4];
+const ROUND_TRIP: CompressionType[] = [
+  CompressionType.None,
+  CompressionType.Gzip,
+  CompressionType.Snappy,
+  CompressionType.Lz4,
+];
 
 test("compress/decompress round trip: none, gzip, snappy, lz4", () => {
   for (const type of ROUND_TRIP) {
@@ -85,8 +101,14 @@ test("snappy: raw and xerial-framed streams both decode, with one or many blocks
 
 test("snappy: corrupt input is CORRUPT_MESSAGE", () => {
   const framed = snappyXerialCompress(Buffer.from("some data ".repeat(100)));
-  assert.throws(() => decompress(CompressionType.Snappy, framed.subarray(0, framed.length - 3)), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
-  assert.throws(() => decompress(CompressionType.Snappy, Buffer.from([0x05, 0x09, 0xff, 0xff])), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
+  assert.throws(
+    () => decompress(CompressionType.Snappy, framed.subarray(0, framed.length - 3)),
+    isRecordsError("MR_RECORDS_DECOMPRESS", 2),
+  );
+  assert.throws(
+    () => decompress(CompressionType.Snappy, Buffer.from([0x05, 0x09, 0xff, 0xff])),
+    isRecordsError("MR_RECORDS_DECOMPRESS", 2),
+  );
 });
 
 test("lz4: frames are independent 64 KiB blocks with a correct header checksum", () => {
@@ -118,7 +140,11 @@ test("xxh32: reference values", () => {
 test("lz4: corruption is detected", () => {
   const data = Buffer.from("lz4 corruption test ".repeat(500));
   const z = lz4CompressFrame(data);
-  const bad = (mutate: (b: Buffer) => Buffer) => assert.throws(() => decompress(CompressionType.Lz4, mutate(Buffer.from(z))), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
+  const bad = (mutate: (b: Buffer) => Buffer) =>
+    assert.throws(
+      () => decompress(CompressionType.Lz4, mutate(Buffer.from(z))),
+      isRecordsError("MR_RECORDS_DECOMPRESS", 2),
+    );
   bad((b) => (b.writeUInt32LE(0x184d2205, 0), b)); // magic
   bad((b) => ((b[6] ^= 0xff), b)); // header checksum
   bad((b) => ((b[4] = 0x80), b)); // version
@@ -138,27 +164,52 @@ test("decompress: maxSize guards against bombs for every codec", () => {
   const data = Buffer.alloc(1_000_000, 0x61);
   for (const type of [CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4]) {
     const z = compress(type, data);
-    assert.throws(() => decompress(type, z, { maxSize: 1000 }), isRecordsError("MR_RECORDS_TOO_LARGE"), compressionName(type));
+    assert.throws(
+      () => decompress(type, z, { maxSize: 1000 }),
+      isRecordsError("MR_RECORDS_TOO_LARGE"),
+      compressionName(type),
+    );
     assert.equal(decompress(type, z, { maxSize: data.length }).length, data.length);
   }
-  assert.throws(() => decompress(CompressionType.Zstd, zstdRawFrame(data), { maxSize: 1000 }), isRecordsError("MR_RECORDS_TOO_LARGE"));
+  assert.throws(
+    () => decompress(CompressionType.Zstd, zstdRawFrame(data), { maxSize: 1000 }),
+    isRecordsError("MR_RECORDS_TOO_LARGE"),
+  );
 });
 
 test("corrupt gzip and zstd are CORRUPT_MESSAGE", () => {
-  assert.throws(() => decompress(CompressionType.Gzip, Buffer.from("not gzip at all")), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
-  assert.throws(() => decompress(CompressionType.Zstd, Buffer.from("not zstd at all")), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
+  assert.throws(
+    () => decompress(CompressionType.Gzip, Buffer.from("not gzip at all")),
+    isRecordsError("MR_RECORDS_DECOMPRESS", 2),
+  );
+  assert.throws(
+    () => decompress(CompressionType.Zstd, Buffer.from("not zstd at all")),
+    isRecordsError("MR_RECORDS_DECOMPRESS", 2),
+  );
 });
 
 test("unknown codec ids and names are UNSUPPORTED_COMPRESSION_TYPE", () => {
   for (const id of [5, 6, 7]) {
-    assert.throws(() => decompress(id as CompressionType, Buffer.alloc(4)), isRecordsError("MR_RECORDS_UNKNOWN_CODEC", 76));
-    assert.throws(() => compress(id as CompressionType, Buffer.alloc(4)), isRecordsError("MR_RECORDS_UNKNOWN_CODEC", 76));
+    assert.throws(
+      () => decompress(id as CompressionType, Buffer.alloc(4)),
+      isRecordsError("MR_RECORDS_UNKNOWN_CODEC", 76),
+    );
+    assert.throws(
+      () => compress(id as CompressionType, Buffer.alloc(4)),
+      isRecordsError("MR_RECORDS_UNKNOWN_CODEC", 76),
+    );
   }
   assert.throws(() => compressionTypeFromName("brotli"), isRecordsError("MR_RECORDS_UNKNOWN_CODEC", 76));
 });
 
 test("compression.type names map to codec ids and back", () => {
-  for (const [name, id] of [["none", 0], ["gzip", 1], ["snappy", 2], ["lz4", 3], ["zstd", 4]] as const) {
+  for (const [name, id] of [
+    ["none", 0],
+    ["gzip", 1],
+    ["snappy", 2],
+    ["lz4", 3],
+    ["zstd", 4],
+  ] as const) {
     assert.equal(compressionTypeFromName(name), id);
     assert.equal(compressionTypeFromName(name.toUpperCase()), id);
     assert.equal(compressionName(id), name);
@@ -178,9 +229,15 @@ test("declared sizes are checked before anything is allocated", () => {
   assert.throws(() => decompress(CompressionType.Snappy, snappyBomb), isRecordsError("MR_RECORDS_DECOMPRESS", 2));
   // Within the ratio, but above the caller's limit.
   const big = compress(CompressionType.Snappy, Buffer.alloc(100_000));
-  assert.throws(() => decompress(CompressionType.Snappy, big, { maxSize: 99_999 }), isRecordsError("MR_RECORDS_TOO_LARGE"));
+  assert.throws(
+    () => decompress(CompressionType.Snappy, big, { maxSize: 99_999 }),
+    isRecordsError("MR_RECORDS_TOO_LARGE"),
+  );
   // A zstd frame declaring more than the limit is refused before decoding.
   const frame = zstdRawFrame(Buffer.alloc(10));
   frame.writeBigUInt64LE(2n ** 40n, 5);
-  assert.throws(() => decompress(CompressionType.Zstd, frame, { maxSize: 1 << 20 }), isRecordsError("MR_RECORDS_TOO_LARGE"));
+  assert.throws(
+    () => decompress(CompressionType.Zstd, frame, { maxSize: 1 << 20 }),
+    isRecordsError("MR_RECORDS_TOO_LARGE"),
+  );
 });

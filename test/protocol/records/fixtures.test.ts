@@ -21,7 +21,8 @@ import {
 } from "./helpers.js";
 
 const manifest = loadManifest();
-const byKind = <K extends Fixture["kind"]>(kind: K) => manifest.fixtures.filter((f): f is Extract<Fixture, { kind: K }> => f.kind === kind);
+const byKind = <K extends Fixture["kind"]>(kind: K) =>
+  manifest.fixtures.filter((f): f is Extract<Fixture, { kind: K }> => f.kind === kind);
 
 function checkRecord(got: Record, want: ManifestRecord, where: string) {
   assert.equal(got.offset, BigInt(want.offset), `${where} offset`);
@@ -106,7 +107,8 @@ test("our encoder writes byte-for-byte what kafka-python writes for uncompressed
         })),
       });
       const theirs = loadFixture(f.file);
-      const at = f.batches.indexOf(want) === 0 ? 0 : f.batches.slice(0, f.batches.indexOf(want)).reduce((n, b) => n + b.size, 0);
+      const at =
+        f.batches.indexOf(want) === 0 ? 0 : f.batches.slice(0, f.batches.indexOf(want)).reduce((n, b) => n + b.size, 0);
       assert.ok(ours.equals(theirs.subarray(at, at + want.size)), `${f.file}: encodings differ`);
       compared++;
     }
@@ -158,7 +160,10 @@ for (const f of byKind("legacy")) {
     });
     // keepOffsets preserves the decoded offsets.
     const kept = decodeRecordSet(convertToV2(buf, { keepOffsets: true })).flatMap((b) => b.records);
-    assert.deepEqual(kept.map((r) => String(r.offset)), f.messages.map((m) => m.offset));
+    assert.deepEqual(
+      kept.map((r) => String(r.offset)),
+      f.messages.map((m) => m.offset),
+    );
   });
 }
 

@@ -82,7 +82,13 @@ export function matchesSpec(actual: Buffer | null, spec: ByteSpec): boolean {
 
 /** The manifest's recordsDigest over decoded records (see make-record-fixtures.py). */
 export function recordsDigest(
-  records: { offset: bigint; timestamp: bigint; key: Buffer | null; value: Buffer | null; headers: { key: string; value: Buffer | null }[] }[],
+  records: {
+    offset: bigint;
+    timestamp: bigint;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: { key: string; value: Buffer | null }[];
+  }[],
 ): string {
   const h = createHash("sha256");
   const hx = (b: Buffer | null) => (b === null ? "-" : b.toString("hex"));

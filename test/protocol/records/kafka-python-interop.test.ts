@@ -37,18 +37,32 @@ for path in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-test("kafka-python reads the batches our encoder writes, for every codec", { skip: available ? false : "python3-kafka not installed" }, () => {
+test("kafka-python reads the batches our encoder writes, for every codec", {
+  skip: available ? false : "python3-kafka not installed",
+}, () => {
   const rnd = prng(2024);
   const records: RecordInput[] = Array.from({ length: 300 }, (_, i) => ({
     key: i % 4 === 0 ? null : `key-${i}`,
     value: i % 9 === 0 ? null : i % 2 ? randomBuffer(rnd, rnd() % 500) : `text value ${i} `.repeat(1 + (rnd() % 40)),
-    headers: i % 3 === 0 ? [{ key: "h\u00e9", value: `v${i}` }, { key: "null", value: null }] : [],
+    headers:
+      i % 3 === 0
+        ? [
+            { key: "h\u00e9", value: `v${i}` },
+            { key: "null", value: null },
+          ]
+        : [],
     timestamp: 1_700_000_000_000 + i * 3 - (i === 5 ? 50 : 0),
   }));
   const dir = mkdtempSync(join(tmpdir(), "millrace-interop-"));
   setZstdCompressor((d) => zstdRawFrame(d));
   try {
-    const codecs = [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
+    const codecs = [
+      CompressionType.None,
+      CompressionType.Gzip,
+      CompressionType.Snappy,
+      CompressionType.Lz4,
+      CompressionType.Zstd,
+    ];
     const files = codecs.map((compression) => {
       const path = join(dir, `batch-${compression}.bin`);
       writeFileSync(path, encodeBatch({ records, compression, baseOffset: 1000n }));
@@ -58,9 +72,16 @@ test("kafka-python reads the batches our encoder writes, for every codec", { ski
     assert.equal(r.status, 0, r.stderr);
     const decoded = JSON.parse(r.stdout) as {
       codec: number;
-      records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: [string, string | null][] }[];
+      records: {
+        offset: number;
+        timestamp: number;
+        key: string | null;
+        value: string | null;
+        headers: [string, string | null][];
+      }[];
     }[];
-    const b64 = (v: RecordInput["key"]) => (v === null || v === undefined ? null : Buffer.from(v as string | Buffer).toString("base64"));
+    const b64 = (v: RecordInput["key"]) =>
+      v === null || v === undefined ? null : Buffer.from(v as string | Buffer).toString("base64");
     decoded.forEach((batch, bi) => {
       assert.equal(batch.codec, codecs[bi]);
       assert.equal(batch.records.length, records.length);
@@ -70,7 +91,10 @@ test("kafka-python reads the batches our encoder writes, for every codec", { ski
         assert.equal(got.timestamp, want.timestamp);
         assert.equal(got.key, b64(want.key));
         assert.equal(got.value, b64(want.value));
-        assert.deepEqual(got.headers, (want.headers ?? []).map((h) => [h.key, b64(h.value)]));
+        assert.deepEqual(
+          got.headers,
+          (want.headers ?? []).map((h) => [h.key, b64(h.value)]),
+        );
       });
     });
   } finally {

@@ -24,7 +24,8 @@ import {
 import { prng, randomBuffer, zstdRawFrame } from "./helpers.js";
 
 function isRecordsError(code: string, kafkaCode?: number) {
-  return (e: unknown) => e instanceof RecordsError && e.code === code && (kafkaCode === undefined || e.kafkaCode === kafkaCode);
+  return (e: unknown) =>
+    e instanceof RecordsError && e.code === code && (kafkaCode === undefined || e.kafkaCode === kafkaCode);
 }
 
 function sampleRecords(n: number, seed = 1): RecordInput[] {
@@ -34,7 +35,14 @@ function sampleRecords(n: number, seed = 1): RecordInput[] {
     out.push({
       key: i % 5 === 2 ? null : `key-${i}`,
       value: i % 7 === 3 ? null : i % 2 ? randomBuffer(rnd, rnd() % 300) : `value ${i} `.repeat(rnd() % 20),
-      headers: i % 3 === 0 ? [{ key: "h1", value: `v${i}` }, { key: "n\u00fcll", value: null }, { key: "", value: Buffer.alloc(0) }] : undefined,
+      headers:
+        i % 3 === 0
+          ? [
+              { key: "h1", value: `v${i}` },
+              { key: "n\u00fcll", value: null },
+              { key: "", value: Buffer.alloc(0) },
+            ]
+          : undefined,
       timestamp: 1_700_000_000_000 + i * 13 - (i === 4 ? 100 : 0),
     });
   }
@@ -62,7 +70,13 @@ function assertSame(input: RecordInput[], batch: ReturnType<typeof decodeBatch>,
   });
 }
 
-const CODECS = [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
+const CODECS = [
+  CompressionType.None,
+  CompressionType.Gzip,
+  CompressionType.Snappy,
+  CompressionType.Lz4,
+  CompressionType.Zstd,
+];
 
 test("encodeBatch/decodeBatch round trip for every codec", () => {
   // Runtimes without a zstd encoder get a stored-blocks one for this test.
@@ -110,7 +124,11 @@ test("encodeBatch: header fields, defaults and options", () => {
 
   const t = decodeBatch(
     encodeBatch({
-      records: [{ value: "x", timestamp: 10n }, { value: "y", timestamp: 5 }, { value: "z", timestamp: 30 }],
+      records: [
+        { value: "x", timestamp: 10n },
+        { value: "y", timestamp: 5 },
+        { value: "z", timestamp: 30 },
+      ],
       producerId: 77n,
       producerEpoch: 3,
       baseSequence: 1000,
@@ -126,25 +144,44 @@ test("encodeBatch: header fields, defaults and options", () => {
   assert.equal(t.header.partitionLeaderEpoch, 9);
   assert.equal(t.header.baseTimestamp, 10n);
   assert.equal(t.header.maxTimestamp, 30n);
-  assert.deepEqual(t.records.map((r) => r.timestamp), [10n, 5n, 30n]);
-  assert.deepEqual(t.records.map((r) => r.offset), [2n ** 40n, 2n ** 40n + 1n, 2n ** 40n + 2n]);
+  assert.deepEqual(
+    t.records.map((r) => r.timestamp),
+    [10n, 5n, 30n],
+  );
+  assert.deepEqual(
+    t.records.map((r) => r.offset),
+    [2n ** 40n, 2n ** 40n + 1n, 2n ** 40n + 2n],
+  );
 });
 
 test("encodeBatch: explicit offset deltas (compacted batches) and lastOffsetDelta", () => {
   const buf = encodeBatch({
-    records: [{ value: "a", offsetDelta: 0, timestamp: 1 }, { value: "c", offsetDelta: 2, timestamp: 1 }],
+    records: [
+      { value: "a", offsetDelta: 0, timestamp: 1 },
+      { value: "c", offsetDelta: 2, timestamp: 1 },
+    ],
     lastOffsetDelta: 4,
     baseOffset: 10n,
   });
   const b = decodeBatch(buf);
-  assert.deepEqual(b.records.map((r) => r.offset), [10n, 12n]);
+  assert.deepEqual(
+    b.records.map((r) => r.offset),
+    [10n, 12n],
+  );
   assert.equal(b.header.lastOffsetDelta, 4);
 });
 
 test("encodeBatch: Uint8Array and string inputs, multi-byte UTF-8", () => {
   const b = decodeBatch(
     encodeBatch({
-      records: [{ key: new Uint8Array([1, 2, 3]), value: "h\u00e9llo \u2603 \u{1f600}", headers: [{ key: "\u00e9", value: new Uint8Array([9]) }], timestamp: 0 }],
+      records: [
+        {
+          key: new Uint8Array([1, 2, 3]),
+          value: "h\u00e9llo \u2603 \u{1f600}",
+          headers: [{ key: "\u00e9", value: new Uint8Array([9]) }],
+          timestamp: 0,
+        },
+      ],
     }),
   );
   assert.deepEqual(b.records[0].key, Buffer.from([1, 2, 3]));
@@ -223,7 +260,8 @@ test("decodeBatch: fuzzed record bytes never escape as anything but RecordsError
     const base = bases[i % bases.length];
     const b = Buffer.from(base);
     const flips = 1 + (rnd() % 4);
-    for (let f = 0; f < flips; f++) b[RECORD_BATCH_OVERHEAD + (rnd() % (b.length - RECORD_BATCH_OVERHEAD))] = rnd() & 0xff;
+    for (let f = 0; f < flips; f++)
+      b[RECORD_BATCH_OVERHEAD + (rnd() % (b.length - RECORD_BATCH_OVERHEAD))] = rnd() & 0xff;
     fixCrc(b);
     try {
       decodeBatch(b);
@@ -241,7 +279,13 @@ test("LogAppendTime: every record takes the batch's max timestamp", () => {
   const b = decodeBatch(buf);
   assert.equal(b.timestampType, TimestampType.LogAppendTime);
   for (const r of b.records) assert.equal(r.timestamp, 1_800_000_000_000n);
-  const direct = decodeBatch(encodeBatch({ records: [{ value: "a", timestamp: 1 }], timestampType: TimestampType.LogAppendTime, maxTimestamp: 99 }));
+  const direct = decodeBatch(
+    encodeBatch({
+      records: [{ value: "a", timestamp: 1 }],
+      timestampType: TimestampType.LogAppendTime,
+      maxTimestamp: 99,
+    }),
+  );
   assert.equal(direct.records[0].timestamp, 99n);
 });
 
@@ -249,7 +293,10 @@ test("setBaseOffset: offsets move, CRC stays valid", () => {
   const buf = encodeBatch({ records: sampleRecords(3), compression: CompressionType.Snappy });
   setBaseOffset(buf, 0, 12345n);
   const b = decodeBatch(buf);
-  assert.deepEqual(b.records.map((r) => r.offset), [12345n, 12346n, 12347n]);
+  assert.deepEqual(
+    b.records.map((r) => r.offset),
+    [12345n, 12346n, 12347n],
+  );
 });
 
 test("control batches: isControl and the marker type", () => {
@@ -259,7 +306,13 @@ test("control batches: isControl and the marker type", () => {
   const value = Buffer.alloc(6);
   value.writeInt16BE(0, 0);
   value.writeInt32BE(7, 2);
-  const buf = encodeBatch({ records: [{ key, value, timestamp: 5 }], control: true, transactional: true, producerId: 9n, producerEpoch: 1 });
+  const buf = encodeBatch({
+    records: [{ key, value, timestamp: 5 }],
+    control: true,
+    transactional: true,
+    producerId: 9n,
+    producerEpoch: 1,
+  });
   const b = decodeBatch(buf);
   assert.equal(b.isControl, true);
   assert.equal(b.isTransactional, true);
@@ -275,8 +328,14 @@ test("decodeRecordSet: several batches; a partial last batch is ignored", () => 
   ];
   const all = Buffer.concat(batches);
   const full = decodeRecordSet(all);
-  assert.deepEqual(full.map((b) => b.records.length), [3, 2, 4]);
-  assert.deepEqual(full.flatMap((b) => b.records.map((r) => r.offset)), [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+  assert.deepEqual(
+    full.map((b) => b.records.length),
+    [3, 2, 4],
+  );
+  assert.deepEqual(
+    full.flatMap((b) => b.records.map((r) => r.offset)),
+    [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n],
+  );
   for (let cut = 1; cut < batches[2].length; cut += 7) {
     const partial = decodeRecordSet(all.subarray(0, all.length - cut));
     assert.equal(partial.length, 2, `cut ${cut}`);
@@ -293,7 +352,10 @@ test("decodeRecordSet: a corrupt whole batch is still an error", () => {
 });
 
 test("maxDecompressedSize is passed to the codec", () => {
-  const buf = encodeBatch({ records: [{ value: Buffer.alloc(100_000), timestamp: 1 }], compression: CompressionType.Gzip });
+  const buf = encodeBatch({
+    records: [{ value: Buffer.alloc(100_000), timestamp: 1 }],
+    compression: CompressionType.Gzip,
+  });
   assert.throws(() => decodeBatch(buf, 0, { maxDecompressedSize: 1000 }), isRecordsError("MR_RECORDS_TOO_LARGE"));
   assert.equal(decodeBatch(buf, 0, { maxDecompressedSize: 200_000 }).records.length, 1);
 });
@@ -303,7 +365,13 @@ test("scanBatches: good, truncated, bad CRC, bad magic, oversize, empty, bad cou
   const b = encodeBatch({ records: sampleRecords(30, 2), compression: CompressionType.Snappy });
   const both = Buffer.concat([a, b]);
   const infos = scanBatches(both);
-  assert.deepEqual(infos.map((i) => [i.position, i.size, i.recordCount]), [[0, a.length, 3], [a.length, b.length, 30]]);
+  assert.deepEqual(
+    infos.map((i) => [i.position, i.size, i.recordCount]),
+    [
+      [0, a.length, 3],
+      [a.length, b.length, 30],
+    ],
+  );
 
   assert.throws(() => scanBatches(both.subarray(0, both.length - 1)), isRecordsError("MR_RECORDS_TRUNCATED", 2));
   assert.throws(() => scanBatches(both.subarray(0, a.length + 20)), isRecordsError("MR_RECORDS_TRUNCATED", 2));
@@ -327,7 +395,11 @@ test("scanBatches: good, truncated, bad CRC, bad magic, oversize, empty, bad cou
 });
 
 test("decodeBatch: an empty batch left by compaction decodes to no records", () => {
-  const full = encodeBatch({ records: [{ value: "gone", timestamp: 1 }], compression: CompressionType.Gzip, baseOffset: 40n });
+  const full = encodeBatch({
+    records: [{ value: "gone", timestamp: 1 }],
+    compression: CompressionType.Gzip,
+    baseOffset: 40n,
+  });
   const empty = Buffer.from(full.subarray(0, RECORD_BATCH_OVERHEAD));
   empty.writeInt32BE(RECORD_BATCH_OVERHEAD - 12, 8);
   empty.writeInt32BE(0, 57);
@@ -340,7 +412,20 @@ test("decodeBatch: an empty batch left by compaction decodes to no records", () 
 
 test("the records index re-exports the whole layer", async () => {
   const idx = await import("../../../src/protocol/records/index.js");
-  for (const name of ["encodeBatch", "decodeBatch", "decodeRecordSet", "scanBatches", "compress", "decompress", "convertToV2", "decodeMessageSet", "crc32", "crc32c", "writeVarint", "readVarint"]) {
+  for (const name of [
+    "encodeBatch",
+    "decodeBatch",
+    "decodeRecordSet",
+    "scanBatches",
+    "compress",
+    "decompress",
+    "convertToV2",
+    "decodeMessageSet",
+    "crc32",
+    "crc32c",
+    "writeVarint",
+    "readVarint",
+  ]) {
     assert.equal(typeof (idx as Record<string, unknown>)[name], "function", name);
   }
 });

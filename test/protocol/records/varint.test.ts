@@ -63,7 +63,18 @@ test("varint and varlong: round trips over edge and random values", () => {
     assert.equal(readVarint(b, cur), v);
     assert.equal(cur.pos, end);
   }
-  const longs: bigint[] = [0n, 1n, -1n, 2n ** 48n, -(2n ** 48n), 2n ** 53n, 2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n, 1700000000000n];
+  const longs: bigint[] = [
+    0n,
+    1n,
+    -1n,
+    2n ** 48n,
+    -(2n ** 48n),
+    2n ** 53n,
+    2n ** 62n,
+    -(2n ** 63n),
+    2n ** 63n - 1n,
+    1700000000000n,
+  ];
   for (let i = 0; i < 300; i++) longs.push(BigInt.asIntN(64, (BigInt(rnd()) << 32n) | BigInt(rnd())));
   for (const v of longs) {
     const end = writeVarlong(b, 1, v);
@@ -93,9 +104,15 @@ test("unsigned varint: round trips and sizes", () => {
 
 test("varint: malformed input throws RecordsError CORRUPT_MESSAGE", () => {
   const tooLong = Buffer.from("ffffffffff01", "hex");
-  assert.throws(() => readVarint(tooLong, { pos: 0 }), (e: unknown) => e instanceof RecordsError && e.kafkaCode === 2);
+  assert.throws(
+    () => readVarint(tooLong, { pos: 0 }),
+    (e: unknown) => e instanceof RecordsError && e.kafkaCode === 2,
+  );
   const truncated = Buffer.from("ff", "hex");
-  assert.throws(() => readVarint(truncated, { pos: 0 }), (e: unknown) => e instanceof RecordsError && e.code === "MR_RECORDS_TRUNCATED");
+  assert.throws(
+    () => readVarint(truncated, { pos: 0 }),
+    (e: unknown) => e instanceof RecordsError && e.code === "MR_RECORDS_TRUNCATED",
+  );
   // An end bound inside the buffer counts as the end.
   assert.throws(() => readVarint(Buffer.from("8001", "hex"), { pos: 0 }, 1), RecordsError);
   const longTooLong = Buffer.from("ffffffffffffffffffff01", "hex");

@@ -21,10 +21,16 @@ describe("dead letters and positions", () => {
     const dl = new DeadLetter({ source: "s1", logger, file, onDeadLetter: (r) => reasons.push(r) });
     for (let i = 0; i < 20; i++) void dl.write(`r${i}`, `raw ${i}\n"quoted"`, { line: i });
     await dl.flushed();
-    const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reason: string; raw: string; line: number; source: string });
+    const rows = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { reason: string; raw: string; line: number; source: string });
     assert.equal(dl.count, 20);
     assert.equal(reasons.length, 20);
-    assert.deepEqual(rows.map((r) => r.line), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.equal(rows[3]!.raw, 'raw 3\n"quoted"');
     assert.equal(rows[0]!.source, "s1");
   });

@@ -2,7 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SseParser, type SseEvent } from "../../../src/social/connectors/sse.js";
 
-function parseAll(chunks: (string | Uint8Array)[], initialId = ""): { events: SseEvent[]; comments: string[]; retries: number[]; parser: SseParser } {
+function parseAll(
+  chunks: (string | Uint8Array)[],
+  initialId = "",
+): { events: SseEvent[]; comments: string[]; retries: number[]; parser: SseParser } {
   const comments: string[] = [];
   const retries: number[] = [];
   const parser = new SseParser({ onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) }, initialId);
@@ -12,7 +15,9 @@ function parseAll(chunks: (string | Uint8Array)[], initialId = ""): { events: Ss
 
 describe("SSE parser (WHATWG event stream rules)", () => {
   it("parses event, data, id and retry fields and defaults the type to message", () => {
-    const { events, retries } = parseAll(["event: update\ndata: {\"a\":1}\nid: 7\n\ndata: plain\n\nretry: 1500\nretry: 1.5\n\n"]);
+    const { events, retries } = parseAll([
+      'event: update\ndata: {"a":1}\nid: 7\n\ndata: plain\n\nretry: 1500\nretry: 1.5\n\n',
+    ]);
     assert.deepEqual(events, [
       { type: "update", data: '{"a":1}', lastEventId: "7" },
       { type: "message", data: "plain", lastEventId: "7" },
@@ -50,20 +55,29 @@ describe("SSE parser (WHATWG event stream rules)", () => {
   it("decodes UTF-8 split between chunks byte by byte", () => {
     const bytes = Buffer.from("data: héllo 🌊\n\n");
     const { events } = parseAll([...bytes].map((b) => Uint8Array.of(b)));
-    assert.deepEqual(events.map((e) => e.data), ["héllo 🌊"]);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ["héllo 🌊"],
+    );
   });
 
   it("discards an event cut off by the end of the stream and says so", () => {
     const { events, parser } = parseAll(["data: whole\n\ndata: cut"]);
-    assert.deepEqual(events.map((e) => e.data), ["whole"]);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ["whole"],
+    );
     assert.equal(parser.hasPartialEvent, true);
     parser.reset();
     assert.equal(parser.hasPartialEvent, false);
-    assert.deepEqual(parser.feed("data: next\n\n").map((e) => e.data), ["next"]);
+    assert.deepEqual(
+      parser.feed("data: next\n\n").map((e) => e.data),
+      ["next"],
+    );
   });
 
   it("starts from a given Last-Event-ID", () => {
-    const { events } = parseAll(["data: x\n\n"], "[{\"offset\":5}]");
+    const { events } = parseAll(["data: x\n\n"], '[{"offset":5}]');
     assert.equal(events[0]!.lastEventId, '[{"offset":5}]');
   });
 });

@@ -181,7 +181,8 @@ export class FileChannel implements Channel {
     this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
     this.log = opts.logger;
     this.counter = new ChannelCounter(opts.agentName ?? "agent", name);
-    if (this.dataDirs.length === 0) throw new ChannelError("MR_AGENT_CHANNEL_CONFIG", `file channel ${name}: no dataDirs`);
+    if (this.dataDirs.length === 0)
+      throw new ChannelError("MR_AGENT_CHANNEL_CONFIG", `file channel ${name}: no dataDirs`);
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -197,7 +198,9 @@ export class FileChannel implements Channel {
     this.counter.setSize(this.size(), this.cap);
     if (this.checkpointInterval > 0) {
       this.timer = setInterval(() => {
-        this.checkpoint().catch((err) => this.log?.error({ err, channel: this.name }, "file channel checkpoint failed"));
+        this.checkpoint().catch((err) =>
+          this.log?.error({ err, channel: this.name }, "file channel checkpoint failed"),
+        );
       }, this.checkpointInterval);
       this.timer.unref();
     }
@@ -293,7 +296,11 @@ export class FileChannel implements Channel {
     const off = offsetOf(p);
     let buf = Buffer.allocUnsafe(8192);
     let { bytesRead } = await fh.read(buf, 0, buf.length, off);
-    if (bytesRead < 8) throw new ChannelError("MR_AGENT_CHANNEL_CORRUPT", `file channel ${this.name}: event at ${fileOf(p)}:${off} is missing`);
+    if (bytesRead < 8)
+      throw new ChannelError(
+        "MR_AGENT_CHANNEL_CORRUPT",
+        `file channel ${this.name}: event at ${fileOf(p)}:${off} is missing`,
+      );
     const total = 8 + buf.readUInt32BE(0);
     if (total > bytesRead) {
       const more = Buffer.allocUnsafe(total);
@@ -304,7 +311,11 @@ export class FileChannel implements Channel {
     }
     const { records } = parseRecords(buf.subarray(0, Math.min(bytesRead, total)), off, true);
     const rec = records[0];
-    if (!rec || rec.type !== PUT) throw new ChannelError("MR_AGENT_CHANNEL_CORRUPT", `file channel ${this.name}: bad record at ${fileOf(p)}:${off}`);
+    if (!rec || rec.type !== PUT)
+      throw new ChannelError(
+        "MR_AGENT_CHANNEL_CORRUPT",
+        `file channel ${this.name}: bad record at ${fileOf(p)}:${off}`,
+      );
     return decodeEvent(rec.payload);
   }
 
@@ -390,7 +401,14 @@ export class FileChannel implements Channel {
         try {
           await flush();
         } catch (err) {
-          for (const g of group) g.w.reject(new ChannelError("MR_AGENT_CHANNEL_IO", `file channel ${this.name}: log write failed: ${(err as Error).message}`, { cause: err }));
+          for (const g of group)
+            g.w.reject(
+              new ChannelError(
+                "MR_AGENT_CHANNEL_IO",
+                `file channel ${this.name}: log write failed: ${(err as Error).message}`,
+                { cause: err },
+              ),
+            );
         }
       }
     } finally {
@@ -528,7 +546,13 @@ export class FileChannel implements Channel {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    this.replayStats = { checkpointEvents: base.length, replayedPuts: 0, replayedTakes: 0, tornTails: 0, incompleteTransactions: 0 };
+    this.replayStats = {
+      checkpointEvents: base.length,
+      replayedPuts: 0,
+      replayedTakes: 0,
+      tornTails: 0,
+      incompleteTransactions: 0,
+    };
     const added: number[] = [];
     const removed = new Set<number>();
     const ids = [...this.files.keys()].filter((id) => id >= start.fileId).sort((a, b) => a - b);
@@ -539,7 +563,10 @@ export class FileChannel implements Channel {
       const stopAt = await this.replayFile(id, from, added, removed);
       if (stopAt !== null) {
         this.replayStats.tornTails++;
-        this.log?.warn({ channel: this.name, file: this.files.get(id)!.path, offset: stopAt }, "file channel log has a torn tail: ignored");
+        this.log?.warn(
+          { channel: this.name, file: this.files.get(id)!.path, offset: stopAt },
+          "file channel log has a torn tail: ignored",
+        );
         if (isLast) {
           const fh = await open(this.files.get(id)!.path, "r+");
           await fh.truncate(stopAt);
@@ -709,7 +736,10 @@ export class FileTransaction implements Transaction {
     this.expectOpen("put");
     this.ch.counter.inc("EventPutAttemptCount");
     if (this.puts.length >= this.ch.txCapacity)
-      throw new ChannelError("MR_AGENT_TRANSACTION_FULL", `file channel ${this.ch.name}: put list of transaction (capacity ${this.ch.txCapacity}) is full`);
+      throw new ChannelError(
+        "MR_AGENT_TRANSACTION_FULL",
+        `file channel ${this.ch.name}: put list of transaction (capacity ${this.ch.txCapacity}) is full`,
+      );
     await this.ch.reservePut();
     this.puts.push(event);
   }
@@ -718,7 +748,10 @@ export class FileTransaction implements Transaction {
     this.expectOpen("take");
     this.ch.counter.inc("EventTakeAttemptCount");
     if (this.takes.length >= this.ch.txCapacity)
-      throw new ChannelError("MR_AGENT_TRANSACTION_FULL", `file channel ${this.ch.name}: take list of transaction (capacity ${this.ch.txCapacity}) is full`);
+      throw new ChannelError(
+        "MR_AGENT_TRANSACTION_FULL",
+        `file channel ${this.ch.name}: take list of transaction (capacity ${this.ch.txCapacity}) is full`,
+      );
     const p = this.ch.takeOne(this);
     if (p === undefined) return null;
     this.takes.push(p);
@@ -752,7 +785,8 @@ export class FileTransaction implements Transaction {
   }
 
   async rollback(): Promise<void> {
-    if (this.state !== "OPEN") throw new ChannelError("MR_AGENT_TRANSACTION_STATE", `rollback() in state ${this.state}`);
+    if (this.state !== "OPEN")
+      throw new ChannelError("MR_AGENT_TRANSACTION_STATE", `rollback() in state ${this.state}`);
     this.undo();
     this.ch.counter.inc("RollbackCounter");
     this.state = "COMPLETED";
@@ -775,7 +809,8 @@ export class FileTransaction implements Transaction {
   }
 
   private expectOpen(op: string): void {
-    if (this.state !== "OPEN") throw new ChannelError("MR_AGENT_TRANSACTION_STATE", `${op}() outside an open transaction (state ${this.state})`);
+    if (this.state !== "OPEN")
+      throw new ChannelError("MR_AGENT_TRANSACTION_STATE", `${op}() outside an open transaction (state ${this.state})`);
   }
 }
 
@@ -792,7 +827,8 @@ export function createFileChannel(name: string, ctx: Context, env: ComponentEnv)
   const transactionCapacity = ctx.getInteger("transactionCapacity", 10_000);
   if (capacity <= 0) throw ctx.error("capacity", "must be positive");
   if (transactionCapacity <= 0) throw ctx.error("transactionCapacity", "must be positive");
-  if (transactionCapacity > capacity) throw ctx.error("transactionCapacity", `(${transactionCapacity}) must not exceed capacity (${capacity})`);
+  if (transactionCapacity > capacity)
+    throw ctx.error("transactionCapacity", `(${transactionCapacity}) must not exceed capacity (${capacity})`);
   const checkpointInterval = ctx.getInteger("checkpointInterval", 30_000);
   const maxFileSize = ctx.getInteger("maxFileSize", 2146435071);
   if (maxFileSize < 1024) throw ctx.error("maxFileSize", "must be at least 1024");

@@ -115,7 +115,11 @@ export interface ParsedRecord {
  * `base`). Returns the records and how many bytes they used; `torn` is set when a
  * record is incomplete at the end of the buffer or fails its CRC.
  */
-export function parseRecords(buf: Buffer, base: number, atEof: boolean): { records: ParsedRecord[]; used: number; torn: boolean } {
+export function parseRecords(
+  buf: Buffer,
+  base: number,
+  atEof: boolean,
+): { records: ParsedRecord[]; used: number; torn: boolean } {
   const records: ParsedRecord[] = [];
   let o = 0;
   while (o + 8 <= buf.length) {

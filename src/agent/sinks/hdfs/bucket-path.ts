@@ -26,7 +26,20 @@ export interface EscapeOptions {
 const DAYS_SHORT = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const DAYS_LONG = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const MONTHS_LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_LONG = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 interface Parts {
   y: number;
@@ -75,7 +88,8 @@ export function timeParts(ts: number, tz?: string): Parts {
   const key = `${tz ?? ""}|${sec}`;
   if (key === lastKey && lastParts) return lastParts;
   const p: Record<string, number> = {};
-  for (const x of formatter(tz).formatToParts(new Date(sec * 1000))) if (x.type !== "literal") p[x.type] = Number(x.value);
+  for (const x of formatter(tz).formatToParts(new Date(sec * 1000)))
+    if (x.type !== "literal") p[x.type] = Number(x.value);
   const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
   const parts: Parts = {
     y: p.year!,

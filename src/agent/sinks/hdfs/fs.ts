@@ -72,17 +72,23 @@ function http(method: string, url: URL, body: Buffer | null, timeoutMs: number):
       url,
       {
         method,
-        headers: body ? { "content-type": "application/octet-stream", "content-length": body.length } : { "content-length": 0 },
+        headers: body
+          ? { "content-type": "application/octet-stream", "content-length": body.length }
+          : { "content-length": 0 },
         timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new HdfsIoError(`WebHDFS ${method} ${url.pathname} timed out after ${timeoutMs} ms`)));
+    req.on("timeout", () =>
+      req.destroy(new HdfsIoError(`WebHDFS ${method} ${url.pathname} timed out after ${timeoutMs} ms`)),
+    );
     req.on("error", reject);
     req.end(body ?? undefined);
   });
@@ -121,14 +127,20 @@ export class WebHdfs implements SinkFs {
       r = await http(method, url, null, this.timeoutMs);
       if (r.status === 307 || r.status === 302) {
         const loc = r.headers.location;
-        if (typeof loc !== "string") throw new HdfsIoError(`WebHDFS ${url.searchParams.get("op")}: redirect without Location`);
+        if (typeof loc !== "string")
+          throw new HdfsIoError(`WebHDFS ${url.searchParams.get("op")}: redirect without Location`);
         r = await http(method, new URL(loc, url), body, this.timeoutMs);
       }
     } catch (err) {
       if (err instanceof HdfsIoError) throw err;
-      throw new HdfsIoError(`WebHDFS ${url.searchParams.get("op")} ${url.pathname}: ${(err as Error).message}`, { cause: err });
+      throw new HdfsIoError(`WebHDFS ${url.searchParams.get("op")} ${url.pathname}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
-    if (!ok.includes(r.status)) throw new HdfsIoError(`WebHDFS ${url.searchParams.get("op")} ${url.pathname} failed (${r.status}): ${remoteMessage(r)}`);
+    if (!ok.includes(r.status))
+      throw new HdfsIoError(
+        `WebHDFS ${url.searchParams.get("op")} ${url.pathname} failed (${r.status}): ${remoteMessage(r)}`,
+      );
     return r;
   }
 
@@ -152,7 +164,8 @@ export class WebHdfs implements SinkFs {
     const dest = to.replace(/^(?:hdfs|webhdfs):\/\/[^/]+/i, "");
     const r = await this.call("PUT", this.url(from, "RENAME", { destination: dest }), null, [200]);
     try {
-      if ((JSON.parse(r.body) as { boolean?: boolean }).boolean === false) throw new HdfsIoError(`WebHDFS RENAME ${from} -> ${dest} returned false`);
+      if ((JSON.parse(r.body) as { boolean?: boolean }).boolean === false)
+        throw new HdfsIoError(`WebHDFS RENAME ${from} -> ${dest} returned false`);
     } catch (err) {
       if (err instanceof HdfsIoError) throw err;
     }

@@ -25,7 +25,9 @@ interface RunLog {
 
 function runAndKill(dir: string, start: number, killAfterCommits: number, log: RunLog): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", child, dir, String(start)], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--import", "tsx", child, dir, String(start)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let commits = 0;
     let killed = false;
     const deadline = setTimeout(() => {

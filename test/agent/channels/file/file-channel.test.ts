@@ -136,7 +136,10 @@ test("a torn or corrupt tail is ignored and truncated; earlier commits survive",
   await ch2.stop();
   // garbage appended after a good tail (bad CRC)
   const logs2 = readdirSync(join(dir, "d1")).filter((n) => n.startsWith("log-"));
-  appendFileSync(join(dir, "d1", logs2.sort().at(-1)!), Buffer.from([0, 0, 0, 20, 1, 2, 3, 4, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]));
+  appendFileSync(
+    join(dir, "d1", logs2.sort().at(-1)!),
+    Buffer.from([0, 0, 0, 20, 1, 2, 3, 4, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]),
+  );
   const ch3 = make(dir);
   await ch3.start();
   try {
@@ -254,7 +257,11 @@ test("concurrent commits are group-committed and all land", async () => {
 
 test("factory reads Flume's keys and validates them", () => {
   const env = { agentName: "a1", logger: pino({ level: "silent" }) };
-  const ch = createFileChannel("c1", Context.of({ checkpointDir: "/tmp/x", dataDirs: "/tmp/a, /tmp/b", capacity: "10", transactionCapacity: "5" }), env);
+  const ch = createFileChannel(
+    "c1",
+    Context.of({ checkpointDir: "/tmp/x", dataDirs: "/tmp/a, /tmp/b", capacity: "10", transactionCapacity: "5" }),
+    env,
+  );
   assert.equal(ch.capacity(), 10);
   assert.throws(
     () => createFileChannel("c1", Context.of({ capacity: "10", transactionCapacity: "50" }, "a1.channels.c1"), env),

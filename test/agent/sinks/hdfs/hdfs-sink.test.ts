@@ -28,7 +28,17 @@ test("hdfs sink, local: %Y/%m/%d/%H buckets, rollCount, in-use names renamed on 
   const dir = tempDir();
   const ch = new ListChannel();
   for (let i = 0; i < 25; i++) ch.queue.push(event(`e${i}`, { timestamp: String(T0 + (i < 20 ? 0 : 3600_000)) }));
-  const s = sinkWith({ "hdfs.path": `${dir}/flume/%Y/%m/%d/%H/`, "hdfs.rollCount": "10", "hdfs.rollSize": "0", "hdfs.rollInterval": "0", "hdfs.batchSize": "7", "hdfs.fileSuffix": ".log" }, ch);
+  const s = sinkWith(
+    {
+      "hdfs.path": `${dir}/flume/%Y/%m/%d/%H/`,
+      "hdfs.rollCount": "10",
+      "hdfs.rollSize": "0",
+      "hdfs.rollInterval": "0",
+      "hdfs.batchSize": "7",
+      "hdfs.fileSuffix": ".log",
+    },
+    ch,
+  );
   await drain(s);
   assert.equal(ch.size(), 0);
   const h3 = join(dir, "flume/2024/01/02/03");
@@ -41,7 +51,10 @@ test("hdfs sink, local: %Y/%m/%d/%H buckets, rollCount, in-use names renamed on 
   const names = readdirSync(h3).sort();
   for (const n of names) assert.match(n, /^FlumeData\.\d+\.log$/);
   const lines = names.flatMap((n) => readFileSync(join(h3, n), "utf8").split("\n").filter(Boolean));
-  assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `e${i}`));
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 20 }, (_, i) => `e${i}`),
+  );
   assert.deepEqual(readFileSync(join(h4, readdirSync(h4)[0]!), "utf8"), "e20\ne21\ne22\ne23\ne24\n");
   removeDir(dir);
 });
@@ -50,7 +63,19 @@ test("hdfs sink, file:// and CompressedStream gzip; rollSize", async () => {
   const dir = tempDir();
   const ch = new ListChannel();
   for (let i = 0; i < 6; i++) ch.queue.push(event("x".repeat(100), {}));
-  const s = sinkWith({ "hdfs.path": `file://${dir}/out`, "hdfs.fileType": "CompressedStream", "hdfs.codeC": "gzip", "hdfs.rollSize": "300", "hdfs.rollCount": "0", "hdfs.batchSize": "2", "hdfs.filePrefix": "ev", "hdfs.inUsePrefix": "_" }, ch);
+  const s = sinkWith(
+    {
+      "hdfs.path": `file://${dir}/out`,
+      "hdfs.fileType": "CompressedStream",
+      "hdfs.codeC": "gzip",
+      "hdfs.rollSize": "300",
+      "hdfs.rollCount": "0",
+      "hdfs.batchSize": "2",
+      "hdfs.filePrefix": "ev",
+      "hdfs.inUsePrefix": "_",
+    },
+    ch,
+  );
   await drain(s);
   await s.stop();
   const names = readdirSync(join(dir, "out")).sort();
@@ -87,14 +112,20 @@ test("hdfs sink: rollInterval and idleTimeout close files", async () => {
   const deadline = Date.now() + 20_000;
   while (s.closedFiles.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(s.closedFiles.length, 1);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith(".tmp")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith(".tmp")),
+    [],
+  );
   await s.stop();
   removeDir(dir);
 });
 
 test("hdfs sink config errors name the key", () => {
   const ch = new ListChannel();
-  assert.throws(() => sinkWith({ "hdfs.path": "/x", "hdfs.fileType": "SequenceFile" }, ch), /a1\.sinks\.k1\.hdfs\.fileType/);
+  assert.throws(
+    () => sinkWith({ "hdfs.path": "/x", "hdfs.fileType": "SequenceFile" }, ch),
+    /a1\.sinks\.k1\.hdfs\.fileType/,
+  );
   assert.throws(() => sinkWith({ "hdfs.path": "/x", "hdfs.roundUnit": "day" }, ch), /hdfs\.roundUnit/);
   assert.throws(() => sinkWith({ "hdfs.path": "/x", "hdfs.timeZone": "Mars/Base" }, ch), /hdfs\.timeZone/);
   assert.throws(() => sinkWith({}, ch), /hdfs\.path is required/);
@@ -105,7 +136,16 @@ test("hdfs sink over WebHDFS: CREATE/APPEND through 307 redirects, RENAME on clo
   const hdfs = await miniHdfs(root);
   const ch = new ListChannel();
   for (let i = 0; i < 15; i++) ch.queue.push(event(`w${i}`, { timestamp: String(T0), topic: "tw" }));
-  const s = sinkWith({ "hdfs.path": `hdfs://127.0.0.1:${hdfs.nnPort}/flume/%{topic}/%Y%m%d`, "hdfs.rollCount": "10", "hdfs.rollSize": "0", "hdfs.batchSize": "5", "hdfs.proxyUser": "flume" }, ch);
+  const s = sinkWith(
+    {
+      "hdfs.path": `hdfs://127.0.0.1:${hdfs.nnPort}/flume/%{topic}/%Y%m%d`,
+      "hdfs.rollCount": "10",
+      "hdfs.rollSize": "0",
+      "hdfs.batchSize": "5",
+      "hdfs.proxyUser": "flume",
+    },
+    ch,
+  );
   try {
     assert.equal(await s.process(), "READY");
     hdfs.failAppends = 1;
@@ -121,7 +161,9 @@ test("hdfs sink over WebHDFS: CREATE/APPEND through 307 redirects, RENAME on clo
     assert.ok(finals.length >= 2, `closed files: ${names.join(",")}`);
     const lines = finals.flatMap((n) => readFileSync(join(out, n), "utf8").split("\n").filter(Boolean));
     for (let i = 0; i < 15; i++) assert.ok(lines.includes(`w${i}`), `w${i} written`);
-    assert.ok(hdfs.ops.some((o) => o.startsWith("PUT CREATE /flume/tw/20240102/FlumeData.") && o.endsWith(".tmp user=flume")));
+    assert.ok(
+      hdfs.ops.some((o) => o.startsWith("PUT CREATE /flume/tw/20240102/FlumeData.") && o.endsWith(".tmp user=flume")),
+    );
     assert.ok(hdfs.ops.some((o) => o.startsWith("POST APPEND")));
     assert.ok(hdfs.ops.some((o) => o.startsWith("PUT RENAME")));
     assert.ok(hdfs.ops.some((o) => o.startsWith("PUT MKDIRS /flume/tw/20240102")));
