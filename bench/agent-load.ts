@@ -183,7 +183,7 @@ export function netcatClient(port: number, n: number, line: string, window: numb
     s.on("connect", pump);
     s.on("data", (d) => {
       buf += d.toString();
-      let i;
+      let i: number;
       while ((i = buf.indexOf("\n")) >= 0) {
         const reply = buf.slice(0, i);
         buf = buf.slice(i + 1);
@@ -204,7 +204,7 @@ export async function netcatLoad(
   port: number,
   o: { events: number; clients: number; size: number; window: number },
 ): Promise<number> {
-  const line = "x".repeat(o.size - 1) + "\n";
+  const line = `${"x".repeat(o.size - 1)}\n`;
   const per = Math.ceil(o.events / o.clients);
   const t0 = performance.now();
   await Promise.all(

@@ -137,5 +137,5 @@ a1.channels.c1.keep-alive = 0
 
 closeLoad();
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/agent-latest.json", JSON.stringify(results, null, 2) + "\n");
+writeFileSync("bench/results/agent-latest.json", `${JSON.stringify(results, null, 2)}\n`);
 rmSync(dir, { recursive: true, force: true });

@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       broker_peak_rss_mb: peak,
     };
     mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-    writeFileSync(join(import.meta.dirname, "results", "broker-latest.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(join(import.meta.dirname, "results", "broker-latest.json"), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await client.close();

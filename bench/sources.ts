@@ -49,7 +49,7 @@ async function until(cond: () => boolean) {
 }
 
 async function twitter() {
-  const lines = Array.from({ length: N }, (_, i) => tweet(i) + "\r\n");
+  const lines = Array.from({ length: N }, (_, i) => `${tweet(i)}\r\n`);
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
     let i = 0;
@@ -82,7 +82,7 @@ async function twitter() {
 async function replay() {
   const dir = mkdtempSync(join(tmpdir(), "bench-replay-"));
   const f = join(dir, "in.jsonl");
-  writeFileSync(f, Array.from({ length: N }, (_, i) => tweet(i)).join("\n") + "\n");
+  writeFileSync(f, `${Array.from({ length: N }, (_, i) => tweet(i)).join("\n")}\n`);
   const src = createReplaySource("r", Context.of({ file: f, rate: "max", batchSize: "1000" }), env);
   const cp = new Counting();
   src.setChannelProcessor(cp);

@@ -216,7 +216,7 @@ try {
   if (!args["throughput-only"])
     writeFileSync(
       join(import.meta.dirname, "results", "streaming-latest.json"),
-      JSON.stringify(results, null, 2) + "\n",
+      `${JSON.stringify(results, null, 2)}\n`,
     );
 } finally {
   rmSync(dir, { recursive: true, force: true });

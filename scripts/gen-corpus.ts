@@ -23,6 +23,6 @@ if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 0 || !Number.
 }
 const out: NodeJS.WritableStream = outPath ? createWriteStream(outPath) : process.stdout;
 for (const p of generateCorpus({ seed, count, startMs, ratePerSec: rate })) {
-  if (!out.write(JSON.stringify(p) + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));
+  if (!out.write(`${JSON.stringify(p)}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
 }
 if (outPath) out.end();

@@ -17,7 +17,7 @@ function walk(dir, out) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const rel = relative(process.cwd(), p);
-    if (excluded.some((e) => rel === e || rel.startsWith(e + "/"))) continue;
+    if (excluded.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
     if (statSync(p).isDirectory()) walk(p, out);
     else if (name.endsWith(".test.ts")) out.push(rel);
   }

@@ -309,7 +309,7 @@ async function main(): Promise<void> {
       group_vs_assign_rate: +(consume.subscribe.median_rate / consume.assign.median_rate).toFixed(3),
       rebalance,
     };
-    writeFileSync(join(import.meta.dirname, "results-latest.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(join(import.meta.dirname, "results-latest.json"), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await client.close();

@@ -170,7 +170,7 @@ mkdirSync(join(import.meta.dirname, "..", "results"), { recursive: true });
 const out = join(import.meta.dirname, "..", "results", "side-by-side-agent-seq-latest.json");
 writeFileSync(
   out,
-  JSON.stringify(
+  `${JSON.stringify(
     {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
@@ -180,6 +180,6 @@ writeFileSync(
     },
     null,
     2,
-  ) + "\n",
+  )}\n`,
 );
 console.log(`\nsaved ${out}`);

@@ -35,7 +35,7 @@ const ROUNDS = Number(args.rounds);
 const ROOT = join(import.meta.dirname, "..", "..");
 const KAFKA_SH = join(ROOT, "test", "interop", "tooling", "kafka.sh");
 
-function sh(cmdArgs: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+function sh(cmdArgs: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn("bash", [KAFKA_SH, ...cmdArgs], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -200,7 +200,7 @@ async function phase(start: () => Promise<Broker>, round: number): Promise<Recor
     }
     r["latency acks=1"] = await latency(b);
     console.error(`  latency: ${JSON.stringify(r["latency acks=1"])}`);
-    r["memory"] = { "peak RSS MB": vmKb(b.pid, "VmHWM") / 1024, "RSS MB": vmKb(b.pid, "VmRSS") / 1024 };
+    r.memory = { "peak RSS MB": vmKb(b.pid, "VmHWM") / 1024, "RSS MB": vmKb(b.pid, "VmRSS") / 1024 };
   } finally {
     await b.stop();
   }
@@ -248,17 +248,17 @@ async function main(): Promise<void> {
   const table = rows.map((r) => [r.scenario, r.metric, fmt(r.millrace), fmt(r.kafka), fmt(r.ratio)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   const line = (cells: string[]) =>
-    "| " + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   console.log(
     `records=${RECORDS} x 100 B, latency records=${LAT_RECORDS}, rounds=${ROUNDS}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
   );
   console.log(line(header));
-  console.log("|" + widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
+  console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
   for (const t of table) console.log(line(t));
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(
     join(ROOT, "bench", "results", "side-by-side-broker-latest.json"),
-    JSON.stringify(
+    `${JSON.stringify(
       {
         date: new Date().toISOString(),
         records: RECORDS,
@@ -270,7 +270,7 @@ async function main(): Promise<void> {
       },
       null,
       2,
-    ) + "\n",
+    )}\n`,
   );
 }
 

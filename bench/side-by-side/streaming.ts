@@ -106,13 +106,13 @@ function runApp(system: System, appArgs: string[], onStarted?: () => void): Prom
     child.stderr!.on("data", (d) => (err = (err + d).slice(-8000)));
     child.stdout!.on("data", (d) => {
       buf += d;
-      let nl;
+      let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         res.lines.push(line);
         if (line === "started") onStarted?.();
-        let m;
+        let m: RegExpExecArray | null;
         if ((m = /^lat (\d+) (\d+) (\d+)/.exec(line)))
           res.lat.push({ at: performance.now(), oldest: Number(m[1]), newest: Number(m[2]), n: Number(m[3]) });
         if ((m = /^done records=(\d+) seconds=([\d.E-]+) VmHWM=(\d+)/.exec(line)))
@@ -362,7 +362,7 @@ try {
   const file = join(import.meta.dirname, "..", "results", "side-by-side-streaming-latest.json");
   writeFileSync(
     file,
-    JSON.stringify(
+    `${JSON.stringify(
       {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, node: process.version },
@@ -383,7 +383,7 @@ try {
       },
       null,
       2,
-    ) + "\n",
+    )}\n`,
   );
   console.log(`\nsaved ${file}`);
 } finally {

@@ -26,7 +26,7 @@ const vmHwm = () => `VmHWM=${/VmHWM:\s*(\d+)/.exec(readFileSync("/proc/self/stat
 /** data.entities.hashtags[].tag of a JSON tweet, lower-cased with "#" */
 function hashtags(value: string | null): string[] {
   const t = JSON.parse(value ?? "null") as { data?: { entities?: { hashtags?: Array<{ tag?: string }> } } } | null;
-  return (t?.data?.entities?.hashtags ?? []).map((h) => "#" + String(h.tag).toLowerCase());
+  return (t?.data?.entities?.hashtags ?? []).map((h) => `#${String(h.tag).toLowerCase()}`);
 }
 
 const ssc = new StreamingContext({ appName: "TrendingHashtags", batchInterval: batchMs, master: "local[2]" });

@@ -152,7 +152,11 @@ function choose(list) {
   };
   const scenarios = new Set();
   // first one per scenario, then anything of a new size, then anything
-  take((c) => !scenarios.has(c.scenario) && (scenarios.add(c.scenario), true));
+  take((c) => {
+    if (scenarios.has(c.scenario)) return false;
+    scenarios.add(c.scenario);
+    return true;
+  });
   take(() => true);
   for (const c of list) {
     if (chosen.length >= MAX_PER_KEY) break;
@@ -201,7 +205,7 @@ for (const key of keys) {
     });
   });
 }
-fs.writeFileSync(path.join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+fs.writeFileSync(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 
 // ---- coverage table ---------------------------------------------------------------------------------
 const byApi = new Map();

@@ -163,7 +163,7 @@ function main() {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
 
-    const record = (entry) => fs.writeSync(indexFd, JSON.stringify(entry) + "\n");
+    const record = (entry) => fs.writeSync(indexFd, `${JSON.stringify(entry)}\n`);
     const base = (p) => `c${conn}-${String(p.seq).padStart(4, "0")}-k${p.apiKey}-v${p.apiVersion}`;
 
     const reqFramer = new Framer((frame) => {
@@ -197,7 +197,7 @@ function main() {
 
     const respFramer = new Framer((frame) => {
       const corr = frame.length >= 4 ? frame.readInt32BE(0) : NaN;
-      let i = pending.findIndex((p) => p.correlationId === corr);
+      const i = pending.findIndex((p) => p.correlationId === corr);
       if (i < 0) {
         log(`c${conn}: response with unknown correlation id ${corr} (${frame.length} bytes): kept as orphan`);
         fs.writeFileSync(path.join(opts.out, `c${conn}-orphan-corr${corr}.response.bin`), frame);

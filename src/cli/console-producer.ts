@@ -81,7 +81,6 @@ export function consoleProducerCommand(): Command {
       let rr = 0;
       const pending = new Map<number, Rec[]>();
       const inflight: Promise<unknown>[] = [];
-      let sent = 0;
       let acked = 0;
 
       const flush = async (p: number) => {
@@ -91,7 +90,6 @@ export function consoleProducerCommand(): Command {
         const batch = encodeBatch({ records: recs, compression });
         const n = recs.length;
         inflight.push(client.produce(opts.topic, p, batch, acks).then(() => (acked += n)));
-        sent += recs.length;
         if (inflight.length >= 16) await Promise.all(inflight.splice(0));
       };
 

@@ -37,13 +37,13 @@ export function progress(opts: { stream?: NodeJS.WriteStream; intervalMs?: numbe
         width = 0;
         last = 0;
       }
-      process.stdout.write(line + "\n");
+      process.stdout.write(`${line}\n`);
     },
     done(text) {
       if (tty && width > 0) {
         draw(text);
         out.write("\n");
-      } else out.write(text + "\n");
+      } else out.write(`${text}\n`);
     },
   };
 }

@@ -8,7 +8,7 @@
 import { ApiKey } from "../protocol/apis.js";
 import type { Message } from "../protocol/codec.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
-import { KafkaClient, KafkaError } from "./client.js";
+import { type KafkaClient, KafkaError } from "./client.js";
 import { KafkaConnection } from "./connection.js";
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, type TopicPartitions } from "../protocol/consumer-protocol.js";
 
@@ -59,6 +59,9 @@ const COORDINATOR_RETRIABLE = new Set<number>([
   ErrorCode.COORDINATOR_NOT_AVAILABLE,
   ErrorCode.NOT_COORDINATOR,
 ]);
+/** a group's coordinator: its broker and an open connection to it */
+type Coordinator = { conn: KafkaConnection; nodeId: number; host: string; port: number };
+
 const MAX_ATTEMPTS = 20;
 const RETRY_BACKOFF_MS = 100;
 
@@ -67,7 +70,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class GroupAdmin {
-  private coordinators = new Map<string, { conn: KafkaConnection; nodeId: number; host: string; port: number }>();
+  private coordinators = new Map<string, Coordinator>();
   private extra: KafkaConnection[] = [];
   private brokersKnown = false;
 
@@ -239,9 +242,7 @@ export class GroupAdmin {
   }
 
   /** FindCoordinator for a group, and a connection to it. */
-  private async coordinator(
-    groupId: string,
-  ): Promise<{ conn: KafkaConnection; nodeId: number; host: string; port: number }> {
+  private async coordinator(groupId: string): Promise<Coordinator> {
     const cached = this.coordinators.get(groupId);
     if (cached) return cached;
     const boot = this.client.bootstrap;
@@ -287,7 +288,7 @@ export class GroupAdmin {
     ) => Promise<{ errorCode: number; value: T }>,
   ): Promise<T> {
     return this.retry(what, async () => {
-      let c;
+      let c: Coordinator;
       try {
         c = await this.coordinator(groupId);
       } catch (e) {

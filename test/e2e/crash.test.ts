@@ -68,7 +68,7 @@ test(`acks=all records survive ${KILLS} SIGKILLs at their acknowledged offsets`,
               encodeBatch({ records: values.map((v) => ({ value: v })) }),
               -1,
             );
-            values.forEach((v, i) => acked.set((BigInt(partition) << 48n) | (base + BigInt(i)), v));
+            for (const [i, v] of values.entries()) acked.set((BigInt(partition) << 48n) | (base + BigInt(i)), v);
           } catch {
             return; // the broker died: this batch was never acknowledged
           }

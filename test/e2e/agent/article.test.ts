@@ -130,7 +130,7 @@ test("article config 2 (examples/article-hdfs.conf): hdfs sink writes .../%Y/%m/
     );
     assert.ok(
       [...h10, ...h11].every((x) => /^FlumeData\.\d+$/.test(x.f)),
-      "closed files lose .tmp on shutdown: " + JSON.stringify([...h10, ...h11]),
+      `closed files lose .tmp on shutdown: ${JSON.stringify([...h10, ...h11])}`,
     );
     const first = JSON.parse(readFileSync(join(base, "10", h10[0].f), "utf8").split("\n")[0]);
     assert.equal(first.data.text, "tweet 0 about big data #hadoop", "DataStream + Text: one tweet JSON per line");
