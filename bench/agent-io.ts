@@ -46,7 +46,8 @@ async function main() {
   const takeS = (performance.now() - t) / 1000;
   await ch.stop();
   console.log(
-    `kafka channel (embedded): put ${Math.round(N / putS)} events/s, take ${Math.round(N / takeS)} events/s (${N} events of ${body.length} B)`,
+    `kafka channel (embedded): put ${Math.round(N / putS)} events/s, take ${Math.round(N / takeS)} events/s ` +
+      `(${N} events of ${body.length} B)`,
   );
 
   // avro sink -> avro source

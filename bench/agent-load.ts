@@ -23,7 +23,10 @@ export async function metrics(mport: number): Promise<Record<string, Record<stri
   return (await (await fetch(`http://127.0.0.1:${mport}/metrics`)).json()) as Record<string, Record<string, string>>;
 }
 
-/** Starts agent a1 from `conf` (written to dir) with http monitoring on mport; resolves once it serves (monitoring, and sourcePort when given). */
+/**
+ * Starts agent a1 from `conf` (written to dir) with http monitoring on mport; resolves once it serves
+ * (monitoring, and sourcePort when given).
+ */
 export async function startAgentProcess(
   impl: Impl,
   conf: string,

@@ -45,8 +45,10 @@ async function main(): Promise<void> {
     const hwm = Math.round(rssKb(agent.pid!, "VmHWM") / 1024);
     const f = (n: number) => Math.round(n).toLocaleString("en-US");
     console.log(
-      `netcat -> file -> file_roll: ${f(EVENTS / tAck)} events/s acknowledged, ${f(EVENTS / tDrain)} events/s drained to file_roll ` +
-        `(${EVENTS} events of ${args.size} B, ${CLIENTS} connections, window ${WINDOW}; ${tAck.toFixed(1)} s / ${tDrain.toFixed(1)} s); agent RSS idle ${rssIdle} MB, after ${rss} MB (peak ${hwm} MB)`,
+      `netcat -> file -> file_roll: ${f(EVENTS / tAck)} events/s acknowledged, ` +
+        `${f(EVENTS / tDrain)} events/s drained to file_roll ` +
+        `(${EVENTS} events of ${args.size} B, ${CLIENTS} connections, window ${WINDOW}; ${tAck.toFixed(1)} s / ` +
+        `${tDrain.toFixed(1)} s); agent RSS idle ${rssIdle} MB, after ${rss} MB (peak ${hwm} MB)`,
     );
   } finally {
     await stopAgentProcess(agent);

@@ -65,7 +65,8 @@ const emb = await embeddedTopics();
 try {
   const rate = await run("embedded", async () => emb.view);
   console.log(
-    `seq -> kafka channel (embedded topics): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`,
+    `seq -> kafka channel (embedded topics): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, ` +
+      `AvroFlumeEvent, acks=all)`,
   );
 } finally {
   await emb.cleanup();
@@ -74,7 +75,8 @@ const broker = await startBroker();
 try {
   const rate = await run("remote", undefined, broker.bootstrap);
   console.log(
-    `seq -> kafka channel (millrace broker over loopback): ${f(rate)} events/s (${EVENTS} events, batches of ${BATCH}, AvroFlumeEvent, acks=all)`,
+    `seq -> kafka channel (millrace broker over loopback): ${f(rate)} events/s (${EVENTS} events, batches of ` +
+      `${BATCH}, AvroFlumeEvent, acks=all)`,
   );
 } finally {
   await broker.stop();

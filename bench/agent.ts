@@ -91,7 +91,8 @@ a1.sinks.k1.runner.maxBackoffSleep = 10
     agentPeakRssMB: Math.round(rssKb(child.pid!, "VmHWM") / 1024),
   };
   console.log(
-    `http -> memory -> null: ${eps.toLocaleString("en")} events/s (${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B; ${accepted} acknowledged, ${drained} drained, ${r.refused * BATCH} refused with 503)`,
+    `http -> memory -> null: ${eps.toLocaleString("en")} events/s (${CLIENTS} clients, batches of ${BATCH} x ` +
+      `${SIZE} B; ${accepted} acknowledged, ${drained} drained, ${r.refused * BATCH} refused with 503)`,
   );
   await stopAgentProcess(child);
 }
@@ -130,7 +131,9 @@ a1.channels.c1.keep-alive = 0
     rejectedRequestsPerSecond: Math.round(r.refused / r.seconds),
   };
   console.log(
-    `full memory channel (${CAPACITY} events of ${SIZE} B): RSS idle ${Math.round(idle / 1024)} MB, at full ${Math.round(atFull / 1024)} MB, after ${r.refused} more requests refused with 503 ${Math.round(after / 1024)} MB (peak ${Math.round(hwm / 1024)} MB)`,
+    `full memory channel (${CAPACITY} events of ${SIZE} B): RSS idle ${Math.round(idle / 1024)} MB, at full ` +
+      `${Math.round(atFull / 1024)} MB, after ${r.refused} more requests refused with 503 ` +
+      `${Math.round(after / 1024)} MB (peak ${Math.round(hwm / 1024)} MB)`,
   );
   await stopAgentProcess(child);
 }

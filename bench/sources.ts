@@ -75,7 +75,8 @@ async function twitter() {
   server.closeAllConnections();
   server.close();
   console.log(
-    `twitter source: ${N} tweets in ${s.toFixed(2)} s = ${Math.round(N / s)} events/s, ${(cp.bytes / s / 1e6).toFixed(1)} MB/s`,
+    `twitter source: ${N} tweets in ${s.toFixed(2)} s = ${Math.round(N / s)} events/s, ` +
+      `${(cp.bytes / s / 1e6).toFixed(1)} MB/s`,
   );
 }
 

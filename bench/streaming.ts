@@ -194,7 +194,8 @@ try {
     const r = await throughput(master, dir);
     console.log(
       `throughput ${master}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s` +
-        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg()
+        ` (worker threads: ${r.workerThreads ? `yes, started in ${r.startupSeconds.toFixed(2)} s` : "no"}; ` +
+        `CPU ${r.cpuSeconds.toFixed(2)} s in all threads; load average ${loadavg()
           .map((x) => x.toFixed(2))
           .join(" ")})`,
     );
@@ -206,8 +207,10 @@ try {
   for (const batchMs of args["throughput-only"] ? [] : [1000, 100, 10]) {
     const r = await latency(batchMs, dir);
     console.log(
-      `latency batch ${batchMs} ms @ ${RATE} rec/s: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.records} records); ` +
-        `batch total delay p99 ${r.totalDelayP99} ms, processing p50 ${r.processingP50} ms, ${(r.under2x * 100).toFixed(1)}% of batches within 2 intervals`,
+      `latency batch ${batchMs} ms @ ${RATE} rec/s: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms ` +
+        `(${r.records} records); ` +
+        `batch total delay p99 ${r.totalDelayP99} ms, processing p50 ${r.processingP50} ms, ` +
+        `${(r.under2x * 100).toFixed(1)}% of batches within 2 intervals`,
     );
     lat.push(r);
   }

@@ -18,7 +18,9 @@ if (existsSync(src)) {
   registerHooks(
     "data:text/javascript," +
       encodeURIComponent(
-        'export async function resolve(s, c, next) { return next(s, s === "millrace" || s.startsWith("millrace/") ? { ...c, conditions: [...c.conditions, "millrace-source"] } : c); }',
+        "export async function resolve(s, c, next) {" +
+          ' return next(s, s === "millrace" || s.startsWith("millrace/")' +
+          ' ? { ...c, conditions: [...c.conditions, "millrace-source"] } : c); }',
       ),
   );
   await import(pathToFileURL(src).href);

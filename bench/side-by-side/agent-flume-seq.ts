@@ -143,7 +143,8 @@ const median = (xs: number[]) => {
 };
 
 console.log(
-  `machine: ${cpus().length} CPUs, node ${process.version}; seq (totalEvents ${N}) → memory channel → file_roll, batches of 1000`,
+  `machine: ${cpus().length} CPUs, node ${process.version}; seq (totalEvents ${N}) → memory channel → file_roll, ` +
+    `batches of 1000`,
 );
 const results: Result[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
@@ -151,7 +152,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const s of order) {
     const r = await runOnce(s, round);
     console.log(
-      `${s} round ${round}: ${r.events} events in ${r.seconds.toFixed(2)} s = ${r.eventsPerSec} events/s (wall incl. start-up ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB)`,
+      `${s} round ${round}: ${r.events} events in ${r.seconds.toFixed(2)} s = ${r.eventsPerSec} events/s (wall ` +
+        `incl. start-up ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB)`,
     );
     results.push(r);
   }

@@ -71,7 +71,11 @@ a1.sinks.k1.batchSize = ${BATCH}
     await httpLoad(port, { clients: CLIENTS, batch: BATCH, size: SIZE, seconds: Number(args.warmup) });
     const r = await httpLoad(port, { clients: CLIENTS, batch: BATCH, size: SIZE, seconds: Number(args.seconds) });
     const eps = (r.ok * BATCH) / r.seconds;
-    return `| ${impl} | http -> memory -> null | ${f(eps)} events/s acknowledged (${r.refused} batches refused with 503) | ${mb(idle)} MB | ${mb(rssKb(child.pid!, "VmRSS"))} MB | ${mb(rssKb(child.pid!, "VmHWM"))} MB |`;
+    return (
+      `| ${impl} | http -> memory -> null | ${f(eps)} events/s acknowledged (${r.refused} batches refused ` +
+      `with 503) | ${mb(idle)} MB | ${mb(rssKb(child.pid!, "VmRSS"))} MB | ` +
+      `${mb(rssKb(child.pid!, "VmHWM"))} MB |`
+    );
   } finally {
     await stopAgentProcess(child);
     removeDir(dir);
@@ -99,7 +103,11 @@ async function netcatFileRoll(impl: Impl): Promise<string> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const tDrain = (performance.now() - t0) / 1000;
-    return `| ${impl} | netcat -> file -> file_roll | ${f(EVENTS / tAck)} events/s acknowledged, ${f(EVENTS / tDrain)} drained | ${mb(idle)} MB | ${mb(rssKb(child.pid!, "VmRSS"))} MB | ${mb(rssKb(child.pid!, "VmHWM"))} MB |`;
+    return (
+      `| ${impl} | netcat -> file -> file_roll | ${f(EVENTS / tAck)} events/s acknowledged, ` +
+      `${f(EVENTS / tDrain)} drained | ${mb(idle)} MB | ${mb(rssKb(child.pid!, "VmRSS"))} MB | ` +
+      `${mb(rssKb(child.pid!, "VmHWM"))} MB |`
+    );
   } finally {
     await stopAgentProcess(child);
     removeDir(dir);
@@ -111,7 +119,9 @@ if (!flumeAvailable()) {
   process.exit(1);
 }
 console.log(
-  `${cpus().length} CPUs, ${process.version}; http: ${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B, ${args.seconds} s after ${args.warmup} s warm-up; netcat: ${EVENTS} lines over ${args["nc-clients"]} connections`,
+  `${cpus().length} CPUs, ${process.version}; http: ${CLIENTS} clients, batches of ${BATCH} x ${SIZE} B, ` +
+    `${args.seconds} s after ${args.warmup} s warm-up; netcat: ${EVENTS} lines over ${args["nc-clients"]} ` +
+    `connections`,
 );
 console.log("| agent | pipeline | throughput | RSS idle | RSS after | RSS peak |");
 console.log("|---|---|---|---|---|---|");

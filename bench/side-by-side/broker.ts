@@ -118,10 +118,11 @@ async function produce(b: Broker, topic: string, partitions: number, acks: strin
     `bootstrap.servers=${b.bootstrap}`,
     `acks=${acks}`,
   ]);
-  const m =
-    /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/m.exec(
-      out,
-    );
+  const m = new RegExp(
+    String.raw`^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ` +
+      String.raw`([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th`,
+    "m",
+  ).exec(out);
   if (!m || Number(m[1]) !== RECORDS)
     throw new Error(`producer-perf-test on ${b.name}: unexpected output\n${out.slice(-1000)}`);
   return { "records/s": Number(m[2]), "MB/s": Number(m[3]), "avg ms": Number(m[4]), "p99 ms": Number(m[8]) };
@@ -250,7 +251,8 @@ async function main(): Promise<void> {
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   console.log(
-    `records=${RECORDS} x 100 B, latency records=${LAT_RECORDS}, rounds=${ROUNDS}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
+    `records=${RECORDS} x 100 B, latency records=${LAT_RECORDS}, rounds=${ROUNDS}, ${cpus().length} CPUs, ` +
+      `${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
   );
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);

@@ -269,7 +269,8 @@ const broker = await startBroker();
 const port = new RemoteTopics({ bootstrapServers: broker.bootstrap, clientId: "bench-side-by-side-streaming" });
 try {
   console.log(
-    `machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${N} tweets in ${PARTS} partitions, batch ${BATCH_MS} ms, window ${WINDOW_MS} ms`,
+    `machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${N} ` +
+      `tweets in ${PARTS} partitions, batch ${BATCH_MS} ms, window ${WINDOW_MS} ms`,
   );
   await port.createTopic("tweets", { partitions: PARTS });
   for (let i = 0; i < N; i += 1000) {
@@ -298,7 +299,9 @@ try {
         continue;
       }
       console.log(
-        `throughput ${s} round ${round}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} records/s (${r.batches} batches; process wall ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB; top ${r.top3})`,
+        `throughput ${s} round ${round}: ${r.records} records in ${r.seconds.toFixed(2)} s = ${r.recordsPerSec} ` +
+          `records/s (${r.batches} batches; process wall ${r.wallSeconds} s; peak RSS ${r.peakRssMb} MB; top ` +
+          `${r.top3})`,
       );
       tp.push(r);
     }
@@ -311,7 +314,9 @@ try {
       for (const s of order) {
         const r = await latency(s, round, broker.bootstrap, port);
         console.log(
-          `latency ${s} round ${round} @ ${RATE} rec/s: oldest-record p50 ${r.oldestP50} ms, p99 ${r.oldestP99} ms; newest-record p50 ${r.newestP50} ms (${r.batches} batches, ${r.records} records; peak RSS ${r.peakRssMb} MB)`,
+          `latency ${s} round ${round} @ ${RATE} rec/s: oldest-record p50 ${r.oldestP50} ms, p99 ${r.oldestP99} ` +
+            `ms; newest-record p50 ${r.newestP50} ms (${r.batches} batches, ${r.records} records; peak RSS ` +
+            `${r.peakRssMb} MB)`,
         );
         lat.push(r);
       }

@@ -4,7 +4,8 @@
  * test/interop/spark/TrendingHashtags.java (its Spark twin), so the two run as
  * processes of the same shape.
  *
- *   node --import tsx bench/side-by-side/trending-millrace.ts <bootstrap> <topic> <expected> <maxRatePerPartition> <batchMs> <windowMs> <timeoutSeconds> [latency]
+ *   node --import tsx bench/side-by-side/trending-millrace.ts <bootstrap> <topic> <expected>
+ *     <maxRatePerPartition> <batchMs> <windowMs> <timeoutSeconds> [latency]
  */
 import { readFileSync } from "node:fs";
 import { StreamingContext } from "../../src/streaming/context.js";
@@ -13,7 +14,8 @@ import { KafkaUtils } from "../../src/streaming/kafka.js";
 const [bootstrap, topic, expectedS, maxRateS, batchS, windowS, timeoutS, mode] = process.argv.slice(2);
 if (!timeoutS) {
   console.error(
-    "usage: trending-millrace.ts <bootstrap> <topic> <expected> <maxRatePerPartition> <batchMs> <windowMs> <timeoutSeconds> [latency]",
+    "usage: trending-millrace.ts <bootstrap> <topic> <expected> <maxRatePerPartition> <batchMs> <windowMs> " +
+      "<timeoutSeconds> [latency]",
   );
   process.exit(1);
 }
@@ -97,9 +99,11 @@ if (!ok) {
   if (expected > 0) {
     const bs = ssc.batches();
     console.error(
-      `timeout: state ${ssc.state}, ${bs.length} batches done, first records=${bs[0]?.records} last ${JSON.stringify(bs.at(-1))}`,
+      `timeout: state ${ssc.state}, ${bs.length} batches done, first records=${bs[0]?.records} last ` +
+        `${JSON.stringify(bs.at(-1))}`,
     );
   }
 }
-await ssc.stop({ graceful: true }); // a non-graceful stop with batches queued spins (src/streaming/context.ts kick); see the report
+// a non-graceful stop with batches queued spins (src/streaming/context.ts kick); see the report
+await ssc.stop({ graceful: true });
 process.exit(ok || expected <= 0 ? 0 : 2);

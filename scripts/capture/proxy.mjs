@@ -176,7 +176,8 @@ function main() {
       p.request = `${base(p)}.request.bin`;
       fs.writeFileSync(path.join(opts.out, p.request), frame);
       log(
-        `c${conn} -> key=${p.apiKey} v${p.apiVersion} corr=${p.correlationId} ${frame.length}B${p.expectResponse ? "" : " (no response expected)"}`,
+        `c${conn} -> key=${p.apiKey} v${p.apiVersion} corr=${p.correlationId} ` +
+          `${frame.length}B${p.expectResponse ? "" : " (no response expected)"}`,
       );
       if (p.expectResponse) pending.push(p);
       else record(entryOf(p, null, null));

@@ -49,7 +49,8 @@ export function consoleProducerCommand(): Command {
     .requiredOption("--topic <name>", "the topic")
     .option(
       "--property <key=value>",
-      "parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator (repeatable)",
+      "parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, " +
+        "headers.key.separator (repeatable)",
       collect,
       [] as string[],
     )
@@ -133,7 +134,10 @@ export function consoleProducerCommand(): Command {
       const status = () => {
         const secs = Math.max(0.001, (Date.now() - t0) / 1000);
         const pct = total ? ` (${((bytes * 100) / total).toFixed(0)}%)` : "";
-        return `${opts.topic}: ${acked} records acknowledged, ${mib(bytes)} of ${mib(total ?? 0)} read${pct}, ${Math.round(acked / secs)} records/s`;
+        return (
+          `${opts.topic}: ${acked} records acknowledged, ${mib(bytes)} of ${mib(total ?? 0)} read${pct}, ` +
+          `${Math.round(acked / secs)} records/s`
+        );
       };
       const rl = createInterface({ input, crlfDelay: Infinity });
       let stickyPartition = 0;

@@ -256,7 +256,8 @@ export class GroupAdmin {
     if (c.errorCode !== ErrorCode.NONE) {
       throw new KafkaError(
         c.errorCode,
-        `find the coordinator of group ${groupId}: ${errorName(c.errorCode)}${c.errorMessage ? ` (${c.errorMessage})` : ""}`,
+        `find the coordinator of group ${groupId}: ` +
+          `${errorName(c.errorCode)}${c.errorMessage ? ` (${c.errorMessage})` : ""}`,
       );
     }
     if (!this.brokersKnown) await this.brokerIds();

@@ -74,7 +74,7 @@ test("article config 1 (examples/article-logger.conf): Twitter -> MemChannel -> 
   }
 });
 
-test("article config 2 (examples/article-hdfs.conf): hdfs sink writes .../%Y/%m/%d/%H/ files rolled every 10000 tweets", {
+test("article config 2 (article-hdfs.conf): hdfs sink writes .../%Y/%m/%d/%H/ files rolled every 10000 tweets", {
   timeout: 180_000,
 }, async () => {
   const dir = tempDir();
@@ -139,7 +139,7 @@ test("article config 2 (examples/article-hdfs.conf): hdfs sink writes .../%Y/%m/
   }
 });
 
-test("article config 2 over WebHDFS: hdfs://namenode:port/user/flume/tweets/%Y/%m/%d/%H/ written through the REST API", {
+test("article config 2 over WebHDFS: hdfs://namenode:port/user/flume/tweets/%Y/%m/%d/%H/ written via the REST API", {
   timeout: 120_000,
 }, async () => {
   const root = tempDir();
@@ -192,7 +192,7 @@ test("article config 2 over WebHDFS: hdfs://namenode:port/user/flume/tweets/%Y/%
   }
 });
 
-test("article config 3 (examples/article-kafka-channel.conf): Kafka channel, no sink, writes AvroFlumeEvents to topic twitter", {
+test("article config 3 (article-kafka-channel.conf): Kafka channel, no sink, writes AvroFlumeEvents to topic twitter", {
   timeout: 120_000,
 }, async () => {
   const broker = await startBroker();

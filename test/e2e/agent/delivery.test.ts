@@ -20,7 +20,7 @@ const CLIENTS = 4;
 const BATCH = 100;
 const LINE = /^ev:(\d+):(\d+):end$/;
 
-test(`file channel: ${EVENTS} events acknowledged by the http source survive ${KILLS} SIGKILLs and all reach file_roll`, {
+test(`file channel: ${EVENTS} events acknowledged by the http source survive ${KILLS} SIGKILLs, all reach file_roll`, {
   timeout: 600_000,
 }, async () => {
   const dir = tempDir("millrace-delivery-");
@@ -130,7 +130,9 @@ test(`file channel: ${EVENTS} events acknowledged by the http source survive ${K
     const dups = delivered - seen.size;
     const extra = [...seen.keys()].filter((id) => !acked.has(id)).length;
     console.log(
-      `# delivery: ${acked.size} acknowledged, ${seen.size} distinct delivered, ${delivered} lines (${dups} duplicates, ${extra} never acknowledged), ${torn} torn lines, ${kills} SIGKILLs, ${posts} posts (${failedPosts} refused or failed)`,
+      `# delivery: ${acked.size} acknowledged, ${seen.size} distinct delivered, ${delivered} lines (${dups} ` +
+        `duplicates, ${extra} never acknowledged), ${torn} torn lines, ${kills} SIGKILLs, ${posts} posts ` +
+        `(${failedPosts} refused or failed)`,
     );
     assert.equal(kills, KILLS);
     assert.equal(extra, 0, "nothing delivered that was never sent");

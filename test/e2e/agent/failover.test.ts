@@ -17,7 +17,7 @@ function bodies(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
 }
 
-test("failover: an Avro sink to a down agent fails over to file_roll; when the target comes up, events go there; nothing is lost", {
+test("failover: an Avro sink to a down agent fails over to file_roll, then to the target once it is up; none lost", {
   timeout: 180_000,
 }, async () => {
   const dir = tempDir();
