@@ -11,6 +11,7 @@ import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { removeDir, tempDir } from "../helpers/broker.js";
 import { freePort } from "../helpers/net.js";
+import { type Held, waitFor } from "../helpers/wait.js";
 
 const APP = resolve("examples/demo/trending-sentiment.ts");
 
@@ -67,20 +68,18 @@ function run(file: string): { child: ChildProcess; out: () => string; exit: Prom
   return { child, out: () => out, exit: new Promise((r) => child.on("exit", (c) => r(c))) };
 }
 
-async function until<T>(
+/** waitFor, failing at once if `millrace run` exits, with its output in the error */
+function until<T>(
   what: string,
   r: { child: ChildProcess; out: () => string },
-  fn: () => T | false | undefined | Promise<T | false | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (r.child.exitCode !== null)
-      throw new Error(`millrace run exited (${r.child.exitCode}) while waiting for ${what}:\n${r.out()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${r.out().slice(-4000)}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  fn: () => T | Promise<T>,
+): Promise<Held<T>> {
+  return waitFor(fn, what, {
+    intervalMs: 100,
+    failIf: () =>
+      r.child.exitCode !== null && `millrace run exited (${r.child.exitCode}) while waiting for ${what}:\n${r.out()}`,
+    detail: () => r.out().slice(-4000),
+  });
 }
 
 test("a pipeline file runs an embedded broker, an agent and an in-process streaming app; SIGTERM exits 0", {

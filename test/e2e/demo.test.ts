@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeDir, tempDir } from "../helpers/broker.js";
 import { freePort } from "../helpers/net.js";
+import { type Held, waitFor } from "../helpers/wait.js";
 
 interface Demo {
   child: ChildProcess;
@@ -44,21 +45,15 @@ function startDemo(dir: string, uiPort: number, brokerPort: number): Demo {
   return { child, out: () => out, exit };
 }
 
-async function until<T>(
-  what: string,
-  demo: Demo,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (demo.child.exitCode !== null)
-      throw new Error(`demo exited (${demo.child.exitCode}) while waiting for ${what}:\n${demo.out()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${demo.out().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** waitFor, failing at once if the demo exits, with its output in the error */
+function until<T>(what: string, demo: Demo, fn: () => T | Promise<T>, ms = 60_000): Promise<Held<T>> {
+  return waitFor(fn, what, {
+    timeoutMs: ms,
+    intervalMs: 100,
+    failIf: () =>
+      demo.child.exitCode !== null && `demo exited (${demo.child.exitCode}) while waiting for ${what}:\n${demo.out()}`,
+    detail: () => demo.out().slice(-4000),
+  });
 }
 
 /** a table row of the trending output: rank, #hashtag, count, sentiment */

@@ -1,19 +1,9 @@
 import { StreamingContext, type StreamingContextOptions } from "../../src/streaming/context.js";
 import type { DStream } from "../../src/streaming/dstream.js";
 import { keyOf } from "../../src/streaming/keys.js";
+import { waitFor } from "../helpers/wait.js";
 
-/** polls `cond` until it holds (generous deadline; never a timing assertion) */
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  deadlineMs = 30_000,
-): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor };
 
 /**
  * Feeds `inputs` (one array per batch) through a queueStream, applies `build`,

@@ -5,20 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { GroupMember, TopicPartition, TopicsPort } from "../../src/topics/port.js";
+import { waitFor } from "../helpers/wait.js";
 
-/** Polls `cond` until it holds or the (generous) deadline passes; never asserts on how long it took. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  deadlineMs = 60_000,
-): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor };
 
 export const key = (p: TopicPartition) => `${p.topic}-${p.partition}`;
 
@@ -207,7 +196,7 @@ export function topicsPortContract(
       assert.ok(a.memberId.length > 0);
       const gen1 = a.generationId;
       const b = await port.joinGroup("grp1", ["g1"], FAST);
-      await waitFor("the two members to split g1", () => splitsExactly([a, b], "g1", 4));
+      await waitFor(() => splitsExactly([a, b], "g1", 4), "the two members to split g1");
       assert.equal(a.assignment().length, 2, "range gives 2 partitions each");
       assert.equal(b.assignment().length, 2);
       assert.equal(a.generationId, b.generationId);
@@ -218,7 +207,7 @@ export function topicsPortContract(
 
       await b.leave();
       assert.deepEqual(b.assignment(), []);
-      await waitFor("a to own all four partitions again", () => a.assignment().length === 4);
+      await waitFor(() => a.assignment().length === 4, "a to own all four partitions again");
       assert.ok(splitsExactly([a], "g1", 4));
       await a.leave();
     }),
@@ -292,7 +281,7 @@ export function topicsPortContract(
         [[1, 2n]],
       );
       // the fenced member rejoins on its own: the two end up sharing the topic again
-      await waitFor("the fenced member to rejoin and share g3", () => splitsExactly([stale, fresh], "g3", 4));
+      await waitFor(() => splitsExactly([stale, fresh], "g3", 4), "the fenced member to rejoin and share g3");
       await Promise.all([stale.leave(), fresh.leave()]);
     }),
   );

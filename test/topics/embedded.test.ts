@@ -141,17 +141,18 @@ test("broker.embeddedTopics(): an embedded member and a Kafka client (@platforma
       assignment: () =>
         (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
     };
-    await waitFor("the embedded member and the Kafka client to split 'shared'", () =>
-      splitsExactly([member, client], "shared", 4),
+    await waitFor(
+      () => splitsExactly([member, client], "shared", 4),
+      "the embedded member and the Kafka client to split 'shared'",
     );
     assert.equal(member.assignment().length, 2);
 
     // what `millrace consumer-groups --describe` shows: both members and their (decoded) assignments
     let described = await groups.describeGroup("mixed");
-    await waitFor("the group to be Stable", async () => {
+    await waitFor(async () => {
       described = await groups.describeGroup("mixed");
       return described.state === "Stable";
-    });
+    }, "the group to be Stable");
     assert.equal(described.protocol, "roundrobin");
     assert.equal(described.members.length, 2);
     const embedded = described.members.find((m) => m.memberId === member.memberId);
@@ -164,7 +165,7 @@ test("broker.embeddedTopics(): an embedded member and a Kafka client (@platforma
     // the Kafka client leaves: the embedded member takes all four partitions
     await stream.close();
     await consumer.close();
-    await waitFor("the embedded member to own all of 'shared'", () => member.assignment().length === 4);
+    await waitFor(() => member.assignment().length === 4, "the embedded member to own all of 'shared'");
     await member.leave();
   } finally {
     groups.close();

@@ -19,19 +19,12 @@ import { MemoryChannel } from "../../../src/agent/channels/memory.js";
 import { DefaultChannelProcessor } from "../../../src/agent/runtime/channel-processor.js";
 import { SourceRunner } from "../../../src/agent/runtime/runners.js";
 import { ReplicatingSelector } from "../../../src/agent/runtime/selectors.js";
+import { waitFor } from "../../helpers/wait.js";
 
 export interface SourceHarness {
   source: Source;
   produce(n: number): Promise<string[] | void>;
   cleanup?(): void | Promise<void>;
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 30000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** every body in the channel, left in place (the take transaction is rolled back) */

@@ -95,11 +95,4 @@ export class ListChannelProcessor implements ChannelProcessor {
   }
 }
 
-/** polls until cond() is true or the deadline passes */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what = "condition", ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from "../../helpers/wait.js";

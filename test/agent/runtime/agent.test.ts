@@ -10,6 +10,7 @@ import { Agent } from "../../../src/agent/runtime/agent.js";
 import { parseProperties } from "../../../src/formats/properties.js";
 import { monitoringSnapshot } from "../../../src/agent/counters.js";
 import { tempDir, removeDir } from "../../helpers/broker.js";
+import { waitFor } from "../../helpers/wait.js";
 
 /** Test downstreams: a sink of type test_target delivers to targets[<target>], which can be down. */
 const targets = new Map<string, { down: boolean; got: string[] }>();
@@ -34,14 +35,6 @@ class TargetSink extends BatchSink {
 sinkRegistry.push({ alias: "test_target", classNames: ["org.example.TargetSink"], factory: TargetSink.fromContext });
 
 const silent = pino({ level: "silent" });
-
-async function waitFor(cond: () => boolean, what: string, ms = 30000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test("failover group: the primary's target goes down, the backup takes over, nothing is lost or duplicated", async () => {
   targets.set("primary", { down: false, got: [] });

@@ -23,20 +23,7 @@ export function runAgent(args: string[], env: Record<string, string> = {}): Agen
   return { child, out: () => out, err: () => err, exit };
 }
 
-/** polls get() until it returns something truthy; fails after a generous deadline */
-export async function waitFor<T>(
-  get: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from "../../helpers/wait.js";
 
 /** SIGTERM, and the agent exits 0 */
 export async function stopAgent(r: AgentRun): Promise<void> {

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir, removeDir } from "../helpers/broker.js";
-import { freePort } from "../helpers/net.js";
-import { monitoring, runAgent, stopAgent, waitFor } from "../e2e/agent/run.js";
+import { tempDir, removeDir } from "../../helpers/broker.js";
+import { freePort } from "../../helpers/net.js";
+import { monitoring, runAgent, stopAgent, waitFor } from "./run.js";
 
 /** an example file with its port(s) replaced, in a temp dir */
 function example(name: string, dir: string, port?: number): string {
@@ -148,13 +148,14 @@ test("bad configurations exit non-zero naming file:line:key; unsupported keys ar
   const dir = tempDir();
   try {
     const bad = join(dir, "bad.conf");
-    writeFileSync(bad, readFileSync("examples/seq-null.conf", "utf8") + "a1.sinks.k1.batchSize = 5000\n");
+    writeFileSync(bad, `${readFileSync("examples/seq-null.conf", "utf8")}a1.sinks.k1.batchSize = 5000\n`);
     let r = runAgent(["-n", "a1", "-f", bad]);
     assert.notEqual(await r.exit, 0);
     assert.match(
       r.err(),
       new RegExp(
-        `${bad.replace(/[.]/g, "\\.")}:21: a1\\.sinks\\.k1\\.batchSize \\(5000\\) of sink k1 is greater than the transactionCapacity \\(1000\\) of channel c1`,
+        `${bad.replace(/[.]/g, "\\.")}:21: a1\\.sinks\\.k1\\.batchSize \\(5000\\) of sink k1 is greater than ` +
+          "the transactionCapacity \\(1000\\) of channel c1",
       ),
     );
     writeFileSync(
@@ -174,10 +175,10 @@ test("bad configurations exit non-zero naming file:line:key; unsupported keys ar
     assert.notEqual(await r.exit, 0);
     assert.match(r.err(), /no properties for agent "zz"/);
     const warn = join(dir, "warn.conf");
-    writeFileSync(warn, readFileSync("examples/seq-null.conf", "utf8") + "a1.channels.c1.fancy = yes\n");
+    writeFileSync(warn, `${readFileSync("examples/seq-null.conf", "utf8")}a1.channels.c1.fancy = yes\n`);
     r = runAgent(["-n", "a1", "-f", warn, "--reload-interval", "0.1"]);
     await waitFor(() => r.out().includes("agent components started"), "start");
-    writeFileSync(warn, readFileSync(warn, "utf8") + "a1.sinks.k1.batchSize = 500\n");
+    writeFileSync(warn, `${readFileSync(warn, "utf8")}a1.sinks.k1.batchSize = 500\n`);
     await waitFor(() => (r.out().match(/agent components started/g) ?? []).length === 2, "reload");
     assert.equal(
       (r.out().match(/warn\.conf:21: a1\.channels\.c1\.fancy is not supported/g) ?? []).length,
