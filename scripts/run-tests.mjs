@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Runs node's test runner over every *.test.ts file under the given folders.
+// Runs node's test runner over every *.test.ts file under the given folders (or the given files).
 // Node 20's --test does not expand globs, so the files are listed here.
 // The default suite (`npm test`) runs test/ without test/interop and test/browser,
 // which need third-party programs, and test/recorded, which reads recorded data
 // outside the clone (../shared) when it exists; each has its own script.
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -24,7 +24,13 @@ function walk(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((r) => walk(r, [])).sort();
+const missing = roots.filter((r) => !existsSync(r));
+if (missing.length > 0) {
+  console.error(`no such folder or file: ${missing.join(" ")}`);
+  process.exit(1);
+}
+// a root is a folder (every *.test.ts under it) or one test file
+const files = roots.flatMap((r) => (statSync(r).isDirectory() ? walk(r, []) : [relative(process.cwd(), r)])).sort();
 if (files.length === 0) {
   console.error(`no test files under ${roots.join(" ")}`);
   process.exit(1);
