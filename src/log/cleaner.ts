@@ -78,19 +78,16 @@ import {
 } from "../protocol/records/varint.js";
 import type { Cursor } from "../protocol/records/varint.js";
 import { LogError } from "./errors.js";
+import { CLEANED_SUFFIX, CLEANER_SWAP_FILE, DurableFile, SWAP_SUFFIX, segmentPaths } from "./files.js";
 import {
-  CLEANED_SUFFIX,
-  CLEANER_SWAP_FILE,
-  DurableFile,
-  SWAP_SUFFIX,
   fsyncDir,
   readFileIfExists,
   readFully,
-  segmentPaths,
+  renameIfExists,
   unlinkIfExists,
   writeFileAtomic,
   writevFully,
-} from "./files.js";
+} from "../fs/index.js";
 import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE } from "./indexes.js";
 import { INT32_MAX, Segment } from "./segment.js";
 
@@ -743,16 +740,6 @@ async function readSwapManifest(dir: string): Promise<{ base: bigint; replaced: 
 
 export function removeSwapManifest(dir: string): Promise<boolean> {
   return unlinkIfExists(join(dir, CLEANER_SWAP_FILE));
-}
-
-async function renameIfExists(from: string, to: string): Promise<boolean> {
-  try {
-    await rename(from, to);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
-  }
 }
 
 /** Step 3: `.cleaned` -> `.swap`, the log file last (the commit point). Returns after the log rename is done. */

@@ -46,17 +46,14 @@ import {
   base64ToUuid,
   formatCheckpoint,
   formatProperties,
-  fsyncDir,
   parsePartitionDirName,
   parsePartitionMetadata,
   partitionDirName,
   randomUuid,
   readCheckpoint,
-  readFileIfExists,
-  unlinkIfExists,
   uuidToBase64,
-  writeFileAtomic,
 } from "./files.js";
+import { fsyncDir, readFileIfExists, unlinkIfExists, writeFileAtomic } from "../fs/index.js";
 import type { CheckpointEntries } from "./files.js";
 import { Flusher } from "./flusher.js";
 import { PartitionLog } from "./partition.js";

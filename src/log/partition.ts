@@ -20,12 +20,8 @@ import {
   PARTITION_METADATA,
   TIME_INDEX_SUFFIX,
   formatPartitionMetadata,
-  readFully,
-  readFileIfExists,
-  unlinkIfExists,
-  writeFileAtomic,
-  writevFully,
 } from "./files.js";
+import { readFileIfExists, readFully, unlinkIfExists, writeFileAtomic, writevFully } from "../fs/index.js";
 import {
   DEFAULT_DEDUPE_BUFFER_SIZE,
   OffsetMap,

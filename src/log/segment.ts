@@ -7,7 +7,6 @@
  * segment, a ring of the most recent batch positions so reads at the tail go
  * straight to the right bytes.
  */
-import { rename } from "node:fs/promises";
 import {
   BASE_OFFSET,
   BATCH_LENGTH,
@@ -19,7 +18,8 @@ import {
   batchCrcValid,
 } from "../protocol/records/batch.js";
 import { LogError } from "./errors.js";
-import { DELETED_SUFFIX, DurableFile, readFileIfExists, readFully, segmentPaths, unlinkIfExists } from "./files.js";
+import { DELETED_SUFFIX, DurableFile, segmentPaths } from "./files.js";
+import { readFileIfExists, readFully, renameIfExists, unlinkIfExists, writevFully } from "../fs/index.js";
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, TIME_INDEX_ENTRY_SIZE, TimeIndex } from "./indexes.js";
 
 export const INT32_MAX = 2147483647;
@@ -610,13 +610,8 @@ export class Segment {
   /** Renames the segment's files to *.deleted (Kafka's asynchronous delete, step 1). */
   async markDeleted(): Promise<void> {
     this.deleted = true;
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
-      try {
-        await rename(p, p + DELETED_SUFFIX);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      }
-    }
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex])
+      await renameIfExists(p, p + DELETED_SUFFIX);
   }
 
   /** Closes the file (after pending reads/syncs) and removes the *.deleted files (step 2). */
@@ -669,13 +664,7 @@ async function writeIndexFile(path: string, data: Buffer, position: number, crea
     throw e;
   });
   try {
-    if (data.length > 0) {
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await f.handle.write(data, done, data.length - done, position + done);
-        done += bytesWritten;
-      }
-    }
+    await writevFully(f.handle, [data], position);
     await f.handle.truncate(position + data.length);
     await f.handle.datasync();
   } finally {
