@@ -22,15 +22,10 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { LogConfig } from "./config.js";
-import {
-  hasCleanupPolicy,
-  resolveDefaults,
-  resolveTopicConfig,
-  topicCollisionKey,
-  validateTopicName,
-} from "./config.js";
-import { DEFAULT_DEDUPE_BUFFER_SIZE } from "./cleaner.js";
-import type { CompactResult, EmptiedBatch } from "./cleaner.js";
+import { resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import type { CompactResult } from "./cleaner.js";
+import { LogCleanerManager } from "./cleaner-manager.js";
+import type { EmptiedBatch } from "./record-filter.js";
 import { LogError } from "./errors.js";
 import {
   CLEANER_OFFSET_CHECKPOINT,
@@ -146,14 +141,7 @@ export class LogManager {
   private pendingDeletes = new Set<PendingDelete>();
   private closing: Promise<void> | null = null;
   private retentionRunning: Promise<void> | null = null;
-  private cleanerRunning: Promise<CompactResult[]> | null = null;
-  /** partitions whose cleaning found corrupt data: skipped until reopened (Kafka's uncleanable partitions) */
-  private uncleanable = new Set<PartitionLog>();
-  /**
-   * Producer-state seam for the cleaner (see CompactOptions.retainEmptyBatch):
-   * set by whoever keeps producer state; null drops emptied batches.
-   */
-  cleanerRetainEmptyBatch: ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null = null;
+  private readonly cleaner: LogCleanerManager;
 
   private constructor(opts: LogManagerOptions, clusterId: string, nodeId: number, defaults: LogConfig) {
     this.opts = opts;
@@ -162,6 +150,25 @@ export class LogManager {
     this.nodeId = nodeId;
     this.defaults = defaults;
     this.logger = opts.logger ?? noopLogger;
+    this.cleaner = new LogCleanerManager({
+      dir: this.dir,
+      logger: this.logger,
+      partitions: () => this.allPartitions(),
+      closing: () => this.closing !== null,
+      dedupeBufferSize: opts["log.cleaner.dedupe.buffer.size"],
+    });
+  }
+
+  /**
+   * Producer-state seam for the cleaner (see CompactOptions.retainEmptyBatch):
+   * set by whoever keeps producer state; null drops emptied batches.
+   */
+  get cleanerRetainEmptyBatch(): ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null {
+    return this.cleaner.retainEmptyBatch;
+  }
+
+  set cleanerRetainEmptyBatch(hook: ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null) {
+    this.cleaner.retainEmptyBatch = hook;
   }
 
   get stats(): LogManagerStats {
@@ -611,50 +618,12 @@ export class LogManager {
    */
   runCleaner(now = Date.now(), opts: { force?: boolean } = {}): Promise<CompactResult[]> {
     this.ensureOpen();
-    const prev = this.cleanerRunning ?? Promise.resolve([]);
-    const run = prev.catch(() => []).then(() => this.cleanerPass(now, opts.force ?? false));
-    this.cleanerRunning = run;
-    void run
-      .finally(() => {
-        if (this.cleanerRunning === run) this.cleanerRunning = null;
-      })
-      .catch(() => undefined);
-    return run;
-  }
-
-  private async cleanerPass(now: number, force: boolean): Promise<CompactResult[]> {
-    const out: CompactResult[] = [];
-    const dedupeBufferSize = this.opts["log.cleaner.dedupe.buffer.size"] ?? DEFAULT_DEDUPE_BUFFER_SIZE;
-    for (const p of this.allPartitions()) {
-      if (this.closing) break;
-      if (p.isClosed || p.failed || this.uncleanable.has(p) || !hasCleanupPolicy(p.config, "compact")) continue;
-      const hook = this.cleanerRetainEmptyBatch;
-      try {
-        out.push(
-          await p.compact(now, { force, dedupeBufferSize, retainEmptyBatch: hook ? (b) => hook(p, b) : undefined }),
-        );
-      } catch (e) {
-        if (p.isClosed) continue;
-        if (e instanceof LogError && e.code === "MR_LOG_CORRUPT") {
-          this.uncleanable.add(p);
-          this.logger.error(
-            { topic: p.topic, partition: p.partition, err: e },
-            "log compaction found corrupt data; not cleaning this partition until the log is reopened",
-          );
-        } else {
-          this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction failed");
-        }
-      }
-    }
-    return out;
+    return this.cleaner.run(now, opts.force ?? false);
   }
 
   /** Writes cleaner-offset-checkpoint (atomically): every partition that has been compacted. */
-  async writeCleanerCheckpoint(): Promise<void> {
-    const entries: [string, number, bigint][] = [];
-    for (const p of this.allPartitions())
-      if (p.cleanerCheckpoint !== null) entries.push([p.topic, p.partition, p.cleanerCheckpoint]);
-    await writeFileAtomic(join(this.dir, CLEANER_OFFSET_CHECKPOINT), formatCheckpoint(entries));
+  writeCleanerCheckpoint(): Promise<void> {
+    return this.cleaner.writeCheckpoint();
   }
 
   /** Starts retention, log cleaner, flush.ms and checkpoint timers (unref'd). */
@@ -677,7 +646,7 @@ export class LogManager {
       every(
         this.opts["log.cleaner.backoff.ms"] ?? 15000,
         async () => {
-          if (!this.cleanerRunning && !this.closing) await this.runCleaner();
+          if (!this.cleaner.inProgress && !this.closing) await this.runCleaner();
         },
         "log cleaner",
       );
@@ -735,7 +704,7 @@ export class LogManager {
       this.timers = [];
       await this.serialChain;
       if (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
-      const cleaner = this.cleanerRunning;
+      const cleaner = this.cleaner.inProgress;
       const parts = this.allPartitions();
       // Closing partitions stops a compaction in progress at its next batch (nothing half-swapped: swaps run in the write queue).
       const results = await Promise.allSettled(parts.map((p) => p.close()));
@@ -773,7 +742,7 @@ export class LogManager {
       this.timers = [];
       for (const d of this.pendingDeletes) if (d.timer) clearTimeout(d.timer);
       this.pendingDeletes.clear();
-      const cleaner = this.cleanerRunning;
+      const cleaner = this.cleaner.inProgress;
       await Promise.allSettled(this.allPartitions().map((p) => p.abort()));
       if (cleaner) await cleaner.catch(() => undefined);
       await this.flusher.idle();

@@ -17,7 +17,9 @@ import {
   RECORD_BATCH_OVERHEAD,
   batchCrcValid,
 } from "../protocol/records/batch.js";
+import type { LogConfig } from "./config.js";
 import { LogError } from "./errors.js";
+import type { LogFn } from "./types.js";
 import { DELETED_SUFFIX, DurableFile, segmentPaths } from "./files.js";
 import { readFileIfExists, readFully, renameIfExists, unlinkIfExists, writevFully } from "../fs/index.js";
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, TIME_INDEX_ENTRY_SIZE, TimeIndex } from "./indexes.js";
@@ -249,6 +251,16 @@ export class Segment {
     if (this.timeIndex && this.cadenceExact && c.maxTs >= 0n) {
       this.timeIndex.maybeAppend(c.maxTs, Number(c.lastOffsetOfMaxTs - this.baseOffset));
     }
+  }
+
+  /** Max timestamp of the first batch (Kafka's getFirstBatchTimestamp), -1 when empty; read once from the file. */
+  async firstBatchTimestamp(): Promise<bigint> {
+    if (this.firstBatchMaxTs !== null) return this.firstBatchMaxTs;
+    if (this.size < RECORD_BATCH_OVERHEAD) return -1n;
+    const h = await readFully((await this.open("r")).handle, HEADER_WITH_MAX_TS, 0);
+    if (h.length < HEADER_WITH_MAX_TS) return -1n;
+    this.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
+    return this.firstBatchMaxTs;
   }
 
   /** Largest timestamp in the segment (-1 if none known). Loads the time index of old segments. */
@@ -626,6 +638,27 @@ export class Segment {
     this.opening = null;
     if (f) await f.close();
   }
+}
+
+/** The warning a partition logs when a segment's index has to be rebuilt. */
+export function onIndexRebuild(log: LogFn, seg: Segment): (why: string) => void {
+  return (why) => log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
+}
+
+/** A random roll delay below segment.jitter.ms (and segment.ms), Kafka's LogConfig.randomSegmentJitter. */
+export function rollJitterMs(cfg: LogConfig): number {
+  const jitter = cfg["segment.jitter.ms"];
+  return jitter > 0 ? Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"])) : 0;
+}
+
+/** A brand-new segment for appends at `base`: empty exact indexes, a batch ring, its roll jitter. */
+export function newActiveSegment(dir: string, base: bigint, cfg: LogConfig, now: number): Segment {
+  const seg = new Segment(dir, base, 0, now);
+  seg.initEmpty();
+  seg.ring = new BatchRing();
+  seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
+  if (cfg["segment.jitter.ms"] > 0) seg.rollJitterMs = rollJitterMs(cfg);
+  return seg;
 }
 
 /**
