@@ -1,21 +1,15 @@
 /**
- * Log compaction (cleanup.policy=compact), the way Kafka's log cleaner does it.
+ * Log compaction (cleanup.policy=compact): the cleaning itself, as Kafka's
+ * Cleaner does it. When to clean and which segments is cleaner-manager.ts
+ * (LogCleanerManager); what is kept of each batch is record-filter.ts; the
+ * key -> latest offset map is offset-map.ts. This module holds:
  *
- * PartitionLog.compact() drives one cleaning; this module holds its parts:
- *
- *  - the offset map: key -> latest offset, built over the dirty section (from
- *    the cleaner checkpoint to the first uncleanable segment);
- *  - the batch filter: a record is kept when its offset is the latest for its
- *    key; tombstones (null values) are kept until their batch's delete horizon
- *    (KIP-534: the first cleaning that keeps a tombstone stamps the batch with
- *    horizon = now + delete.retention.ms, in the base timestamp, attribute bit
- *    6), then dropped. A batch keeps its base offset and last offset delta, so
- *    offsets are preserved and consumers advance past removed records; a batch
- *    left with no records is dropped (Kafka keeps the header of a producer's
- *    last batch for idempotence: not needed until producer state exists);
+ *  - cleanSegments (Kafka's doClean): the offset map over the dirty section
+ *    (from the cleaner checkpoint to the first uncleanable segment), the
+ *    groups, each group cleaned and swapped in;
  *  - Kafka's groupSegmentsBySize (small cleaned segments merge into one);
  *  - writing a cleaned segment as `<base>.log.cleaned` (+ indexes);
- *  - the swap protocol's file steps and their recovery at load.
+ *  - the swap protocol's file steps (their recovery at load is loader.ts).
  *
  * Swap protocol (one group of old segments -> one cleaned segment):
  *   1. `<base>.{log,index,timeindex}.cleaned` written and fsync'd
@@ -29,10 +23,8 @@
  * is removed (the old segments are intact). A `.swap` that fails its CRC scan
  * while every replaced segment is still there is rolled back instead.
  *
- * Transactions seam: control batches are kept as they are and aborted
- * transactional data is treated like any data. When transactions arrive,
- * `controlBatchRetained` and the map/filter are where markers and aborted
- * batches get dropped (Kafka's CleanedTransactionMetadata).
+ * Transactions seam: see record-filter.ts (markers and aborted batches) and
+ * offset-map.ts (aborted batches add no keys).
  */
 import { rename } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";

@@ -5,7 +5,8 @@
 export { LogManager } from "./manager.js";
 export type { TopicInfo, LogManagerOptions, LogManagerStats } from "./manager.js";
 export { PartitionLog } from "./partition.js";
-export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset } from "./partition.js";
+export type { AppendOptions, AppendResult } from "./partition.js";
+export type { ReadOptions, ReadResult, TimestampOffset } from "./reads.js";
 export { LogError } from "./errors.js";
 export { groupSegmentsBySize, SimulatedCrashError } from "./cleaner.js";
 export type { CompactOptions, CompactResult, CleanerCrashPoint } from "./cleaner.js";

@@ -2,7 +2,9 @@
  * One partition's log: an ordered list of segments, the append path (offsets
  * assigned synchronously, bytes written in call order through a per-partition
  * queue, group-committed fdatasync for sync appends), reads by offset and by
- * timestamp, retention, compaction (see cleaner.ts), and crash recovery on load.
+ * timestamp, retention, and the partition's side of compaction (when:
+ * cleaner-manager.ts; how: cleaner.ts; the swap of cleaned segments into the
+ * list happens here, in the write queue). Loading and crash recovery: loader.ts.
  */
 import { EventEmitter } from "node:events";
 import { MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
@@ -27,6 +29,9 @@ import { cleanableSection, firstDirtyOffset } from "./cleaner-manager.js";
 import { validateCompactedBatches, emptyStats } from "./record-filter.js";
 import type { Flusher, FlushTarget } from "./flusher.js";
 import { loadLog } from "./loader.js";
+import { deletableSegments } from "./retention.js";
+import { ReadGenerations, maxTimestampOffset, offsetForTimestamp, readBatches } from "./reads.js";
+import type { ReadOptions, ReadResult, ReadView, TimestampOffset } from "./reads.js";
 import type { LoadOptions } from "./loader.js";
 import { INT32_MAX, Segment, newActiveSegment, onIndexRebuild } from "./segment.js";
 import type { LogFn, Logger } from "./types.js";
@@ -45,23 +50,6 @@ export interface AppendResult {
   /** the time written into the batches for LogAppendTime topics, else -1n */
   logAppendTime: bigint;
   logStartOffset: bigint;
-}
-
-export interface ReadOptions {
-  /** return the first batch even when it is larger than maxBytes (KIP-74); default true */
-  minOneBatch?: boolean;
-}
-
-export interface ReadResult {
-  /** whole v2 batches as stored; null when there is nothing to return */
-  records: Buffer | null;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-}
-
-export interface TimestampOffset {
-  offset: bigint;
-  timestamp: bigint;
 }
 
 /** What a partition needs from its manager. */
@@ -111,21 +99,6 @@ type Op = WriteOp | RollOp | TaskOp;
 const MAX_GATHER_OPS = 512;
 const MAX_GATHER_BYTES = 32 * 1024 * 1024;
 
-/** Index of the last segment whose base offset is <= offset (0 when none is). */
-function floorSegment(segs: Segment[], offset: bigint): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let ans = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return ans;
-}
-
 export class PartitionLog extends EventEmitter implements FlushTarget {
   readonly topic: string;
   readonly partition: number;
@@ -159,10 +132,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   cleanerCheckpoint: bigint | null = null;
   private compacting: Promise<CompactResult> | null = null;
-  /** reads in flight, by the read generation they started in */
-  private readGen = 0;
-  private readsByGen = new Map<number, number>();
-  private drainWaiters: { gen: number; resolve: () => void }[] = [];
+  /** reads in flight, by the generation of the segment list they started in */
+  private readonly reads = new ReadGenerations();
   /** segments removed from the log whose files stay open until reads that may use them are done */
   private retired = new Set<Segment>();
 
@@ -557,39 +528,13 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   // -------------------------------------------------------------------------
   // reads
 
+  /** What a read starting now sees. */
+  private view(): ReadView {
+    return { segs: this.segs, lso: this.lso, hw: this.hw, hwSeg: this.hwSeg, hwPos: this.hwPos };
+  }
+
   private checkReadable(): void {
     if (this.closedError) throw this.closedError;
-  }
-
-  /** Registers a read (or a compaction) that may use the segments of the current list. */
-  private beginRead(): number {
-    const gen = this.readGen;
-    this.readsByGen.set(gen, (this.readsByGen.get(gen) ?? 0) + 1);
-    return gen;
-  }
-
-  private endRead(gen: number): void {
-    const n = (this.readsByGen.get(gen) ?? 1) - 1;
-    if (n > 0) this.readsByGen.set(gen, n);
-    else this.readsByGen.delete(gen);
-    if (this.drainWaiters.length === 0) return;
-    let oldest = Infinity;
-    for (const g of this.readsByGen.keys()) if (g < oldest) oldest = g;
-    const still: { gen: number; resolve: () => void }[] = [];
-    for (const w of this.drainWaiters) {
-      if (oldest > w.gen) w.resolve();
-      else still.push(w);
-    }
-    this.drainWaiters = still;
-  }
-
-  /** Resolves once every read that began before this call has finished. */
-  private readsDrained(): Promise<void> {
-    const gen = this.readGen++;
-    for (const g of this.readsByGen.keys()) {
-      if (g <= gen) return new Promise((resolve) => this.drainWaiters.push({ gen, resolve }));
-    }
-    return Promise.resolve();
   }
 
   /**
@@ -598,7 +543,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    * in flight (they were renamed to *.deleted already).
    */
   private retire(segs: Segment[], delayMs: number): void {
-    const drained = this.readsDrained();
+    const drained = this.reads.drained();
     for (const seg of segs) {
       this.retired.add(seg);
       this.ctx.scheduleDelete(delayMs, async () => {
@@ -622,33 +567,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.readInner(offset, maxBytes, opts);
+      return await readBatches(this.view(), offset, maxBytes, opts, this.config["index.interval.bytes"], (o, l, h) =>
+        this.outOfRange(o, l, h),
+      );
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async readInner(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
-    const minOne = opts.minOneBatch ?? true;
-    const hw = this.hw;
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    if (offset < lso || offset > hw) throw this.outOfRange(offset, lso, hw);
-    if (offset === hw) return { records: null, highWatermark: hw, logStartOffset: lso };
-    const interval = this.config["index.interval.bytes"];
-    for (let i = floorSegment(segs, offset); i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const limit = seg === hwSeg ? hwPos : seg.size;
-      const records = await seg.read(offset, maxBytes, minOne, limit, interval, segs[i + 1]?.baseOffset);
-      if (records) return { records: records.length > 0 ? records : null, highWatermark: hw, logStartOffset: lso };
-      if (seg === hwSeg) break;
-    }
-    return { records: null, highWatermark: hw, logStartOffset: lso };
   }
 
   /**
@@ -658,43 +584,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async offsetForTimestamp(ts: bigint): Promise<TimestampOffset | null> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.offsetForTimestampInner(ts);
+      return await offsetForTimestamp(this.view(), ts, this.logFn);
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async offsetForTimestampInner(ts: bigint): Promise<TimestampOffset | null> {
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const nextBase = segs[i + 1]?.baseOffset;
-      if (nextBase !== undefined && nextBase <= lso) continue;
-      await seg.ensureIndexes(nextBase, onIndexRebuild(this.logFn, seg));
-      if ((await seg.largestTimestamp()) < ts) continue;
-      const limit = seg === hwSeg ? hwPos : seg.size;
-      const ti = seg.timeIndex!;
-      const k = ti.floorBelow(ts);
-      let from = k >= 0 ? seg.baseOffset + BigInt(ti.relAt(k)) + 1n : seg.baseOffset;
-      if (from < lso) from = lso;
-      const pos = this.positionFor(seg, from, limit);
-      let found: TimestampOffset | null = null;
-      await seg.walkHeaders(pos, limit, (_p, _size, base, last, maxTs) => {
-        if (last >= from && maxTs >= ts) {
-          found = { offset: base < lso ? lso : base, timestamp: maxTs };
-          return true;
-        }
-        return false;
-      });
-      if (found) return found;
-    }
-    return null;
   }
 
   /**
@@ -703,65 +598,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.maxTimestampOffsetInner();
+      return await maxTimestampOffset(this.view());
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async maxTimestampOffsetInner(): Promise<TimestampOffset | null> {
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    let best: Segment | null = null;
-    let bestTs = -1n;
-    let bestNext: bigint | undefined;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const nextBase = segs[i + 1]?.baseOffset;
-      if (nextBase !== undefined && nextBase <= lso) continue;
-      await seg.ensureIndexes(nextBase);
-      const t = await seg.largestTimestamp();
-      if (t > bestTs) {
-        best = seg;
-        bestTs = t;
-        bestNext = nextBase;
-      }
-    }
-    if (!best) return null;
-    const seg: Segment = best;
-    if (seg.cadenceExact && seg.cadence.maxTs === bestTs && seg.cadence.baseOffsetOfMaxTs >= 0n) {
-      const base = seg.cadence.baseOffsetOfMaxTs;
-      return { offset: base < lso ? lso : base, timestamp: bestTs };
-    }
-    const lastOffset = seg.cadenceExact
-      ? seg.cadence.lastOffsetOfMaxTs
-      : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);
-    await seg.ensureIndexes(bestNext);
-    const limit = seg === hwSeg ? hwPos : seg.size;
-    let base: bigint | null = null;
-    await seg.walkHeaders(this.positionFor(seg, lastOffset, limit), limit, (_p, _s, b, last) => {
-      if (last >= lastOffset) {
-        base = b;
-        return true;
-      }
-      return false;
-    });
-    if (base === null) return null;
-    const b: bigint = base;
-    return { offset: b < lso ? lso : b, timestamp: bestTs };
-  }
-
-  /** Position of the index entry at or before `offset`, below `limit`. */
-  private positionFor(seg: Segment, offset: bigint, limit: number): number {
-    const index = seg.index!;
-    let k = index.floor(offset <= seg.baseOffset ? 0 : seg.rel(offset));
-    while (k >= 0 && index.positionAt(k) >= limit) k--;
-    return k < 0 ? 0 : index.positionAt(k);
   }
 
   // -------------------------------------------------------------------------
@@ -804,41 +646,15 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   private async deleteSegments(now: number, startOffsetOnly: boolean): Promise<number> {
     const cfg = this.config;
     const segs = this.segs;
-    const last = segs.length - 1;
-    let k = 0;
-    const reasons: string[] = [];
-    // 1. below the log start offset (DeleteRecords)
-    while (k < last && segs[k + 1].baseOffset <= this.lso) k++;
-    if (k > 0) reasons.push("log-start-offset");
-    // "compact" alone: the cleaner (compact()) removes records, never whole segments; "compact,delete" gets retention too.
-    if (!startOffsetOnly && hasCleanupPolicy(cfg, "delete")) {
-      // 2. retention.ms
-      const retentionMs = cfg["retention.ms"];
-      if (retentionMs >= 0) {
-        const k0 = k;
-        while (k < last) {
-          const seg = segs[k];
-          await seg.ensureIndexes(segs[k + 1].baseOffset, onIndexRebuild(this.logFn, seg));
-          const largest = await seg.largestTimestamp();
-          const ts = largest >= 0n ? Number(largest) : seg.lastModified;
-          if (now - ts > retentionMs) k++;
-          else break;
-        }
-        if (k > k0) reasons.push("retention.ms");
-      }
-      // 3. retention.bytes
-      const retentionBytes = cfg["retention.bytes"];
-      if (retentionBytes >= 0) {
-        const k0 = k;
-        let diff = this.totalSize - retentionBytes;
-        for (let i = 0; i < k; i++) diff -= segs[i].size;
-        while (k < last && diff - segs[k].size >= 0) {
-          diff -= segs[k].size;
-          k++;
-        }
-        if (k > k0) reasons.push("retention.bytes");
-      }
-    }
+    const { count: k, reasons } = await deletableSegments(
+      segs,
+      this.lso,
+      this.totalSize,
+      cfg,
+      now,
+      startOffsetOnly,
+      this.logFn,
+    );
     if (k === 0) return 0;
     const removed = segs.slice(0, k);
     // this.segs, not the snapshot: appends may have rolled new segments meanwhile (only queued tasks remove any).
@@ -918,7 +734,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     };
     if (this.closedError || this.failure) return { ...result, reason: "the log is closed or offline" };
     if (!hasCleanupPolicy(cfg, "compact")) return { ...result, reason: "cleanup.policy has no compact" };
-    const gen = this.beginRead(); // the old segments stay open while this runs
+    const gen = this.reads.begin(); // the old segments stay open while this runs
     const pending: Segment[] = []; // cleaned segments written but not swapped in
     try {
       return await this.compactSegments(now, opts, cfg, result, pending);
@@ -928,7 +744,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
         return { ...result, reason: "the log was closed during compaction" };
       throw e;
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
   }
 
