@@ -37,7 +37,8 @@ import {
   offsetFileStem,
   segmentPaths,
 } from "./files.js";
-import { BatchRing, INT32_MAX, Segment, newActiveSegment, rollJitterMs } from "./segment.js";
+import { BatchRing } from "./batch-ring.js";
+import { INT32_MAX, Segment, newActiveSegment, rollJitterMs } from "./segment.js";
 import type { LogFn } from "./types.js";
 
 export interface LoadOptions {

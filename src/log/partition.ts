@@ -99,6 +99,44 @@ type Op = WriteOp | RollOp | TaskOp;
 const MAX_GATHER_OPS = 512;
 const MAX_GATHER_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Kafka's analyzeAndValidateRecords, for batches already validated one by one
+ * (size, magic, CRC32C): they must tile `buf` in order, fit max.message.bytes,
+ * and, on a compacted topic, carry a key on every record. Returns the record
+ * count and the largest max timestamp; throws LogError or RecordsError.
+ */
+function analyzeAndValidateBatches(
+  buf: Buffer,
+  batches: readonly BatchInfo[],
+  cfg: LogConfig,
+  topic: string,
+  partition: number,
+): { count: number; maxTs: bigint } {
+  const maxMessageBytes = cfg["max.message.bytes"];
+  let p = 0;
+  let count = 0;
+  let maxTs = -1n;
+  for (const b of batches) {
+    if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
+      throw new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`);
+    }
+    if (b.size > maxMessageBytes) {
+      throw new LogError(
+        "MR_LOG_RECORD_TOO_LARGE",
+        `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${topic}`,
+      );
+    }
+    if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
+    p += b.size;
+    count += b.lastOffsetDelta + 1;
+  }
+  if (batches.length === 0 || p !== buf.length) {
+    throw new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`);
+  }
+  if (hasCleanupPolicy(cfg, "compact")) validateCompactedBatches(buf, batches, `${topic}-${partition}`);
+  return { count, maxTs };
+}
+
 export class PartitionLog extends EventEmitter implements FlushTarget {
   readonly topic: string;
   readonly partition: number;
@@ -208,38 +246,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const refused = this.closedError ?? this.failure;
     if (refused) return Promise.reject(refused);
     const cfg = this.config;
-    const maxMessageBytes = cfg["max.message.bytes"];
-    let p = 0;
-    let count = 0;
-    let maxTs = -1n;
-    for (const b of batches) {
-      if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
-        return Promise.reject(
-          new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`),
-        );
-      }
-      if (b.size > maxMessageBytes) {
-        return Promise.reject(
-          new LogError(
-            "MR_LOG_RECORD_TOO_LARGE",
-            `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${this.topic}`,
-          ),
-        );
-      }
-      if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
-      p += b.size;
-      count += b.lastOffsetDelta + 1;
+    let analyzed: { count: number; maxTs: bigint };
+    try {
+      analyzed = analyzeAndValidateBatches(buf, batches, cfg, this.topic, this.partition);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (batches.length === 0 || p !== buf.length) {
-      return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`));
-    }
-    if (hasCleanupPolicy(cfg, "compact")) {
-      try {
-        validateCompactedBatches(buf, batches, `${this.topic}-${this.partition}`);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+    const { count } = analyzed;
+    let maxTs = analyzed.maxTs;
     const now = opts.now ?? Date.now();
     const logAppendTime = cfg["message.timestamp.type"] === "LogAppendTime" ? BigInt(now) : -1n;
     if (logAppendTime >= 0n) maxTs = logAppendTime;
