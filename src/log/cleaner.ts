@@ -400,19 +400,7 @@ export async function cleanSegments(
   result.keys = map.size;
   result.endOffset = endOffset;
   // 2. every segment from the log start below endOffset, grouped by size
-  let end = first;
-  while (end < uncleanable && segs[end].baseOffset < endOffset) end++;
-  const candidates = segs.slice(first, end);
-  const groups = groupSegmentsBySize(
-    candidates.map((s, j) => ({
-      baseOffset: s.baseOffset,
-      size: s.size,
-      nextBase: segs[first + j + 1].baseOffset,
-      ...indexBytesOf(s),
-    })),
-    cfg["segment.bytes"],
-    cfg["segment.index.bytes"],
-  );
+  const { candidates, groups } = cleaningGroups(segs, first, uncleanable, endOffset, cfg);
   // 3. clean each group into one segment and swap it in
   const filter: FilterContext = {
     map,
@@ -448,6 +436,30 @@ export async function cleanSegments(
     result.bytesAfter += cleaned.size;
   }
   return endOffset;
+}
+
+/** The segments from segs[first] below `endOffset` (and below segs[uncleanable]), grouped by size. */
+function cleaningGroups(
+  segs: readonly Segment[],
+  first: number,
+  uncleanable: number,
+  endOffset: bigint,
+  cfg: LogConfig,
+): { candidates: Segment[]; groups: number[][] } {
+  let end = first;
+  while (end < uncleanable && segs[end].baseOffset < endOffset) end++;
+  const candidates = segs.slice(first, end);
+  const groups = groupSegmentsBySize(
+    candidates.map((s, j) => ({
+      baseOffset: s.baseOffset,
+      size: s.size,
+      nextBase: segs[first + j + 1].baseOffset,
+      ...indexBytesOf(s),
+    })),
+    cfg["segment.bytes"],
+    cfg["segment.index.bytes"],
+  );
+  return { candidates, groups };
 }
 
 /** Kafka's Cleaner.buildOffsetMap: the dirty section's keys, whole batches, until the map is full. */

@@ -39,6 +39,7 @@ import {
 } from "./files.js";
 import { BatchRing } from "./batch-ring.js";
 import { INT32_MAX, Segment, newActiveSegment, rollJitterMs } from "./segment.js";
+import { exists } from "./log-dir.js";
 import type { LogFn } from "./types.js";
 
 export interface LoadOptions {
@@ -327,13 +328,71 @@ async function checkSwapFile(
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
+/** Completes (or, when it is invalid and the old segments are intact, rolls back) the swap of `<base>.log.swap`. */
+async function completeSwap(
+  dir: string,
+  base: bigint,
+  manifest: { base: bigint; replaced: bigint[] } | null,
+  logBases: readonly bigint[],
+  log: LogFn,
+): Promise<void> {
+  const paths = segmentPaths(dir, base);
+  const swapLog = paths.log + SWAP_SUFFIX;
+  const check = await checkSwapFile(swapLog, base);
+  let replaced: bigint[];
+  if (manifest && manifest.base === base) replaced = manifest.replaced;
+  else {
+    // Kafka's rule: the swap replaces the segments whose base offsets fall in [its base, its next offset).
+    replaced = logBases.filter((b) => b >= base && b < check.nextOffset);
+    if (!replaced.includes(base)) replaced.unshift(base);
+    log(
+      "warn",
+      { segment: base.toString(), replaced: replaced.map(String) },
+      "no swap manifest for an interrupted cleaner swap; using the swap's offset range",
+    );
   }
+  if (check.error !== null) {
+    let oldIntact = true;
+    for (const r of replaced) if (!(await exists(segmentPaths(dir, r).log))) oldIntact = false;
+    if (oldIntact) {
+      for (const p of [paths.log, paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
+      await fsyncDir(dir);
+      log(
+        "warn",
+        { segment: base.toString(), reason: check.error },
+        "rolled back an interrupted cleaner swap: the cleaned segment is invalid and the old segments are intact",
+      );
+      return;
+    }
+    // Cannot happen when the swap was fsync'd before its commit; keep what is valid.
+    const f = await DurableFile.open(swapLog, "r+");
+    try {
+      await f.handle.truncate(check.validBytes);
+      await f.handle.datasync();
+    } finally {
+      await f.close();
+    }
+    for (const p of [paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
+    log(
+      "error",
+      { segment: base.toString(), reason: check.error, validBytes: check.validBytes },
+      "interrupted cleaner swap has an invalid cleaned segment and the old segments are gone: keeping its valid prefix",
+    );
+  }
+  for (const r of replaced) {
+    const rp = segmentPaths(dir, r);
+    for (const p of [rp.log, rp.index, rp.timeIndex]) await unlinkIfExists(p);
+  }
+  // A missing index is rebuilt on first use.
+  await renameIfExists(paths.index + SWAP_SUFFIX, paths.index);
+  await renameIfExists(paths.timeIndex + SWAP_SUFFIX, paths.timeIndex);
+  await rename(swapLog, paths.log);
+  await fsyncDir(dir);
+  log(
+    "info",
+    { segment: base.toString(), replaced: replaced.map(String), bytes: check.validBytes },
+    "completed an interrupted cleaner swap",
+  );
 }
 
 /**
@@ -364,63 +423,7 @@ export async function recoverInterruptedSwaps(dir: string, log: LogFn): Promise<
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const base of swaps) {
     changed = true;
-    const paths = segmentPaths(dir, base);
-    const swapLog = paths.log + SWAP_SUFFIX;
-    const check = await checkSwapFile(swapLog, base);
-    let replaced: bigint[];
-    if (manifest && manifest.base === base) replaced = manifest.replaced;
-    else {
-      // Kafka's rule: the swap replaces the segments whose base offsets fall in [its base, its next offset).
-      replaced = logBases.filter((b) => b >= base && b < check.nextOffset);
-      if (!replaced.includes(base)) replaced.unshift(base);
-      log(
-        "warn",
-        { segment: base.toString(), replaced: replaced.map(String) },
-        "no swap manifest for an interrupted cleaner swap; using the swap's offset range",
-      );
-    }
-    if (check.error !== null) {
-      let oldIntact = true;
-      for (const r of replaced) if (!(await exists(segmentPaths(dir, r).log))) oldIntact = false;
-      if (oldIntact) {
-        for (const p of [paths.log, paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
-        await fsyncDir(dir);
-        log(
-          "warn",
-          { segment: base.toString(), reason: check.error },
-          "rolled back an interrupted cleaner swap: the cleaned segment is invalid and the old segments are intact",
-        );
-        continue;
-      }
-      // Cannot happen when the swap was fsync'd before its commit; keep what is valid.
-      const f = await DurableFile.open(swapLog, "r+");
-      try {
-        await f.handle.truncate(check.validBytes);
-        await f.handle.datasync();
-      } finally {
-        await f.close();
-      }
-      for (const p of [paths.index, paths.timeIndex]) await unlinkIfExists(p + SWAP_SUFFIX);
-      log(
-        "error",
-        { segment: base.toString(), reason: check.error, validBytes: check.validBytes },
-        "interrupted cleaner swap has an invalid cleaned segment and the old segments are gone: keeping its valid prefix",
-      );
-    }
-    for (const r of replaced) {
-      const rp = segmentPaths(dir, r);
-      for (const p of [rp.log, rp.index, rp.timeIndex]) await unlinkIfExists(p);
-    }
-    // A missing index is rebuilt on first use.
-    await renameIfExists(paths.index + SWAP_SUFFIX, paths.index);
-    await renameIfExists(paths.timeIndex + SWAP_SUFFIX, paths.timeIndex);
-    await rename(swapLog, paths.log);
-    await fsyncDir(dir);
-    log(
-      "info",
-      { segment: base.toString(), replaced: replaced.map(String), bytes: check.validBytes },
-      "completed an interrupted cleaner swap",
-    );
+    await completeSwap(dir, base, manifest, logBases, log);
   }
   // Index swaps without their log swap, and the manifest, are leftovers.
   for (const name of await readdir(dir)) {

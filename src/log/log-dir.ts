@@ -88,6 +88,7 @@ export async function ensureMetaProperties(
   return { clusterId, nodeId };
 }
 
+/** Whether `path` exists (any stat failure counts as no). */
 export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);

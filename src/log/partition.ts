@@ -767,17 +767,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     if (refused) throw refused;
   }
 
-  private async compactSegments(
-    now: number,
-    opts: CompactOptions,
-    cfg: LogConfig,
-    result: CompactResult,
-    pending: Segment[],
-  ): Promise<CompactResult> {
-    const segs = this.segs;
-    // Segments before hwSeg are complete (rolled, every write committed); hwSeg and later are not cleanable.
-    const hwIdx = segs.indexOf(this.hwSeg);
-    if (hwIdx <= 0) return { ...result, reason: "no segment before the active one" };
+  /** The first dirty offset; a cleaner checkpoint outside the log is reset to the log start offset (and persisted). */
+  private async checkedFirstDirtyOffset(cfg: LogConfig): Promise<bigint> {
     const lso = this.lso;
     const fd = firstDirtyOffset(this.cleanerCheckpoint, lso, this.hw, cfg);
     if (fd.reset) {
@@ -795,7 +786,22 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
       this.cleanerCheckpoint = lso;
       await this.ctx.onCleanerCheckpointChanged?.(this);
     }
-    const firstDirty = fd.offset;
+    return fd.offset;
+  }
+
+  private async compactSegments(
+    now: number,
+    opts: CompactOptions,
+    cfg: LogConfig,
+    result: CompactResult,
+    pending: Segment[],
+  ): Promise<CompactResult> {
+    const segs = this.segs;
+    // Segments before hwSeg are complete (rolled, every write committed); hwSeg and later are not cleanable.
+    const hwIdx = segs.indexOf(this.hwSeg);
+    if (hwIdx <= 0) return { ...result, reason: "no segment before the active one" };
+    const lso = this.lso;
+    const firstDirty = await this.checkedFirstDirtyOffset(cfg);
     result.firstDirtyOffset = firstDirty;
     result.endOffset = firstDirty;
     const logFn = this.logFn;
