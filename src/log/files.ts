@@ -1,10 +1,12 @@
 /**
- * File helpers: durable handles with write/sync generations (what the group
- * committer needs to know what to fsync), directory fsync, atomic writes, and
- * Kafka's file names and small text formats (offset checkpoints,
- * partition.metadata, meta.properties).
+ * The log's file helpers: durable handles with write/sync generations (what
+ * the group committer needs to know what to fsync), and Kafka's file names and
+ * small text formats (offset checkpoints, partition.metadata, meta.properties).
+ * The durable primitives themselves (atomic replace, directory fsync, full
+ * reads and writes) live in src/fs.
  */
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
+import { readFileIfExists } from "../fs/index.js";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -54,17 +56,6 @@ export class DurableFile {
 
   static async openDir(path: string): Promise<DurableFile> {
     return new DurableFile(await open(path, "r"), path, true);
-  }
-}
-
-export { fsyncDir, readFully, unlinkIfExists, writeFileAtomic, writevFully } from "../fs/index.js";
-
-export async function readFileIfExists(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
   }
 }
 
@@ -196,8 +187,4 @@ export function formatProperties(props: Map<string, string>, now = new Date()): 
   let s = `#\n#${now.toString()}\n`;
   for (const [k, v] of props) s += `${k}=${v}\n`;
   return s;
-}
-
-export function tempSuffix(): string {
-  return randomBytes(4).toString("hex");
 }

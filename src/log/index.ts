@@ -5,16 +5,14 @@
 export { LogManager } from "./manager.js";
 export type { TopicInfo, LogManagerOptions, LogManagerStats } from "./manager.js";
 export { PartitionLog } from "./partition.js";
-export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset } from "./partition.js";
+export type { AppendOptions, AppendResult } from "./partition.js";
+export type { ReadOptions, ReadResult, TimestampOffset } from "./reads.js";
 export { LogError } from "./errors.js";
-export {
-  validateCompactedBatches,
-  groupSegmentsBySize,
-  OffsetMap,
-  SimulatedCrashError,
-  DELETE_HORIZON_MASK,
-} from "./cleaner.js";
-export type { CompactOptions, CompactResult, CleanStats, CleanerCrashPoint, EmptiedBatch } from "./cleaner.js";
+export { groupSegmentsBySize, SimulatedCrashError } from "./cleaner.js";
+export type { CompactOptions, CompactResult, CleanerCrashPoint } from "./cleaner.js";
+export { OffsetMap } from "./offset-map.js";
+export { validateCompactedBatches, DELETE_HORIZON_MASK } from "./record-filter.js";
+export type { CleanStats, EmptiedBatch } from "./record-filter.js";
 export type { LogErrorCode } from "./errors.js";
 export {
   TOPIC_CONFIG_DEFS,

@@ -10,6 +10,9 @@
  * so the file is exactly its entries and Kafka's tools read it the same way.
  */
 
+import { DurableFile } from "./files.js";
+import { readFileIfExists, writevFully } from "../fs/index.js";
+
 export const OFFSET_INDEX_ENTRY_SIZE = 8;
 export const TIME_INDEX_ENTRY_SIZE = 12;
 
@@ -207,5 +210,46 @@ export class TimeIndex {
     idx.n = n;
     idx.persisted = n;
     return { index: idx };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// the files
+
+/**
+ * Reads and decodes a segment's index files (`logSize`: the .log file's size;
+ * `maxRel`: the largest relative offset the segment may hold), or why they
+ * cannot be used. Missing files are empty indexes for an empty segment, and a
+ * reason to rebuild for any other.
+ */
+export async function readIndexFiles(
+  indexPath: string,
+  timeIndexPath: string,
+  logSize: number,
+  maxRel: number,
+): Promise<{ index: OffsetIndex; timeIndex: TimeIndex } | { why: string }> {
+  const [ibuf, tbuf] = await Promise.all([readFileIfExists(indexPath), readFileIfExists(timeIndexPath)]);
+  if (ibuf === null || tbuf === null) {
+    return logSize > 0 ? { why: "index file missing" } : { index: new OffsetIndex(), timeIndex: new TimeIndex() };
+  }
+  const oi = OffsetIndex.decode(ibuf, logSize, maxRel);
+  const ti = TimeIndex.decode(tbuf, maxRel);
+  if ("error" in oi) return { why: `offset index: ${oi.error}` };
+  if ("error" in ti) return { why: `time index: ${ti.error}` };
+  return { index: oi.index, timeIndex: ti.index };
+}
+
+/** Writes `data` at `position` (creating the file when asked or missing), trims the file there, fdatasyncs it. */
+export async function writeIndexFile(path: string, data: Buffer, position: number, create: boolean): Promise<void> {
+  const f = await DurableFile.open(path, create ? "w" : "r+").catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return DurableFile.open(path, "w");
+    throw e;
+  });
+  try {
+    await writevFully(f.handle, [data], position);
+    await f.handle.truncate(position + data.length);
+    await f.handle.datasync();
+  } finally {
+    await f.close();
   }
 }

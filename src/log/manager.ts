@@ -1,7 +1,9 @@
 /**
- * The log manager: every topic and partition under one data directory, laid
- * out like a Kafka log dir, plus the shared group-commit flusher, checkpoints,
- * retention and the clean-shutdown marker.
+ * The log manager (Kafka's LogManager): every topic and partition under one
+ * data directory, laid out like a Kafka log dir (the directory's own files:
+ * log-dir.ts), plus the shared group-commit flusher, the checkpoint, retention,
+ * flush and cleaner schedules (the cleaner's pass: cleaner-manager.ts), and the
+ * clean-shutdown marker.
  *
  *   <dir>/meta.properties                     cluster.id, node.id (Kafka's format)
  *   <dir>/millrace-topics.json                topics: id, partition count, config overrides
@@ -17,20 +19,14 @@
  * (recreated empty on open) or unknown ones (renamed to *-stray, never
  * served, never silently deleted).
  */
-import { parseProperties } from "../formats/properties.js";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { LogConfig } from "./config.js";
-import {
-  hasCleanupPolicy,
-  resolveDefaults,
-  resolveTopicConfig,
-  topicCollisionKey,
-  validateTopicName,
-} from "./config.js";
-import { DEFAULT_DEDUPE_BUFFER_SIZE } from "./cleaner.js";
-import type { CompactResult, EmptiedBatch } from "./cleaner.js";
+import { resolveDefaults, resolveTopicConfig, topicCollisionKey, validateTopicName } from "./config.js";
+import type { CompactResult } from "./cleaner.js";
+import { LogCleanerManager } from "./cleaner-manager.js";
+import type { EmptiedBatch } from "./record-filter.js";
 import { LogError } from "./errors.js";
 import {
   CLEANER_OFFSET_CHECKPOINT,
@@ -38,27 +34,31 @@ import {
   DELETE_DIR_SUFFIX,
   LOCK_FILE,
   LOG_START_OFFSET_CHECKPOINT,
-  META_PROPERTIES,
   PARTITION_METADATA,
   RECOVERY_POINT_CHECKPOINT,
   STRAY_DIR_SUFFIX,
   TOPICS_FILE,
   base64ToUuid,
-  formatCheckpoint,
-  formatProperties,
-  fsyncDir,
   parsePartitionDirName,
   parsePartitionMetadata,
   partitionDirName,
   randomUuid,
-  readCheckpoint,
-  readFileIfExists,
-  unlinkIfExists,
   uuidToBase64,
-  writeFileAtomic,
 } from "./files.js";
-import type { CheckpointEntries } from "./files.js";
+import { fsyncDir, readFileIfExists, unlinkIfExists, writeFileAtomic } from "../fs/index.js";
 import { Flusher } from "./flusher.js";
+import {
+  acquireLock,
+  adoptPartitionDirs,
+  ensureMetaProperties,
+  exists,
+  readCheckpointFile,
+  readTopicsFile,
+  writeOffsetCheckpoints,
+  writeTopicsFile,
+} from "./log-dir.js";
+import type { TopicsFile } from "./log-dir.js";
+import type { CheckpointEntries } from "./files.js";
 import { PartitionLog } from "./partition.js";
 import type { PartitionContext } from "./partition.js";
 import { noopLogger } from "./types.js";
@@ -105,33 +105,10 @@ export interface LogManagerStats {
   flushRounds: number;
 }
 
-interface TopicsFile {
-  version: 1;
-  topics: Record<string, { id: string; partitions: number; configs: Record<string, string> }>;
-}
-
 interface PendingDelete {
   timer: NodeJS.Timeout | null;
   run: () => Promise<void>;
   done: Promise<void> | null;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class LogManager {
@@ -149,14 +126,7 @@ export class LogManager {
   private pendingDeletes = new Set<PendingDelete>();
   private closing: Promise<void> | null = null;
   private retentionRunning: Promise<void> | null = null;
-  private cleanerRunning: Promise<CompactResult[]> | null = null;
-  /** partitions whose cleaning found corrupt data: skipped until reopened (Kafka's uncleanable partitions) */
-  private uncleanable = new Set<PartitionLog>();
-  /**
-   * Producer-state seam for the cleaner (see CompactOptions.retainEmptyBatch):
-   * set by whoever keeps producer state; null drops emptied batches.
-   */
-  cleanerRetainEmptyBatch: ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null = null;
+  private readonly cleaner: LogCleanerManager;
 
   private constructor(opts: LogManagerOptions, clusterId: string, nodeId: number, defaults: LogConfig) {
     this.opts = opts;
@@ -165,6 +135,25 @@ export class LogManager {
     this.nodeId = nodeId;
     this.defaults = defaults;
     this.logger = opts.logger ?? noopLogger;
+    this.cleaner = new LogCleanerManager({
+      dir: this.dir,
+      logger: this.logger,
+      partitions: () => this.allPartitions(),
+      closing: () => this.closing !== null,
+      dedupeBufferSize: opts["log.cleaner.dedupe.buffer.size"],
+    });
+  }
+
+  /**
+   * Producer-state seam for the cleaner (see CompactOptions.retainEmptyBatch):
+   * set by whoever keeps producer state; null drops emptied batches.
+   */
+  get cleanerRetainEmptyBatch(): ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null {
+    return this.cleaner.retainEmptyBatch;
+  }
+
+  set cleanerRetainEmptyBatch(hook: ((p: PartitionLog, batch: EmptiedBatch) => boolean) | null) {
+    this.cleaner.retainEmptyBatch = hook;
   }
 
   get stats(): LogManagerStats {
@@ -193,6 +182,23 @@ export class LogManager {
     }
   }
 
+  /** Partition directories present on disk; `-delete` ones are removed in the background. */
+  private async partitionDirsOnDisk(): Promise<Map<string, { topic: string; partition: number }>> {
+    const dir = this.dir;
+    const onDisk = new Map<string, { topic: string; partition: number }>();
+    for (const ent of await readdir(dir, { withFileTypes: true })) {
+      if (!ent.isDirectory()) continue;
+      if (ent.name.endsWith(DELETE_DIR_SUFFIX)) {
+        this.scheduleDelete(0, () => rm(join(dir, ent.name), { recursive: true, force: true }));
+        continue;
+      }
+      if (ent.name.endsWith(STRAY_DIR_SUFFIX) || ent.name.endsWith("-future")) continue;
+      const parsed = parsePartitionDirName(ent.name);
+      if (parsed) onDisk.set(ent.name, parsed);
+    }
+    return onDisk;
+  }
+
   private partitionContext(info: () => TopicInfo): PartitionContext {
     return {
       flusher: this.flusher,
@@ -208,111 +214,26 @@ export class LogManager {
     const started = Date.now();
     const dir = this.dir;
     const clean = await exists(join(dir, CLEAN_SHUTDOWN_FILE));
-    const recoveryPoints = await this.readCheckpointFile(RECOVERY_POINT_CHECKPOINT);
-    const startOffsets = await this.readCheckpointFile(LOG_START_OFFSET_CHECKPOINT);
-    const cleanerOffsets = await this.readCheckpointFile(CLEANER_OFFSET_CHECKPOINT);
+    const recoveryPoints = await readCheckpointFile(dir, this.logger, RECOVERY_POINT_CHECKPOINT);
+    const startOffsets = await readCheckpointFile(dir, this.logger, LOG_START_OFFSET_CHECKPOINT);
+    const cleanerOffsets = await readCheckpointFile(dir, this.logger, CLEANER_OFFSET_CHECKPOINT);
 
-    // Partition directories present on disk.
-    const onDisk = new Map<string, { topic: string; partition: number }>();
-    for (const ent of await readdir(dir, { withFileTypes: true })) {
-      if (!ent.isDirectory()) continue;
-      if (ent.name.endsWith(DELETE_DIR_SUFFIX)) {
-        this.scheduleDelete(0, () => rm(join(dir, ent.name), { recursive: true, force: true }));
-        continue;
-      }
-      if (ent.name.endsWith(STRAY_DIR_SUFFIX) || ent.name.endsWith("-future")) continue;
-      const parsed = parsePartitionDirName(ent.name);
-      if (parsed) onDisk.set(ent.name, parsed);
-    }
-
-    let file = await this.readTopicsFile();
-    if (!file) {
-      // No millrace topics file: adopt Kafka-layout partition directories as they are.
-      file = { version: 1, topics: {} };
-      const counts = new Map<string, number>();
-      for (const { topic, partition } of onDisk.values()) {
-        try {
-          validateTopicName(topic);
-        } catch {
-          continue;
-        }
-        counts.set(topic, Math.max(counts.get(topic) ?? 0, partition + 1));
-      }
-      for (const [topic, n] of counts) {
-        let id: Buffer | null = null;
-        for (let p = 0; p < n && !id; p++) {
-          const meta = await readFileIfExists(join(dir, partitionDirName(topic, p), PARTITION_METADATA));
-          if (meta) id = parsePartitionMetadata(meta.toString("utf8"));
-        }
-        file.topics[topic] = { id: uuidToBase64(id ?? randomUuid()), partitions: n, configs: {} };
-        this.logger.info({ topic, partitions: n }, "adopted existing partition directories");
-      }
-      await this.writeTopicsFile(file);
-    }
+    const onDisk = await this.partitionDirsOnDisk();
+    const file = (await readTopicsFile(dir)) ?? (await adoptPartitionDirs(dir, onDisk.values(), this.logger));
 
     // Load every known partition, a few at a time.
+    const checkpoints = { recoveryPoints, startOffsets, cleanerOffsets };
     const jobs: (() => Promise<void>)[] = [];
+    const progress = { done: 0, of: 0 };
     for (const [name, t] of Object.entries(file.topics)) {
-      const id = base64ToUuid(t.id);
-      if (!id) throw new LogError("MR_LOG_CORRUPT", `${TOPICS_FILE}: topic ${name} has an invalid id ${t.id}`);
-      let resolved;
-      try {
-        resolved = resolveTopicConfig(this.defaults, t.configs ?? {});
-      } catch (e) {
-        this.logger.warn({ topic: name, err: (e as Error).message }, "ignoring invalid stored topic configs");
-        resolved = resolveTopicConfig(this.defaults, {});
-      }
-      const info: TopicInfo = {
-        name,
-        id,
-        partitions: new Array(t.partitions),
-        configs: resolved.overrides,
-        config: resolved.config,
-      };
+      const info = this.storedTopic(name, t);
       this.byName.set(name, info);
       for (let p = 0; p < t.partitions; p++) {
-        const dirName = partitionDirName(name, p);
-        onDisk.delete(dirName);
-        jobs.push(async () => {
-          const pdir = join(dir, dirName);
-          const meta = await readFileIfExists(join(pdir, PARTITION_METADATA));
-          const metaId = meta ? parsePartitionMetadata(meta.toString("utf8")) : null;
-          if (metaId && !metaId.equals(id)) {
-            await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory belongs to another topic id");
-          }
-          const key = `${name}-${p}`;
-          const t0 = Date.now();
-          info.partitions[p] = await PartitionLog.load(
-            {
-              dir: pdir,
-              topic: name,
-              partition: p,
-              topicId: id,
-              clean,
-              recoveryPoint: recoveryPoints?.get(key),
-              logStartOffset: startOffsets?.get(key),
-              cleanerCheckpoint: cleanerOffsets?.get(key),
-            },
-            this.partitionContext(() => info),
-          );
-          if (!clean) {
-            const part = info.partitions[p]!;
-            this.logger.info(
-              {
-                partition: key,
-                done: ++recovered,
-                of: jobs.length,
-                bytes: part.size(),
-                logEnd: String(part.logEndOffset),
-                ms: Date.now() - t0,
-              },
-              `log recovery ${recovered}/${jobs.length}: ${key} checked`,
-            );
-          }
-        });
+        onDisk.delete(partitionDirName(name, p));
+        jobs.push(() => this.loadPartition(info, p, clean, checkpoints, progress));
       }
     }
-    let recovered = 0;
+    progress.of = jobs.length;
     if (!clean && jobs.length > 0)
       this.logger.warn(
         { dir, partitions: jobs.length },
@@ -338,30 +259,72 @@ export class LogManager {
     );
   }
 
+  /** A topic as the topics file records it; stored configs that no longer validate are dropped (with a warning). */
+  private storedTopic(name: string, t: TopicsFile["topics"][string]): TopicInfo {
+    const id = base64ToUuid(t.id);
+    if (!id) throw new LogError("MR_LOG_CORRUPT", `${TOPICS_FILE}: topic ${name} has an invalid id ${t.id}`);
+    let resolved;
+    try {
+      resolved = resolveTopicConfig(this.defaults, t.configs ?? {});
+    } catch (e) {
+      this.logger.warn({ topic: name, err: (e as Error).message }, "ignoring invalid stored topic configs");
+      resolved = resolveTopicConfig(this.defaults, {});
+    }
+    return { name, id, partitions: new Array(t.partitions), configs: resolved.overrides, config: resolved.config };
+  }
+
+  /** Opens (and, after an unclean shutdown, recovers) one partition of a stored topic. */
+  private async loadPartition(
+    info: TopicInfo,
+    p: number,
+    clean: boolean,
+    checkpoints: Record<"recoveryPoints" | "startOffsets" | "cleanerOffsets", CheckpointEntries | null>,
+    progress: { done: number; of: number },
+  ): Promise<void> {
+    const { name, id } = info;
+    const dirName = partitionDirName(name, p);
+    const pdir = join(this.dir, dirName);
+    const meta = await readFileIfExists(join(pdir, PARTITION_METADATA));
+    const metaId = meta ? parsePartitionMetadata(meta.toString("utf8")) : null;
+    if (metaId && !metaId.equals(id)) {
+      await this.moveAside(dirName, STRAY_DIR_SUFFIX, "partition directory belongs to another topic id");
+    }
+    const key = `${name}-${p}`;
+    const t0 = Date.now();
+    const part = await PartitionLog.load(
+      {
+        dir: pdir,
+        topic: name,
+        partition: p,
+        topicId: id,
+        clean,
+        recoveryPoint: checkpoints.recoveryPoints?.get(key),
+        logStartOffset: checkpoints.startOffsets?.get(key),
+        cleanerCheckpoint: checkpoints.cleanerOffsets?.get(key),
+      },
+      this.partitionContext(() => info),
+    );
+    info.partitions[p] = part;
+    if (clean) return;
+    const done = ++progress.done;
+    this.logger.info(
+      {
+        partition: key,
+        done,
+        of: progress.of,
+        bytes: part.size(),
+        logEnd: String(part.logEndOffset),
+        ms: Date.now() - t0,
+      },
+      `log recovery ${done}/${progress.of}: ${key} checked`,
+    );
+  }
+
   private async moveAside(dirName: string, suffix: string, why: string): Promise<void> {
     const to = `${dirName}.${randomBytes(16).toString("hex")}${suffix}`;
     await rename(join(this.dir, dirName), join(this.dir, to));
     await fsyncDir(this.dir);
     this.logger.warn({ dir: dirName, movedTo: to, why }, "moved partition directory aside");
-  }
-
-  private async readCheckpointFile(name: string): Promise<CheckpointEntries | null> {
-    const path = join(this.dir, name);
-    const c = await readCheckpoint(path);
-    if (c === null && (await exists(path))) this.logger.warn({ file: name }, "ignoring malformed checkpoint file");
-    return c;
-  }
-
-  private async readTopicsFile(): Promise<TopicsFile | null> {
-    const buf = await readFileIfExists(join(this.dir, TOPICS_FILE));
-    if (!buf) return null;
-    try {
-      const f = JSON.parse(buf.toString("utf8")) as TopicsFile;
-      if (f.version !== 1 || typeof f.topics !== "object" || f.topics === null) throw new Error("unknown version");
-      return f;
-    } catch (e) {
-      throw new LogError("MR_LOG_CORRUPT", `${join(this.dir, TOPICS_FILE)} is unreadable: ${(e as Error).message}`);
-    }
   }
 
   private currentTopicsFile(extra?: TopicInfo, without?: string): TopicsFile {
@@ -372,10 +335,6 @@ export class LogManager {
       f.topics[t.name] = { id: uuidToBase64(t.id), partitions: t.partitions.length, configs: t.configs };
     }
     return f;
-  }
-
-  private writeTopicsFile(f: TopicsFile): Promise<void> {
-    return writeFileAtomic(join(this.dir, TOPICS_FILE), JSON.stringify(f, null, 2) + "\n");
   }
 
   /** Runs topic mutations one at a time. */
@@ -458,14 +417,14 @@ export class LogManager {
           configs: overrides,
           config,
         };
-        await this.writeTopicsFile(this.currentTopicsFile(info));
+        await writeTopicsFile(this.dir, this.currentTopicsFile(info));
         try {
           await this.createPartitionLogs(info, 0, partitions);
         } catch (e) {
           await Promise.all(info.partitions.map((p) => p?.close({ deleted: true })));
           for (let p = 0; p < partitions; p++)
             await rm(join(this.dir, partitionDirName(name, p)), { recursive: true, force: true });
-          await this.writeTopicsFile(this.currentTopicsFile());
+          await writeTopicsFile(this.dir, this.currentTopicsFile());
           throw e;
         }
         this.byName.set(name, info);
@@ -506,7 +465,7 @@ export class LogManager {
       }
       const grown: TopicInfo = { ...info, partitions: [...info.partitions] };
       grown.partitions.length = total;
-      await this.writeTopicsFile(this.currentTopicsFile(grown, name));
+      await writeTopicsFile(this.dir, this.currentTopicsFile(grown, name));
       await this.createPartitionLogs(grown, current, total);
       info.partitions = grown.partitions;
       await this.writeCheckpoints();
@@ -527,7 +486,7 @@ export class LogManager {
     this.byName.delete(name);
     await this.serial(async () => {
       await Promise.all(info.partitions.map((p) => p.close({ deleted: true })));
-      await this.writeTopicsFile(this.currentTopicsFile());
+      await writeTopicsFile(this.dir, this.currentTopicsFile());
       const renamed: string[] = [];
       for (let p = 0; p < info.partitions.length; p++) {
         const from = partitionDirName(name, p);
@@ -572,7 +531,7 @@ export class LogManager {
     const { overrides, config } = resolveTopicConfig(this.defaults, next);
     await this.serial(async () => {
       const updated: TopicInfo = { ...info, configs: overrides, config };
-      await this.writeTopicsFile(this.currentTopicsFile(updated, name));
+      await writeTopicsFile(this.dir, this.currentTopicsFile(updated, name));
       info.configs = overrides;
       info.config = config;
       this.logger.info({ topic: name, configs: overrides }, "altered topic config");
@@ -614,50 +573,12 @@ export class LogManager {
    */
   runCleaner(now = Date.now(), opts: { force?: boolean } = {}): Promise<CompactResult[]> {
     this.ensureOpen();
-    const prev = this.cleanerRunning ?? Promise.resolve([]);
-    const run = prev.catch(() => []).then(() => this.cleanerPass(now, opts.force ?? false));
-    this.cleanerRunning = run;
-    void run
-      .finally(() => {
-        if (this.cleanerRunning === run) this.cleanerRunning = null;
-      })
-      .catch(() => undefined);
-    return run;
-  }
-
-  private async cleanerPass(now: number, force: boolean): Promise<CompactResult[]> {
-    const out: CompactResult[] = [];
-    const dedupeBufferSize = this.opts["log.cleaner.dedupe.buffer.size"] ?? DEFAULT_DEDUPE_BUFFER_SIZE;
-    for (const p of this.allPartitions()) {
-      if (this.closing) break;
-      if (p.isClosed || p.failed || this.uncleanable.has(p) || !hasCleanupPolicy(p.config, "compact")) continue;
-      const hook = this.cleanerRetainEmptyBatch;
-      try {
-        out.push(
-          await p.compact(now, { force, dedupeBufferSize, retainEmptyBatch: hook ? (b) => hook(p, b) : undefined }),
-        );
-      } catch (e) {
-        if (p.isClosed) continue;
-        if (e instanceof LogError && e.code === "MR_LOG_CORRUPT") {
-          this.uncleanable.add(p);
-          this.logger.error(
-            { topic: p.topic, partition: p.partition, err: e },
-            "log compaction found corrupt data; not cleaning this partition until the log is reopened",
-          );
-        } else {
-          this.logger.error({ topic: p.topic, partition: p.partition, err: e }, "log compaction failed");
-        }
-      }
-    }
-    return out;
+    return this.cleaner.run(now, opts.force ?? false);
   }
 
   /** Writes cleaner-offset-checkpoint (atomically): every partition that has been compacted. */
-  async writeCleanerCheckpoint(): Promise<void> {
-    const entries: [string, number, bigint][] = [];
-    for (const p of this.allPartitions())
-      if (p.cleanerCheckpoint !== null) entries.push([p.topic, p.partition, p.cleanerCheckpoint]);
-    await writeFileAtomic(join(this.dir, CLEANER_OFFSET_CHECKPOINT), formatCheckpoint(entries));
+  writeCleanerCheckpoint(): Promise<void> {
+    return this.cleaner.writeCheckpoint();
   }
 
   /** Starts retention, log cleaner, flush.ms and checkpoint timers (unref'd). */
@@ -680,7 +601,7 @@ export class LogManager {
       every(
         this.opts["log.cleaner.backoff.ms"] ?? 15000,
         async () => {
-          if (!this.cleanerRunning && !this.closing) await this.runCleaner();
+          if (!this.cleaner.inProgress && !this.closing) await this.runCleaner();
         },
         "log cleaner",
       );
@@ -697,12 +618,8 @@ export class LogManager {
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint (atomically). */
-  async writeCheckpoints(): Promise<void> {
-    const parts = this.allPartitions();
-    const rp = parts.map((p) => [p.topic, p.partition, p.recoveryPoint] as [string, number, bigint]);
-    const lso = parts.map((p) => [p.topic, p.partition, p.logStartOffset] as [string, number, bigint]);
-    await writeFileAtomic(join(this.dir, RECOVERY_POINT_CHECKPOINT), formatCheckpoint(rp));
-    await writeFileAtomic(join(this.dir, LOG_START_OFFSET_CHECKPOINT), formatCheckpoint(lso));
+  writeCheckpoints(): Promise<void> {
+    return writeOffsetCheckpoints(this.dir, this.allPartitions());
   }
 
   private scheduleDelete(delayMs: number, destroy: () => Promise<void>): void {
@@ -738,7 +655,7 @@ export class LogManager {
       this.timers = [];
       await this.serialChain;
       if (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
-      const cleaner = this.cleanerRunning;
+      const cleaner = this.cleaner.inProgress;
       const parts = this.allPartitions();
       // Closing partitions stops a compaction in progress at its next batch (nothing half-swapped: swaps run in the write queue).
       const results = await Promise.allSettled(parts.map((p) => p.close()));
@@ -776,7 +693,7 @@ export class LogManager {
       this.timers = [];
       for (const d of this.pendingDeletes) if (d.timer) clearTimeout(d.timer);
       this.pendingDeletes.clear();
-      const cleaner = this.cleanerRunning;
+      const cleaner = this.cleaner.inProgress;
       await Promise.allSettled(this.allPartitions().map((p) => p.abort()));
       if (cleaner) await cleaner.catch(() => undefined);
       await this.flusher.idle();
@@ -801,40 +718,4 @@ async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
   if (failed !== null) throw failed;
-}
-
-/** A pid file; refuses a directory held by another live process. */
-async function acquireLock(dir: string): Promise<void> {
-  const path = join(dir, LOCK_FILE);
-  const existing = await readFileIfExists(path);
-  if (existing) {
-    const pid = Number(existing.toString("utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-      throw new LogError("MR_LOG_LOCKED", `${dir} is in use by process ${pid}`);
-    }
-  }
-  await writeFile(path, `${process.pid}\n`);
-}
-
-/** Reads meta.properties, writing Kafka's KRaft v1 layout when it is missing. */
-async function ensureMetaProperties(dir: string, nodeId: number): Promise<{ clusterId: string; nodeId: number }> {
-  const path = join(dir, META_PROPERTIES);
-  const buf = await readFileIfExists(path);
-  if (buf) {
-    const props = new Map(
-      [...parseProperties(buf.toString("utf8"), join(dir, META_PROPERTIES)).map].map(([k, e]) => [k, e.value]),
-    );
-    const clusterId = props.get("cluster.id");
-    const node = Number(props.get("node.id") ?? props.get("broker.id") ?? nodeId);
-    if (clusterId) return { clusterId, nodeId: Number.isInteger(node) ? node : nodeId };
-  }
-  const clusterId = uuidToBase64(randomUuid());
-  const props = new Map<string, string>([
-    ["node.id", String(nodeId)],
-    ["directory.id", uuidToBase64(randomUuid())],
-    ["version", "1"],
-    ["cluster.id", clusterId],
-  ]);
-  await writeFileAtomic(path, formatProperties(props));
-  return { clusterId, nodeId };
 }

@@ -2,53 +2,39 @@
  * One partition's log: an ordered list of segments, the append path (offsets
  * assigned synchronously, bytes written in call order through a per-partition
  * queue, group-committed fdatasync for sync appends), reads by offset and by
- * timestamp, retention, compaction (see cleaner.ts), and crash recovery on load.
+ * timestamp, retention, and the partition's side of compaction (when:
+ * cleaner-manager.ts; how: cleaner.ts; the swap of cleaned segments into the
+ * list happens here, in the write queue). Loading and crash recovery: loader.ts.
  */
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
 import type { BatchInfo } from "../protocol/records/batch.js";
 import { hasCleanupPolicy, isNever } from "./config.js";
 import type { LogConfig } from "./config.js";
 import { LogError } from "./errors.js";
+import { DurableFile } from "./files.js";
+import { writevFully } from "../fs/index.js";
 import {
-  DELETED_SUFFIX,
-  DurableFile,
-  INDEX_SUFFIX,
-  LOG_SUFFIX,
-  PARTITION_METADATA,
-  TIME_INDEX_SUFFIX,
-  formatPartitionMetadata,
-  readFully,
-  readFileIfExists,
-  unlinkIfExists,
-  writeFileAtomic,
-  writevFully,
-} from "./files.js";
-import {
-  DEFAULT_DEDUPE_BUFFER_SIZE,
-  OffsetMap,
   SimulatedCrashError,
+  cleanSegments,
   discardCleaned,
   discardSwapIndexes,
-  emptyStats,
-  fileBatches,
-  groupSegmentsBySize,
-  indexBytesOf,
-  mapBatch,
-  recoverInterruptedSwaps,
   removeSwapManifest,
   renameCleanedToSwap,
   renameSwapToFinal,
-  validateCompactedBatches,
-  writeCleanedSegment,
   writeSwapManifest,
 } from "./cleaner.js";
-import type { CleanStats, CompactOptions, CompactResult } from "./cleaner.js";
+import type { CleaningTarget, CompactOptions, CompactResult } from "./cleaner.js";
+import { cleanableSection, firstDirtyOffset } from "./cleaner-manager.js";
+import { validateCompactedBatches, emptyStats } from "./record-filter.js";
 import type { Flusher, FlushTarget } from "./flusher.js";
-import { BatchRing, INT32_MAX, Segment } from "./segment.js";
-import type { Logger } from "./types.js";
+import { loadLog } from "./loader.js";
+import { deletableSegments } from "./retention.js";
+import { ReadGenerations, maxTimestampOffset, offsetForTimestamp, readBatches } from "./reads.js";
+import type { ReadOptions, ReadResult, ReadView, TimestampOffset } from "./reads.js";
+import type { LoadOptions } from "./loader.js";
+import { INT32_MAX, Segment, newActiveSegment, onIndexRebuild } from "./segment.js";
+import type { LogFn, Logger } from "./types.js";
 import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE } from "./indexes.js";
 
 export interface AppendOptions {
@@ -66,23 +52,6 @@ export interface AppendResult {
   logStartOffset: bigint;
 }
 
-export interface ReadOptions {
-  /** return the first batch even when it is larger than maxBytes (KIP-74); default true */
-  minOneBatch?: boolean;
-}
-
-export interface ReadResult {
-  /** whole v2 batches as stored; null when there is nothing to return */
-  records: Buffer | null;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-}
-
-export interface TimestampOffset {
-  offset: bigint;
-  timestamp: bigint;
-}
-
 /** What a partition needs from its manager. */
 export interface PartitionContext {
   flusher: Flusher;
@@ -95,21 +64,6 @@ export interface PartitionContext {
   onCleanerCheckpointChanged?: (p: PartitionLog) => Promise<void>;
   /** runs `destroy` after file.delete.delay.ms (the manager tracks it so close() can finish it) */
   scheduleDelete: (delayMs: number, destroy: () => Promise<void>) => void;
-}
-
-export interface LoadOptions {
-  dir: string;
-  topic: string;
-  partition: number;
-  topicId: Buffer;
-  /** the data directory was shut down cleanly: trust segments, check only the active segment's tail */
-  clean: boolean;
-  /** from recovery-point-offset-checkpoint; recovery starts at the segment holding it */
-  recoveryPoint?: bigint;
-  /** from log-start-offset-checkpoint */
-  logStartOffset?: bigint;
-  /** from cleaner-offset-checkpoint */
-  cleanerCheckpoint?: bigint;
 }
 
 interface WriteOp {
@@ -145,25 +99,42 @@ type Op = WriteOp | RollOp | TaskOp;
 const MAX_GATHER_OPS = 512;
 const MAX_GATHER_BYTES = 32 * 1024 * 1024;
 
-function segmentStem(name: string, suffix: string): bigint | null {
-  if (!name.endsWith(suffix)) return null;
-  const stem = name.slice(0, -suffix.length);
-  return /^\d{20}$/.test(stem) ? BigInt(stem) : null;
-}
-
-/** Index of the last segment whose base offset is <= offset (0 when none is). */
-function floorSegment(segs: Segment[], offset: bigint): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let ans = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+/**
+ * Kafka's analyzeAndValidateRecords, for batches already validated one by one
+ * (size, magic, CRC32C): they must tile `buf` in order, fit max.message.bytes,
+ * and, on a compacted topic, carry a key on every record. Returns the record
+ * count and the largest max timestamp; throws LogError or RecordsError.
+ */
+function analyzeAndValidateBatches(
+  buf: Buffer,
+  batches: readonly BatchInfo[],
+  cfg: LogConfig,
+  topic: string,
+  partition: number,
+): { count: number; maxTs: bigint } {
+  const maxMessageBytes = cfg["max.message.bytes"];
+  let p = 0;
+  let count = 0;
+  let maxTs = -1n;
+  for (const b of batches) {
+    if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
+      throw new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`);
+    }
+    if (b.size > maxMessageBytes) {
+      throw new LogError(
+        "MR_LOG_RECORD_TOO_LARGE",
+        `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${topic}`,
+      );
+    }
+    if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
+    p += b.size;
+    count += b.lastOffsetDelta + 1;
   }
-  return ans;
+  if (batches.length === 0 || p !== buf.length) {
+    throw new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`);
+  }
+  if (hasCleanupPolicy(cfg, "compact")) validateCompactedBatches(buf, batches, `${topic}-${partition}`);
+  return { count, maxTs };
 }
 
 export class PartitionLog extends EventEmitter implements FlushTarget {
@@ -199,10 +170,8 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   cleanerCheckpoint: bigint | null = null;
   private compacting: Promise<CompactResult> | null = null;
-  /** reads in flight, by the read generation they started in */
-  private readGen = 0;
-  private readsByGen = new Map<number, number>();
-  private drainWaiters: { gen: number; resolve: () => void }[] = [];
+  /** reads in flight, by the generation of the segment list they started in */
+  private readonly reads = new ReadGenerations();
   /** segments removed from the log whose files stay open until reads that may use them are done */
   private retired = new Set<Segment>();
 
@@ -214,6 +183,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     this.dir = opts.dir;
     this.topicId = opts.topicId;
     this.ctx = ctx;
+    this.cleanerCheckpoint = opts.cleanerCheckpoint ?? null;
   }
 
   get config(): LogConfig {
@@ -261,6 +231,9 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     this.ctx.logger[level]({ topic: this.topic, partition: this.partition, ...obj }, msg);
   }
 
+  /** `log` for the partition's parts (loader, cleaner, policy) */
+  private readonly logFn: LogFn = (level, obj, msg) => this.log(level, obj, msg);
+
   // -------------------------------------------------------------------------
   // append
 
@@ -273,38 +246,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const refused = this.closedError ?? this.failure;
     if (refused) return Promise.reject(refused);
     const cfg = this.config;
-    const maxMessageBytes = cfg["max.message.bytes"];
-    let p = 0;
-    let count = 0;
-    let maxTs = -1n;
-    for (const b of batches) {
-      if (b.position !== p || b.size < RECORD_BATCH_OVERHEAD || b.lastOffsetDelta < 0) {
-        return Promise.reject(
-          new LogError("MR_LOG_INVALID_APPEND", `batch at ${b.position} does not follow the previous one at ${p}`),
-        );
-      }
-      if (b.size > maxMessageBytes) {
-        return Promise.reject(
-          new LogError(
-            "MR_LOG_RECORD_TOO_LARGE",
-            `record batch of ${b.size} bytes exceeds max.message.bytes=${maxMessageBytes} of ${this.topic}`,
-          ),
-        );
-      }
-      if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
-      p += b.size;
-      count += b.lastOffsetDelta + 1;
+    let analyzed: { count: number; maxTs: bigint };
+    try {
+      analyzed = analyzeAndValidateBatches(buf, batches, cfg, this.topic, this.partition);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (batches.length === 0 || p !== buf.length) {
-      return Promise.reject(new LogError("MR_LOG_INVALID_APPEND", `batches cover ${p} of ${buf.length} bytes`));
-    }
-    if (hasCleanupPolicy(cfg, "compact")) {
-      try {
-        validateCompactedBatches(buf, batches, `${this.topic}-${this.partition}`);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+    const { count } = analyzed;
+    let maxTs = analyzed.maxTs;
     const now = opts.now ?? Date.now();
     const logAppendTime = cfg["message.timestamp.type"] === "LogAppendTime" ? BigInt(now) : -1n;
     if (logAppendTime >= 0n) maxTs = logAppendTime;
@@ -368,20 +317,10 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     return lastOffset - seg.baseOffset > BigInt(INT32_MAX);
   }
 
-  private newSegment(base: bigint, cfg: LogConfig, now: number): Segment {
-    const seg = new Segment(this.dir, base, 0, now);
-    seg.initEmpty();
-    seg.ring = new BatchRing();
-    seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
-    const jitter = cfg["segment.jitter.ms"];
-    if (jitter > 0) seg.rollJitterMs = Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"]));
-    return seg;
-  }
-
   /** Starts a new active segment at the next offset; its files are created in write order. */
   private roll(cfg: LogConfig, now: number): Segment {
     const old = this.active();
-    const seg = this.newSegment(this.assignNext, cfg, now);
+    const seg = newActiveSegment(this.dir, this.assignNext, cfg, now);
     this.segs = [...this.segs, seg];
     this.queue.push({ kind: "roll", old, seg });
     return seg;
@@ -603,39 +542,13 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   // -------------------------------------------------------------------------
   // reads
 
+  /** What a read starting now sees. */
+  private view(): ReadView {
+    return { segs: this.segs, lso: this.lso, hw: this.hw, hwSeg: this.hwSeg, hwPos: this.hwPos };
+  }
+
   private checkReadable(): void {
     if (this.closedError) throw this.closedError;
-  }
-
-  /** Registers a read (or a compaction) that may use the segments of the current list. */
-  private beginRead(): number {
-    const gen = this.readGen;
-    this.readsByGen.set(gen, (this.readsByGen.get(gen) ?? 0) + 1);
-    return gen;
-  }
-
-  private endRead(gen: number): void {
-    const n = (this.readsByGen.get(gen) ?? 1) - 1;
-    if (n > 0) this.readsByGen.set(gen, n);
-    else this.readsByGen.delete(gen);
-    if (this.drainWaiters.length === 0) return;
-    let oldest = Infinity;
-    for (const g of this.readsByGen.keys()) if (g < oldest) oldest = g;
-    const still: { gen: number; resolve: () => void }[] = [];
-    for (const w of this.drainWaiters) {
-      if (oldest > w.gen) w.resolve();
-      else still.push(w);
-    }
-    this.drainWaiters = still;
-  }
-
-  /** Resolves once every read that began before this call has finished. */
-  private readsDrained(): Promise<void> {
-    const gen = this.readGen++;
-    for (const g of this.readsByGen.keys()) {
-      if (g <= gen) return new Promise((resolve) => this.drainWaiters.push({ gen, resolve }));
-    }
-    return Promise.resolve();
   }
 
   /**
@@ -644,7 +557,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    * in flight (they were renamed to *.deleted already).
    */
   private retire(segs: Segment[], delayMs: number): void {
-    const drained = this.readsDrained();
+    const drained = this.reads.drained();
     for (const seg of segs) {
       this.retired.add(seg);
       this.ctx.scheduleDelete(delayMs, async () => {
@@ -668,33 +581,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.readInner(offset, maxBytes, opts);
+      return await readBatches(this.view(), offset, maxBytes, opts, this.config["index.interval.bytes"], (o, l, h) =>
+        this.outOfRange(o, l, h),
+      );
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async readInner(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
-    const minOne = opts.minOneBatch ?? true;
-    const hw = this.hw;
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    if (offset < lso || offset > hw) throw this.outOfRange(offset, lso, hw);
-    if (offset === hw) return { records: null, highWatermark: hw, logStartOffset: lso };
-    const interval = this.config["index.interval.bytes"];
-    for (let i = floorSegment(segs, offset); i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const limit = seg === hwSeg ? hwPos : seg.size;
-      const records = await seg.read(offset, maxBytes, minOne, limit, interval, segs[i + 1]?.baseOffset);
-      if (records) return { records: records.length > 0 ? records : null, highWatermark: hw, logStartOffset: lso };
-      if (seg === hwSeg) break;
-    }
-    return { records: null, highWatermark: hw, logStartOffset: lso };
   }
 
   /**
@@ -704,45 +598,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async offsetForTimestamp(ts: bigint): Promise<TimestampOffset | null> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.offsetForTimestampInner(ts);
+      return await offsetForTimestamp(this.view(), ts, this.logFn);
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async offsetForTimestampInner(ts: bigint): Promise<TimestampOffset | null> {
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const nextBase = segs[i + 1]?.baseOffset;
-      if (nextBase !== undefined && nextBase <= lso) continue;
-      await seg.ensureIndexes(nextBase, (why) =>
-        this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"),
-      );
-      if ((await seg.largestTimestamp()) < ts) continue;
-      const limit = seg === hwSeg ? hwPos : seg.size;
-      const ti = seg.timeIndex!;
-      const k = ti.floorBelow(ts);
-      let from = k >= 0 ? seg.baseOffset + BigInt(ti.relAt(k)) + 1n : seg.baseOffset;
-      if (from < lso) from = lso;
-      const pos = this.positionFor(seg, from, limit);
-      let found: TimestampOffset | null = null;
-      await seg.walkHeaders(pos, limit, (_p, _size, base, last, maxTs) => {
-        if (last >= from && maxTs >= ts) {
-          found = { offset: base < lso ? lso : base, timestamp: maxTs };
-          return true;
-        }
-        return false;
-      });
-      if (found) return found;
-    }
-    return null;
   }
 
   /**
@@ -751,65 +612,12 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    */
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     this.checkReadable();
-    const gen = this.beginRead();
+    const gen = this.reads.begin();
     try {
-      return await this.maxTimestampOffsetInner();
+      return await maxTimestampOffset(this.view());
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
-  }
-
-  private async maxTimestampOffsetInner(): Promise<TimestampOffset | null> {
-    const lso = this.lso;
-    const hwSeg = this.hwSeg;
-    const hwPos = this.hwPos;
-    const segs = this.segs;
-    let best: Segment | null = null;
-    let bestTs = -1n;
-    let bestNext: bigint | undefined;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i];
-      if (seg.baseOffset > hwSeg.baseOffset) break;
-      const nextBase = segs[i + 1]?.baseOffset;
-      if (nextBase !== undefined && nextBase <= lso) continue;
-      await seg.ensureIndexes(nextBase);
-      const t = await seg.largestTimestamp();
-      if (t > bestTs) {
-        best = seg;
-        bestTs = t;
-        bestNext = nextBase;
-      }
-    }
-    if (!best) return null;
-    const seg: Segment = best;
-    if (seg.cadenceExact && seg.cadence.maxTs === bestTs && seg.cadence.baseOffsetOfMaxTs >= 0n) {
-      const base = seg.cadence.baseOffsetOfMaxTs;
-      return { offset: base < lso ? lso : base, timestamp: bestTs };
-    }
-    const lastOffset = seg.cadenceExact
-      ? seg.cadence.lastOffsetOfMaxTs
-      : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);
-    await seg.ensureIndexes(bestNext);
-    const limit = seg === hwSeg ? hwPos : seg.size;
-    let base: bigint | null = null;
-    await seg.walkHeaders(this.positionFor(seg, lastOffset, limit), limit, (_p, _s, b, last) => {
-      if (last >= lastOffset) {
-        base = b;
-        return true;
-      }
-      return false;
-    });
-    if (base === null) return null;
-    const b: bigint = base;
-    return { offset: b < lso ? lso : b, timestamp: bestTs };
-  }
-
-  /** Position of the index entry at or before `offset`, below `limit`. */
-  private positionFor(seg: Segment, offset: bigint, limit: number): number {
-    const index = seg.index!;
-    let k = index.floor(offset <= seg.baseOffset ? 0 : seg.rel(offset));
-    while (k >= 0 && index.positionAt(k) >= limit) k--;
-    return k < 0 ? 0 : index.positionAt(k);
   }
 
   // -------------------------------------------------------------------------
@@ -852,43 +660,15 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   private async deleteSegments(now: number, startOffsetOnly: boolean): Promise<number> {
     const cfg = this.config;
     const segs = this.segs;
-    const last = segs.length - 1;
-    let k = 0;
-    const reasons: string[] = [];
-    // 1. below the log start offset (DeleteRecords)
-    while (k < last && segs[k + 1].baseOffset <= this.lso) k++;
-    if (k > 0) reasons.push("log-start-offset");
-    // "compact" alone: the cleaner (compact()) removes records, never whole segments; "compact,delete" gets retention too.
-    if (!startOffsetOnly && hasCleanupPolicy(cfg, "delete")) {
-      // 2. retention.ms
-      const retentionMs = cfg["retention.ms"];
-      if (retentionMs >= 0) {
-        const k0 = k;
-        while (k < last) {
-          const seg = segs[k];
-          await seg.ensureIndexes(segs[k + 1].baseOffset, (why) =>
-            this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index"),
-          );
-          const largest = await seg.largestTimestamp();
-          const ts = largest >= 0n ? Number(largest) : seg.lastModified;
-          if (now - ts > retentionMs) k++;
-          else break;
-        }
-        if (k > k0) reasons.push("retention.ms");
-      }
-      // 3. retention.bytes
-      const retentionBytes = cfg["retention.bytes"];
-      if (retentionBytes >= 0) {
-        const k0 = k;
-        let diff = this.totalSize - retentionBytes;
-        for (let i = 0; i < k; i++) diff -= segs[i].size;
-        while (k < last && diff - segs[k].size >= 0) {
-          diff -= segs[k].size;
-          k++;
-        }
-        if (k > k0) reasons.push("retention.bytes");
-      }
-    }
+    const { count: k, reasons } = await deletableSegments(
+      segs,
+      this.lso,
+      this.totalSize,
+      cfg,
+      now,
+      startOffsetOnly,
+      this.logFn,
+    );
     if (k === 0) return 0;
     const removed = segs.slice(0, k);
     // this.segs, not the snapshot: appends may have rolled new segments meanwhile (only queued tasks remove any).
@@ -968,7 +748,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     };
     if (this.closedError || this.failure) return { ...result, reason: "the log is closed or offline" };
     if (!hasCleanupPolicy(cfg, "compact")) return { ...result, reason: "cleanup.policy has no compact" };
-    const gen = this.beginRead(); // the old segments stay open while this runs
+    const gen = this.reads.begin(); // the old segments stay open while this runs
     const pending: Segment[] = []; // cleaned segments written but not swapped in
     try {
       return await this.compactSegments(now, opts, cfg, result, pending);
@@ -978,7 +758,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
         return { ...result, reason: "the log was closed during compaction" };
       throw e;
     } finally {
-      this.endRead(gen);
+      this.reads.end(gen);
     }
   }
 
@@ -987,14 +767,26 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     if (refused) throw refused;
   }
 
-  /** Max timestamp of a segment's first batch (Kafka's getFirstBatchTimestamp), -1 when empty. */
-  private async firstBatchTimestamp(seg: Segment): Promise<bigint> {
-    if (seg.firstBatchMaxTs !== null) return seg.firstBatchMaxTs;
-    if (seg.size < RECORD_BATCH_OVERHEAD) return -1n;
-    const h = await readFully((await seg.open("r")).handle, MAX_TIMESTAMP + 8, 0);
-    if (h.length < MAX_TIMESTAMP + 8) return -1n;
-    seg.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
-    return seg.firstBatchMaxTs;
+  /** The first dirty offset; a cleaner checkpoint outside the log is reset to the log start offset (and persisted). */
+  private async checkedFirstDirtyOffset(cfg: LogConfig): Promise<bigint> {
+    const lso = this.lso;
+    const fd = firstDirtyOffset(this.cleanerCheckpoint, lso, this.hw, cfg);
+    if (fd.reset) {
+      if (fd.warn) {
+        this.log(
+          "warn",
+          {
+            checkpoint: (this.cleanerCheckpoint ?? lso).toString(),
+            logStartOffset: lso.toString(),
+            highWatermark: this.hw.toString(),
+          },
+          "cleaner checkpoint is outside the log; cleaning from the log start",
+        );
+      }
+      this.cleanerCheckpoint = lso;
+      await this.ctx.onCleanerCheckpointChanged?.(this);
+    }
+    return fd.offset;
   }
 
   private async compactSegments(
@@ -1009,156 +801,30 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     const hwIdx = segs.indexOf(this.hwSeg);
     if (hwIdx <= 0) return { ...result, reason: "no segment before the active one" };
     const lso = this.lso;
-    const onRebuild = (seg: Segment) => (why: string) =>
-      this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
-    // segments wholly below the log start offset are retention's to delete
-    let first = 0;
-    while (first < hwIdx && segs[first + 1].baseOffset <= lso) first++;
-
-    // Kafka's LogCleanerManager.cleanableOffsets
-    let firstDirty = this.cleanerCheckpoint ?? lso;
-    if (firstDirty < lso || firstDirty > this.hw) {
-      if (this.cleanerCheckpoint !== null && !(firstDirty < lso && hasCleanupPolicy(cfg, "delete"))) {
-        this.log(
-          "warn",
-          { checkpoint: firstDirty.toString(), logStartOffset: lso.toString(), highWatermark: this.hw.toString() },
-          "cleaner checkpoint is outside the log; cleaning from the log start",
-        );
-      }
-      firstDirty = lso;
-      this.cleanerCheckpoint = lso;
-      await this.ctx.onCleanerCheckpointChanged?.(this);
-    }
+    const firstDirty = await this.checkedFirstDirtyOffset(cfg);
     result.firstDirtyOffset = firstDirty;
     result.endOffset = firstDirty;
-    let dirty = first;
-    while (dirty < hwIdx && segs[dirty + 1].baseOffset <= firstDirty) dirty++;
-    let uncleanable = hwIdx;
-    const minLag = cfg["min.compaction.lag.ms"];
-    if (minLag > 0) {
-      for (let i = dirty; i < hwIdx; i++) {
-        const seg = segs[i];
-        await seg.ensureIndexes(segs[i + 1].baseOffset, onRebuild(seg));
-        const largest = await seg.largestTimestamp();
-        const ts = largest >= 0n ? Number(largest) : seg.lastModified;
-        if (ts > now - minLag) {
-          uncleanable = i;
-          break;
-        }
-      }
-    }
-    let cleanBytes = 0;
-    let cleanableBytes = 0;
-    for (let i = first; i < dirty; i++) cleanBytes += segs[i].size;
-    for (let i = dirty; i < uncleanable; i++) cleanableBytes += segs[i].size;
-    const ratio = cleanBytes + cleanableBytes > 0 ? cleanableBytes / (cleanBytes + cleanableBytes) : 0;
-    result.dirtyRatio = ratio;
-    const maxLag = cfg["max.compaction.lag.ms"];
-    let overdue = false;
-    if (!isNever(maxLag) && cleanableBytes > 0) {
-      for (let i = dirty; i < hwIdx && !overdue; i++) {
-        const t = await this.firstBatchTimestamp(segs[i]);
-        if (t > 0n && Number(t) < now - maxLag) overdue = true;
-      }
-    }
-    if (uncleanable <= first)
-      return { ...result, reason: "nothing cleanable (min.compaction.lag.ms or no old segment)" };
-    let reason: string;
-    if (overdue && cleanableBytes > 0) reason = "max.compaction.lag.ms exceeded";
-    else if (ratio > cfg["min.cleanable.dirty.ratio"])
-      reason = `dirty ratio ${ratio.toFixed(3)} above min.cleanable.dirty.ratio`;
-    else if (opts.force) reason = "forced";
-    else
-      return {
-        ...result,
-        reason: `dirty ratio ${ratio.toFixed(3)} not above min.cleanable.dirty.ratio ${cfg["min.cleanable.dirty.ratio"]}`,
-      };
-
-    // The old segments are read through their open handles and in-memory indexes from here on, so that
-    // readers (and this cleaning) keep working while their files are renamed by swaps.
-    for (let i = first; i < uncleanable; i++) {
-      await segs[i].ensureIndexes(segs[i + 1].baseOffset, onRebuild(segs[i]));
-      await segs[i].open("r");
-    }
-
-    // 1. the offset map over the dirty section (up to the memory bound, whole batches)
-    const map = new OffsetMap(opts.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE);
-    let endOffset = segs[uncleanable].baseOffset > firstDirty ? segs[uncleanable].baseOffset : firstDirty;
-    let mappedEnd = -1n;
-    mapping: for (let i = dirty; i < uncleanable; i++) {
-      const seg = segs[i];
-      for await (const b of fileBatches((await seg.open("r")).handle, seg.size, seg.paths.log)) {
-        this.checkCompactionAbort();
-        if (b.lastOffset < firstDirty) continue;
-        if (map.full && mappedEnd >= 0n) {
-          endOffset = mappedEnd;
-          break mapping;
-        }
-        mapBatch(map, b.buf, b.off, b.size, firstDirty, seg.paths.log);
-        mappedEnd = b.lastOffset + 1n;
-      }
-    }
-    result.keys = map.size;
-    result.endOffset = endOffset;
-
-    // 2. every segment from the log start below endOffset, grouped by size
-    let end = first;
-    while (end < uncleanable && segs[end].baseOffset < endOffset) end++;
-    const candidates = segs.slice(first, end);
-    const groups = groupSegmentsBySize(
-      candidates.map((s, j) => ({
-        baseOffset: s.baseOffset,
-        size: s.size,
-        nextBase: segs[first + j + 1].baseOffset,
-        ...indexBytesOf(s),
-      })),
-      cfg["segment.bytes"],
-      cfg["segment.index.bytes"],
+    const logFn = this.logFn;
+    const section = await cleanableSection(segs, hwIdx, lso, firstDirty, cfg, now, opts.force ?? false, (seg) =>
+      onIndexRebuild(logFn, seg),
     );
-
-    // 3. clean each group into one segment and swap it in
-    const stats: CleanStats = result.stats;
-    const filter = {
-      map,
-      now,
-      deleteRetentionMs: cfg["delete.retention.ms"],
-      stats,
-      where: "",
-      retainEmptyBatch: opts.retainEmptyBatch,
+    result.dirtyRatio = section.dirtyRatio;
+    if (section.due === null) return { ...result, reason: section.notDue };
+    const target: CleaningTarget = {
+      dir: this.dir,
+      checkAbort: () => this.checkCompactionAbort(),
+      replaceSegments: async (olds, cleaned) => {
+        let ok = false;
+        await this.enqueueTask(async () => {
+          ok = await this.swapIn(olds, cleaned, opts);
+        });
+        return ok;
+      },
+      log: logFn,
     };
-    let swapped = 0;
-    for (const group of groups) {
-      const olds = group.map((j) => candidates[j]);
-      const cleaned = await writeCleanedSegment(this.dir, olds, filter, cfg["index.interval.bytes"], () =>
-        this.checkCompactionAbort(),
-      );
-      pending.push(cleaned);
-      if (opts.crashAt === "cleaned") throw new SimulatedCrashError("cleaned");
-      let ok = false;
-      await this.enqueueTask(async () => {
-        ok = await this.swapIn(olds, cleaned, opts);
-      });
-      pending.splice(pending.indexOf(cleaned), 1);
-      if (!ok) {
-        await discardCleaned(cleaned);
-        this.checkCompactionAbort();
-        this.log(
-          "info",
-          { segments: olds.map((s) => s.baseOffset.toString()) },
-          "cleaned segments were removed meanwhile; discarding the cleaned copy",
-        );
-        continue;
-      }
-      swapped++;
-      result.segmentsBefore += olds.length;
-      result.segmentsAfter += 1;
-      for (const s of olds) result.bytesBefore += s.size;
-      result.bytesAfter += cleaned.size;
-    }
-
+    const endOffset = await cleanSegments(target, segs, section, firstDirty, cfg, now, opts, result, pending);
     // 4. the checkpoint: everything below endOffset is clean now
-    result.cleaned = swapped > 0;
-    result.reason = reason;
+    result.reason = section.due;
     if (this.cleanerCheckpoint !== endOffset) {
       this.cleanerCheckpoint = endOffset;
       await this.ctx.onCleanerCheckpointChanged?.(this);
@@ -1166,14 +832,14 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     this.log(
       "info",
       {
-        reason,
+        reason: section.due,
         firstDirtyOffset: firstDirty.toString(),
         endOffset: endOffset.toString(),
-        dirtyRatio: Number(ratio.toFixed(4)),
+        dirtyRatio: Number(section.dirtyRatio.toFixed(4)),
         segments: `${result.segmentsBefore} -> ${result.segmentsAfter}`,
         bytes: `${result.bytesBefore} -> ${result.bytesAfter}`,
-        keys: map.size,
-        ...stats,
+        keys: result.keys,
+        ...result.stats,
       },
       "compacted log",
     );
@@ -1238,6 +904,26 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
   }
 
   // -------------------------------------------------------------------------
+  // load (see loader.ts)
+
+  /** Opens and recovers a partition directory (creating it when missing): see loadLog. */
+  static async load(opts: LoadOptions, ctx: PartitionContext): Promise<PartitionLog> {
+    const p = new PartitionLog(opts, ctx);
+    const loaded = await loadLog(opts, p.config, p.logFn);
+    p.dirFile = loaded.dirFile;
+    p.segs = loaded.segments;
+    const active = p.active();
+    p.lso = loaded.logStartOffset;
+    p.hw = active.nextOffset!;
+    p.assignNext = p.hw;
+    p.hwSeg = active;
+    p.hwPos = active.size;
+    p.totalSize = p.segs.reduce((n, s) => n + s.size, 0);
+    p.recoveryPoint = p.hw;
+    return p;
+  }
+
+  // -------------------------------------------------------------------------
   // close
 
   /**
@@ -1296,244 +982,4 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
     if (this.dirFile) await this.dirFile.close();
     this.dirtyFiles.clear();
   }
-
-  // -------------------------------------------------------------------------
-  // load and recovery
-
-  /**
-   * Opens a partition directory (creating it when missing): removes leftovers
-   * of interrupted deletes, recovers segments after the recovery point when the
-   * shutdown was not clean (CRC32C, torn tails truncated, later segments
-   * deleted, indexes rebuilt), and checks the active segment's tail otherwise.
-   */
-  static async load(opts: LoadOptions, ctx: PartitionContext): Promise<PartitionLog> {
-    const p = new PartitionLog(opts, ctx);
-    await p.loadInternal(opts);
-    return p;
-  }
-
-  private async loadInternal(opts: LoadOptions): Promise<void> {
-    const cfg = this.config;
-    const dir = this.dir;
-    await mkdir(dir, { recursive: true });
-    const metaPath = join(dir, PARTITION_METADATA);
-    const meta = await readFileIfExists(metaPath);
-    const wantMeta = formatPartitionMetadata(this.topicId);
-    if (meta === null || meta.toString("utf8") !== wantMeta) await writeFileAtomic(metaPath, wantMeta);
-    this.cleanerCheckpoint = opts.cleanerCheckpoint ?? null;
-
-    // An interrupted compaction swap is completed (or rolled back) before segments are listed.
-    await recoverInterruptedSwaps(dir, (level, obj, msg) => this.log(level, obj, msg));
-    const names = await readdir(dir);
-    const logBases: bigint[] = [];
-    const indexStems = new Set<string>();
-    for (const name of names) {
-      if (
-        name.endsWith(DELETED_SUFFIX) ||
-        name.endsWith(".cleaned") ||
-        name.endsWith(".swap") ||
-        name.endsWith(".tmp")
-      ) {
-        await unlinkIfExists(join(dir, name));
-        continue;
-      }
-      const b = segmentStem(name, LOG_SUFFIX);
-      if (b !== null) logBases.push(b);
-      else if (segmentStem(name, INDEX_SUFFIX) !== null) indexStems.add(name.slice(0, -INDEX_SUFFIX.length));
-      else if (segmentStem(name, TIME_INDEX_SUFFIX) !== null) indexStems.add(name.slice(0, -TIME_INDEX_SUFFIX.length));
-    }
-    logBases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const logStems = new Set(logBases.map((b) => b.toString().padStart(20, "0")));
-    for (const stem of indexStems) {
-      if (!logStems.has(stem)) {
-        await unlinkIfExists(join(dir, stem + INDEX_SUFFIX));
-        await unlinkIfExists(join(dir, stem + TIME_INDEX_SUFFIX));
-      }
-    }
-
-    this.dirFile = await DurableFile.openDir(dir);
-    let segs: Segment[] = [];
-    for (const base of logBases) {
-      const st = await stat(segmentPathsLog(dir, base));
-      const seg = new Segment(dir, base, st.size); // created = load time, as in Kafka
-      seg.lastModified = st.mtimeMs;
-      seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
-      segs.push(seg);
-    }
-
-    let recoveredAny = false;
-    if (segs.length > 0) {
-      if (!opts.clean) {
-        const rp = opts.recoveryPoint ?? 0n;
-        let from = 0;
-        for (let i = 0; i < segs.length; i++) if (segs[i].baseOffset <= rp) from = i;
-        segs = await this.recover(segs, from, cfg);
-        recoveredAny = true;
-      } else {
-        const ok = await this.checkActiveTail(segs[segs.length - 1]);
-        if (!ok) {
-          segs = await this.recover(segs, segs.length - 1, cfg);
-          recoveredAny = true;
-        }
-      }
-    }
-
-    // log start offset: never before the first segment
-    let lso = opts.logStartOffset ?? 0n;
-    if (segs.length > 0 && segs[0].baseOffset > lso) lso = segs[0].baseOffset;
-    const leo = segs.length > 0 ? segs[segs.length - 1].nextOffset! : lso;
-    if (lso > leo) {
-      if (segs.length > 0) {
-        this.log(
-          "warn",
-          { logStartOffset: lso.toString(), logEndOffset: leo.toString() },
-          "log start offset is beyond the log end; starting an empty log there",
-        );
-        for (const s of segs) {
-          await s.close();
-          for (const path of [s.paths.log, s.paths.index, s.paths.timeIndex]) await unlinkIfExists(path);
-        }
-        segs = [];
-        recoveredAny = true;
-      }
-    }
-    if (segs.length === 0) {
-      const seg = this.newSegment(lso, cfg, Date.now());
-      await seg.open("w+");
-      await seg.persistIndexes(true);
-      this.dirFile.markWritten();
-      segs.push(seg);
-    }
-    const active = segs[segs.length - 1];
-    await active.open("r+");
-    if (!active.ring) active.ring = new BatchRing(active.size > 0 ? active.rel(active.nextOffset! - 1n) : -1);
-    if (active.size > 0 && active.firstBatchMaxTs === null) {
-      const h = await readFully(active.file!.handle, MAX_TIMESTAMP + 8, 0);
-      if (h.length === MAX_TIMESTAMP + 8) active.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
-    }
-    const jitter = cfg["segment.jitter.ms"];
-    if (jitter > 0) active.rollJitterMs = Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"]));
-
-    this.segs = segs;
-    this.lso = lso;
-    this.hw = active.nextOffset!;
-    this.assignNext = this.hw;
-    this.hwSeg = active;
-    this.hwPos = active.size;
-    this.totalSize = segs.reduce((n, s) => n + s.size, 0);
-    if (recoveredAny || this.dirFile.dirty) {
-      // Truncations, deletions and rebuilt files must be durable before new data lands after them.
-      for (const s of segs) if (s.file) s.file.markWritten();
-      this.dirFile.markWritten();
-      for (const s of segs) if (s.file) this.dirtyFiles.add(s.file);
-      this.dirtyFiles.add(this.dirFile);
-      await this.flushOnce();
-    }
-    this.recoveryPoint = this.hw;
-  }
-
-  /**
-   * Clean shutdown: the active segment's index is checked (rebuilt if bad) and
-   * its tail walked from the last index entry to the end of the file. Returns
-   * false when that walk does not end exactly at the end of the file.
-   */
-  private async checkActiveTail(seg: Segment): Promise<boolean> {
-    try {
-      await seg.ensureIndexes(undefined, (why) =>
-        this.log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index of active segment"),
-      );
-      // A rebuilt index came from a structural scan of the whole file, which also set nextOffset.
-      if (seg.cadenceExact) return true;
-      const idx = seg.index!;
-      const tidx = seg.timeIndex!;
-      const from = idx.entries > 0 ? idx.positionAt(idx.entries - 1) : 0;
-      const c = seg.cadence;
-      c.maxTs = tidx.lastTimestamp;
-      c.lastOffsetOfMaxTs = tidx.entries > 0 ? seg.baseOffset + BigInt(tidx.lastRel) : -1n;
-      c.baseOffsetOfMaxTs = -1n;
-      let next = seg.baseOffset;
-      let end = from;
-      await seg.walkHeaders(from, seg.size, (pos, size, base, lastOff, maxTs) => {
-        if (base < next || lastOff - seg.baseOffset > BigInt(INT32_MAX))
-          throw seg.corrupt(pos, `offset ${base} out of order`);
-        next = lastOff + 1n;
-        if (maxTs > c.maxTs) {
-          c.maxTs = maxTs;
-          c.lastOffsetOfMaxTs = lastOff;
-          c.baseOffsetOfMaxTs = base;
-        }
-        end = pos + size;
-        return false;
-      });
-      if (end !== seg.size) return false;
-      c.bytesSince = seg.size - from;
-      seg.cadenceExact = true;
-      seg.nextOffset = next;
-      return true;
-    } catch (e) {
-      this.log(
-        "warn",
-        { segment: seg.baseOffset.toString(), err: (e as Error).message },
-        "active segment failed its check after a clean shutdown; recovering it",
-      );
-      return false;
-    }
-  }
-
-  /** CRC-validating recovery of segs[from..]; returns the segments that remain. */
-  private async recover(segs: Segment[], from: number, cfg: LogConfig): Promise<Segment[]> {
-    let minBase: bigint | undefined;
-    for (let i = from; i < segs.length; i++) {
-      const seg = segs[i];
-      const nextBase = segs[i + 1]?.baseOffset;
-      const r = await seg.scan({
-        verifyCrc: true,
-        indexIntervalBytes: cfg["index.interval.bytes"],
-        nextBase,
-        minBaseOffset: minBase,
-        forWrite: true,
-      });
-      seg.nextOffset = r.nextOffset;
-      if (r.error !== null) {
-        const truncated = seg.size - r.validBytes;
-        await seg.file!.handle.truncate(r.validBytes);
-        seg.size = r.validBytes;
-        seg.assignedSize = r.validBytes;
-        const later = segs.slice(i + 1);
-        this.log(
-          "warn",
-          {
-            segment: seg.baseOffset.toString(),
-            reason: r.error,
-            validBytes: r.validBytes,
-            truncatedBytes: truncated,
-            nextOffset: r.nextOffset.toString(),
-            deletedSegments: later.map((s) => ({ baseOffset: s.baseOffset.toString(), bytes: s.size })),
-          },
-          `recovery truncated ${truncated} bytes at offset ${r.nextOffset}` +
-            (later.length ? ` and deleted ${later.length} later segment(s)` : ""),
-        );
-        for (const s of later) {
-          await s.close();
-          for (const path of [s.paths.log, s.paths.index, s.paths.timeIndex]) await unlinkIfExists(path);
-        }
-        segs = segs.slice(0, i + 1);
-        await seg.persistIndexes(true);
-        break;
-      }
-      if (i < segs.length - 1) seg.finalTimeIndexEntry();
-      await seg.persistIndexes(true);
-      if (r.batches > 0) minBase = r.nextOffset;
-      this.log(
-        "info",
-        { segment: seg.baseOffset.toString(), batches: r.batches, bytes: r.validBytes },
-        "recovered segment",
-      );
-    }
-    return segs;
-  }
-}
-
-function segmentPathsLog(dir: string, base: bigint): string {
-  return join(dir, base.toString().padStart(20, "0") + LOG_SUFFIX);
 }

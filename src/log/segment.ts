@@ -1,5 +1,7 @@
 /**
- * One log segment: `<base>.log` with its `.index` and `.timeindex`.
+ * One log segment: `<base>.log` with its `.index` and `.timeindex` (the index
+ * formats and files: indexes.ts; the active segment's ring of recent batches:
+ * batch-ring.ts).
  *
  * The segment never decodes records. It knows batch boundaries from the
  * 61-byte v2 batch headers and keeps, in memory, the offset/time index (loaded
@@ -7,7 +9,6 @@
  * segment, a ring of the most recent batch positions so reads at the tail go
  * straight to the right bytes.
  */
-import { rename } from "node:fs/promises";
 import {
   BASE_OFFSET,
   BATCH_LENGTH,
@@ -18,9 +19,20 @@ import {
   RECORD_BATCH_OVERHEAD,
   batchCrcValid,
 } from "../protocol/records/batch.js";
+import type { LogConfig } from "./config.js";
 import { LogError } from "./errors.js";
-import { DELETED_SUFFIX, DurableFile, readFileIfExists, readFully, segmentPaths, unlinkIfExists } from "./files.js";
-import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, TIME_INDEX_ENTRY_SIZE, TimeIndex } from "./indexes.js";
+import type { LogFn } from "./types.js";
+import { DELETED_SUFFIX, DurableFile, segmentPaths } from "./files.js";
+import { readFully, renameIfExists, unlinkIfExists } from "../fs/index.js";
+import { BatchRing } from "./batch-ring.js";
+import {
+  OFFSET_INDEX_ENTRY_SIZE,
+  OffsetIndex,
+  TIME_INDEX_ENTRY_SIZE,
+  TimeIndex,
+  readIndexFiles,
+  writeIndexFile,
+} from "./indexes.js";
 
 export const INT32_MAX = 2147483647;
 const MIN_BATCH_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD; // 49
@@ -30,7 +42,6 @@ const HEADER_PREFIX = LAST_OFFSET_DELTA + 4; // 27
 const HEADER_WITH_MAX_TS = MAX_TIMESTAMP + 8; // 43
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const HEADER_WINDOW = 16 * 1024;
-const RING_CAPACITY = 2048;
 const EMPTY = Buffer.alloc(0);
 
 /** Kafka's index cadence state, shared by appends, recovery and index rebuilds. */
@@ -39,76 +50,6 @@ export interface Cadence {
   maxTs: bigint;
   lastOffsetOfMaxTs: bigint;
   baseOffsetOfMaxTs: bigint;
-}
-
-/** The most recent batches of the active segment (relative last offset, position, size). */
-export class BatchRing {
-  private rels = new Int32Array(RING_CAPACITY);
-  private pos = new Int32Array(RING_CAPACITY);
-  private sizes = new Int32Array(RING_CAPACITY);
-  private start = 0;
-  private count = 0;
-  /** relative last offset of the newest batch that is no longer in the ring (-1: the ring covers the segment from its start) */
-  evictedRel: number;
-
-  constructor(evictedRel = -1) {
-    this.evictedRel = evictedRel;
-  }
-
-  push(rel: number, position: number, size: number): void {
-    if (this.count === RING_CAPACITY) {
-      this.evictedRel = this.rels[this.start];
-      this.start = (this.start + 1) % RING_CAPACITY;
-      this.count--;
-    }
-    const i = (this.start + this.count) % RING_CAPACITY;
-    this.rels[i] = rel;
-    this.pos[i] = position;
-    this.sizes[i] = size;
-    this.count++;
-  }
-
-  /**
-   * Byte range of whole batches starting at the batch holding relative offset
-   * `rel`, within `limit` bytes of the file, up to `maxBytes` (at least one
-   * batch when minOne). `undefined` when the ring does not cover `rel`; null
-   * when no batch there holds it.
-   */
-  range(
-    rel: number,
-    limit: number,
-    maxBytes: number,
-    minOne: boolean,
-  ): { start: number; end: number } | null | undefined {
-    if (rel <= this.evictedRel) return undefined;
-    // binary search: first ring entry with rels >= rel
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.rels[(this.start + mid) % RING_CAPACITY] >= rel) {
-        found = mid;
-        hi = mid - 1;
-      } else lo = mid + 1;
-    }
-    if (found < 0) return null;
-    const first = (this.start + found) % RING_CAPACITY;
-    const start = this.pos[first];
-    if (start + this.sizes[first] > limit) return null;
-    let end = start;
-    for (let k = found; k < this.count; k++) {
-      const i = (this.start + k) % RING_CAPACITY;
-      const size = this.sizes[i];
-      if (this.pos[i] + size > limit) break;
-      if (end - start + size > maxBytes) {
-        if (end === start && minOne) end += size;
-        break;
-      }
-      end += size;
-    }
-    return { start, end };
-  }
 }
 
 export interface ScannedBatch {
@@ -251,6 +192,16 @@ export class Segment {
     }
   }
 
+  /** Max timestamp of the first batch (Kafka's getFirstBatchTimestamp), -1 when empty; read once from the file. */
+  async firstBatchTimestamp(): Promise<bigint> {
+    if (this.firstBatchMaxTs !== null) return this.firstBatchMaxTs;
+    if (this.size < RECORD_BATCH_OVERHEAD) return -1n;
+    const h = await readFully((await this.open("r")).handle, HEADER_WITH_MAX_TS, 0);
+    if (h.length < HEADER_WITH_MAX_TS) return -1n;
+    this.firstBatchMaxTs = h.readBigInt64BE(MAX_TIMESTAMP);
+    return this.firstBatchMaxTs;
+  }
+
   /** Largest timestamp in the segment (-1 if none known). Loads the time index of old segments. */
   async largestTimestamp(): Promise<bigint> {
     if (this.cadenceExact) return this.cadence.maxTs;
@@ -317,41 +268,22 @@ export class Segment {
 
   private async loadIndexes(nextBase: bigint | undefined, onRebuild?: (why: string) => void): Promise<void> {
     const maxRel = nextBase !== undefined ? Math.min(INT32_MAX, Number(nextBase - this.baseOffset - 1n)) : INT32_MAX;
-    let why: string | null = null;
-    const [ibuf, tbuf] = await Promise.all([
-      readFileIfExists(this.paths.index),
-      readFileIfExists(this.paths.timeIndex),
-    ]);
-    let index: OffsetIndex | null = null;
-    let timeIndex: TimeIndex | null = null;
-    if (ibuf === null || tbuf === null) {
-      why = this.size > 0 ? "index file missing" : null;
-      if (!why) {
-        index = new OffsetIndex();
-        timeIndex = new TimeIndex();
-      }
-    } else {
-      const oi = OffsetIndex.decode(ibuf, this.size, maxRel);
-      const ti = TimeIndex.decode(tbuf, maxRel);
-      if ("error" in oi) why = `offset index: ${oi.error}`;
-      else if ("error" in ti) why = `time index: ${ti.error}`;
-      else {
-        index = oi.index;
-        timeIndex = ti.index;
-        // The last entry must point at the start of a batch whose last offset is the entry's offset.
-        if (index.entries > 0) {
-          const i = index.entries - 1;
-          const fh = await this.open("r");
-          const h = await readFully(fh.handle, HEADER_PREFIX, index.positionAt(i));
-          if (
-            h.length < HEADER_PREFIX ||
-            h.readInt8(MAGIC) !== 2 ||
-            h.readBigInt64BE(BASE_OFFSET) + BigInt(h.readInt32BE(LAST_OFFSET_DELTA)) !==
-              this.baseOffset + BigInt(index.relAt(i))
-          ) {
-            why = `offset index: last entry does not point at its batch`;
-          }
-        }
+    const files = await readIndexFiles(this.paths.index, this.paths.timeIndex, this.size, maxRel);
+    let why: string | null = "why" in files ? files.why : null;
+    const index = "why" in files ? null : files.index;
+    const timeIndex = "why" in files ? null : files.timeIndex;
+    // The last entry must point at the start of a batch whose last offset is the entry's offset.
+    if (index && index.entries > 0) {
+      const i = index.entries - 1;
+      const fh = await this.open("r");
+      const h = await readFully(fh.handle, HEADER_PREFIX, index.positionAt(i));
+      if (
+        h.length < HEADER_PREFIX ||
+        h.readInt8(MAGIC) !== 2 ||
+        h.readBigInt64BE(BASE_OFFSET) + BigInt(h.readInt32BE(LAST_OFFSET_DELTA)) !==
+          this.baseOffset + BigInt(index.relAt(i))
+      ) {
+        why = `offset index: last entry does not point at its batch`;
       }
     }
     if (why !== null) {
@@ -610,13 +542,8 @@ export class Segment {
   /** Renames the segment's files to *.deleted (Kafka's asynchronous delete, step 1). */
   async markDeleted(): Promise<void> {
     this.deleted = true;
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
-      try {
-        await rename(p, p + DELETED_SUFFIX);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      }
-    }
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex])
+      await renameIfExists(p, p + DELETED_SUFFIX);
   }
 
   /** Closes the file (after pending reads/syncs) and removes the *.deleted files (step 2). */
@@ -631,6 +558,27 @@ export class Segment {
     this.opening = null;
     if (f) await f.close();
   }
+}
+
+/** The warning a partition logs when a segment's index has to be rebuilt. */
+export function onIndexRebuild(log: LogFn, seg: Segment): (why: string) => void {
+  return (why) => log("warn", { segment: seg.baseOffset.toString(), why }, "rebuilding index");
+}
+
+/** A random roll delay below segment.jitter.ms (and segment.ms), Kafka's LogConfig.randomSegmentJitter. */
+export function rollJitterMs(cfg: LogConfig): number {
+  const jitter = cfg["segment.jitter.ms"];
+  return jitter > 0 ? Math.floor(Math.random() * Math.min(jitter, cfg["segment.ms"])) : 0;
+}
+
+/** A brand-new segment for appends at `base`: empty exact indexes, a batch ring, its roll jitter. */
+export function newActiveSegment(dir: string, base: bigint, cfg: LogConfig, now: number): Segment {
+  const seg = new Segment(dir, base, 0, now);
+  seg.initEmpty();
+  seg.ring = new BatchRing();
+  seg.indexIntervalForRebuild = cfg["index.interval.bytes"];
+  if (cfg["segment.jitter.ms"] > 0) seg.rollJitterMs = rollJitterMs(cfg);
+  return seg;
 }
 
 /**
@@ -660,25 +608,5 @@ function wholeBatches(
     if (i + size > buf.length) return { length: len, complete: false };
     len += size;
     i += size;
-  }
-}
-
-async function writeIndexFile(path: string, data: Buffer, position: number, create: boolean): Promise<void> {
-  const f = await DurableFile.open(path, create ? "w" : "r+").catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return DurableFile.open(path, "w");
-    throw e;
-  });
-  try {
-    if (data.length > 0) {
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await f.handle.write(data, done, data.length - done, position + done);
-        done += bytesWritten;
-      }
-    }
-    await f.handle.truncate(position + data.length);
-    await f.handle.datasync();
-  } finally {
-    await f.close();
   }
 }

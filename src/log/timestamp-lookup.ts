@@ -4,7 +4,8 @@
  * record whose timestamp is at or after `ts`, as Kafka does.
  */
 import { decodeRecordSet } from "../protocol/records/records.js";
-import type { PartitionLog, TimestampOffset } from "./partition.js";
+import type { PartitionLog } from "./partition.js";
+import type { TimestampOffset } from "./reads.js";
 
 export async function recordOffsetForTimestamp(p: PartitionLog, ts: bigint): Promise<TimestampOffset | null> {
   let r = await p.offsetForTimestamp(ts);

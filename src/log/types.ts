@@ -5,6 +5,9 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/** How a partition's parts log: the partition adds its topic and partition to `obj`. */
+export type LogFn = (level: "info" | "warn" | "error", obj: object, msg: string) => void;
+
 export const noopLogger: Logger = {
   info() {},
   warn() {},

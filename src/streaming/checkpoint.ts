@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StreamingError } from "./errors.js";
-import { writeFileAtomic } from "./output.js";
+import { hiddenTempPathFor, writeFileAtomicSync } from "../fs/index.js";
 
 export interface CheckpointMeta {
   appName: string;
@@ -58,15 +58,15 @@ export class Checkpoint {
   }
 
   writeMeta(m: CheckpointMeta): void {
-    writeFileAtomic(join(this.dir, "metadata.json"), toJson(m));
+    writeDurably(join(this.dir, "metadata.json"), toJson(m));
   }
 
   writeBatch(time: number, inputs: Record<string, unknown>): void {
-    writeFileAtomic(join(this.dir, `batch-${time}.json`), toJson({ time, inputs }));
+    writeDurably(join(this.dir, `batch-${time}.json`), toJson({ time, inputs }));
   }
 
   writeDone(rec: DoneRecord): void {
-    writeFileAtomic(join(this.dir, `done-${rec.time}.json`), toJson(rec));
+    writeDurably(join(this.dir, `done-${rec.time}.json`), toJson(rec));
   }
 
   batches(): Map<number, Record<string, unknown>> {
@@ -97,4 +97,9 @@ export class Checkpoint {
     const done = this.times(DONE);
     for (const t of done.slice(0, -1)) rmSync(join(this.dir, `done-${t}.json`), { force: true });
   }
+}
+
+/** atomic and durable (src/fs), through a hidden `.name.tmp` sibling that listings of the folder skip */
+function writeDurably(path: string, data: string): void {
+  writeFileAtomicSync(path, data, { tmp: hiddenTempPathFor(path) });
 }

@@ -1,12 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   hiddenTempPathFor,
+  readFileIfExists,
   readFully,
+  renameIfExists,
   tempPathFor,
   unlinkIfExists,
   writeFileAtomic,
@@ -69,6 +71,25 @@ test("writevFully and readFully round-trip many buffers; unlinkIfExists reports 
     assert.ok(back.equals(Buffer.concat(bufs)));
     assert.equal(await unlinkIfExists(p), true);
     assert.equal(await unlinkIfExists(p), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("renameIfExists and readFileIfExists treat a missing file as done and fail on other errors", async () => {
+  const dir = tmp();
+  try {
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    assert.equal(await readFileIfExists(a), null);
+    assert.equal(await renameIfExists(a, b), false);
+    writeFileSync(a, "x");
+    assert.equal(await renameIfExists(a, b), true);
+    assert.deepEqual(readdirSync(dir), ["b"]);
+    assert.equal((await readFileIfExists(b))?.toString(), "x");
+    await assert.rejects(readFileIfExists(dir), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+    mkdirSync(join(dir, "d"));
+    await assert.rejects(renameIfExists(b, join(dir, "d")), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@
  * block_end is inclusive).
  */
 import { join } from "node:path";
-import { readFileIfExists, writeFileAtomic } from "../../log/files.js";
+import { readFileIfExists, writeFileAtomic } from "../../fs/index.js";
 import { ErrorCode } from "../../protocol/errors.js";
 import { ProducerStateError } from "./errors.js";
 

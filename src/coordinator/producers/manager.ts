@@ -14,7 +14,7 @@ import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppendOptions, AppendResult, LogManager, PartitionLog } from "../../log/index.js";
 import type { Logger } from "../../log/index.js";
-import { writeFileAtomic } from "../../log/files.js";
+import { writeFileAtomic } from "../../fs/index.js";
 import {
   BATCH_LENGTH,
   CONTROL_MASK,
