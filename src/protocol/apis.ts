@@ -4,11 +4,11 @@
  * request frame, encoding a response with its size prefix.
  */
 import * as M from "./messages/index.js";
-import { codecFor, type Message } from "./codec.js";
+import { codecFor, type Decoded, type Message } from "./codec.js";
 import { inRange, type MessageSpec } from "./schema.js";
 import { ProtocolError, Reader, Writer } from "./primitives.js";
 
-import { ApiKey } from "./messages/index.js";
+import { ApiKey, type RequestHeaderData } from "./messages/index.js";
 
 export { ApiKey };
 
@@ -50,12 +50,8 @@ export function responseHeaderVersion(key: number, version: number): number {
   return api && inRange(api.response.flexible, version) ? 1 : 0;
 }
 
-export interface RequestHeader {
-  requestApiKey: number;
-  requestApiVersion: number;
-  correlationId: number;
-  clientId: string | null;
-}
+/** A decoded request header: every field present (clientId is "" before header v1). */
+export type RequestHeader = Decoded<RequestHeaderData>;
 
 /** Reads key, version and correlation id: enough to answer even when the rest is unreadable. */
 export function peekRequestHeader(frame: Buffer): { apiKey: number; apiVersion: number; correlationId: number } {
