@@ -12,7 +12,8 @@
  * block_end is inclusive).
  */
 import { join } from "node:path";
-import { readFileIfExists, writeFileAtomic } from "../../log/files.js";
+import { writeFileAtomic } from "../../fs/index.js";
+import { readFileIfExists } from "../../log/files.js";
 import { ErrorCode } from "../../protocol/errors.js";
 import { ProducerStateError } from "./errors.js";
 
