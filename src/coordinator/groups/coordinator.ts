@@ -1,6 +1,9 @@
 /**
- * The classic consumer group coordinator: Kafka's GroupCoordinator and
- * GroupMetadataManager (the pre-KIP-848 protocol), independent of the wire.
+ * The classic consumer group coordinator (the pre-KIP-848 protocol), Kafka's
+ * GroupCoordinator, independent of the wire: membership and rebalances here;
+ * committed offsets in offsets.ts (OffsetMetadataManager); group records and
+ * ListGroups/DescribeGroups/DeleteGroups in metadata-manager.ts
+ * (GroupMetadataManager).
  *
  * One method per API; each takes the request's fields and resolves with the
  * response's (types.ts). JoinGroup and SyncGroup may wait: a JoinGroup resolves
@@ -29,22 +32,15 @@ import {
   type JoinOperation,
   type SyncCallback,
 } from "./group.js";
-import {
-  decodeGroupMetadataValue,
-  decodeKey,
-  encodeGroupMetadataKey,
-  encodeGroupMetadataValue,
-  partitionForGroup,
-  type GroupMetadataValue,
-} from "./records.js";
+import { partitionForGroup, type GroupMetadataValue } from "./records.js";
 import { systemScheduler, type Scheduler } from "./scheduler.js";
-import { storeErrorCode, type GroupStore, type GroupStoreRecord } from "./store.js";
+import type { GroupStore } from "./store.js";
 import { OffsetMetadataManager, type LoadedOffsets } from "./offsets.js";
+import { GroupMetadataManager, loadGroup, type CoordinatorStatus } from "./metadata-manager.js";
 import {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
   type DeleteGroupsRequest,
   type DeleteGroupsResponse,
-  type DescribedGroup,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
   type GroupCoordinatorConfig,
@@ -69,11 +65,6 @@ import {
 } from "./types.js";
 
 const E = ErrorCode;
-
-/** DescribeGroups' authorizedOperations when not computed (Integer.MIN_VALUE). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** Every group of this coordinator is a classic group (ListGroups v5 groupType). */
-const CLASSIC_GROUP_TYPE = "classic";
 
 const noopLogger: Logger = { info() {}, warn() {}, error() {} };
 
@@ -104,10 +95,12 @@ export class GroupCoordinator {
   private readonly scheduler: Scheduler;
   private readonly logger: Logger;
   private readonly groups = new Map<string, GroupMetadata>();
-  private status: "inactive" | "loading" | "active" | "closed" = "inactive";
+  private status: CoordinatorStatus = "inactive";
   private readonly inflight = new Set<Promise<unknown>>();
   /** committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, retention */
   private readonly offsets: OffsetMetadataManager;
+  /** group records in the store, and the group administration APIs */
+  private readonly metadata: GroupMetadataManager;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.store = opts.store;
@@ -133,6 +126,16 @@ export class GroupCoordinator {
       scheduler: this.scheduler,
       logger: this.logger,
     });
+    this.metadata = new GroupMetadataManager({
+      groups: this.groups,
+      offsets: this.offsets,
+      store: this.store,
+      config: this.config,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      status: () => this.status,
+      validateGroupStatus: (groupId, allowEmpty) => this.validateGroupStatus(groupId, allowEmpty),
+    });
   }
 
   /** The `__consumer_offsets` partition that holds a group (FindCoordinator answers with this broker for all). */
@@ -156,7 +159,7 @@ export class GroupCoordinator {
     const groupValues = new Map<string, GroupMetadataValue>();
     const offsets: LoadedOffsets = new Map();
     try {
-      await this.replay(groupValues, offsets);
+      await this.metadata.replay(groupValues, offsets, () => this.status === "loading");
     } catch (e) {
       // A store that cannot be read: stay inactive (COORDINATOR_NOT_AVAILABLE); load() may be retried.
       if (this.status === "loading") this.status = "inactive";
@@ -165,34 +168,12 @@ export class GroupCoordinator {
     if (this.status !== "loading") return; // closed while loading
 
     const now = this.now();
-    for (const [groupId, value] of groupValues) this.groups.set(groupId, this.loadGroup(groupId, value, now));
+    for (const [groupId, value] of groupValues) this.groups.set(groupId, loadGroup(groupId, value, now));
     this.offsets.applyLoaded(offsets, now);
     this.status = "active";
     for (const group of this.groups.values()) this.onGroupLoaded(group);
     this.offsets.scheduleCleanup();
     this.logger.info({ groups: this.groups.size }, "group coordinator loaded");
-  }
-
-  /** Reads every partition, keeping the latest value per key (tombstones delete). */
-  private async replay(groupValues: Map<string, GroupMetadataValue>, offsets: LoadedOffsets): Promise<void> {
-    for (let p = 0; p < this.config.offsetsTopicNumPartitions; p++) {
-      for await (const rec of this.store.load(p)) {
-        if (this.status !== "loading") return; // closed while loading
-        try {
-          const k = decodeKey(rec.key);
-          if (k.type === "offset") this.offsets.replayOffset(offsets, k.key, rec.value);
-          else if (k.type === "group") {
-            if (rec.value === null) groupValues.delete(k.key.group);
-            else groupValues.set(k.key.group, decodeGroupMetadataValue(rec.value).value);
-          }
-        } catch (e) {
-          this.logger.warn(
-            { partition: p, err: (e as Error).message },
-            "skipping an undecodable __consumer_offsets record",
-          );
-        }
-      }
-    }
   }
 
   /**
@@ -212,31 +193,6 @@ export class GroupCoordinator {
   /** Resolves when no store append started by the coordinator is in flight (tests). */
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-  }
-
-  private loadGroup(groupId: string, v: GroupMetadataValue, now: number): GroupMetadata {
-    const group = new GroupMetadata(groupId, v.members.length === 0 ? "Empty" : "Stable", now);
-    group.generationId = v.generation;
-    group.protocolName = v.protocol;
-    group.leaderId = v.leader;
-    group.currentStateTimestamp = v.currentStateTimestamp === -1n ? null : Number(v.currentStateTimestamp);
-    for (const m of v.members) {
-      const member = new MemberMetadata(
-        m.memberId,
-        m.groupInstanceId,
-        m.clientId,
-        m.clientHost,
-        m.rebalanceTimeout,
-        m.sessionTimeout,
-        v.protocolType,
-        [{ name: v.protocol ?? "", metadata: m.subscription }],
-      );
-      member.assignment = m.assignment;
-      group.add(member, null);
-    }
-    group.protocolType = v.protocolType === "" ? null : v.protocolType;
-    group.subscribedTopics = group.computeSubscribedTopics();
-    return group;
   }
 
   private onGroupLoaded(group: GroupMetadata): void {
@@ -532,7 +488,7 @@ export class GroupCoordinator {
         }
         const generationId = group.generationId;
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment] as const));
-        this.background(this.storeGroup(group, assignment), (error) => {
+        this.background(this.metadata.storeGroup(group, assignment), (error) => {
           if (error !== E.NONE) {
             this.logger.warn(
               { groupId: group.groupId, errorCode: error },
@@ -681,7 +637,7 @@ export class GroupCoordinator {
     group.initNextGeneration(this.now());
     if (group.is("Empty")) {
       this.logger.info({ groupId: group.groupId, generationId: group.generationId }, "group is now empty");
-      this.background(this.storeGroup(group, new Map()), (error) => {
+      this.background(this.metadata.storeGroup(group, new Map()), (error) => {
         if (error !== E.NONE)
           this.logger.warn({ groupId: group.groupId, errorCode: error }, "failed to write empty group metadata");
       });
@@ -760,7 +716,7 @@ export class GroupCoordinator {
           const assignment = new Map<string, Buffer>();
           for (const a of req.assignments) assignment.set(a.memberId, Buffer.from(a.assignment));
           for (const id of group.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY_BYTES);
-          this.background(this.storeGroup(group, assignment), (storeError) => {
+          this.background(this.metadata.storeGroup(group, assignment), (storeError) => {
             // Another member may have joined meanwhile: only the same pending generation proceeds.
             if (!group.is("CompletingRebalance") || generationId !== group.generationId) return;
             if (storeError !== E.NONE) {
@@ -1019,120 +975,19 @@ export class GroupCoordinator {
   }
 
   // ======================================================================
-  // ListGroups / DescribeGroups / DeleteGroups
+  // ListGroups / DescribeGroups / DeleteGroups (metadata-manager.ts)
   // ======================================================================
 
-  async listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
-    if (this.status !== "active" && this.status !== "loading")
-      return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
-    const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
-    const types = new Set((req.typesFilter ?? []).map((s) => s.toLowerCase()));
-    const groups = [...this.groups.values()]
-      .filter(
-        (g) =>
-          (states.size === 0 || states.has(g.state.toLowerCase())) &&
-          (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)),
-      )
-      .map((g) => ({
-        groupId: g.groupId,
-        protocolType: g.protocolType ?? "",
-        groupState: g.state,
-        groupType: CLASSIC_GROUP_TYPE,
-      }));
-    return { errorCode: this.status === "loading" ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups };
+  listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
+    return this.metadata.listGroups(req);
   }
 
-  async describeGroups(req: DescribeGroupsRequest): Promise<DescribeGroupsResponse> {
-    return { groups: req.groups.map((groupId) => this.describeGroup(groupId)) };
+  describeGroups(req: DescribeGroupsRequest): Promise<DescribeGroupsResponse> {
+    return this.metadata.describeGroups(req);
   }
 
-  private describeGroup(groupId: string): DescribedGroup {
-    const summary = (
-      errorCode: number,
-      groupState: string,
-      protocolType = "",
-      protocolData = "",
-      members: DescribedGroup["members"] = [],
-    ): DescribedGroup => ({
-      errorCode,
-      groupId,
-      groupState,
-      protocolType,
-      protocolData,
-      members,
-      authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    });
-    const statusError = this.validateGroupStatus(groupId, true);
-    if (statusError !== null) return summary(statusError, "");
-    const group = this.groups.get(groupId);
-    if (!group) return summary(E.NONE, "Dead");
-    const protocolType = group.protocolType ?? "";
-    if (group.is("Stable")) {
-      const protocol = group.protocolName ?? "";
-      return summary(
-        E.NONE,
-        group.state,
-        protocolType,
-        protocol,
-        [...group.members.values()].map((m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          memberMetadata: m.metadata(protocol),
-          memberAssignment: m.assignment,
-        })),
-      );
-    }
-    // Outside Stable: members without metadata or assignment, no protocol.
-    return summary(
-      E.NONE,
-      group.state,
-      protocolType,
-      "",
-      [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: EMPTY_BYTES,
-        memberAssignment: EMPTY_BYTES,
-      })),
-    );
-  }
-
-  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
-    const errors = new Map<string, number>();
-    const eligible: GroupMetadata[] = [];
-    for (const groupId of req.groupsNames) {
-      if (errors.has(groupId) || eligible.some((g) => g.groupId === groupId)) continue;
-      const statusError = this.validateGroupStatus(groupId, true);
-      if (statusError !== null) {
-        errors.set(groupId, statusError);
-        continue;
-      }
-      const group = this.groups.get(groupId);
-      if (!group || group.is("Dead")) errors.set(groupId, E.GROUP_ID_NOT_FOUND);
-      else if (group.is("Empty")) {
-        group.transitionTo("Dead", this.now());
-        eligible.push(group);
-      } else errors.set(groupId, E.NON_EMPTY_GROUP);
-    }
-    if (eligible.length > 0) {
-      const removed = await this.offsets.cleanupGroupMetadata(eligible, (g) =>
-        g.removeOffsets(g.allOffsetPartitions()),
-      );
-      for (const g of eligible) errors.set(g.groupId, E.NONE);
-      this.logger.info({ groups: eligible.map((g) => g.groupId), offsetsRemoved: removed }, "deleted groups");
-    }
-    const seen = new Set<string>();
-    const results: DeleteGroupsResponse["results"] = [];
-    for (const groupId of req.groupsNames) {
-      if (seen.has(groupId)) continue;
-      seen.add(groupId);
-      results.push({ groupId, errorCode: errors.get(groupId) ?? E.NONE });
-    }
-    return { results };
+  deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+    return this.metadata.deleteGroups(req);
   }
 
   // ======================================================================
@@ -1183,49 +1038,6 @@ export class GroupCoordinator {
       return null;
     }
     return group.has(memberId) ? null : E.UNKNOWN_MEMBER_ID;
-  }
-
-  /** Writes the group's metadata record (GroupMetadataKey v2 / GroupMetadataValue v3); resolves with the client-facing error. */
-  private async storeGroup(group: GroupMetadata, assignment: Map<string, Buffer>): Promise<number> {
-    const protocol = group.protocolName;
-    const members = [...group.members.values()].map((m) => {
-      if (protocol === null)
-        throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `non-empty group ${group.groupId} has no protocol`);
-      const a = assignment.get(m.memberId);
-      if (a === undefined)
-        throw new GroupCoordinatorError(
-          "MR_GROUP_ILLEGAL_STATE",
-          `member ${m.memberId} of group ${group.groupId} has no assignment`,
-        );
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeout: m.rebalanceTimeoutMs,
-        sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.metadata(protocol),
-        assignment: a,
-      };
-    });
-    const record: GroupStoreRecord = {
-      key: encodeGroupMetadataKey({ group: group.groupId }),
-      value: encodeGroupMetadataValue({
-        protocolType: group.protocolType ?? "",
-        generation: group.generationId,
-        protocol,
-        leader: group.leaderId,
-        currentStateTimestamp: BigInt(group.currentStateTimestamp ?? -1),
-        members,
-      }),
-    };
-    try {
-      await this.store.append(this.findCoordinatorPartition(group.groupId), [record]);
-      return E.NONE;
-    } catch (e) {
-      this.logger.warn({ groupId: group.groupId, err: (e as Error)?.message }, "group metadata append failed");
-      return storeErrorCode(e, false);
-    }
   }
 
   // ---- introspection (tests, metrics) ----
