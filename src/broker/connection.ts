@@ -161,13 +161,7 @@ export class Connection {
     this.close(`internal error handling ${apiName(key)} v${version}`);
   }
 
-  private complete(
-    slot: Slot,
-    key: number,
-    version: number,
-    correlationId: number,
-    res: Record<string, unknown> | null,
-  ): void {
+  private complete(slot: Slot, key: number, version: number, correlationId: number, res: object | null): void {
     if (this.closed) return;
     if (res !== null) {
       try {

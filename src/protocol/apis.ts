@@ -4,48 +4,13 @@
  * request frame, encoding a response with its size prefix.
  */
 import * as M from "./messages/index.js";
-import { codecFor, type Message } from "./codec.js";
+import { codecFor, type Decoded, type Message } from "./codec.js";
 import { inRange, type MessageSpec } from "./schema.js";
 import { ProtocolError, Reader, Writer } from "./primitives.js";
 
-export enum ApiKey {
-  Produce = 0,
-  Fetch = 1,
-  ListOffsets = 2,
-  Metadata = 3,
-  OffsetCommit = 8,
-  OffsetFetch = 9,
-  FindCoordinator = 10,
-  JoinGroup = 11,
-  Heartbeat = 12,
-  LeaveGroup = 13,
-  SyncGroup = 14,
-  DescribeGroups = 15,
-  ListGroups = 16,
-  SaslHandshake = 17,
-  ApiVersions = 18,
-  CreateTopics = 19,
-  DeleteTopics = 20,
-  DeleteRecords = 21,
-  InitProducerId = 22,
-  OffsetForLeaderEpoch = 23,
-  AddPartitionsToTxn = 24,
-  AddOffsetsToTxn = 25,
-  EndTxn = 26,
-  TxnOffsetCommit = 28,
-  DescribeConfigs = 32,
-  AlterConfigs = 33,
-  DescribeLogDirs = 35,
-  SaslAuthenticate = 36,
-  CreatePartitions = 37,
-  DeleteGroups = 42,
-  IncrementalAlterConfigs = 44,
-  OffsetDelete = 47,
-  DescribeCluster = 60,
-  DescribeProducers = 61,
-  DescribeTransactions = 65,
-  ListTransactions = 66,
-}
+import { ApiKey, type RequestHeaderData } from "./messages/index.js";
+
+export { ApiKey };
 
 export interface ApiSchemas {
   key: number;
@@ -54,11 +19,13 @@ export interface ApiSchemas {
   response: MessageSpec;
 }
 
+const { ApiKey: _keys, ...schemas } = M;
+const specs: Record<string, MessageSpec> = schemas;
 const byKey = new Map<number, ApiSchemas>();
-for (const [name, spec] of Object.entries(M)) {
+for (const [name, spec] of Object.entries(specs)) {
   if (!name.endsWith("Request") || name === "RequestHeader") continue;
   const api = name.slice(0, -"Request".length);
-  const response = (M as Record<string, MessageSpec>)[`${api}Response`];
+  const response = specs[`${api}Response`];
   byKey.set(spec.apiKey!, { key: spec.apiKey!, name: api, request: spec, response });
 }
 
@@ -83,12 +50,8 @@ export function responseHeaderVersion(key: number, version: number): number {
   return api && inRange(api.response.flexible, version) ? 1 : 0;
 }
 
-export interface RequestHeader {
-  requestApiKey: number;
-  requestApiVersion: number;
-  correlationId: number;
-  clientId: string | null;
-}
+/** A decoded request header: every field present (clientId is "" before header v1). */
+export type RequestHeader = Decoded<RequestHeaderData>;
 
 /** Reads key, version and correlation id: enough to answer even when the rest is unreadable. */
 export function peekRequestHeader(frame: Buffer): { apiKey: number; apiVersion: number; correlationId: number } {

@@ -9,6 +9,18 @@ import { inRange, type FieldSpec, type MessageSpec, type PrimitiveType } from ".
 import { ProtocolError, Reader, Writer, ZERO_UUID } from "./primitives.js";
 
 export type Message = Record<string, any>;
+
+/**
+ * What decode returns for a generated message type: every field present, at
+ * every depth, since a field the version lacks (or a tagged field not sent)
+ * is filled with its default. Encode takes the message type itself, with
+ * absent fields written as their defaults.
+ */
+export type Decoded<T> = T extends Buffer | bigint | string | number | boolean | null | undefined
+  ? T
+  : T extends readonly (infer E)[]
+    ? Decoded<E>[]
+    : { [K in keyof T]-?: Decoded<T[K]> };
 type Dec = (r: Reader) => any;
 type Enc = (w: Writer, v: any) => void;
 

@@ -5,13 +5,19 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  CreateTopicsRequestCreatableTopic,
+  CreateTopicsRequestData,
+  CreateTopicsResponseCreatableTopicResult,
+  CreateTopicsResponseData,
+} from "../../protocol/messages/index.js";
 import { uuidToString, ZERO_UUID } from "../../protocol/primitives.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { errorMessage, topicError } from "./util.js";
 import { topicConfigEntries } from "./describe-configs.js";
 
-function result(name: string, errorCode: number, msg: string | null): Message {
+function result(name: string, errorCode: number, msg: string | null): CreateTopicsResponseCreatableTopicResult {
   return {
     name,
     topicId: ZERO_UUID,
@@ -23,11 +29,15 @@ function result(name: string, errorCode: number, msg: string | null): Message {
   };
 }
 
-async function createOne(ctx: RequestContext, t: Message, validateOnly: boolean): Promise<Message> {
+async function createOne(
+  ctx: RequestContext,
+  t: CreateTopicsRequestCreatableTopic,
+  validateOnly: boolean,
+): Promise<CreateTopicsResponseCreatableTopicResult> {
   const { broker } = ctx;
   const node = broker.config.nodeId;
-  const assignments = t.assignments as { partitionIndex: number; brokerIds: number[] }[];
-  let partitions: number = t.numPartitions;
+  const assignments = t.assignments;
+  let partitions = t.numPartitions;
   if (assignments.length > 0) {
     if (partitions !== -1 || t.replicationFactor !== -1) {
       return result(
@@ -59,8 +69,7 @@ async function createOne(ctx: RequestContext, t: Message, validateOnly: boolean)
     );
   }
   const configs: Record<string, string> = {};
-  for (const c of t.configs as { name: string; value: string | null }[])
-    if (c.value !== null) configs[c.name] = c.value;
+  for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
   if (broker.log.topic(t.name))
     return result(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`);
   if (validateOnly) {
@@ -93,10 +102,10 @@ async function createOne(ctx: RequestContext, t: Message, validateOnly: boolean)
   }
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(ctx: RequestContext, req: Decoded<CreateTopicsRequestData>): Promise<CreateTopicsResponseData> {
   const seen = new Set<string>();
-  const topics: Message[] = [];
-  for (const t of req.topics as Message[]) {
+  const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+  for (const t of req.topics) {
     if (seen.has(t.name)) {
       topics.push(result(t.name, ErrorCode.INVALID_REQUEST, `topic '${t.name}' appears twice in the request`));
       continue;
@@ -107,4 +116,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, topics };
 }
 
-export const createTopics: ApiHandler = { key: ApiKey.CreateTopics, minVersion: 0, maxVersion: 7, handle };
+export const createTopics: ApiHandler<CreateTopicsRequestData, CreateTopicsResponseData> = {
+  key: ApiKey.CreateTopics,
+  minVersion: 0,
+  maxVersion: 7,
+  handle,
+};

@@ -3,12 +3,21 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  DeleteTopicsRequestData,
+  DeleteTopicsResponseData,
+  DeleteTopicsResponseDeletableTopicResult,
+} from "../../protocol/messages/index.js";
 import { uuidToString, ZERO_UUID } from "../../protocol/primitives.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { errorMessage, topicError } from "./util.js";
 
-async function deleteOne(ctx: RequestContext, name: string | null, topicId: string): Promise<Message> {
+async function deleteOne(
+  ctx: RequestContext,
+  name: string | null,
+  topicId: string,
+): Promise<DeleteTopicsResponseDeletableTopicResult> {
   const { broker } = ctx;
   const t = name !== null ? broker.log.topic(name) : broker.log.topics().find((x) => uuidToString(x.id) === topicId);
   if (!t) {
@@ -36,12 +45,17 @@ async function deleteOne(ctx: RequestContext, name: string | null, topicId: stri
   }
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(ctx: RequestContext, req: Decoded<DeleteTopicsRequestData>): Promise<DeleteTopicsResponseData> {
   const wanted: { name: string | null; topicId: string }[] =
-    ctx.apiVersion >= 6 ? req.topics : (req.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
-  const responses: Message[] = [];
+    ctx.apiVersion >= 6 ? (req.topics ?? []) : (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+  const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
   for (const w of wanted) responses.push(await deleteOne(ctx, w.name, w.topicId));
   return { throttleTimeMs: 0, responses };
 }
 
-export const deleteTopics: ApiHandler = { key: ApiKey.DeleteTopics, minVersion: 0, maxVersion: 6, handle };
+export const deleteTopics: ApiHandler<DeleteTopicsRequestData, DeleteTopicsResponseData> = {
+  key: ApiKey.DeleteTopics,
+  minVersion: 0,
+  maxVersion: 6,
+  handle,
+};

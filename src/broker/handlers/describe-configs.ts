@@ -5,7 +5,12 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  DescribeConfigsRequestData,
+  DescribeConfigsResponseData,
+  DescribeConfigsResult,
+} from "../../protocol/messages/index.js";
 import { configValueString, type ConfigName, type TopicInfo } from "../../log/index.js";
 import { BROKER_KEYS } from "../config.js";
 import type { Broker } from "../broker.js";
@@ -94,9 +99,9 @@ function brokerConfigEntries(broker: Broker, keys: string[] | null): Entry[] {
   return out;
 }
 
-function handle(ctx: RequestContext, req: Message): Message {
+function handle(ctx: RequestContext, req: Decoded<DescribeConfigsRequestData>): DescribeConfigsResponseData {
   const { broker, apiVersion: v } = ctx;
-  const results = (req.resources as Message[]).map((res) => {
+  const results = req.resources.map((res): DescribeConfigsResult => {
     const base = { resourceType: res.resourceType, resourceName: res.resourceName };
     let entries: Entry[];
     if (res.resourceType === TOPIC) {
@@ -154,4 +159,9 @@ function handle(ctx: RequestContext, req: Message): Message {
   return { throttleTimeMs: 0, results };
 }
 
-export const describeConfigs: ApiHandler = { key: ApiKey.DescribeConfigs, minVersion: 0, maxVersion: 4, handle };
+export const describeConfigs: ApiHandler<DescribeConfigsRequestData, DescribeConfigsResponseData> = {
+  key: ApiKey.DescribeConfigs,
+  minVersion: 0,
+  maxVersion: 4,
+  handle,
+};

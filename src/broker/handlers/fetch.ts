@@ -10,7 +10,8 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type { FetchRequestData, FetchResponseData, FetchResponsePartitionData } from "../../protocol/messages/index.js";
 import type { PartitionLog } from "../../log/index.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { LEADER_EPOCH } from "./metadata.js";
@@ -29,7 +30,7 @@ interface Wanted {
   unknownId?: boolean;
 }
 
-function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): Message {
+function partitionError(w: Wanted, errorCode: number, log?: PartitionLog): FetchResponsePartitionData {
   return {
     partitionIndex: w.index,
     errorCode,
@@ -46,10 +47,10 @@ async function readAll(
   wanted: Wanted[],
   maxBytes: number,
   readCommitted: boolean,
-): Promise<{ parts: Message[]; bytes: number }> {
+): Promise<{ parts: FetchResponsePartitionData[]; bytes: number }> {
   let budget = maxBytes;
   let bytes = 0;
-  const parts: Message[] = [];
+  const parts: FetchResponsePartitionData[] = [];
   for (const w of wanted) {
     const log = w.log;
     if (!log) {
@@ -105,7 +106,7 @@ function waitForAppend(logs: PartitionLog[], ms: number): Promise<void> {
   });
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(ctx: RequestContext, req: Decoded<FetchRequestData>): Promise<FetchResponseData> {
   const { broker } = ctx;
   if (req.sessionId !== 0 && req.sessionId !== undefined) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
@@ -113,10 +114,10 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
   const wanted: Wanted[] = [];
   const shape: { topic: string; topicId: string; count: number }[] = [];
   const byId = ctx.apiVersion >= 13 ? new Map(broker.log.topics().map((t) => [uuidToString(t.id), t])) : null;
-  for (const t of req.topics as Message[]) {
+  for (const t of req.topics) {
     // v13 and later name topics by id; an unknown id answers UNKNOWN_TOPIC_ID.
     const info = byId ? byId.get(t.topicId) : broker.log.topic(t.topic);
-    for (const p of t.partitions as Message[]) {
+    for (const p of t.partitions) {
       wanted.push({
         topic: info?.name ?? t.topic,
         index: p.partition,
@@ -127,7 +128,7 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
       });
     }
-    shape.push({ topic: t.topic, topicId: t.topicId, count: (t.partitions as Message[]).length });
+    shape.push({ topic: t.topic, topicId: t.topicId, count: t.partitions.length });
   }
   const maxBytes: number = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
   const readCommitted = req.isolationLevel === 1;
@@ -149,4 +150,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
 }
 
-export const fetch: ApiHandler = { key: ApiKey.Fetch, minVersion: 4, maxVersion: 17, handle };
+export const fetch: ApiHandler<FetchRequestData, FetchResponseData> = {
+  key: ApiKey.Fetch,
+  minVersion: 4,
+  maxVersion: 17,
+  handle,
+};

@@ -7,8 +7,9 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
-import type { ApiHandler, RequestContext } from "./types.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type * as W from "../../protocol/messages/index.js";
+import type { AnyApiHandler, RequestContext } from "./types.js";
 
 const GROUP_KEY = 0;
 
@@ -16,10 +17,13 @@ function clientHost(ctx: RequestContext): string {
   return `/${ctx.connection.socket.remoteAddress ?? "unknown"}`;
 }
 
-function findCoordinator(ctx: RequestContext, req: Message): Message {
+function findCoordinator(
+  ctx: RequestContext,
+  req: Decoded<W.FindCoordinatorRequestData>,
+): W.FindCoordinatorResponseData {
   const { broker, apiVersion: v } = ctx;
   const adv = broker.advertisedAddress(ctx.connection.listener);
-  const keyType: number = req.keyType ?? GROUP_KEY;
+  const keyType = req.keyType ?? GROUP_KEY;
   const answer = (key: string) =>
     keyType === GROUP_KEY
       ? {
@@ -39,7 +43,7 @@ function findCoordinator(ctx: RequestContext, req: Message): Message {
           errorCode: ErrorCode.INVALID_REQUEST,
           errorMessage: "transactions are not supported yet",
         };
-  if (v >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys as string[]).map(answer) };
+  if (v >= 4) return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map(answer) };
   const a = answer(req.key);
   return {
     throttleTimeMs: 0,
@@ -51,7 +55,7 @@ function findCoordinator(ctx: RequestContext, req: Message): Message {
   };
 }
 
-async function joinGroup(ctx: RequestContext, req: Message): Promise<Message> {
+async function joinGroup(ctx: RequestContext, req: Decoded<W.JoinGroupRequestData>): Promise<W.JoinGroupResponseData> {
   const res = await ctx.broker.groups.joinGroup({
     apiVersion: ctx.apiVersion,
     clientId: ctx.header.clientId ?? "",
@@ -68,7 +72,7 @@ async function joinGroup(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, ...res, protocolName: ctx.apiVersion >= 7 ? res.protocolName : (res.protocolName ?? "") };
 }
 
-async function syncGroup(ctx: RequestContext, req: Message): Promise<Message> {
+async function syncGroup(ctx: RequestContext, req: Decoded<W.SyncGroupRequestData>): Promise<W.SyncGroupResponseData> {
   const res = await ctx.broker.groups.syncGroup({
     apiVersion: ctx.apiVersion,
     groupId: req.groupId,
@@ -82,7 +86,7 @@ async function syncGroup(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, ...res };
 }
 
-async function heartbeat(ctx: RequestContext, req: Message): Promise<Message> {
+async function heartbeat(ctx: RequestContext, req: Decoded<W.HeartbeatRequestData>): Promise<W.HeartbeatResponseData> {
   const res = await ctx.broker.groups.heartbeat({
     groupId: req.groupId,
     generationId: req.generationId,
@@ -92,7 +96,10 @@ async function heartbeat(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, ...res };
 }
 
-async function leaveGroup(ctx: RequestContext, req: Message): Promise<Message> {
+async function leaveGroup(
+  ctx: RequestContext,
+  req: Decoded<W.LeaveGroupRequestData>,
+): Promise<W.LeaveGroupResponseData> {
   const res = await ctx.broker.groups.leaveGroup(
     ctx.apiVersion >= 3
       ? { groupId: req.groupId, members: req.members }
@@ -106,17 +113,18 @@ async function leaveGroup(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, ...res };
 }
 
-async function offsetCommit(ctx: RequestContext, req: Message): Promise<Message> {
+async function offsetCommit(
+  ctx: RequestContext,
+  req: Decoded<W.OffsetCommitRequestData>,
+): Promise<W.OffsetCommitResponseData> {
   const { broker } = ctx;
   // Unknown topics or partitions are answered per partition and not committed.
-  const known: Message[] = [];
-  const unknown: Message[] = [];
-  for (const t of req.topics as Message[]) {
+  const known: W.OffsetCommitRequestTopic[] = [];
+  const unknown: W.OffsetCommitResponseTopic[] = [];
+  for (const t of req.topics) {
     const info = broker.log.topic(t.name);
-    const ok = (t.partitions as Message[]).filter(
-      (p) => info && p.partitionIndex >= 0 && p.partitionIndex < info.partitions.length,
-    );
-    const bad = (t.partitions as Message[]).filter((p) => !ok.includes(p));
+    const ok = t.partitions.filter((p) => info && p.partitionIndex >= 0 && p.partitionIndex < info.partitions.length);
+    const bad = t.partitions.filter((p) => !ok.includes(p));
     if (ok.length) known.push({ ...t, partitions: ok });
     if (bad.length)
       unknown.push({
@@ -134,17 +142,20 @@ async function offsetCommit(ctx: RequestContext, req: Message): Promise<Message>
         memberId: ctx.apiVersion >= 1 ? req.memberId : "",
         groupInstanceId: req.groupInstanceId,
         retentionTimeMs: ctx.apiVersion >= 2 && ctx.apiVersion <= 4 ? req.retentionTimeMs : -1n,
-        topics: known as { name: string; partitions: never[] }[],
+        topics: known,
       })
     : { topics: [] };
   return { throttleTimeMs: 0, topics: [...res.topics, ...unknown] };
 }
 
-async function offsetFetch(ctx: RequestContext, req: Message): Promise<Message> {
+async function offsetFetch(
+  ctx: RequestContext,
+  req: Decoded<W.OffsetFetchRequestData>,
+): Promise<W.OffsetFetchResponseData> {
   const { broker, apiVersion: v } = ctx;
   if (v >= 8) {
     const groups = [];
-    for (const g of req.groups as Message[]) {
+    for (const g of req.groups) {
       const r = await broker.groups.fetchOffsets({
         groupId: g.groupId,
         topics: g.topics,
@@ -167,29 +178,42 @@ async function offsetFetch(ctx: RequestContext, req: Message): Promise<Message> 
   return { throttleTimeMs: 0, topics, errorCode: r.errorCode };
 }
 
-async function listGroups(ctx: RequestContext, req: Message): Promise<Message> {
+async function listGroups(
+  ctx: RequestContext,
+  req: Decoded<W.ListGroupsRequestData>,
+): Promise<W.ListGroupsResponseData> {
   const res = await ctx.broker.groups.listGroups({ statesFilter: req.statesFilter, typesFilter: req.typesFilter });
   return { throttleTimeMs: 0, ...res };
 }
 
-async function describeGroups(ctx: RequestContext, req: Message): Promise<Message> {
+async function describeGroups(
+  ctx: RequestContext,
+  req: Decoded<W.DescribeGroupsRequestData>,
+): Promise<W.DescribeGroupsResponseData> {
   const res = await ctx.broker.groups.describeGroups({ groups: req.groups });
   // No authorization exists: every operation is allowed when asked for.
   const ops = req.includeAuthorizedOperations ? 0b1111111111110 : -2147483648;
   return { throttleTimeMs: 0, groups: res.groups.map((g) => ({ ...g, authorizedOperations: ops })) };
 }
 
-async function deleteGroups(ctx: RequestContext, req: Message): Promise<Message> {
+async function deleteGroups(
+  ctx: RequestContext,
+  req: Decoded<W.DeleteGroupsRequestData>,
+): Promise<W.DeleteGroupsResponseData> {
   const res = await ctx.broker.groups.deleteGroups({ groupsNames: req.groupsNames });
   return { throttleTimeMs: 0, ...res };
 }
 
-async function offsetDelete(ctx: RequestContext, req: Message): Promise<Message> {
+async function offsetDelete(
+  ctx: RequestContext,
+  req: Decoded<W.OffsetDeleteRequestData>,
+): Promise<W.OffsetDeleteResponseData> {
   const res = await ctx.broker.groups.deleteOffsets({ groupId: req.groupId, topics: req.topics });
   return { throttleTimeMs: 0, ...res };
 }
 
-export const groupHandlers: ApiHandler[] = [
+/** Each handle is typed by its API's generated request and response. */
+export const groupHandlers: AnyApiHandler[] = [
   { key: ApiKey.FindCoordinator, minVersion: 0, maxVersion: 4, handle: findCoordinator },
   { key: ApiKey.JoinGroup, minVersion: 0, maxVersion: 7, handle: joinGroup },
   { key: ApiKey.SyncGroup, minVersion: 0, maxVersion: 5, handle: syncGroup },

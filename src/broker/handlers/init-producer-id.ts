@@ -4,10 +4,14 @@
  * are never reused across restarts.
  */
 import { ApiKey } from "../../protocol/apis.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type { InitProducerIdRequestData, InitProducerIdResponseData } from "../../protocol/messages/index.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(
+  ctx: RequestContext,
+  req: Decoded<InitProducerIdRequestData>,
+): Promise<InitProducerIdResponseData> {
   const r = await ctx.broker.producerIds.initProducerId({
     transactionalId: req.transactionalId,
     transactionTimeoutMs: req.transactionTimeoutMs,
@@ -18,4 +22,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
   return { throttleTimeMs: 0, errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
 }
 
-export const initProducerId: ApiHandler = { key: ApiKey.InitProducerId, minVersion: 0, maxVersion: 4, handle };
+export const initProducerId: ApiHandler<InitProducerIdRequestData, InitProducerIdResponseData> = {
+  key: ApiKey.InitProducerId,
+  minVersion: 0,
+  maxVersion: 4,
+  handle,
+};

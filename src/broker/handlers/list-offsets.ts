@@ -4,7 +4,13 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  ListOffsetsPartition,
+  ListOffsetsPartitionResponse,
+  ListOffsetsRequestData,
+  ListOffsetsResponseData,
+} from "../../protocol/messages/index.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 import { LEADER_EPOCH } from "./metadata.js";
 import { recordOffsetForTimestamp } from "../../log/timestamp-lookup.js";
@@ -14,7 +20,11 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 
-async function partition(ctx: RequestContext, topic: string, p: Message): Promise<Message> {
+async function partition(
+  ctx: RequestContext,
+  topic: string,
+  p: ListOffsetsPartition,
+): Promise<ListOffsetsPartitionResponse> {
   const v = ctx.apiVersion;
   const log = ctx.broker.log.topic(topic)?.partitions[p.partitionIndex];
   const base = {
@@ -25,10 +35,10 @@ async function partition(ctx: RequestContext, topic: string, p: Message): Promis
     leaderEpoch: -1,
   };
   if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-  const epoch: number = p.currentLeaderEpoch ?? -1;
+  const epoch = p.currentLeaderEpoch ?? -1;
   if (epoch > LEADER_EPOCH) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
   if (epoch >= 0 && epoch < LEADER_EPOCH) return { ...base, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
-  const ts: bigint = p.timestamp;
+  const ts = p.timestamp;
   try {
     let offset: bigint;
     let timestamp = -1n;
@@ -48,7 +58,7 @@ async function partition(ctx: RequestContext, topic: string, p: Message): Promis
       return {
         ...base,
         errorCode: ErrorCode.NONE,
-        oldStyleOffsets: offset >= 0n && p.maxNumOffsets > 0 ? [offset] : [],
+        oldStyleOffsets: offset >= 0n && (p.maxNumOffsets ?? 0) > 0 ? [offset] : [],
       };
     }
     return { ...base, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: offset >= 0n ? LEADER_EPOCH : -1 };
@@ -57,14 +67,19 @@ async function partition(ctx: RequestContext, topic: string, p: Message): Promis
   }
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(ctx: RequestContext, req: Decoded<ListOffsetsRequestData>): Promise<ListOffsetsResponseData> {
   const topics = await Promise.all(
-    (req.topics as Message[]).map(async (t) => ({
+    req.topics.map(async (t) => ({
       name: t.name,
-      partitions: await Promise.all((t.partitions as Message[]).map((p) => partition(ctx, t.name, p))),
+      partitions: await Promise.all(t.partitions.map((p) => partition(ctx, t.name, p))),
     })),
   );
   return { throttleTimeMs: 0, topics };
 }
 
-export const listOffsets: ApiHandler = { key: ApiKey.ListOffsets, minVersion: 0, maxVersion: 7, handle };
+export const listOffsets: ApiHandler<ListOffsetsRequestData, ListOffsetsResponseData> = {
+  key: ApiKey.ListOffsets,
+  minVersion: 0,
+  maxVersion: 7,
+  handle,
+};

@@ -4,7 +4,12 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  MetadataRequestData,
+  MetadataResponseData,
+  MetadataResponseTopic,
+} from "../../protocol/messages/index.js";
 import { uuidToString } from "../../protocol/primitives.js";
 import { LogError, type TopicInfo } from "../../log/index.js";
 import type { ApiHandler, RequestContext } from "./types.js";
@@ -12,7 +17,7 @@ import { topicError } from "./util.js";
 
 export const LEADER_EPOCH = 0;
 
-function topicMetadata(ctx: RequestContext, t: TopicInfo): Message {
+function topicMetadata(ctx: RequestContext, t: TopicInfo): MetadataResponseTopic {
   const node = ctx.broker.config.nodeId;
   return {
     errorCode: ErrorCode.NONE,
@@ -32,13 +37,13 @@ function topicMetadata(ctx: RequestContext, t: TopicInfo): Message {
   };
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message> {
+async function handle(ctx: RequestContext, req: Decoded<MetadataRequestData>): Promise<MetadataResponseData> {
   const { broker, apiVersion: v } = ctx;
   const adv = broker.advertisedAddress(ctx.connection.listener);
-  const requested: { name: string | null; topicId?: string }[] | null = req.topics;
+  const requested = req.topics;
   const all = requested === null || (v === 0 && requested.length === 0);
   const allowAuto = v < 4 ? true : req.allowAutoTopicCreation !== false;
-  const topics: Message[] = [];
+  const topics: MetadataResponseTopic[] = [];
   if (all) {
     for (const t of broker.log.topics()) topics.push(topicMetadata(ctx, t));
   } else {
@@ -87,4 +92,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message> {
   };
 }
 
-export const metadata: ApiHandler = { key: ApiKey.Metadata, minVersion: 0, maxVersion: 12, handle };
+export const metadata: ApiHandler<MetadataRequestData, MetadataResponseData> = {
+  key: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle,
+};

@@ -9,19 +9,16 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
+import type {
+  ProduceRequestData,
+  ProduceResponseData,
+  ProduceResponsePartitionProduceResponse,
+} from "../../protocol/messages/index.js";
 import { appendRecords, type AppendRecordsResult } from "../../coordinator/producers/append.js";
 import type { ApiHandler, RequestContext } from "./types.js";
 
-interface PartitionResult {
-  index: number;
-  errorCode: number;
-  baseOffset: bigint;
-  logAppendTimeMs: bigint;
-  logStartOffset: bigint;
-  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
-  errorMessage: string | null;
-}
+type PartitionResult = ProduceResponsePartitionProduceResponse;
 
 function failed(index: number, errorCode: number, message: string | null): PartitionResult {
   return {
@@ -65,13 +62,13 @@ function appendPartition(
   return r instanceof Promise ? r.then((x) => toResult(index, x)) : toResult(index, r);
 }
 
-async function handle(ctx: RequestContext, req: Message): Promise<Message | null> {
-  const acks: number = req.acks;
+async function handle(ctx: RequestContext, req: Decoded<ProduceRequestData>): Promise<ProduceResponseData | null> {
+  const acks = req.acks;
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
   const now = Date.now();
   const topics: { name: string; results: (PartitionResult | Promise<PartitionResult>)[] }[] = [];
-  for (const td of req.topicData as Message[]) {
-    const results = (td.partitionData as Message[]).map((pd) =>
+  for (const td of req.topicData) {
+    const results = td.partitionData.map((pd) =>
       badAcks
         ? failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}`)
         : appendPartition(ctx, td.name, pd.index, pd.records, acks === -1, now),
@@ -90,4 +87,9 @@ async function handle(ctx: RequestContext, req: Message): Promise<Message | null
   return { responses, throttleTimeMs: 0 };
 }
 
-export const produce: ApiHandler = { key: ApiKey.Produce, minVersion: 0, maxVersion: 9, handle };
+export const produce: ApiHandler<ProduceRequestData, ProduceResponseData> = {
+  key: ApiKey.Produce,
+  minVersion: 0,
+  maxVersion: 9,
+  handle,
+};

@@ -1,4 +1,4 @@
-import type { Message } from "../../protocol/codec.js";
+import type { Decoded } from "../../protocol/codec.js";
 import type { RequestHeader } from "../../protocol/apis.js";
 import type { Broker } from "../broker.js";
 import type { Connection } from "../connection.js";
@@ -10,12 +10,22 @@ export interface RequestContext {
   apiVersion: number;
 }
 
-/** Returns the response body, or null when no response is sent (Produce with acks=0). */
-export type Handler = (ctx: RequestContext, req: Message) => Promise<Message | null> | Message | null;
-
-export interface ApiHandler {
+/**
+ * One API: its key, the versions it serves, and its handler, typed by the
+ * generated request and response interfaces (src/protocol/messages). The
+ * request arrives decoded (every field present); the handler returns the
+ * response body, or null when no response is sent (Produce with acks=0).
+ */
+export interface ApiHandler<Req extends object, Res extends object> {
   key: number;
   minVersion: number;
   maxVersion: number;
-  handle: Handler;
+  /**
+   * A method, so that the handler table can hold every API as AnyApiHandler: the
+   * codec decodes `Req` and encodes `Res` from the same key's schemas.
+   */
+  handle(ctx: RequestContext, req: Decoded<Req>): Promise<Res | null> | Res | null;
 }
+
+/** An entry of the handler table, whatever its API. */
+export type AnyApiHandler = ApiHandler<object, object>;

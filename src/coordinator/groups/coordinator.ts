@@ -1,6 +1,9 @@
 /**
- * The classic consumer group coordinator: Kafka's GroupCoordinator and
- * GroupMetadataManager (the pre-KIP-848 protocol), independent of the wire.
+ * The classic consumer group coordinator (the pre-KIP-848 protocol), Kafka's
+ * GroupCoordinator, independent of the wire: membership and rebalances here;
+ * committed offsets in offsets.ts (OffsetMetadataManager); group records and
+ * ListGroups/DescribeGroups/DeleteGroups in metadata-manager.ts
+ * (GroupMetadataManager).
  *
  * One method per API; each takes the request's fields and resolves with the
  * response's (types.ts). JoinGroup and SyncGroup may wait: a JoinGroup resolves
@@ -19,40 +22,25 @@ import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../protocol/errors.js";
 import type { Logger } from "../../log/index.js";
 import { GroupCoordinatorError } from "./errors.js";
-import { CONSUMER_PROTOCOL_TYPE } from "../../protocol/consumer-protocol.js";
 import {
   EMPTY_BYTES,
   GroupMetadata,
   MemberMetadata,
   joinError,
   syncError,
-  tpKey,
-  type CommittedOffset,
   type JoinCallback,
   type JoinOperation,
   type SyncCallback,
 } from "./group.js";
-import {
-  OFFSET_COMMIT_VALUE_VERSION,
-  OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY,
-  decodeGroupMetadataValue,
-  decodeKey,
-  decodeOffsetCommitValue,
-  encodeGroupMetadataKey,
-  encodeGroupMetadataValue,
-  encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
-  partitionForGroup,
-  type GroupMetadataValue,
-  type OffsetCommitValue,
-} from "./records.js";
-import { systemScheduler, type Scheduler, type TimerHandle } from "./scheduler.js";
-import type { GroupStore, GroupStoreRecord } from "./store.js";
+import { partitionForGroup, type GroupMetadataValue } from "./records.js";
+import { systemScheduler, type Scheduler } from "./scheduler.js";
+import type { GroupStore } from "./store.js";
+import { OffsetMetadataManager, type LoadedOffsets } from "./offsets.js";
+import { GroupMetadataManager, loadGroup, type CoordinatorStatus } from "./metadata-manager.js";
 import {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
   type DeleteGroupsRequest,
   type DeleteGroupsResponse,
-  type DescribedGroup,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
   type GroupCoordinatorConfig,
@@ -72,17 +60,11 @@ import {
   type OffsetDeleteResponse,
   type OffsetFetchRequest,
   type OffsetFetchResponse,
-  type OffsetFetchResponsePartition,
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from "./types.js";
 
 const E = ErrorCode;
-
-/** DescribeGroups' authorizedOperations when not computed (Integer.MIN_VALUE). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** Every group of this coordinator is a classic group (ListGroups v5 groupType). */
-const CLASSIC_GROUP_TYPE = "classic";
 
 const noopLogger: Logger = { info() {}, warn() {}, error() {} };
 
@@ -107,54 +89,53 @@ interface JoinParams {
   reason: string;
 }
 
-type TopicPartition = { topic: string; partition: number };
-
-/**
- * Maps a store failure to the error the client sees, as Kafka's
- * GroupMetadataManager maps its append errors.
- */
-function storeErrorCode(e: unknown, forOffsets: boolean): number {
-  const err = e as { errorCode?: unknown; code?: unknown } | null;
-  let code: number = E.KAFKA_STORAGE_ERROR;
-  if (typeof err?.errorCode === "number") code = err.errorCode;
-  else if (err?.code === "MR_LOG_RECORD_TOO_LARGE") code = E.MESSAGE_TOO_LARGE;
-  else if (err?.code === "MR_LOG_UNKNOWN_TOPIC" || err?.code === "MR_LOG_UNKNOWN_PARTITION")
-    code = E.UNKNOWN_TOPIC_OR_PARTITION;
-  switch (code) {
-    case E.UNKNOWN_TOPIC_OR_PARTITION:
-    case E.NOT_ENOUGH_REPLICAS:
-    case E.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case E.REQUEST_TIMED_OUT:
-      return E.COORDINATOR_NOT_AVAILABLE;
-    case E.NOT_LEADER_OR_FOLLOWER:
-    case E.KAFKA_STORAGE_ERROR:
-      return E.NOT_COORDINATOR;
-    case E.MESSAGE_TOO_LARGE:
-    case E.RECORD_LIST_TOO_LARGE:
-    case E.INVALID_FETCH_SIZE:
-      return forOffsets ? E.INVALID_COMMIT_OFFSET_SIZE : E.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
-}
-
 export class GroupCoordinator {
   readonly config: Readonly<GroupCoordinatorConfig>;
   private readonly store: GroupStore;
   private readonly scheduler: Scheduler;
   private readonly logger: Logger;
   private readonly groups = new Map<string, GroupMetadata>();
-  private status: "inactive" | "loading" | "active" | "closed" = "inactive";
-  /** append order of offset commits (Kafka compares the records' log offsets) */
-  private commitSeq = 0;
+  private status: CoordinatorStatus = "inactive";
   private readonly inflight = new Set<Promise<unknown>>();
-  private cleanupTimer: TimerHandle | null = null;
+  /** committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, retention */
+  private readonly offsets: OffsetMetadataManager;
+  /** group records in the store, and the group administration APIs */
+  private readonly metadata: GroupMetadataManager;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.store = opts.store;
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.logger = opts.logger ?? noopLogger;
+    this.offsets = new OffsetMetadataManager({
+      host: {
+        groups: this.groups,
+        isActive: () => this.status === "active",
+        validateGroupStatus: (groupId, allowEmpty) => this.validateGroupStatus(groupId, allowEmpty),
+        validateCurrentMember: (group, memberId, instanceId) => this.validateCurrentMember(group, memberId, instanceId),
+        onMemberCommit: (group, memberId) =>
+          this.completeAndScheduleNextHeartbeatExpiration(group, group.get(memberId)),
+        removeGroup: (group) => {
+          this.groups.delete(group.groupId);
+          this.cancelGroupTimers(group);
+        },
+        track: (p) => this.track(p),
+      },
+      store: this.store,
+      config: this.config,
+      scheduler: this.scheduler,
+      logger: this.logger,
+    });
+    this.metadata = new GroupMetadataManager({
+      groups: this.groups,
+      offsets: this.offsets,
+      store: this.store,
+      config: this.config,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      status: () => this.status,
+      validateGroupStatus: (groupId, allowEmpty) => this.validateGroupStatus(groupId, allowEmpty),
+    });
   }
 
   /** The `__consumer_offsets` partition that holds a group (FindCoordinator answers with this broker for all). */
@@ -176,9 +157,9 @@ export class GroupCoordinator {
       throw new GroupCoordinatorError("MR_GROUP_LIFECYCLE", `load() in state ${this.status}`);
     this.status = "loading";
     const groupValues = new Map<string, GroupMetadataValue>();
-    const offsets = new Map<string, Map<string, { tp: TopicPartition; value: OffsetCommitValue; seq: number }>>();
+    const offsets: LoadedOffsets = new Map();
     try {
-      await this.replay(groupValues, offsets);
+      await this.metadata.replay(groupValues, offsets, () => this.status === "loading");
     } catch (e) {
       // A store that cannot be read: stay inactive (COORDINATOR_NOT_AVAILABLE); load() may be retried.
       if (this.status === "loading") this.status = "inactive";
@@ -187,61 +168,12 @@ export class GroupCoordinator {
     if (this.status !== "loading") return; // closed while loading
 
     const now = this.now();
-    for (const [groupId, value] of groupValues) this.groups.set(groupId, this.loadGroup(groupId, value, now));
-    for (const [groupId, byTp] of offsets) {
-      if (byTp.size === 0) continue;
-      let group = this.groups.get(groupId);
-      if (!group) this.groups.set(groupId, (group = new GroupMetadata(groupId, "Empty", now)));
-      for (const { tp, value, seq } of byTp.values()) {
-        group.putOffset(tp.topic, tp.partition, {
-          offset: value.offset,
-          leaderEpoch: value.leaderEpoch,
-          metadata: value.metadata,
-          commitTimestamp: Number(value.commitTimestamp),
-          expireTimestamp: value.expireTimestamp === -1n ? null : Number(value.expireTimestamp),
-          seq,
-        });
-      }
-    }
+    for (const [groupId, value] of groupValues) this.groups.set(groupId, loadGroup(groupId, value, now));
+    this.offsets.applyLoaded(offsets, now);
     this.status = "active";
     for (const group of this.groups.values()) this.onGroupLoaded(group);
-    this.scheduleCleanup();
+    this.offsets.scheduleCleanup();
     this.logger.info({ groups: this.groups.size }, "group coordinator loaded");
-  }
-
-  /** Reads every partition, keeping the latest value per key (tombstones delete). */
-  private async replay(
-    groupValues: Map<string, GroupMetadataValue>,
-    offsets: Map<string, Map<string, { tp: TopicPartition; value: OffsetCommitValue; seq: number }>>,
-  ): Promise<void> {
-    for (let p = 0; p < this.config.offsetsTopicNumPartitions; p++) {
-      for await (const rec of this.store.load(p)) {
-        if (this.status !== "loading") return; // closed while loading
-        try {
-          const k = decodeKey(rec.key);
-          if (k.type === "offset") {
-            const { group, topic, partition } = k.key;
-            let byGroup = offsets.get(group);
-            if (rec.value === null) {
-              byGroup?.delete(tpKey(topic, partition));
-              continue;
-            }
-            const { value } = decodeOffsetCommitValue(rec.value);
-            if (!byGroup) offsets.set(group, (byGroup = new Map()));
-            byGroup.delete(tpKey(topic, partition)); // keep the latest last, in commit order
-            byGroup.set(tpKey(topic, partition), { tp: { topic, partition }, value, seq: ++this.commitSeq });
-          } else if (k.type === "group") {
-            if (rec.value === null) groupValues.delete(k.key.group);
-            else groupValues.set(k.key.group, decodeGroupMetadataValue(rec.value).value);
-          }
-        } catch (e) {
-          this.logger.warn(
-            { partition: p, err: (e as Error).message },
-            "skipping an undecodable __consumer_offsets record",
-          );
-        }
-      }
-    }
   }
 
   /**
@@ -252,8 +184,7 @@ export class GroupCoordinator {
   async close(): Promise<void> {
     if (this.status === "closed") return;
     this.status = "closed";
-    this.cleanupTimer?.cancel();
-    this.cleanupTimer = null;
+    this.offsets.close();
     for (const group of this.groups.values()) this.onGroupUnloaded(group);
     this.groups.clear();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
@@ -262,31 +193,6 @@ export class GroupCoordinator {
   /** Resolves when no store append started by the coordinator is in flight (tests). */
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-  }
-
-  private loadGroup(groupId: string, v: GroupMetadataValue, now: number): GroupMetadata {
-    const group = new GroupMetadata(groupId, v.members.length === 0 ? "Empty" : "Stable", now);
-    group.generationId = v.generation;
-    group.protocolName = v.protocol;
-    group.leaderId = v.leader;
-    group.currentStateTimestamp = v.currentStateTimestamp === -1n ? null : Number(v.currentStateTimestamp);
-    for (const m of v.members) {
-      const member = new MemberMetadata(
-        m.memberId,
-        m.groupInstanceId,
-        m.clientId,
-        m.clientHost,
-        m.rebalanceTimeout,
-        m.sessionTimeout,
-        v.protocolType,
-        [{ name: v.protocol ?? "", metadata: m.subscription }],
-      );
-      member.assignment = m.assignment;
-      group.add(member, null);
-    }
-    group.protocolType = v.protocolType === "" ? null : v.protocolType;
-    group.subscribedTopics = group.computeSubscribedTopics();
-    return group;
   }
 
   private onGroupLoaded(group: GroupMetadata): void {
@@ -582,7 +488,7 @@ export class GroupCoordinator {
         }
         const generationId = group.generationId;
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment] as const));
-        this.background(this.storeGroup(group, assignment), (error) => {
+        this.background(this.metadata.storeGroup(group, assignment), (error) => {
           if (error !== E.NONE) {
             this.logger.warn(
               { groupId: group.groupId, errorCode: error },
@@ -731,7 +637,7 @@ export class GroupCoordinator {
     group.initNextGeneration(this.now());
     if (group.is("Empty")) {
       this.logger.info({ groupId: group.groupId, generationId: group.generationId }, "group is now empty");
-      this.background(this.storeGroup(group, new Map()), (error) => {
+      this.background(this.metadata.storeGroup(group, new Map()), (error) => {
         if (error !== E.NONE)
           this.logger.warn({ groupId: group.groupId, errorCode: error }, "failed to write empty group metadata");
       });
@@ -810,7 +716,7 @@ export class GroupCoordinator {
           const assignment = new Map<string, Buffer>();
           for (const a of req.assignments) assignment.set(a.memberId, Buffer.from(a.assignment));
           for (const id of group.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY_BYTES);
-          this.background(this.storeGroup(group, assignment), (storeError) => {
+          this.background(this.metadata.storeGroup(group, assignment), (storeError) => {
             // Another member may have joined meanwhile: only the same pending generation proceeds.
             if (!group.is("CompletingRebalance") || generationId !== group.generationId) return;
             if (storeError !== E.NONE) {
@@ -1045,406 +951,43 @@ export class GroupCoordinator {
   }
 
   // ======================================================================
-  // OffsetCommit / OffsetFetch
+  // committed offsets (offsets.ts)
   // ======================================================================
 
-  async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
-    const respondAll = (errorCode: number): OffsetCommitResponse => ({
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-      })),
-    });
-    const generationId = req.generationIdOrMemberEpoch ?? -1;
-    const memberId = req.memberId ?? "";
-    const groupInstanceId = req.groupInstanceId ?? null;
-    const statusError = this.validateGroupStatus(req.groupId, true);
-    if (statusError !== null) return respondAll(statusError);
-
-    let group = this.groups.get(req.groupId);
-    let created = false;
-    if (!group) {
-      // No group: only a commit outside group management (generation < 0) may create one.
-      if (generationId >= 0) return respondAll(E.ILLEGAL_GENERATION);
-      group = new GroupMetadata(req.groupId, "Empty", this.now());
-      created = true;
-    }
-    const error = this.validateOffsetCommit(group, generationId, memberId, groupInstanceId);
-    if (error !== null) return respondAll(error);
-    if (created) this.groups.set(req.groupId, group);
-
-    switch (group.state) {
-      case "Empty":
-        return this.storeOffsets(group, req);
-      case "Stable":
-      case "PreparingRebalance":
-        // Commits stay allowed while preparing: the heartbeat tells the member to rejoin.
-        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(memberId));
-        return this.storeOffsets(group, req);
-      case "CompletingRebalance":
-        // Valid member and generation but no assignment yet.
-        return respondAll(E.REBALANCE_IN_PROGRESS);
-      case "Dead":
-        return respondAll(E.COORDINATOR_NOT_AVAILABLE);
-    }
+  commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+    return this.offsets.commitOffsets(req);
   }
 
-  private validateOffsetCommit(
-    group: GroupMetadata,
-    generationId: number,
-    memberId: string,
-    groupInstanceId: string | null,
-  ): number | null {
-    if (group.is("Dead")) return E.COORDINATOR_NOT_AVAILABLE;
-    if (generationId >= 0 || memberId !== "" || groupInstanceId !== null) {
-      const e = this.validateCurrentMember(group, memberId, groupInstanceId);
-      if (e !== null) return e;
-      if (generationId !== group.generationId) return E.ILLEGAL_GENERATION;
-      return null;
-    }
-    // A standalone commit: only while the group has no members.
-    if (!group.is("Empty")) return E.UNKNOWN_MEMBER_ID;
-    return null;
+  fetchOffsets(req: OffsetFetchRequest): Promise<OffsetFetchResponse> {
+    return this.offsets.fetchOffsets(req);
   }
 
-  private async storeOffsets(group: GroupMetadata, req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
-    const now = this.now();
-    const retention = req.retentionTimeMs ?? -1n;
-    const entries = req.topics.flatMap((t) =>
-      t.partitions.map((p) => {
-        const metadata = p.committedMetadata ?? "";
-        const ts = p.commitTimestamp ?? -1n;
-        const committed: CommittedOffset = {
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch ?? -1,
-          metadata,
-          commitTimestamp: ts === -1n ? now : Number(ts),
-          expireTimestamp: retention === -1n ? null : now + Number(retention),
-          seq: 0,
-        };
-        return {
-          topic: t.name,
-          partition: p.partitionIndex,
-          committed,
-          tooLarge: metadata.length > this.config.offsetMetadataMaxBytes,
-        };
-      }),
-    );
-    const valid = entries.filter((e) => !e.tooLarge);
-    let error: number = E.NONE;
-    if (valid.length > 0) {
-      const records: GroupStoreRecord[] = valid.map((e) => ({
-        key: encodeOffsetCommitKey({ group: group.groupId, topic: e.topic, partition: e.partition }),
-        value: encodeOffsetCommitValue(
-          {
-            offset: e.committed.offset,
-            leaderEpoch: e.committed.leaderEpoch,
-            metadata: e.committed.metadata,
-            commitTimestamp: BigInt(e.committed.commitTimestamp),
-            expireTimestamp: e.committed.expireTimestamp === null ? -1n : BigInt(e.committed.expireTimestamp),
-          },
-          e.committed.expireTimestamp === null ? OFFSET_COMMIT_VALUE_VERSION : OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY,
-        ),
-      }));
-      for (const e of valid) {
-        e.committed.seq = ++this.commitSeq;
-        group.pendingOffsetCommits.set(tpKey(e.topic, e.partition), e.committed);
-      }
-      try {
-        await this.track(this.store.append(this.findCoordinatorPartition(group.groupId), records));
-      } catch (err) {
-        error = storeErrorCode(err, true);
-        this.logger.warn(
-          { groupId: group.groupId, errorCode: error, err: (err as Error)?.message },
-          "offset commit append failed",
-        );
-      }
-      if (!group.is("Dead")) {
-        for (const e of valid) {
-          const key = tpKey(e.topic, e.partition);
-          if (error === E.NONE && group.pendingOffsetCommits.has(key)) {
-            // Keep the newest record (a later commit may have landed first).
-            const current = group.offset(e.topic, e.partition);
-            if (!current || current.seq < e.committed.seq) group.putOffset(e.topic, e.partition, e.committed);
-          }
-          if (group.pendingOffsetCommits.get(key) === e.committed) group.pendingOffsetCommits.delete(key);
-        }
-      }
-    }
-    let i = 0;
-    return {
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: entries[i++].tooLarge ? E.OFFSET_METADATA_TOO_LARGE : error,
-        })),
-      })),
-    };
-  }
-
-  async fetchOffsets(req: OffsetFetchRequest): Promise<OffsetFetchResponse> {
-    const statusError = this.validateGroupStatus(req.groupId, true);
-    if (statusError !== null) return { errorCode: statusError, topics: [] };
-    const noOffset = (partitionIndex: number, errorCode: number = E.NONE): OffsetFetchResponsePartition => ({
-      partitionIndex,
-      committedOffset: -1n,
-      committedLeaderEpoch: -1,
-      metadata: "",
-      errorCode,
-    });
-    const group = this.groups.get(req.groupId);
-    // Offsets are returned whatever the group's state: it may use Kafka for offsets only.
-    if (!group || group.is("Dead")) {
-      return {
-        errorCode: E.NONE,
-        topics: (req.topics ?? []).map((t) => ({
-          name: t.name,
-          partitions: t.partitionIndexes.map((p) => noOffset(p)),
-        })),
-      };
-    }
-    const requested =
-      req.topics ?? [...group.offsets].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] }));
-    return {
-      errorCode: E.NONE,
-      topics: requested.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((p) => {
-          if (req.requireStable && group.pendingOffsetCommits.has(tpKey(t.name, p)))
-            return noOffset(p, E.UNSTABLE_OFFSET_COMMIT);
-          const o = group.offset(t.name, p);
-          if (!o) return noOffset(p);
-          return {
-            partitionIndex: p,
-            committedOffset: o.offset,
-            committedLeaderEpoch: o.leaderEpoch,
-            metadata: o.metadata,
-            errorCode: E.NONE,
-          };
-        }),
-      })),
-    };
-  }
-
-  // ======================================================================
-  // ListGroups / DescribeGroups / DeleteGroups / OffsetDelete
-  // ======================================================================
-
-  async listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
-    if (this.status !== "active" && this.status !== "loading")
-      return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
-    const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
-    const types = new Set((req.typesFilter ?? []).map((s) => s.toLowerCase()));
-    const groups = [...this.groups.values()]
-      .filter(
-        (g) =>
-          (states.size === 0 || states.has(g.state.toLowerCase())) &&
-          (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)),
-      )
-      .map((g) => ({
-        groupId: g.groupId,
-        protocolType: g.protocolType ?? "",
-        groupState: g.state,
-        groupType: CLASSIC_GROUP_TYPE,
-      }));
-    return { errorCode: this.status === "loading" ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups };
-  }
-
-  async describeGroups(req: DescribeGroupsRequest): Promise<DescribeGroupsResponse> {
-    return { groups: req.groups.map((groupId) => this.describeGroup(groupId)) };
-  }
-
-  private describeGroup(groupId: string): DescribedGroup {
-    const summary = (
-      errorCode: number,
-      groupState: string,
-      protocolType = "",
-      protocolData = "",
-      members: DescribedGroup["members"] = [],
-    ): DescribedGroup => ({
-      errorCode,
-      groupId,
-      groupState,
-      protocolType,
-      protocolData,
-      members,
-      authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    });
-    const statusError = this.validateGroupStatus(groupId, true);
-    if (statusError !== null) return summary(statusError, "");
-    const group = this.groups.get(groupId);
-    if (!group) return summary(E.NONE, "Dead");
-    const protocolType = group.protocolType ?? "";
-    if (group.is("Stable")) {
-      const protocol = group.protocolName ?? "";
-      return summary(
-        E.NONE,
-        group.state,
-        protocolType,
-        protocol,
-        [...group.members.values()].map((m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          memberMetadata: m.metadata(protocol),
-          memberAssignment: m.assignment,
-        })),
-      );
-    }
-    // Outside Stable: members without metadata or assignment, no protocol.
-    return summary(
-      E.NONE,
-      group.state,
-      protocolType,
-      "",
-      [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: EMPTY_BYTES,
-        memberAssignment: EMPTY_BYTES,
-      })),
-    );
-  }
-
-  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
-    const errors = new Map<string, number>();
-    const eligible: GroupMetadata[] = [];
-    for (const groupId of req.groupsNames) {
-      if (errors.has(groupId) || eligible.some((g) => g.groupId === groupId)) continue;
-      const statusError = this.validateGroupStatus(groupId, true);
-      if (statusError !== null) {
-        errors.set(groupId, statusError);
-        continue;
-      }
-      const group = this.groups.get(groupId);
-      if (!group || group.is("Dead")) errors.set(groupId, E.GROUP_ID_NOT_FOUND);
-      else if (group.is("Empty")) {
-        group.transitionTo("Dead", this.now());
-        eligible.push(group);
-      } else errors.set(groupId, E.NON_EMPTY_GROUP);
-    }
-    if (eligible.length > 0) {
-      const removed = await this.cleanupGroupMetadata(eligible, (g) => g.removeOffsets(g.allOffsetPartitions()));
-      for (const g of eligible) errors.set(g.groupId, E.NONE);
-      this.logger.info({ groups: eligible.map((g) => g.groupId), offsetsRemoved: removed }, "deleted groups");
-    }
-    const seen = new Set<string>();
-    const results: DeleteGroupsResponse["results"] = [];
-    for (const groupId of req.groupsNames) {
-      if (seen.has(groupId)) continue;
-      seen.add(groupId);
-      results.push({ groupId, errorCode: errors.get(groupId) ?? E.NONE });
-    }
-    return { results };
-  }
-
-  async deleteOffsets(req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
-    const statusError = this.validateGroupStatus(req.groupId, false);
-    if (statusError !== null) return { errorCode: statusError, topics: [] };
-    const group = this.groups.get(req.groupId);
-    if (!group || group.is("Dead")) return { errorCode: E.GROUP_ID_NOT_FOUND, topics: [] };
-
-    const partitionErrors = new Map<string, number>();
-    const eligible: TopicPartition[] = [];
-    const all = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
-    if (group.is("Empty")) {
-      eligible.push(...all);
-    } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE) {
-      // A live consumer group keeps the offsets of topics it subscribes to.
-      for (const tp of all) {
-        if (group.isSubscribedToTopic(tp.topic))
-          partitionErrors.set(tpKey(tp.topic, tp.partition), E.GROUP_SUBSCRIBED_TO_TOPIC);
-        else eligible.push(tp);
-      }
-    } else {
-      return { errorCode: E.NON_EMPTY_GROUP, topics: [] };
-    }
-    if (eligible.length > 0) {
-      await this.cleanupGroupMetadata([group], (g) => g.removeOffsets(eligible));
-      for (const tp of eligible) partitionErrors.set(tpKey(tp.topic, tp.partition), E.NONE);
-    }
-    return {
-      errorCode: E.NONE,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: partitionErrors.get(tpKey(t.name, p.partitionIndex)) ?? E.NONE,
-        })),
-      })),
-    };
-  }
-
-  // ======================================================================
-  // offset retention and group cleanup
-  // ======================================================================
-
-  /**
-   * One pass of Kafka's offsets retention task (run every
-   * offsets.retention.check.interval.ms): expires offsets, and removes groups
-   * left Empty without offsets. Returns the number of offsets removed.
-   */
-  async expireOffsets(): Promise<number> {
-    if (this.status !== "active") return 0;
-    const now = this.now();
-    return this.cleanupGroupMetadata([...this.groups.values()], (g) =>
-      g.removeExpiredOffsets(now, this.config.offsetsRetentionMs),
-    );
-  }
-
-  private scheduleCleanup(): void {
-    // Fixed rate, like Kafka's scheduled task: the next pass is scheduled before this one runs.
-    this.cleanupTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
-      this.scheduleCleanup();
-      void this.track(this.expireOffsets()).catch((e) =>
-        this.logger.error({ err: (e as Error)?.message }, "offsets retention pass failed"),
-      );
-    });
+  deleteOffsets(req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+    return this.offsets.deleteOffsets(req);
   }
 
   /**
-   * Kafka's cleanupGroupMetadata: removes the offsets the selector picks, turns
-   * Empty groups without offsets Dead and forgets them, and writes tombstones
-   * (the group's only if it ever had a generation: offsets-only groups have no
-   * metadata record). Tombstone failures are logged: the next pass retries.
+   * One pass of Kafka's offsets retention task: expires offsets, and removes
+   * groups left Empty without offsets. Returns the number of offsets removed.
    */
-  private async cleanupGroupMetadata(
-    groups: GroupMetadata[],
-    selector: (g: GroupMetadata) => TopicPartition[],
-  ): Promise<number> {
-    let removedCount = 0;
-    const appends: Promise<void>[] = [];
-    const now = this.now();
-    for (const group of groups) {
-      const removed = selector(group);
-      if (group.is("Empty") && !group.hasOffsets) group.transitionTo("Dead", now);
-      const records: GroupStoreRecord[] = removed.map((tp) => ({
-        key: encodeOffsetCommitKey({ group: group.groupId, topic: tp.topic, partition: tp.partition }),
-        value: null,
-      }));
-      if (group.is("Dead") && this.groups.get(group.groupId) === group) {
-        this.groups.delete(group.groupId);
-        this.cancelGroupTimers(group);
-        if (group.generationId > 0)
-          records.push({ key: encodeGroupMetadataKey({ group: group.groupId }), value: null });
-      }
-      if (records.length === 0) continue;
-      removedCount += removed.length;
-      appends.push(
-        this.track(this.store.append(this.findCoordinatorPartition(group.groupId), records)).catch((e) => {
-          this.logger.warn(
-            { groupId: group.groupId, err: (e as Error)?.message },
-            "failed to write tombstones for group",
-          );
-        }),
-      );
-    }
-    await Promise.all(appends);
-    return removedCount;
+  expireOffsets(): Promise<number> {
+    return this.offsets.expireOffsets();
+  }
+
+  // ======================================================================
+  // ListGroups / DescribeGroups / DeleteGroups (metadata-manager.ts)
+  // ======================================================================
+
+  listGroups(req: ListGroupsRequest = {}): Promise<ListGroupsResponse> {
+    return this.metadata.listGroups(req);
+  }
+
+  describeGroups(req: DescribeGroupsRequest): Promise<DescribeGroupsResponse> {
+    return this.metadata.describeGroups(req);
+  }
+
+  deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+    return this.metadata.deleteGroups(req);
   }
 
   // ======================================================================
@@ -1495,49 +1038,6 @@ export class GroupCoordinator {
       return null;
     }
     return group.has(memberId) ? null : E.UNKNOWN_MEMBER_ID;
-  }
-
-  /** Writes the group's metadata record (GroupMetadataKey v2 / GroupMetadataValue v3); resolves with the client-facing error. */
-  private async storeGroup(group: GroupMetadata, assignment: Map<string, Buffer>): Promise<number> {
-    const protocol = group.protocolName;
-    const members = [...group.members.values()].map((m) => {
-      if (protocol === null)
-        throw new GroupCoordinatorError("MR_GROUP_ILLEGAL_STATE", `non-empty group ${group.groupId} has no protocol`);
-      const a = assignment.get(m.memberId);
-      if (a === undefined)
-        throw new GroupCoordinatorError(
-          "MR_GROUP_ILLEGAL_STATE",
-          `member ${m.memberId} of group ${group.groupId} has no assignment`,
-        );
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeout: m.rebalanceTimeoutMs,
-        sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.metadata(protocol),
-        assignment: a,
-      };
-    });
-    const record: GroupStoreRecord = {
-      key: encodeGroupMetadataKey({ group: group.groupId }),
-      value: encodeGroupMetadataValue({
-        protocolType: group.protocolType ?? "",
-        generation: group.generationId,
-        protocol,
-        leader: group.leaderId,
-        currentStateTimestamp: BigInt(group.currentStateTimestamp ?? -1),
-        members,
-      }),
-    };
-    try {
-      await this.store.append(this.findCoordinatorPartition(group.groupId), [record]);
-      return E.NONE;
-    } catch (e) {
-      this.logger.warn({ groupId: group.groupId, err: (e as Error)?.message }, "group metadata append failed");
-      return storeErrorCode(e, false);
-    }
   }
 
   // ---- introspection (tests, metrics) ----

@@ -104,8 +104,8 @@ export class MemberMetadata {
   }
 }
 
-/** A committed offset as the group caches it. */
-export interface CommittedOffset {
+/** A committed offset as the group caches it (Kafka's OffsetAndMetadata). */
+export interface OffsetAndMetadata {
   offset: bigint;
   leaderEpoch: number;
   metadata: string;
@@ -148,9 +148,9 @@ export class GroupMetadata {
   subscribedTopics: Set<string> | null = null;
 
   /** topic -> partition -> committed offset */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  readonly offsets = new Map<string, Map<number, OffsetAndMetadata>>();
   /** commits being written, by tpKey */
-  readonly pendingOffsetCommits = new Map<string, CommittedOffset>();
+  readonly pendingOffsetCommits = new Map<string, OffsetAndMetadata>();
 
   joinOp: JoinOperation | null = null;
   syncTimer: TimerHandle | null = null;
@@ -419,7 +419,7 @@ export class GroupMetadata {
 
   // ---- offsets ----
 
-  offset(topic: string, partition: number): CommittedOffset | undefined {
+  offset(topic: string, partition: number): OffsetAndMetadata | undefined {
     return this.offsets.get(topic)?.get(partition);
   }
 
@@ -427,7 +427,7 @@ export class GroupMetadata {
     return this.offsets.size > 0 || this.pendingOffsetCommits.size > 0;
   }
 
-  putOffset(topic: string, partition: number, o: CommittedOffset): void {
+  putOffset(topic: string, partition: number, o: OffsetAndMetadata): void {
     let t = this.offsets.get(topic);
     if (!t) this.offsets.set(topic, (t = new Map()));
     t.set(partition, o);
@@ -458,7 +458,7 @@ export class GroupMetadata {
    * Offsets with an explicit expire timestamp expire then. Pending commits stay.
    */
   removeExpiredOffsets(now: number, retentionMs: number): { topic: string; partition: number }[] {
-    const expired = (base: (o: CommittedOffset) => number, subscribed?: Set<string>) => {
+    const expired = (base: (o: OffsetAndMetadata) => number, subscribed?: Set<string>) => {
       const out: { topic: string; partition: number }[] = [];
       for (const [topic, parts] of this.offsets) {
         if (subscribed?.has(topic)) continue;

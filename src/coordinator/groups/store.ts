@@ -4,6 +4,7 @@
  * The broker implements this over src/log; InMemoryGroupStore serves tests and
  * embedded use without a data directory.
  */
+import { ErrorCode as E } from "../../protocol/errors.js";
 
 export interface GroupStoreRecord {
   key: Buffer;
@@ -44,5 +45,34 @@ export class InMemoryGroupStore implements GroupStore {
   /** All records of every partition, in partition then offset order. */
   all(): GroupStoreRecord[] {
     return [...this.partitions.keys()].sort((a, b) => a - b).flatMap((p) => this.partitions.get(p)!);
+  }
+}
+
+/**
+ * Maps a store failure to the error the client sees, as Kafka's
+ * GroupMetadataManager maps its append errors.
+ */
+export function storeErrorCode(e: unknown, forOffsets: boolean): number {
+  const err = e as { errorCode?: unknown; code?: unknown } | null;
+  let code: number = E.KAFKA_STORAGE_ERROR;
+  if (typeof err?.errorCode === "number") code = err.errorCode;
+  else if (err?.code === "MR_LOG_RECORD_TOO_LARGE") code = E.MESSAGE_TOO_LARGE;
+  else if (err?.code === "MR_LOG_UNKNOWN_TOPIC" || err?.code === "MR_LOG_UNKNOWN_PARTITION")
+    code = E.UNKNOWN_TOPIC_OR_PARTITION;
+  switch (code) {
+    case E.UNKNOWN_TOPIC_OR_PARTITION:
+    case E.NOT_ENOUGH_REPLICAS:
+    case E.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case E.REQUEST_TIMED_OUT:
+      return E.COORDINATOR_NOT_AVAILABLE;
+    case E.NOT_LEADER_OR_FOLLOWER:
+    case E.KAFKA_STORAGE_ERROR:
+      return E.NOT_COORDINATOR;
+    case E.MESSAGE_TOO_LARGE:
+    case E.RECORD_LIST_TOO_LARGE:
+    case E.INVALID_FETCH_SIZE:
+      return forOffsets ? E.INVALID_COMMIT_OFFSET_SIZE : E.UNKNOWN_SERVER_ERROR;
+    default:
+      return code;
   }
 }

@@ -1,10 +1,9 @@
 /**
- * Requests and responses of the group coordinator. Field names are the Kafka
- * protocol's (camelCase, as in src/protocol/messages/*.ts) so that a wire handler
- * copies fields across; the few fields that come from the request header or the
- * connection (apiVersion, clientId, clientHost) are marked.
- * int64 fields are bigint, like the protocol codec's.
+ * The group coordinator's domain types (group states, configuration) and its
+ * requests and responses, which are the generated wire types.
  */
+import type * as W from "../../protocol/messages/index.js";
+import type { Decoded } from "../../protocol/codec.js";
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -16,238 +15,97 @@ export const GROUP_STATES: readonly GroupState[] = [
   "Dead",
 ];
 
+/**
+ * The coordinator's requests and responses are the wire's (src/protocol/messages):
+ * a request as a client sends it (version-gated fields optional), a response
+ * with every field the coordinator knows filled in, as decoded (the handler adds
+ * throttleTimeMs and drops what the version lacks). The few fields that come
+ * from the request header or the connection are marked.
+ */
+type Answer<T> = Decoded<Omit<T, "throttleTimeMs">>;
+
 // ---- JoinGroup (api key 11) ----
 
-export interface JoinGroupRequestProtocol {
-  name: string;
-  metadata: Buffer;
-}
+export type JoinGroupRequestProtocol = W.JoinGroupRequestProtocol;
 
-export interface JoinGroupRequest {
+export interface JoinGroupRequest extends W.JoinGroupRequestData {
   /** request header: the JoinGroup version (MEMBER_ID_REQUIRED from v4, skipAssignment from v9; v0 has no rebalance timeout) */
   apiVersion: number;
   /** request header client.id: the prefix of generated member ids */
   clientId?: string;
   /** the connection's peer, as Kafka shows it ("/127.0.0.1") */
   clientHost?: string;
-  groupId: string;
-  sessionTimeoutMs: number;
-  /** v1+; absent or -1 = the session timeout (v0's behaviour) */
-  rebalanceTimeoutMs?: number;
-  memberId: string;
-  /** v5+ (KIP-345 static membership) */
-  groupInstanceId?: string | null;
-  protocolType: string;
-  protocols: JoinGroupRequestProtocol[];
-  /** v8+ */
-  reason?: string | null;
 }
 
-export interface JoinGroupResponseMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  metadata: Buffer;
-}
-
-export interface JoinGroupResponse {
-  errorCode: number;
-  generationId: number;
-  /** v7+ (null when unknown) */
-  protocolType: string | null;
-  /** null when unknown; versions before 7 send "" */
-  protocolName: string | null;
-  leader: string;
-  /** v9+ */
-  skipAssignment: boolean;
-  memberId: string;
-  /** every member's metadata for the leader, empty for followers */
-  members: JoinGroupResponseMember[];
-}
+export type JoinGroupResponseMember = Decoded<W.JoinGroupResponseMember>;
+/** protocolName is null when unknown (versions before 7 send ""); members are empty for followers. */
+export type JoinGroupResponse = Answer<W.JoinGroupResponseData>;
 
 // ---- SyncGroup (api key 14) ----
 
-export interface SyncGroupRequest {
+export interface SyncGroupRequest extends W.SyncGroupRequestData {
   /** request header: from v5, protocolType and protocolName are mandatory */
   apiVersion?: number;
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  /** v3+ */
-  groupInstanceId?: string | null;
-  /** v5+ */
-  protocolType?: string | null;
-  /** v5+ */
-  protocolName?: string | null;
-  /** the leader's assignment, empty from followers */
-  assignments: { memberId: string; assignment: Buffer }[];
 }
-
-export interface SyncGroupResponse {
-  errorCode: number;
-  /** v5+ */
-  protocolType: string | null;
-  /** v5+ */
-  protocolName: string | null;
-  assignment: Buffer;
-}
+export type SyncGroupResponse = Answer<W.SyncGroupResponseData>;
 
 // ---- Heartbeat (api key 12) ----
 
-export interface HeartbeatRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  /** v3+ */
+export type HeartbeatRequest = W.HeartbeatRequestData;
+export type HeartbeatResponse = Answer<W.HeartbeatResponseData>;
+
+// ---- LeaveGroup (api key 13): memberId for v0-2, members from v3 ----
+
+/** groupInstanceId may be left out by callers inside millrace (= null). */
+export type LeaveGroupRequestMember = Omit<W.LeaveGroupRequestMemberIdentity, "groupInstanceId"> & {
   groupInstanceId?: string | null;
-}
-
-export interface HeartbeatResponse {
-  errorCode: number;
-}
-
-// ---- LeaveGroup (api key 13) ----
-
-export interface LeaveGroupRequestMember {
-  memberId: string;
-  groupInstanceId?: string | null;
-  /** v5+ */
-  reason?: string | null;
-}
-
-export interface LeaveGroupRequest {
-  groupId: string;
-  /** v0-2: the one member leaving (the response's errorCode then carries its error) */
-  memberId?: string;
-  /** v3+: the members leaving (by member id, or by instance id with memberId "") */
-  members?: LeaveGroupRequestMember[];
-}
-
-export interface LeaveGroupResponse {
-  errorCode: number;
-  /** v3+ */
-  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
-}
+};
+export type LeaveGroupRequest = Omit<W.LeaveGroupRequestData, "members"> & { members?: LeaveGroupRequestMember[] };
+export type LeaveGroupResponse = Answer<W.LeaveGroupResponseData>;
 
 // ---- OffsetCommit (api key 8) ----
 
-export interface OffsetCommitRequestPartition {
-  partitionIndex: number;
-  committedOffset: bigint;
-  /** v6+; -1 = unknown */
-  committedLeaderEpoch?: number;
-  /** v1 only; -1 = now */
-  commitTimestamp?: bigint;
-  committedMetadata: string | null;
-}
+export type OffsetCommitRequestPartition = W.OffsetCommitRequestPartition;
+export type OffsetCommitRequest = W.OffsetCommitRequestData;
+export type OffsetCommitResponse = Answer<W.OffsetCommitResponseData>;
 
-export interface OffsetCommitRequest {
-  groupId: string;
-  /** v1+; -1 with memberId "" for a standalone ("simple") commit */
-  generationIdOrMemberEpoch?: number;
-  /** v1+ */
-  memberId?: string;
-  /** v7+ */
-  groupInstanceId?: string | null;
-  /** v2-4; -1 = the broker's offsets.retention.ms */
-  retentionTimeMs?: bigint;
-  topics: { name: string; partitions: OffsetCommitRequestPartition[] }[];
-}
-
-export interface OffsetCommitResponse {
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
-
-// ---- OffsetFetch (api key 9); v8+ batches groups: one call per group ----
+// ---- OffsetFetch (api key 9): one group per call, as v8+ batches them ----
 
 export interface OffsetFetchRequest {
   groupId: string;
   /** null = every partition the group has an offset for (v2+) */
-  topics: { name: string; partitionIndexes: number[] }[] | null;
+  topics: W.OffsetFetchRequestTopics[] | null;
   /** v7+ */
   requireStable?: boolean;
 }
-
-export interface OffsetFetchResponsePartition {
-  partitionIndex: number;
-  /** -1 when the group has no offset for the partition */
-  committedOffset: bigint;
-  committedLeaderEpoch: number;
-  metadata: string | null;
-  errorCode: number;
-}
-
-export interface OffsetFetchResponse {
-  /** v2+ (v0-1 carry it in each partition) */
-  errorCode: number;
-  topics: { name: string; partitions: OffsetFetchResponsePartition[] }[];
-}
+/** committedOffset is -1 when the group has no offset for the partition. */
+export type OffsetFetchResponsePartition = Decoded<W.OffsetFetchResponsePartitions>;
+/** errorCode is the group's (v0-1 carry it in each partition). */
+export type OffsetFetchResponse = Answer<Omit<W.OffsetFetchResponseGroup, "groupId">>;
 
 // ---- ListGroups (api key 16) ----
 
-export interface ListGroupsRequest {
-  /** v4+; case-insensitive; empty = all */
-  statesFilter?: string[];
-  /** v5+; case-insensitive; empty = all (every group here is "classic") */
-  typesFilter?: string[];
-}
-
-export interface ListGroupsResponse {
-  errorCode: number;
-  groups: { groupId: string; protocolType: string; groupState: string; groupType: string }[];
-}
+/** statesFilter (v4+) and typesFilter (v5+) are case-insensitive; empty = all (every group here is "classic"). */
+export type ListGroupsRequest = W.ListGroupsRequestData;
+export type ListGroupsResponse = Answer<W.ListGroupsResponseData>;
 
 // ---- DescribeGroups (api key 15) ----
 
-export interface DescribeGroupsRequest {
-  groups: string[];
-}
-
-export interface DescribedGroupMember {
-  memberId: string;
-  /** v4+ */
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  memberMetadata: Buffer;
-  memberAssignment: Buffer;
-}
-
-export interface DescribedGroup {
-  errorCode: number;
-  groupId: string;
-  groupState: string;
-  protocolType: string;
-  protocolData: string;
-  members: DescribedGroupMember[];
-  /** v3+; left for the handler (authorization) */
-  authorizedOperations: number;
-}
-
-export interface DescribeGroupsResponse {
-  groups: DescribedGroup[];
-}
+export type DescribeGroupsRequest = W.DescribeGroupsRequestData;
+export type DescribedGroupMember = Decoded<W.DescribeGroupsResponseDescribedGroupMember>;
+/** authorizedOperations is left for the handler (authorization). */
+export type DescribedGroup = Decoded<W.DescribeGroupsResponseDescribedGroup>;
+export type DescribeGroupsResponse = Answer<W.DescribeGroupsResponseData>;
 
 // ---- DeleteGroups (api key 42) ----
 
-export interface DeleteGroupsRequest {
-  groupsNames: string[];
-}
-
-export interface DeleteGroupsResponse {
-  results: { groupId: string; errorCode: number }[];
-}
+export type DeleteGroupsRequest = W.DeleteGroupsRequestData;
+export type DeleteGroupsResponse = Answer<W.DeleteGroupsResponseData>;
 
 // ---- OffsetDelete (api key 47) ----
 
-export interface OffsetDeleteRequest {
-  groupId: string;
-  topics: { name: string; partitions: { partitionIndex: number }[] }[];
-}
-
-export interface OffsetDeleteResponse {
-  errorCode: number;
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
+export type OffsetDeleteRequest = W.OffsetDeleteRequestData;
+export type OffsetDeleteResponse = Answer<W.OffsetDeleteResponseData>;
 
 // ---- configuration ----
 

@@ -22,7 +22,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   readBatchHeader,
 } from "../../protocol/records/batch.js";
-import type { BatchInfo } from "../../protocol/records/batch.js";
+import type { ScannedBatch } from "../../protocol/records/batch.js";
 import { ProducerStateError } from "./errors.js";
 import {
   decodeSnapshot,
@@ -113,7 +113,7 @@ export class ProducerStateManager {
    * `buf`/`batches` are what PartitionLog.append takes (validated v2 batches);
    * call this exactly where the broker would call `p.append(buf, batches, opts)`.
    */
-  append(p: PartitionLog, buf: Buffer, batches: BatchInfo[], opts: AppendOptions): ProduceOutcome {
+  append(p: PartitionLog, buf: Buffer, batches: ScannedBatch[], opts: AppendOptions): ProduceOutcome {
     let idempotent = false;
     for (const b of batches) if (b.producerId > NO_PRODUCER_ID) idempotent = true;
     if (!idempotent) return { kind: "appended", result: p.append(buf, batches, opts) };

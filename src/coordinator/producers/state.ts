@@ -54,7 +54,7 @@ export function inSequence(last: number, next: number): boolean {
   return next === last + 1 || (next === 0 && last === INT32_MAX);
 }
 
-/** The v2 batch header fields the producer state needs (a subset of BatchInfo and of BatchHeader). */
+/** The v2 batch header fields the producer state needs (a subset of ScannedBatch and of BatchHeader). */
 export interface ProducerBatch {
   producerId: bigint;
   producerEpoch: number;

@@ -24,3 +24,15 @@ export const AddOffsetsToTxnResponse: MessageSpec = {
     { name: "errorCode", type: "int16", versions: [0, 32767] },
   ],
 };
+
+export interface AddOffsetsToTxnRequestData {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  groupId: string;
+}
+
+export interface AddOffsetsToTxnResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+}

@@ -102,3 +102,46 @@ export const AddPartitionsToTxnResponse: MessageSpec = {
     },
   ],
 };
+
+export interface AddPartitionsToTxnRequestData {
+  transactions?: AddPartitionsToTxnTransaction[];
+  v3AndBelowTransactionalId?: string;
+  v3AndBelowProducerId?: bigint;
+  v3AndBelowProducerEpoch?: number;
+  v3AndBelowTopics?: AddPartitionsToTxnTopic[];
+}
+
+export interface AddPartitionsToTxnTransaction {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: AddPartitionsToTxnTopic[];
+}
+
+export interface AddPartitionsToTxnTopic {
+  name: string;
+  partitions: number[];
+}
+
+export interface AddPartitionsToTxnResponseData {
+  throttleTimeMs: number;
+  errorCode?: number;
+  resultsByTransaction?: AddPartitionsToTxnResult[];
+  resultsByTopicV3AndBelow?: AddPartitionsToTxnTopicResult[];
+}
+
+export interface AddPartitionsToTxnResult {
+  transactionalId: string;
+  topicResults: AddPartitionsToTxnTopicResult[];
+}
+
+export interface AddPartitionsToTxnTopicResult {
+  name: string;
+  resultsByPartition: AddPartitionsToTxnPartitionResult[];
+}
+
+export interface AddPartitionsToTxnPartitionResult {
+  partitionIndex: number;
+  partitionErrorCode: number;
+}

@@ -52,3 +52,31 @@ export const AlterConfigsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface AlterConfigsRequestData {
+  resources: AlterConfigsResource[];
+  validateOnly: boolean;
+}
+
+export interface AlterConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configs: AlterConfigsRequestAlterableConfig[];
+}
+
+export interface AlterConfigsRequestAlterableConfig {
+  name: string;
+  value: string | null;
+}
+
+export interface AlterConfigsResponseData {
+  throttleTimeMs: number;
+  responses: AlterConfigsResourceResponse[];
+}
+
+export interface AlterConfigsResourceResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}

@@ -68,3 +68,36 @@ export const ApiVersionsResponse: MessageSpec = {
     { name: "zkMigrationReady", type: "bool", versions: [3, 32767], tagged: [3, 32767], tag: 3, default: false },
   ],
 };
+
+export interface ApiVersionsRequestData {
+  clientSoftwareName?: string;
+  clientSoftwareVersion?: string;
+}
+
+export interface ApiVersionsResponseData {
+  errorCode: number;
+  apiKeys: ApiVersionsResponseApiVersion[];
+  throttleTimeMs?: number;
+  supportedFeatures?: ApiVersionsResponseSupportedFeatureKey[];
+  finalizedFeaturesEpoch?: bigint;
+  finalizedFeatures?: ApiVersionsResponseFinalizedFeatureKey[];
+  zkMigrationReady?: boolean;
+}
+
+export interface ApiVersionsResponseApiVersion {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export interface ApiVersionsResponseSupportedFeatureKey {
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export interface ApiVersionsResponseFinalizedFeatureKey {
+  name: string;
+  maxVersionLevel: number;
+  minVersionLevel: number;
+}

@@ -21,9 +21,7 @@ export const CreatePartitionsRequest: MessageSpec = {
           elem: "struct",
           versions: [0, 32767],
           nullable: [0, 32767],
-          fields: [
-            { name: "brokerIds", type: "array", elem: "int32", versions: [0, 32767] },
-          ],
+          fields: [{ name: "brokerIds", type: "array", elem: "int32", versions: [0, 32767] }],
         },
       ],
     },
@@ -52,3 +50,30 @@ export const CreatePartitionsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface CreatePartitionsRequestData {
+  topics: CreatePartitionsTopic[];
+  timeoutMs: number;
+  validateOnly: boolean;
+}
+
+export interface CreatePartitionsTopic {
+  name: string;
+  count: number;
+  assignments: CreatePartitionsAssignment[] | null;
+}
+
+export interface CreatePartitionsAssignment {
+  brokerIds: number[];
+}
+
+export interface CreatePartitionsResponseData {
+  throttleTimeMs: number;
+  results: CreatePartitionsTopicResult[];
+}
+
+export interface CreatePartitionsTopicResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}

@@ -81,3 +81,51 @@ export const CreateTopicsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface CreateTopicsRequestData {
+  topics: CreateTopicsRequestCreatableTopic[];
+  timeoutMs: number;
+  validateOnly?: boolean;
+}
+
+export interface CreateTopicsRequestCreatableTopic {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: CreateTopicsRequestCreatableReplicaAssignment[];
+  configs: CreateTopicsRequestCreatableTopicConfig[];
+}
+
+export interface CreateTopicsRequestCreatableReplicaAssignment {
+  partitionIndex: number;
+  brokerIds: number[];
+}
+
+export interface CreateTopicsRequestCreatableTopicConfig {
+  name: string;
+  value: string | null;
+}
+
+export interface CreateTopicsResponseData {
+  throttleTimeMs?: number;
+  topics: CreateTopicsResponseCreatableTopicResult[];
+}
+
+export interface CreateTopicsResponseCreatableTopicResult {
+  name: string;
+  topicId?: string;
+  errorCode: number;
+  errorMessage?: string | null;
+  topicConfigErrorCode?: number;
+  numPartitions?: number;
+  replicationFactor?: number;
+  configs?: CreateTopicsResponseCreatableTopicConfigs[] | null;
+}
+
+export interface CreateTopicsResponseCreatableTopicConfigs {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+}

@@ -6,9 +6,7 @@ export const DeleteGroupsRequest: MessageSpec = {
   apiKey: 42,
   valid: [0, 2],
   flexible: [2, 32767],
-  fields: [
-    { name: "groupsNames", type: "array", elem: "string", versions: [0, 32767] },
-  ],
+  fields: [{ name: "groupsNames", type: "array", elem: "string", versions: [0, 32767] }],
 };
 
 export const DeleteGroupsResponse: MessageSpec = {
@@ -30,3 +28,17 @@ export const DeleteGroupsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DeleteGroupsRequestData {
+  groupsNames: string[];
+}
+
+export interface DeleteGroupsResponseData {
+  throttleTimeMs: number;
+  results: DeleteGroupsResponseDeletableGroupResult[];
+}
+
+export interface DeleteGroupsResponseDeletableGroupResult {
+  groupId: string;
+  errorCode: number;
+}

@@ -59,3 +59,34 @@ export const DeleteRecordsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DeleteRecordsRequestData {
+  topics: DeleteRecordsTopic[];
+  timeoutMs: number;
+}
+
+export interface DeleteRecordsTopic {
+  name: string;
+  partitions: DeleteRecordsPartition[];
+}
+
+export interface DeleteRecordsPartition {
+  partitionIndex: number;
+  offset: bigint;
+}
+
+export interface DeleteRecordsResponseData {
+  throttleTimeMs: number;
+  topics: DeleteRecordsTopicResult[];
+}
+
+export interface DeleteRecordsTopicResult {
+  name: string;
+  partitions: DeleteRecordsPartitionResult[];
+}
+
+export interface DeleteRecordsPartitionResult {
+  partitionIndex: number;
+  lowWatermark: bigint;
+  errorCode: number;
+}

@@ -43,3 +43,26 @@ export const DeleteTopicsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DeleteTopicsRequestData {
+  topics?: DeleteTopicsRequestDeleteTopicState[];
+  topicNames?: string[];
+  timeoutMs: number;
+}
+
+export interface DeleteTopicsRequestDeleteTopicState {
+  name: string | null;
+  topicId: string;
+}
+
+export interface DeleteTopicsResponseData {
+  throttleTimeMs?: number;
+  responses: DeleteTopicsResponseDeletableTopicResult[];
+}
+
+export interface DeleteTopicsResponseDeletableTopicResult {
+  name: string | null;
+  topicId?: string;
+  errorCode: number;
+  errorMessage?: string | null;
+}

@@ -39,3 +39,26 @@ export const DescribeClusterResponse: MessageSpec = {
     { name: "clusterAuthorizedOperations", type: "int32", versions: [0, 32767], default: -2147483648 },
   ],
 };
+
+export interface DescribeClusterRequestData {
+  includeClusterAuthorizedOperations: boolean;
+  endpointType?: number;
+}
+
+export interface DescribeClusterResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  errorMessage: string | null;
+  endpointType?: number;
+  clusterId: string;
+  controllerId: number;
+  brokers: DescribeClusterBroker[];
+  clusterAuthorizedOperations: number;
+}
+
+export interface DescribeClusterBroker {
+  brokerId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}

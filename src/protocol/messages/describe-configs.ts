@@ -71,3 +71,46 @@ export const DescribeConfigsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DescribeConfigsRequestData {
+  resources: DescribeConfigsResource[];
+  includeSynonyms?: boolean;
+  includeDocumentation?: boolean;
+}
+
+export interface DescribeConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configurationKeys: string[] | null;
+}
+
+export interface DescribeConfigsResponseData {
+  throttleTimeMs: number;
+  results: DescribeConfigsResult[];
+}
+
+export interface DescribeConfigsResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+  configs: DescribeConfigsResourceResult[];
+}
+
+export interface DescribeConfigsResourceResult {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault?: boolean;
+  configSource?: number;
+  isSensitive: boolean;
+  synonyms?: DescribeConfigsSynonym[];
+  configType?: number;
+  documentation?: string | null;
+}
+
+export interface DescribeConfigsSynonym {
+  name: string;
+  value: string | null;
+  source: number;
+}

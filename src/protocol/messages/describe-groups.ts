@@ -49,3 +49,32 @@ export const DescribeGroupsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DescribeGroupsRequestData {
+  groups: string[];
+  includeAuthorizedOperations?: boolean;
+}
+
+export interface DescribeGroupsResponseData {
+  throttleTimeMs?: number;
+  groups: DescribeGroupsResponseDescribedGroup[];
+}
+
+export interface DescribeGroupsResponseDescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: DescribeGroupsResponseDescribedGroupMember[];
+  authorizedOperations?: number;
+}
+
+export interface DescribeGroupsResponseDescribedGroupMember {
+  memberId: string;
+  groupInstanceId?: string | null;
+  clientId: string;
+  clientHost: string;
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}

@@ -74,3 +74,38 @@ export const DescribeLogDirsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DescribeLogDirsRequestData {
+  topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
+}
+
+export interface DescribeLogDirsRequestDescribableLogDirTopic {
+  topic: string;
+  partitions: number[];
+}
+
+export interface DescribeLogDirsResponseData {
+  throttleTimeMs: number;
+  errorCode?: number;
+  results: DescribeLogDirsResult[];
+}
+
+export interface DescribeLogDirsResult {
+  errorCode: number;
+  logDir: string;
+  topics: DescribeLogDirsTopic[];
+  totalBytes?: bigint;
+  usableBytes?: bigint;
+}
+
+export interface DescribeLogDirsTopic {
+  name: string;
+  partitions: DescribeLogDirsPartition[];
+}
+
+export interface DescribeLogDirsPartition {
+  partitionIndex: number;
+  partitionSize: bigint;
+  offsetLag: bigint;
+  isFutureKey: boolean;
+}

@@ -73,3 +73,38 @@ export const DescribeProducersResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DescribeProducersRequestData {
+  topics: DescribeProducersRequestTopicRequest[];
+}
+
+export interface DescribeProducersRequestTopicRequest {
+  name: string;
+  partitionIndexes: number[];
+}
+
+export interface DescribeProducersResponseData {
+  throttleTimeMs: number;
+  topics: DescribeProducersResponseTopicResponse[];
+}
+
+export interface DescribeProducersResponseTopicResponse {
+  name: string;
+  partitions: DescribeProducersResponsePartitionResponse[];
+}
+
+export interface DescribeProducersResponsePartitionResponse {
+  partitionIndex: number;
+  errorCode: number;
+  errorMessage: string | null;
+  activeProducers: DescribeProducersResponseProducerState[];
+}
+
+export interface DescribeProducersResponseProducerState {
+  producerId: bigint;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+  currentTxnStartOffset: bigint;
+}

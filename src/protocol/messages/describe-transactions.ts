@@ -6,9 +6,7 @@ export const DescribeTransactionsRequest: MessageSpec = {
   apiKey: 65,
   valid: [0, 0],
   flexible: [0, 32767],
-  fields: [
-    { name: "transactionalIds", type: "array", elem: "string", versions: [0, 32767] },
-  ],
+  fields: [{ name: "transactionalIds", type: "array", elem: "string", versions: [0, 32767] }],
 };
 
 export const DescribeTransactionsResponse: MessageSpec = {
@@ -45,3 +43,28 @@ export const DescribeTransactionsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface DescribeTransactionsRequestData {
+  transactionalIds: string[];
+}
+
+export interface DescribeTransactionsResponseData {
+  throttleTimeMs: number;
+  transactionStates: DescribeTransactionsResponseTransactionState[];
+}
+
+export interface DescribeTransactionsResponseTransactionState {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: DescribeTransactionsResponseTopicData[];
+}
+
+export interface DescribeTransactionsResponseTopicData {
+  topic: string;
+  partitions: number[];
+}

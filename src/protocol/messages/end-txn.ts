@@ -31,3 +31,17 @@ export const EndTxnResponse: MessageSpec = {
     { name: "producerEpoch", type: "int16", versions: [5, 32767], default: -1 },
   ],
 };
+
+export interface EndTxnRequestData {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+}
+
+export interface EndTxnResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId?: bigint;
+  producerEpoch?: number;
+}

@@ -7,7 +7,15 @@ export const FetchRequest: MessageSpec = {
   valid: [0, 17],
   flexible: [12, 32767],
   fields: [
-    { name: "clusterId", type: "string", versions: [12, 32767], nullable: [12, 32767], tagged: [12, 32767], tag: 0, default: null },
+    {
+      name: "clusterId",
+      type: "string",
+      versions: [12, 32767],
+      nullable: [12, 32767],
+      tagged: [12, 32767],
+      tag: 0,
+      default: null,
+    },
     { name: "replicaId", type: "int32", versions: [0, 14], default: -1 },
     {
       name: "replicaState",
@@ -190,3 +198,100 @@ export const FetchResponse: MessageSpec = {
     },
   ],
 };
+
+export interface FetchRequestData {
+  clusterId?: string | null;
+  replicaId?: number;
+  replicaState?: FetchRequestReplicaState;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes?: number;
+  isolationLevel?: number;
+  sessionId?: number;
+  sessionEpoch?: number;
+  topics: FetchTopic[];
+  forgottenTopicsData?: FetchRequestForgottenTopic[];
+  rackId?: string;
+}
+
+export interface FetchRequestReplicaState {
+  replicaId: number;
+  replicaEpoch: bigint;
+}
+
+export interface FetchTopic {
+  topic?: string;
+  topicId?: string;
+  partitions: FetchPartition[];
+}
+
+export interface FetchPartition {
+  partition: number;
+  currentLeaderEpoch?: number;
+  fetchOffset: bigint;
+  lastFetchedEpoch?: number;
+  logStartOffset?: bigint;
+  partitionMaxBytes: number;
+  replicaDirectoryId?: string;
+}
+
+export interface FetchRequestForgottenTopic {
+  topic?: string;
+  topicId?: string;
+  partitions: number[];
+}
+
+export interface FetchResponseData {
+  throttleTimeMs?: number;
+  errorCode?: number;
+  sessionId?: number;
+  responses: FetchableTopicResponse[];
+  nodeEndpoints?: FetchResponseNodeEndpoint[];
+}
+
+export interface FetchableTopicResponse {
+  topic?: string;
+  topicId?: string;
+  partitions: FetchResponsePartitionData[];
+}
+
+export interface FetchResponsePartitionData {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset?: bigint;
+  logStartOffset?: bigint;
+  divergingEpoch?: FetchResponseEpochEndOffset;
+  currentLeader?: FetchResponseLeaderIdAndEpoch;
+  snapshotId?: FetchResponseSnapshotId;
+  abortedTransactions?: FetchResponseAbortedTransaction[] | null;
+  preferredReadReplica?: number;
+  records: Buffer | null;
+}
+
+export interface FetchResponseEpochEndOffset {
+  epoch: number;
+  endOffset: bigint;
+}
+
+export interface FetchResponseLeaderIdAndEpoch {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+export interface FetchResponseSnapshotId {
+  endOffset: bigint;
+  epoch: number;
+}
+
+export interface FetchResponseAbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+export interface FetchResponseNodeEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}

@@ -41,3 +41,28 @@ export const FindCoordinatorResponse: MessageSpec = {
     },
   ],
 };
+
+export interface FindCoordinatorRequestData {
+  key?: string;
+  keyType?: number;
+  coordinatorKeys?: string[];
+}
+
+export interface FindCoordinatorResponseData {
+  throttleTimeMs?: number;
+  errorCode?: number;
+  errorMessage?: string | null;
+  nodeId?: number;
+  host?: string;
+  port?: number;
+  coordinators?: FindCoordinatorResponseCoordinator[];
+}
+
+export interface FindCoordinatorResponseCoordinator {
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}

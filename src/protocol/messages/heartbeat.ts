@@ -24,3 +24,15 @@ export const HeartbeatResponse: MessageSpec = {
     { name: "errorCode", type: "int16", versions: [0, 32767] },
   ],
 };
+
+export interface HeartbeatRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+}
+
+export interface HeartbeatResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+}

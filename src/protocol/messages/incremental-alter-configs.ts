@@ -53,3 +53,32 @@ export const IncrementalAlterConfigsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface IncrementalAlterConfigsRequestData {
+  resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
+  validateOnly: boolean;
+}
+
+export interface IncrementalAlterConfigsRequestAlterConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configs: IncrementalAlterConfigsRequestAlterableConfig[];
+}
+
+export interface IncrementalAlterConfigsRequestAlterableConfig {
+  name: string;
+  configOperation: number;
+  value: string | null;
+}
+
+export interface IncrementalAlterConfigsResponseData {
+  throttleTimeMs: number;
+  responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
+}
+
+export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}

@@ -36,3 +36,17 @@ export const InitProducerIdResponse: MessageSpec = {
     { name: "producerEpoch", type: "int16", versions: [0, 32767] },
   ],
 };
+
+export interface InitProducerIdRequestData {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+  producerId?: bigint;
+  producerEpoch?: number;
+}
+
+export interface InitProducerIdResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId: bigint;
+  producerEpoch: number;
+}

@@ -54,3 +54,37 @@ export const JoinGroupResponse: MessageSpec = {
     },
   ],
 };
+
+export interface JoinGroupRequestData {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs?: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType: string;
+  protocols: JoinGroupRequestProtocol[];
+  reason?: string | null;
+}
+
+export interface JoinGroupRequestProtocol {
+  name: string;
+  metadata: Buffer;
+}
+
+export interface JoinGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  generationId: number;
+  protocolType?: string | null;
+  protocolName: string | null;
+  leader: string;
+  skipAssignment?: boolean;
+  memberId: string;
+  members: JoinGroupResponseMember[];
+}
+
+export interface JoinGroupResponseMember {
+  memberId: string;
+  groupInstanceId?: string | null;
+  metadata: Buffer;
+}

@@ -44,3 +44,27 @@ export const LeaveGroupResponse: MessageSpec = {
     },
   ],
 };
+
+export interface LeaveGroupRequestData {
+  groupId: string;
+  memberId?: string;
+  members?: LeaveGroupRequestMemberIdentity[];
+}
+
+export interface LeaveGroupRequestMemberIdentity {
+  memberId: string;
+  groupInstanceId: string | null;
+  reason?: string | null;
+}
+
+export interface LeaveGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  members?: LeaveGroupResponseMemberResponse[];
+}
+
+export interface LeaveGroupResponseMemberResponse {
+  memberId: string;
+  groupInstanceId: string | null;
+  errorCode: number;
+}

@@ -34,3 +34,21 @@ export const ListGroupsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface ListGroupsRequestData {
+  statesFilter?: string[];
+  typesFilter?: string[];
+}
+
+export interface ListGroupsResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  groups: ListGroupsResponseListedGroup[];
+}
+
+export interface ListGroupsResponseListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState?: string;
+  groupType?: string;
+}

@@ -76,3 +76,41 @@ export const ListOffsetsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface ListOffsetsRequestData {
+  replicaId: number;
+  isolationLevel?: number;
+  topics: ListOffsetsTopic[];
+  timeoutMs?: number;
+}
+
+export interface ListOffsetsTopic {
+  name: string;
+  partitions: ListOffsetsPartition[];
+}
+
+export interface ListOffsetsPartition {
+  partitionIndex: number;
+  currentLeaderEpoch?: number;
+  timestamp: bigint;
+  maxNumOffsets?: number;
+}
+
+export interface ListOffsetsResponseData {
+  throttleTimeMs?: number;
+  topics: ListOffsetsTopicResponse[];
+}
+
+export interface ListOffsetsTopicResponse {
+  name: string;
+  partitions: ListOffsetsPartitionResponse[];
+}
+
+export interface ListOffsetsPartitionResponse {
+  partitionIndex: number;
+  errorCode: number;
+  oldStyleOffsets?: bigint[];
+  timestamp?: bigint;
+  offset?: bigint;
+  leaderEpoch?: number;
+}

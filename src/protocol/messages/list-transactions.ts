@@ -40,3 +40,22 @@ export const ListTransactionsResponse: MessageSpec = {
     },
   ],
 };
+
+export interface ListTransactionsRequestData {
+  stateFilters: string[];
+  producerIdFilters: bigint[];
+  durationFilter?: bigint;
+}
+
+export interface ListTransactionsResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  unknownStateFilters: string[];
+  transactionStates: ListTransactionsResponseTransactionState[];
+}
+
+export interface ListTransactionsResponseTransactionState {
+  transactionalId: string;
+  producerId: bigint;
+  transactionState: string;
+}

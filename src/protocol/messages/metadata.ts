@@ -76,3 +76,50 @@ export const MetadataResponse: MessageSpec = {
     { name: "clusterAuthorizedOperations", type: "int32", versions: [8, 10], default: -2147483648 },
   ],
 };
+
+export interface MetadataRequestData {
+  topics: MetadataRequestTopic[] | null;
+  allowAutoTopicCreation?: boolean;
+  includeClusterAuthorizedOperations?: boolean;
+  includeTopicAuthorizedOperations?: boolean;
+}
+
+export interface MetadataRequestTopic {
+  topicId?: string;
+  name: string | null;
+}
+
+export interface MetadataResponseData {
+  throttleTimeMs?: number;
+  brokers: MetadataResponseBroker[];
+  clusterId?: string | null;
+  controllerId?: number;
+  topics: MetadataResponseTopic[];
+  clusterAuthorizedOperations?: number;
+}
+
+export interface MetadataResponseBroker {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack?: string | null;
+}
+
+export interface MetadataResponseTopic {
+  errorCode: number;
+  name: string | null;
+  topicId?: string;
+  isInternal?: boolean;
+  partitions: MetadataResponsePartition[];
+  topicAuthorizedOperations?: number;
+}
+
+export interface MetadataResponsePartition {
+  errorCode: number;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch?: number;
+  replicaNodes: number[];
+  isrNodes: number[];
+  offlineReplicas?: number[];
+}

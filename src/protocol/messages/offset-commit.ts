@@ -75,3 +75,40 @@ export const OffsetCommitResponse: MessageSpec = {
     },
   ],
 };
+
+export interface OffsetCommitRequestData {
+  groupId: string;
+  generationIdOrMemberEpoch?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+  retentionTimeMs?: bigint;
+  topics: OffsetCommitRequestTopic[];
+}
+
+export interface OffsetCommitRequestTopic {
+  name: string;
+  partitions: OffsetCommitRequestPartition[];
+}
+
+export interface OffsetCommitRequestPartition {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch?: number;
+  commitTimestamp?: bigint;
+  committedMetadata: string | null;
+}
+
+export interface OffsetCommitResponseData {
+  throttleTimeMs?: number;
+  topics: OffsetCommitResponseTopic[];
+}
+
+export interface OffsetCommitResponseTopic {
+  name: string;
+  partitions: OffsetCommitResponsePartition[];
+}
+
+export interface OffsetCommitResponsePartition {
+  partitionIndex: number;
+  errorCode: number;
+}

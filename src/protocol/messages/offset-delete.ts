@@ -20,9 +20,7 @@ export const OffsetDeleteRequest: MessageSpec = {
           type: "array",
           elem: "struct",
           versions: [0, 32767],
-          fields: [
-            { name: "partitionIndex", type: "int32", versions: [0, 32767] },
-          ],
+          fields: [{ name: "partitionIndex", type: "int32", versions: [0, 32767] }],
         },
       ],
     },
@@ -58,3 +56,33 @@ export const OffsetDeleteResponse: MessageSpec = {
     },
   ],
 };
+
+export interface OffsetDeleteRequestData {
+  groupId: string;
+  topics: OffsetDeleteRequestTopic[];
+}
+
+export interface OffsetDeleteRequestTopic {
+  name: string;
+  partitions: OffsetDeleteRequestPartition[];
+}
+
+export interface OffsetDeleteRequestPartition {
+  partitionIndex: number;
+}
+
+export interface OffsetDeleteResponseData {
+  errorCode: number;
+  throttleTimeMs: number;
+  topics: OffsetDeleteResponseTopic[];
+}
+
+export interface OffsetDeleteResponseTopic {
+  name: string;
+  partitions: OffsetDeleteResponsePartition[];
+}
+
+export interface OffsetDeleteResponsePartition {
+  partitionIndex: number;
+  errorCode: number;
+}

@@ -109,3 +109,66 @@ export const OffsetFetchResponse: MessageSpec = {
     },
   ],
 };
+
+export interface OffsetFetchRequestData {
+  groupId?: string;
+  topics?: OffsetFetchRequestTopic[] | null;
+  groups?: OffsetFetchRequestGroup[];
+  requireStable?: boolean;
+}
+
+export interface OffsetFetchRequestTopic {
+  name: string;
+  partitionIndexes: number[];
+}
+
+export interface OffsetFetchRequestGroup {
+  groupId: string;
+  memberId?: string | null;
+  memberEpoch?: number;
+  topics: OffsetFetchRequestTopics[] | null;
+}
+
+export interface OffsetFetchRequestTopics {
+  name: string;
+  partitionIndexes: number[];
+}
+
+export interface OffsetFetchResponseData {
+  throttleTimeMs?: number;
+  topics?: OffsetFetchResponseTopic[];
+  errorCode?: number;
+  groups?: OffsetFetchResponseGroup[];
+}
+
+export interface OffsetFetchResponseTopic {
+  name: string;
+  partitions: OffsetFetchResponsePartition[];
+}
+
+export interface OffsetFetchResponsePartition {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch?: number;
+  metadata: string | null;
+  errorCode: number;
+}
+
+export interface OffsetFetchResponseGroup {
+  groupId: string;
+  topics: OffsetFetchResponseTopics[];
+  errorCode: number;
+}
+
+export interface OffsetFetchResponseTopics {
+  name: string;
+  partitions: OffsetFetchResponsePartitions[];
+}
+
+export interface OffsetFetchResponsePartitions {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
+}

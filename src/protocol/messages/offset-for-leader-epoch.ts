@@ -66,3 +66,36 @@ export const OffsetForLeaderEpochResponse: MessageSpec = {
     },
   ],
 };
+
+export interface OffsetForLeaderEpochRequestData {
+  replicaId?: number;
+  topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
+}
+
+export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+  topic: string;
+  partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
+}
+
+export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+  partition: number;
+  currentLeaderEpoch?: number;
+  leaderEpoch: number;
+}
+
+export interface OffsetForLeaderEpochResponseData {
+  throttleTimeMs?: number;
+  topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
+}
+
+export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+  topic: string;
+  partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
+}
+
+export interface OffsetForLeaderEpochResponseEpochEndOffset {
+  errorCode: number;
+  partition: number;
+  leaderEpoch?: number;
+  endOffset: bigint;
+}

@@ -73,7 +73,13 @@ export const ProduceResponse: MessageSpec = {
               versions: [8, 32767],
               fields: [
                 { name: "batchIndex", type: "int32", versions: [8, 32767] },
-                { name: "batchIndexErrorMessage", type: "string", versions: [8, 32767], nullable: [8, 32767], default: null },
+                {
+                  name: "batchIndexErrorMessage",
+                  type: "string",
+                  versions: [8, 32767],
+                  nullable: [8, 32767],
+                  default: null,
+                },
               ],
             },
             { name: "errorMessage", type: "string", versions: [8, 32767], nullable: [8, 32767], default: null },
@@ -109,3 +115,59 @@ export const ProduceResponse: MessageSpec = {
     },
   ],
 };
+
+export interface ProduceRequestData {
+  transactionalId?: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: ProduceRequestTopicProduceData[];
+}
+
+export interface ProduceRequestTopicProduceData {
+  name: string;
+  partitionData: ProduceRequestPartitionProduceData[];
+}
+
+export interface ProduceRequestPartitionProduceData {
+  index: number;
+  records: Buffer | null;
+}
+
+export interface ProduceResponseData {
+  responses: ProduceResponseTopicProduceResponse[];
+  throttleTimeMs?: number;
+  nodeEndpoints?: ProduceResponseNodeEndpoint[];
+}
+
+export interface ProduceResponseTopicProduceResponse {
+  name: string;
+  partitionResponses: ProduceResponsePartitionProduceResponse[];
+}
+
+export interface ProduceResponsePartitionProduceResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs?: bigint;
+  logStartOffset?: bigint;
+  recordErrors?: ProduceResponseBatchIndexAndErrorMessage[];
+  errorMessage?: string | null;
+  currentLeader?: ProduceResponseLeaderIdAndEpoch;
+}
+
+export interface ProduceResponseBatchIndexAndErrorMessage {
+  batchIndex: number;
+  batchIndexErrorMessage: string | null;
+}
+
+export interface ProduceResponseLeaderIdAndEpoch {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+export interface ProduceResponseNodeEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}

@@ -12,3 +12,10 @@ export const RequestHeader: MessageSpec = {
     { name: "clientId", type: "string", versions: [1, 32767], nullable: [1, 32767], flexible: null },
   ],
 };
+
+export interface RequestHeaderData {
+  requestApiKey: number;
+  requestApiVersion: number;
+  correlationId: number;
+  clientId?: string | null;
+}

@@ -5,7 +5,9 @@ export const ResponseHeader: MessageSpec = {
   name: "ResponseHeader",
   valid: [0, 1],
   flexible: [1, 32767],
-  fields: [
-    { name: "correlationId", type: "int32", versions: [0, 32767] },
-  ],
+  fields: [{ name: "correlationId", type: "int32", versions: [0, 32767] }],
 };
+
+export interface ResponseHeaderData {
+  correlationId: number;
+}

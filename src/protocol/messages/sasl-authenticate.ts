@@ -6,9 +6,7 @@ export const SaslAuthenticateRequest: MessageSpec = {
   apiKey: 36,
   valid: [0, 2],
   flexible: [2, 32767],
-  fields: [
-    { name: "authBytes", type: "bytes", versions: [0, 32767] },
-  ],
+  fields: [{ name: "authBytes", type: "bytes", versions: [0, 32767] }],
 };
 
 export const SaslAuthenticateResponse: MessageSpec = {
@@ -28,3 +26,14 @@ export const SaslAuthenticateResponse: MessageSpec = {
     },
   ],
 };
+
+export interface SaslAuthenticateRequestData {
+  authBytes: Buffer;
+}
+
+export interface SaslAuthenticateResponseData {
+  errorCode: number;
+  errorMessage: string | null;
+  authBytes: Buffer;
+  sessionLifetimeMs?: bigint;
+}

@@ -6,9 +6,7 @@ export const SaslHandshakeRequest: MessageSpec = {
   apiKey: 17,
   valid: [0, 1],
   flexible: null,
-  fields: [
-    { name: "mechanism", type: "string", versions: [0, 32767] },
-  ],
+  fields: [{ name: "mechanism", type: "string", versions: [0, 32767] }],
 };
 
 export const SaslHandshakeResponse: MessageSpec = {
@@ -21,3 +19,12 @@ export const SaslHandshakeResponse: MessageSpec = {
     { name: "mechanisms", type: "array", elem: "string", versions: [0, 32767] },
   ],
 };
+
+export interface SaslHandshakeRequestData {
+  mechanism: string;
+}
+
+export interface SaslHandshakeResponseData {
+  errorCode: number;
+  mechanisms: string[];
+}

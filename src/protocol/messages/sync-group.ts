@@ -39,3 +39,26 @@ export const SyncGroupResponse: MessageSpec = {
     { name: "assignment", type: "bytes", versions: [0, 32767] },
   ],
 };
+
+export interface SyncGroupRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType?: string | null;
+  protocolName?: string | null;
+  assignments: SyncGroupRequestAssignment[];
+}
+
+export interface SyncGroupRequestAssignment {
+  memberId: string;
+  assignment: Buffer;
+}
+
+export interface SyncGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  protocolType?: string | null;
+  protocolName?: string | null;
+  assignment: Buffer;
+}

@@ -66,3 +66,41 @@ export const TxnOffsetCommitResponse: MessageSpec = {
     },
   ],
 };
+
+export interface TxnOffsetCommitRequestData {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  generationId?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+  topics: TxnOffsetCommitRequestTopic[];
+}
+
+export interface TxnOffsetCommitRequestTopic {
+  name: string;
+  partitions: TxnOffsetCommitRequestPartition[];
+}
+
+export interface TxnOffsetCommitRequestPartition {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch?: number;
+  committedMetadata: string | null;
+}
+
+export interface TxnOffsetCommitResponseData {
+  throttleTimeMs: number;
+  topics: TxnOffsetCommitResponseTopic[];
+}
+
+export interface TxnOffsetCommitResponseTopic {
+  name: string;
+  partitions: TxnOffsetCommitResponsePartition[];
+}
+
+export interface TxnOffsetCommitResponsePartition {
+  partitionIndex: number;
+  errorCode: number;
+}

@@ -80,8 +80,8 @@ export interface BatchHeader {
   recordCount: number;
 }
 
-/** Where one batch sits in a buffer, with the header fields the log needs. */
-export interface BatchInfo {
+/** A batch found by scanBatches: where it sits in the buffer, with the header fields the log needs. */
+export interface ScannedBatch {
   /** byte position of the batch in the scanned buffer */
   position: number;
   /** total size in bytes, LOG_OVERHEAD + batchLength */
@@ -95,6 +95,9 @@ export interface BatchInfo {
   producerEpoch: number;
   baseSequence: number;
 }
+
+/** @deprecated the old name of ScannedBatch (src/log still uses it). */
+export type BatchInfo = ScannedBatch;
 
 export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
   return {
@@ -136,9 +139,9 @@ export interface ScanOptions {
  * records): sizes, magic, CRC32C, record counts. Throws RecordsError with the
  * Kafka error to answer with; returns where each batch sits.
  */
-export function scanBatches(buf: Buffer, opts: ScanOptions = {}): BatchInfo[] {
+export function scanBatches(buf: Buffer, opts: ScanOptions = {}): ScannedBatch[] {
   const verify = opts.verifyCrc ?? true;
-  const out: BatchInfo[] = [];
+  const out: ScannedBatch[] = [];
   let pos = 0;
   if (buf.length === 0) throw new RecordsError("MR_RECORDS_EMPTY", INVALID_RECORD, "empty record set");
   while (pos < buf.length) {

@@ -26,7 +26,7 @@ import { type BatchHeader, CompressionType, RecordsError, TimestampType } from "
 import { decompress } from "./compression.js";
 import { crc32 } from "./crc32.js";
 import { encodeBatch, type RecordInput } from "./encode.js";
-import type { DecodedBatch, DecodeOptions, Record } from "./records.js";
+import type { DecodedBatch, DecodeOptions, KafkaRecord } from "./records.js";
 
 const CORRUPT_MESSAGE = 2;
 const UNSUPPORTED_COMPRESSION_TYPE = 76;
@@ -267,7 +267,7 @@ export function decodeLegacyEntry(buf: Buffer, pos: number, opts: DecodeOptions 
   const verify = opts.verifyCrc ?? true;
   const top = readMessage(buf, pos, buf.length, verify);
   const messages = expandMessage(top, { verifyCrc: verify, maxDecompressedSize: opts.maxDecompressedSize });
-  const records: Record[] = messages.map((m) => ({
+  const records: KafkaRecord[] = messages.map((m) => ({
     offset: m.offset,
     timestamp: m.timestamp,
     key: m.key,

@@ -44,7 +44,8 @@ export interface RecordHeader {
   value: Buffer | null;
 }
 
-export interface Record {
+/** One record of a v2 batch (the Java client's Record; named so as not to shadow TypeScript's Record<K, V>). */
+export interface KafkaRecord {
   offset: bigint;
   timestamp: bigint;
   key: Buffer | null;
@@ -54,12 +55,9 @@ export interface Record {
   attributes: number;
 }
 
-/** The same as Record, for modules that would rather not shadow TypeScript's Record<K, V>. */
-export type KafkaRecord = Record;
-
 export interface DecodedBatch {
   header: BatchHeader;
-  records: Record[];
+  records: KafkaRecord[];
   /** A control batch (transaction markers); see controlRecordType. */
   isControl: boolean;
   isTransactional: boolean;
@@ -100,8 +98,8 @@ function decodeRecords(
   baseOffset: bigint,
   baseTimestamp: bigint,
   logAppendTime: bigint | null,
-): Record[] {
-  const out: Record[] = [];
+): KafkaRecord[] {
+  const out: KafkaRecord[] = [];
   const cur: Cursor = { pos: start };
   const offsetNum = baseOffset <= MAX_SAFE && baseOffset >= MIN_SAFE ? Number(baseOffset) : null;
   const tsNum = baseTimestamp <= MAX_SAFE && baseTimestamp >= MIN_SAFE ? Number(baseTimestamp) : null;
@@ -270,7 +268,7 @@ export enum ControlRecordType {
 }
 
 /** The type of a control record (its key is version int16 | type int16), or -1 if unreadable. */
-export function controlRecordType(record: Record): number {
+export function controlRecordType(record: KafkaRecord): number {
   const k = record.key;
   return k !== null && k.length >= 4 ? k.readInt16BE(2) : -1;
 }

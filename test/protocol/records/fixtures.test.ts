@@ -7,7 +7,7 @@ import { batchCrcValid, CompressionType, scanBatches } from "../../../src/protoc
 import { decompress } from "../../../src/protocol/records/compression.js";
 import { crc32 } from "../../../src/protocol/records/crc32.js";
 import { convertToV2, decodeMessageSet, scanMessageSet } from "../../../src/protocol/records/legacy.js";
-import { decodeBatch, decodeRecordSet, encodeBatch, type Record } from "../../../src/protocol/records/records.js";
+import { decodeBatch, decodeRecordSet, encodeBatch, type KafkaRecord } from "../../../src/protocol/records/records.js";
 import {
   type Fixture,
   loadFixture,
@@ -24,7 +24,7 @@ const manifest = loadManifest();
 const byKind = <K extends Fixture["kind"]>(kind: K) =>
   manifest.fixtures.filter((f): f is Extract<Fixture, { kind: K }> => f.kind === kind);
 
-function checkRecord(got: Record, want: ManifestRecord, where: string) {
+function checkRecord(got: KafkaRecord, want: ManifestRecord, where: string) {
   assert.equal(got.offset, BigInt(want.offset), `${where} offset`);
   assert.equal(got.timestamp, BigInt(want.timestamp), `${where} timestamp`);
   assert.ok(matchesSpec(got.key, want.key), `${where} key`);
