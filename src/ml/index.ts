@@ -1,0 +1,10 @@
+/** millrace/ml: feature transformers, estimators and streaming learners with Spark ML's semantics. */
+export { MLError } from "./errors.js";
+export { DenseVector, SparseVector, Vectors, isVector, type Vector } from "./linalg.js";
+export { Params, type Row } from "./param.js";
+export { Estimator, Model, PipelineStage, Transformer, UnaryTransformer } from "./pipeline-stage.js";
+export { NGram, RegexTokenizer, Stemmer, StopWordsRemover, Tokenizer } from "./feature/text.js";
+export { HashingTF, murmur3x86_32 } from "./feature/hashing-tf.js";
+export { IDF, IDFModel } from "./feature/idf.js";
+export { CountVectorizer, CountVectorizerModel } from "./feature/count-vectorizer.js";
+export { StandardScaler, StandardScalerModel, VectorAssembler } from "./feature/vectors.js";
