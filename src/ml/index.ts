@@ -8,3 +8,13 @@ export { HashingTF, murmur3x86_32 } from "./feature/hashing-tf.js";
 export { IDF, IDFModel } from "./feature/idf.js";
 export { CountVectorizer, CountVectorizerModel } from "./feature/count-vectorizer.js";
 export { StandardScaler, StandardScalerModel, VectorAssembler } from "./feature/vectors.js";
+export { minimize, type MinimizeOptions, type MinimizeResult, type Objective } from "./optim/lbfgs.js";
+export {
+  ClassificationModel,
+  PredictionModel,
+  Predictor,
+  ProbabilisticClassificationModel,
+} from "./predictor.js";
+export { LogisticRegression, LogisticRegressionModel } from "./classification/logistic-regression.js";
+export { NaiveBayes, NaiveBayesModel } from "./classification/naive-bayes.js";
+export { LinearRegression, LinearRegressionModel } from "./regression/linear-regression.js";
