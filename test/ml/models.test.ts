@@ -173,7 +173,7 @@ describe("NaiveBayes", () => {
   it("bernoulli: presence probabilities and the absent-feature terms", () => {
     const b = rows.map((r) => ({
       ...r,
-      features: Vectors.dense(...Array.from(r.features.values, (v) => (v > 0 ? 1 : 0))),
+      features: Vectors.dense(Array.from(r.features.values, (v) => (v > 0 ? 1 : 0))),
     }));
     const m = new NaiveBayes().setModelType("bernoulli").fit(b);
     // class 0 (n=2): presence (1,1,2) -> log((s+1)/(2+2)); class 1 (n=1): (1,0,0) -> log((s+1)/3)
