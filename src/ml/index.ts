@@ -18,3 +18,14 @@ export {
 export { LogisticRegression, LogisticRegressionModel } from "./classification/logistic-regression.js";
 export { NaiveBayes, NaiveBayesModel } from "./classification/naive-bayes.js";
 export { LinearRegression, LinearRegressionModel } from "./regression/linear-regression.js";
+export { XORShiftRandom } from "./random.js";
+export { LabeledPoint } from "./streaming/model-stream.js";
+export { StreamingKMeans, StreamingKMeansModel } from "./streaming/streaming-kmeans.js";
+export {
+  GeneralizedLinearModel,
+  LinearRegressionWithSGDModel,
+  LogisticRegressionWithSGDModel,
+  StreamingLinearRegressionWithSGD,
+  StreamingLogisticRegressionWithSGD,
+  runMiniBatchSGD,
+} from "./streaming/streaming-sgd.js";
