@@ -29,3 +29,14 @@ export {
   StreamingLogisticRegressionWithSGD,
   runMiniBatchSGD,
 } from "./streaming/streaming-sgd.js";
+export { Pipeline, PipelineModel } from "./pipeline.js";
+export { FORMAT_VERSION, loadStage, registerStage, saveStage } from "./persist.js";
+export {
+  BinaryClassificationEvaluator,
+  ClusteringEvaluator,
+  type ConfusionMatrix,
+  Evaluator,
+  MulticlassClassificationEvaluator,
+  RegressionEvaluator,
+  randomSplit,
+} from "./evaluation.js";

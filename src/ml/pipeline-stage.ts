@@ -6,7 +6,20 @@
 import { MLError } from "./errors.js";
 import { Params, type Row } from "./param.js";
 
-export abstract class PipelineStage extends Params {}
+type Saver = (stage: PipelineStage, dir: string, opts: { overwrite?: boolean }) => void;
+let saver: Saver | undefined;
+/** @internal set by persist.ts, which knows every stage class (and would be an import cycle here) */
+export function setSaver(s: Saver): void {
+  saver = s;
+}
+
+export abstract class PipelineStage extends Params {
+  /** writes the stage (params and model data) as a versioned JSON directory; loadStage(dir) reads it back */
+  save(dir: string, opts: { overwrite?: boolean } = {}): void {
+    if (!saver) throw new MLError("MR_ML_PERSIST", "import millrace/ml (src/ml/index.ts) to save stages");
+    saver(this, dir, opts);
+  }
+}
 
 export abstract class Transformer extends PipelineStage {
   /** the row with this stage's output column added */
