@@ -40,3 +40,12 @@ export {
   RegressionEvaluator,
   randomSplit,
 } from "./evaluation.js";
+export {
+  DecisionTreeClassificationModel,
+  DecisionTreeClassifier,
+  DecisionTreeRegressionModel,
+  DecisionTreeRegressor,
+  RandomForestClassificationModel,
+  RandomForestClassifier,
+} from "./tree/decision-tree.js";
+export { continuousSplits, type TreeNode } from "./tree/tree.js";

@@ -20,6 +20,14 @@ import { NaiveBayes, NaiveBayesModel } from "./classification/naive-bayes.js";
 import { LinearRegression, LinearRegressionModel } from "./regression/linear-regression.js";
 import { DenseVector, Vectors } from "./linalg.js";
 import { Pipeline, PipelineModel, setLoader } from "./pipeline.js";
+import {
+  DecisionTreeClassificationModel,
+  DecisionTreeClassifier,
+  DecisionTreeRegressionModel,
+  DecisionTreeRegressor,
+  RandomForestClassificationModel,
+  RandomForestClassifier,
+} from "./tree/decision-tree.js";
 import { type PipelineStage, type Transformer, setSaver } from "./pipeline-stage.js";
 
 export const FORMAT_VERSION = 1;
@@ -110,6 +118,35 @@ function entries(): Map<Ctor, [string, Entry]> {
       "org.apache.spark.ml.regression.LinearRegressionModel",
       (m: LinearRegressionModel) => ({ coefficients: m.coefficients.values, intercept: m.intercept }),
       (uid, d) => new LinearRegressionModel(uid, new DenseVector(Float64Array.from(d.coefficients)), d.intercept),
+    ),
+    simple(DecisionTreeClassifier, "org.apache.spark.ml.classification.DecisionTreeClassifier"),
+    simple(DecisionTreeRegressor, "org.apache.spark.ml.regression.DecisionTreeRegressor"),
+    simple(RandomForestClassifier, "org.apache.spark.ml.classification.RandomForestClassifier"),
+    model(
+      DecisionTreeClassificationModel,
+      "org.apache.spark.ml.classification.DecisionTreeClassificationModel",
+      (m: DecisionTreeClassificationModel) => ({
+        rootNode: m.rootNode,
+        numFeatures: m.numFeatures,
+        numClasses: m.numClasses,
+      }),
+      (uid, d) => new DecisionTreeClassificationModel(uid, d.rootNode, d.numFeatures, d.numClasses),
+    ),
+    model(
+      DecisionTreeRegressionModel,
+      "org.apache.spark.ml.regression.DecisionTreeRegressionModel",
+      (m: DecisionTreeRegressionModel) => ({ rootNode: m.rootNode, numFeatures: m.numFeatures }),
+      (uid, d) => new DecisionTreeRegressionModel(uid, d.rootNode, d.numFeatures),
+    ),
+    model(
+      RandomForestClassificationModel,
+      "org.apache.spark.ml.classification.RandomForestClassificationModel",
+      (m: RandomForestClassificationModel) => ({
+        trees: m.trees,
+        numFeatures: m.numFeatures,
+        numClasses: m.numClasses,
+      }),
+      (uid, d) => new RandomForestClassificationModel(uid, d.trees, d.numFeatures, d.numClasses),
     ),
     model(Pipeline, "org.apache.spark.ml.Pipeline", undefined, (uid, _d, dir) =>
       new Pipeline(uid).setStages(loadStages(dir)),
