@@ -49,3 +49,4 @@ export {
   RandomForestClassifier,
 } from "./tree/decision-tree.js";
 export { continuousSplits, type TreeNode } from "./tree/tree.js";
+export { KMeans, KMeansModel } from "./clustering/kmeans.js";

@@ -20,6 +20,7 @@ import { NaiveBayes, NaiveBayesModel } from "./classification/naive-bayes.js";
 import { LinearRegression, LinearRegressionModel } from "./regression/linear-regression.js";
 import { DenseVector, Vectors } from "./linalg.js";
 import { Pipeline, PipelineModel, setLoader } from "./pipeline.js";
+import { KMeans, KMeansModel } from "./clustering/kmeans.js";
 import {
   DecisionTreeClassificationModel,
   DecisionTreeClassifier,
@@ -147,6 +148,17 @@ function entries(): Map<Ctor, [string, Entry]> {
         numClasses: m.numClasses,
       }),
       (uid, d) => new RandomForestClassificationModel(uid, d.trees, d.numFeatures, d.numClasses),
+    ),
+    simple(KMeans, "org.apache.spark.ml.clustering.KMeans"),
+    model(
+      KMeansModel,
+      "org.apache.spark.ml.clustering.KMeansModel",
+      (m: KMeansModel) => ({ clusterCenters: m.clusterCenters.map((c) => c.values) }),
+      (uid, d) =>
+        new KMeansModel(
+          uid,
+          (d.clusterCenters as number[][]).map((c) => Vectors.dense(c)),
+        ),
     ),
     model(Pipeline, "org.apache.spark.ml.Pipeline", undefined, (uid, _d, dir) =>
       new Pipeline(uid).setStages(loadStages(dir)),
