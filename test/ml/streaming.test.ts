@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  HashingTF,
   LabeledPoint,
+  LogisticRegression,
+  Pipeline,
+  type Row,
+  Tokenizer,
   StreamingKMeans,
   StreamingLinearRegressionWithSGD,
   StreamingLogisticRegressionWithSGD,
@@ -228,5 +233,36 @@ describe("streaming SGD learners", () => {
     close(got[1]!, w[1]!);
     assert.deepEqual(preds[1], [0, 1]);
     assert.throws(() => new StreamingLogisticRegressionWithSGD().trainOn(undefined as never), /initialized/);
+  });
+});
+
+describe("feature pipelines inside DStream operations", () => {
+  it("a fitted PipelineModel scores a stream row by row (map) and by partition (mapPartitions)", async () => {
+    const train: Row[] = [
+      { text: "good great fun", label: 1 },
+      { text: "bad awful", label: 0 },
+      { text: "great day", label: 1 },
+      { text: "awful rain bad", label: 0 },
+    ];
+    const model = new Pipeline()
+      .setStages([
+        new Tokenizer().setInputCol("text").setOutputCol("words"),
+        new HashingTF().setInputCol("words").setOutputCol("features").setNumFeatures(32),
+        new LogisticRegression().setRegParam(0.01),
+      ])
+      .fit(train);
+    const batches: Row[][] = [[{ text: "great fun" }, { text: "bad rain" }], [], [{ text: "awful" }]];
+    const expected = batches.map((b) => model.transform(b).map((r) => r.prediction));
+    const score = model.rowFunction();
+    const byRow = await runQueue(batches, (s) => s.map(score).map((r) => r.prediction));
+    const byPartition = await runQueue(batches, (s) =>
+      s.mapPartitions((rows) => model.transform(rows)).map((r) => r.prediction),
+    );
+    assert.deepEqual(byRow, expected);
+    assert.deepEqual(
+      byPartition.map((b) => [...b].sort()),
+      expected.map((b) => [...b].sort()),
+    );
+    assert.deepEqual(expected, [[1, 0], [], [0]]);
   });
 });
