@@ -6,7 +6,7 @@
  *   impurity(parent) − (w_L/w)·impurity(L) − (w_R/w)·impurity(R)
  * (first feature, then first threshold, among equals), valid when both sides hold minInstancesPerNode
  * instances and the gain is at least minInfoGain; a node is a leaf at maxDepth, with gain <= 0, or
- * when pure. Impurities: gini, entropy (log base 2), variance.
+ * when pure; a split into two leaves of the same prediction is pruned back into a leaf, as Spark does. Impurities: gini, entropy (log base 2), variance.
  */
 import { MLError } from "../errors.js";
 import type { Instance } from "../instances.js";
@@ -162,6 +162,13 @@ export function growTree(data: Instance[], p: TreeParams): TreeNode {
       idx.filter((i) => b[i]! > best.split),
       depth + 1,
     );
+    // Spark prunes a split whose two children are leaves with the same prediction
+    if (!node.left.split && !node.right.split && node.left.prediction === node.right.prediction) {
+      delete node.split;
+      delete node.gain;
+      delete node.left;
+      delete node.right;
+    }
     return node;
   };
   const bestSplit = (idx: number[], parent: Float64Array, parentImpurity: number) => {
