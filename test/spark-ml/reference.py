@@ -87,6 +87,16 @@ def main():
         preds = [float(r.prediction) for r in m.transform(test).select("prediction").collect()]
         out["tree"].append({"splits": splits, "predictions": preds, "depth": m.depth, "numNodes": m.numNodes})
 
+    from pyspark.ml.classification import RandomForestClassifier
+    train, test = frame(cases["split"]["train"]), frame(cases["split"]["test"])
+    out["accuracy"] = {}
+    for name, est in [("LogisticRegression", LogisticRegression(regParam=0.01)),
+                      ("NaiveBayes", NaiveBayes()),
+                      ("DecisionTreeClassifier", DecisionTreeClassifier()),
+                      ("RandomForestClassifier", RandomForestClassifier(numTrees=20, seed=1))]:
+        preds = est.fit(train).transform(test).select("label", "prediction").collect()
+        out["accuracy"][name] = sum(1 for p in preds if p.label == p.prediction) / len(preds)
+
     print(json.dumps(out))
     spark.stop()
 
