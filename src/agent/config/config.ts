@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import { ConfigError } from "../../errors.js";
 import type { Properties, PropertyEntry } from "../../formats/properties.js";
 import { Context } from "../api.js";
+import { limitSinkBatch, limitSourceBatch } from "./batch-sizes.js";
 import { findChannel, findInterceptor, findSelector, findSink, findSinkProcessor, findSource } from "../registry.js";
 
 export interface ComponentConfig {
@@ -268,6 +269,13 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
       interceptors.push({ name: iname, type: itype, ctx: ic });
     }
     if (!ok) continue;
+    limitSourceBatch(
+      name,
+      type,
+      ctx,
+      chs.map((c) => channelByName.get(c)!),
+      errors,
+    );
     sources.push({
       name,
       type,
@@ -319,6 +327,7 @@ export function parseAgentConfig(props: Properties, agent: string, o: ParseOptio
       ok = false;
     } else if (!checkChannel(ctx, "channel", ch)) ok = false;
     if (!ok) continue;
+    limitSinkBatch(name, type, ctx, channelByName.get(ch)!, warnings);
     sinks.push({
       name,
       type,
