@@ -66,6 +66,8 @@ export function agentCommand(): Command {
         const rootLevel = sysprops["flume.root.logger"]?.split(",")[0]?.trim().toUpperCase();
         const level = process.env.MILLRACE_LOG_LEVEL ?? (rootLevel && LEVELS[rootLevel]) ?? "info";
         const logger = pino({ name: `agent.${opts.name}`, level });
+        // -Dflume.root.logger=DEBUG,console (the article's command): console logging at that level
+        logger.debug({ file, level, sysprops: Object.keys(sysprops) }, "logging to the console at level %s", level);
         const agent = await Agent.start({
           name: opts.name,
           confFile: file,
