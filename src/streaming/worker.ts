@@ -185,6 +185,8 @@ export class WorkerPool {
     for (let i = 0; i < this.o.size; i++) {
       const worker = new Worker(code ?? entry, {
         eval: code !== undefined,
+        // the app module runs again in the worker: it sees the driver's arguments (process.argv.slice(2))
+        argv: process.argv.slice(2),
         // a larger young generation than the default: tasks allocate many short-lived records (fewer scavenges)
         resourceLimits: { maxYoungGenerationSizeMb: 64 },
         workerData: {
