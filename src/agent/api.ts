@@ -40,6 +40,23 @@ export class ChannelFullError extends AgentError {
 /** Any other channel failure (Flume's ChannelException). */
 export class ChannelError extends AgentError {}
 
+/**
+ * A put of more events than one transaction of the channel may hold
+ * (transactionCapacity): not "full", the same batch would fail forever. The
+ * channel processor splits such a batch into transactions of `capacity`.
+ */
+export class TransactionTooLargeError extends ChannelError {
+  constructor(
+    channel: string,
+    readonly capacity: number,
+  ) {
+    super(
+      "MR_AGENT_TX_TOO_LARGE",
+      `transaction too large for channel ${channel}: more than its transactionCapacity (${capacity}) events in one transaction`,
+    );
+  }
+}
+
 /** A sink or source could not deliver (Flume's EventDeliveryException). */
 export class EventDeliveryError extends AgentError {}
 
@@ -74,6 +91,18 @@ export class Context {
   }
   entry(key: string): PropertyEntry | undefined {
     return this.props.get(key);
+  }
+  /**
+   * Sets a property the file did not give (a translated deprecated name, a computed
+   * default). `from` is the entry it comes from, so an error about it names that line.
+   */
+  set(key: string, value: string, from?: PropertyEntry): void {
+    this.props.set(key, {
+      key: from?.key ?? `${this.prefix}.${key}`,
+      value,
+      file: from?.file ?? "<computed>",
+      line: from?.line ?? 0,
+    });
   }
   /** marks a key as understood without reading it (e.g. handled by the runtime) */
   markUsed(key: string): void {

@@ -64,8 +64,10 @@ export function agentCommand(): Command {
         if (!Number.isFinite(interval) || interval <= 0)
           throw new ConfigError("MR_CLI_ARGUMENT", `--reload-interval ${opts.reloadInterval} is not a positive number`);
         const rootLevel = sysprops["flume.root.logger"]?.split(",")[0]?.trim().toUpperCase();
-        const level = process.env.MILLRACE_LOG_LEVEL ?? (rootLevel && LEVELS[rootLevel]) ?? "info";
+        const level = (process.env.MILLRACE_LOG_LEVEL || (rootLevel && LEVELS[rootLevel])) ?? "info";
         const logger = pino({ name: `agent.${opts.name}`, level });
+        // -Dflume.root.logger=DEBUG,console (the article's command): console logging at that level
+        logger.debug({ file, level, sysprops: Object.keys(sysprops) }, "logging to the console at level %s", level);
         const agent = await Agent.start({
           name: opts.name,
           confFile: file,

@@ -9,13 +9,33 @@ export function bootstrapOptions(): Option[] {
   ];
 }
 
-export function refuseZookeeper(opts: { zookeeper?: string }): void {
-  if (opts.zookeeper !== undefined) {
-    throw new ConfigError(
-      "MR_CLI_ZOOKEEPER",
-      "--zookeeper is not supported: millrace (like Kafka 4) has no ZooKeeper; use --bootstrap-server host:port (default 127.0.0.1:9092)",
-    );
+/**
+ * `--zookeeper` (the article's kafka-topics.sh / kafka-console-consumer.sh
+ * flag): one line saying why, and the command to run instead: the same
+ * arguments with `--bootstrap-server <the ZooKeeper host>:9092`.
+ */
+export function refuseZookeeper(opts: { zookeeper?: string }, argv: string[] = process.argv.slice(2)): void {
+  if (opts.zookeeper === undefined) return;
+  throw new ConfigError(
+    "MR_CLI_ZOOKEEPER",
+    `--zookeeper is not supported: millrace (like Kafka 4) has no ZooKeeper, clients talk to the broker; run: ${zookeeperReplacement(opts.zookeeper, argv)}`,
+  );
+}
+
+/** `argv` with --zookeeper H:2181[,...] replaced by --bootstrap-server H:9092 (Kafka's default port) */
+export function zookeeperReplacement(zookeeper: string, argv: string[]): string {
+  const first = zookeeper.split(",")[0]!.trim().replace(/\/.*$/, "");
+  const host = /^(.*):\d+$/.exec(first)?.[1] ?? (first || "127.0.0.1");
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--zookeeper") {
+      i++;
+      out.push("--bootstrap-server", `${host}:9092`);
+    } else if (a.startsWith("--zookeeper=")) out.push("--bootstrap-server", `${host}:9092`);
+    else out.push(a);
   }
+  return ["millrace", ...out].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(" ");
 }
 
 export function collect(v: string, acc: string[]): string[] {

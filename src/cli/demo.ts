@@ -168,6 +168,7 @@ export function demoCommand(): Command {
         "millrace demo — the Flume → Kafka → Spark Streaming pipeline in one process",
         "",
         `  broker     embedded, data in ${dataDir}`,
+        "             the default for Kafka channels, sources and sinks that name no kafka.bootstrap.servers",
         `  agent      ${AGENT} (${DEMO_AGENT_CONF.slice(ROOT.length)}): ${src} → Kafka channel → topic twitter`,
         `  streaming  trending-hashtags: top 10 over ${windowMs / 1000} s, every ${batch / 1000} s, with AFINN sentiment`,
         `  output     ${join(dataDir, "demo-output", "trending.jsonl")}`,

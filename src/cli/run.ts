@@ -45,6 +45,7 @@ export function runCommand(): Command {
       if (runner.broker)
         lines.push(
           `  broker     embedded, data in ${runner.broker.config.logDir}${runner.bootstrap() ? `, Kafka clients: ${runner.bootstrap()}` : ""}`,
+          "             the default for Kafka channels, sources and sinks that name no kafka.bootstrap.servers",
         );
       else lines.push(`  broker     ${pipeline.broker["bootstrap.servers"]}`);
       for (const a of runner.agents) lines.push(`  agent      ${a.name}`);

@@ -36,16 +36,21 @@ export async function submit(
   const path = resolve(app);
   if (!existsSync(path)) throw new ConfigError("MR_CLI_SUBMIT_APP", `application ${app} not found`);
   const conf = keyValues(opts.conf ?? [], "--conf");
-  const root = fileURLToPath(new URL("../..", import.meta.url));
-  const nodeArgs: string[] = [];
-  // in a clone, `import ... from "millrace"` resolves to the TypeScript sources
-  if (existsSync(resolve(root, "src", "index.ts"))) nodeArgs.push("--conditions=millrace-source");
-  nodeArgs.push("--import", import.meta.resolve("tsx"));
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  // TypeScript through tsx; the app (and its worker threads) as ES modules with "millrace" resolved
+  // to this millrace, from any folder (streaming/worker-loader.ts); one clear load error (submit-launcher)
+  const nodeArgs = [
+    "--import",
+    import.meta.resolve("tsx"),
+    "--import",
+    new URL(`../streaming/worker-loader.${ext}`, import.meta.url).href,
+  ];
+  const launcher = fileURLToPath(new URL(`./submit-launcher.${ext}`, import.meta.url));
   const env: NodeJS.ProcessEnv = { ...process.env, MILLRACE_APP_MODULE: pathToFileURL(path).href };
   if (opts.master) env.MILLRACE_MASTER = opts.master;
   if (opts.name) env.MILLRACE_APP_NAME = opts.name;
   if (Object.keys(conf).length) env.MILLRACE_CONF = JSON.stringify(conf);
-  const child = spawn(process.execPath, [...nodeArgs, path, ...args], { stdio: "inherit", env });
+  const child = spawn(process.execPath, [...nodeArgs, launcher, ...args], { stdio: "inherit", env });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const onInt = forward("SIGINT");
   const onTerm = forward("SIGTERM");

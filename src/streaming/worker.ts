@@ -171,15 +171,22 @@ export class WorkerPool {
   async start(): Promise<void> {
     const ts = import.meta.url.endsWith(".ts");
     const entry = new URL(`./worker-main.${ts ? "ts" : "js"}`, import.meta.url);
-    // under tsx, workers do not get its loader hooks from execArgv (Node 20): the worker registers them, then loads its entry
-    const code = ts
-      ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })` +
-        `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ loadError: String(e && e.stack || e) }); })`
-      : undefined;
+    // under tsx, workers do not get its loader hooks from execArgv (Node 20): the worker registers them, then the
+    // app loader of `millrace submit` (worker-loader.ts: the app as an ES module, "millrace" resolved), then its entry
+    const appLoader = process.env.MILLRACE_APP_LOADER;
+    const code =
+      ts || appLoader
+        ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); })` +
+          (appLoader ? `.then(() => import(${JSON.stringify(appLoader)}))` : "") +
+          `.then(() => import(${JSON.stringify(entry.href)}))` +
+          `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ loadError: String(e && e.stack || e) }); })`
+        : undefined;
     const starts: Promise<void>[] = [];
     for (let i = 0; i < this.o.size; i++) {
       const worker = new Worker(code ?? entry, {
         eval: code !== undefined,
+        // the app module runs again in the worker: it sees the driver's arguments (process.argv.slice(2))
+        argv: process.argv.slice(2),
         // a larger young generation than the default: tasks allocate many short-lived records (fewer scavenges)
         resourceLimits: { maxYoungGenerationSizeMb: 64 },
         workerData: {

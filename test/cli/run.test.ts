@@ -94,6 +94,10 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
     await until("the banner", r, () => r.out().includes(`http://127.0.0.1:${uiPort}`));
     assert.match(r.out(), /agent\s+a1/);
     assert.match(r.out(), /streaming\s+trending-hashtags/);
+    assert.match(
+      r.out(),
+      /broker\s+embedded, data in .*\n\s+the default for Kafka channels, sources and sinks that name no kafka\.bootstrap\.servers\n/,
+    );
     const t0 = Date.now();
     await until(
       "hashtags in the app's output file",

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RemoteTopics } from "../../src/topics/remote.js";
 import { startBroker, removeDir } from "../helpers/broker.js";
@@ -77,5 +80,47 @@ test("submit runs the article's StreamingKafkaDirectStringDecoder against a brok
     await port.close();
     await tb.stop();
     removeDir(tb.dir);
+  }
+});
+
+test("submit: an app in a folder with no package.json (.ts, .js) runs as an ES module: top-level await, import millrace", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "millrace-app-"));
+  try {
+    const body = [
+      'import { StreamingContext } from "millrace";',
+      "const n = await Promise.resolve(41);",
+      'process.stdout.write(JSON.stringify({ n: n + 1, ctx: typeof StreamingContext, argv: process.argv.slice(1) }) + "\\n");',
+    ];
+    writeFileSync(join(dir, "app.ts"), ["const typed: number = 1;", ...body].join("\n"));
+    writeFileSync(join(dir, "app.js"), body.join("\n"));
+    for (const f of ["app.ts", "app.js"]) {
+      const res = await run(["submit", join(dir, f), "x"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(JSON.parse(res.stdout.trim()), { n: 42, ctx: "function", argv: [join(dir, f), "x"] });
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test("submit: an app that cannot be loaded is one message naming the file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "millrace-app-"));
+  try {
+    writeFileSync(join(dir, "bad.ts"), "const x: number = ;\n");
+    writeFileSync(join(dir, "missing.mjs"), 'import "no-such-package-here";\n');
+    let res = await run(["submit", join(dir, "bad.ts")]);
+    assert.equal(res.code, 1);
+    assert.equal(
+      res.stderr.trim(),
+      `millrace submit: cannot load ${join(dir, "bad.ts")}: line 1:18: Unexpected ";" [MR_CLI_SUBMIT_LOAD]`,
+    );
+    res = await run(["submit", join(dir, "missing.mjs")]);
+    assert.equal(res.code, 1);
+    assert.match(
+      res.stderr.trim(),
+      /^millrace submit: cannot load .*missing\.mjs: Error: Cannot find package 'no-such-package-here' imported from .*missing\.mjs \(ERR_MODULE_NOT_FOUND\) \[MR_CLI_SUBMIT_LOAD\]$/,
+    );
+  } finally {
+    removeDir(dir);
   }
 });

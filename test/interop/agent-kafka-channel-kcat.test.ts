@@ -8,6 +8,10 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ARTICLE_KAFKA } from "../e2e/article-files.js";
 import { Context, event } from "../../src/agent/api.js";
 import { createKafkaChannel } from "../../src/agent/channels/kafka.js";
 import { decodeAvroFlumeEvent } from "../../src/formats/avro-flume-event.js";
@@ -164,6 +168,62 @@ test(
       assert.ok(
         got.every((e) => /^\d+$/.test(e.headers.timestamp)),
         "the timestamp header travels in the AvroFlumeEvent",
+      );
+    } finally {
+      await stopAgent(r);
+      await x.close();
+      await tb.stop();
+    }
+  },
+);
+
+test(
+  "the article's Kafka-channel file as printed (brokerList = <host>:9092, topic, zookeeperConnect) run by `millrace agent`: kcat reads every tweet from topic twitter",
+  needs(missing, 120_000),
+  async () => {
+    assertPresent(missing);
+    const tb = await startBroker();
+    dirs.push(tb.dir);
+    const conf = mkdtempSync(join(tmpdir(), "article-"));
+    dirs.push(conf);
+    writeFileSync(join(conf, "twitter.conf"), ARTICLE_KAFKA.replaceAll("<host>:9092", tb.bootstrap));
+    const tweets = Array.from({ length: 300 }, (_, i) => tweet(i));
+    const x = await fakeX([steady(tweets)]);
+    const r = runAgent([
+      "--conf",
+      conf,
+      "-f",
+      join(conf, "twitter.conf"),
+      "-Dflume.root.logger=DEBUG,console",
+      "-n",
+      "TwitterAgent",
+      "--no-reload-conf",
+      "-DTwitterAgent.sources.Twitter.consumerKey=ck",
+      "-DTwitterAgent.sources.Twitter.consumerSecret=cs",
+      `-DTwitterAgent.sources.Twitter.apiBaseUrl=${x.url}`,
+    ]);
+    try {
+      const values = await waitFor(async () => {
+        const raw = await kcatRaw([
+          "-C",
+          "-b",
+          tb.bootstrap,
+          "-t",
+          "twitter",
+          "-o",
+          "beginning",
+          "-e",
+          "-q",
+          "-f",
+          "%S:%s",
+        ]).catch(() => Buffer.alloc(0));
+        const v = splitSized(raw);
+        return v.length >= 300 && v;
+      }, "300 messages in topic twitter");
+      assert.equal(values.length, 300);
+      assert.deepEqual(
+        values.map((v) => JSON.parse(decodeAvroFlumeEvent(v).body.toString()).data.id).sort(),
+        tweets.map((t) => JSON.parse(t).data.id).sort(),
       );
     } finally {
       await stopAgent(r);

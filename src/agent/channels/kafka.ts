@@ -12,9 +12,11 @@
  * alone, headers are lost, as in Flume), partitionIdHeader,
  * defaultPartitionId, kafka.pollTimeout (500), kafka.producer.acks (all),
  * kafka.consumer.auto.offset.reset (latest), kafka.topic.partitions (when the
- * channel creates its topic, 1). migrateZookeeperOffsets, zookeeperConnect
- * and the old brokerList/topic/groupId names are ignored with a warning; any
- * other kafka.producer.* / kafka.consumer.* key is reported unsupported.
+ * channel creates its topic, 1). Flume's deprecated brokerList, topic,
+ * groupId and readSmallestOffset are translated as Flume does
+ * (kafka/flume-names.ts); zookeeperConnect and migrateZookeeperOffsets are
+ * warned as having no effect; any other kafka.producer.* / kafka.consumer.*
+ * key is reported unsupported. A standalone agent must name its broker.
  *
  * The event's `key` header is the record key (Flume's KafkaChannel does this).
  * ChannelSize is the group's lag on the partitions this channel reads.
@@ -30,7 +32,6 @@ import {
   choosePartition,
   ensureTopic,
   firstOffsets,
-  ignoreWithWarning,
   offsetsAfter,
   readAcks,
   readOffsetReset,
@@ -39,6 +40,7 @@ import {
   type OffsetReset,
   type PartitionRule,
 } from "../kafka/common.js";
+import { translateFlumeKafkaNames } from "../kafka/flume-names.js";
 
 export interface KafkaChannelOptions {
   topic: string;
@@ -258,12 +260,7 @@ export class KafkaChannel implements Channel {
 }
 
 export function createKafkaChannel(name: string, ctx: Context, env: ComponentEnv): KafkaChannel {
-  ignoreWithWarning(
-    ctx,
-    env,
-    ["migrateZookeeperOffsets", "zookeeperConnect", "brokerList", "topic", "groupId", "readSmallestOffset"],
-    "ZooKeeper offsets and pre-1.7 names are not supported; use kafka.* keys",
-  );
+  translateFlumeKafkaNames(ctx, env, "channel");
   const topics = TopicsHandle.from(ctx, env, `channel ${name}`);
   const pollTimeoutMs = ctx.getInteger("kafka.pollTimeout", ctx.getInteger("pollTimeout", 500));
   const createPartitions = ctx.getInteger("kafka.topic.partitions", 1);

@@ -6,7 +6,9 @@
  * byteCapacityBufferPercentage (20: headroom kept for headers), keep-alive
  * (3 s: how long a commit waits for space before ChannelFullError).
  *
- * Like Flume, a put is checked against transactionCapacity at put time and
+ * Like Flume, a put is checked against transactionCapacity at put time
+ * (TransactionTooLargeError, not ChannelFullError: the channel processor splits
+ * such a batch) and
  * against capacity/byteCapacity at commit, where it may wait keep-alive seconds
  * for sinks to make room. A take keeps its slot until commit; rollback puts the
  * taken events back at the head of the queue in their original order.
@@ -26,6 +28,7 @@ import {
   type Context,
   type Event,
   type Transaction,
+  TransactionTooLargeError,
 } from "../api.js";
 import { ChannelCounter } from "../counters.js";
 
@@ -282,12 +285,8 @@ class MemoryTransaction implements Transaction {
   async put(event: Event): Promise<void> {
     this.need("OPEN", "put");
     this.ch.counter.inc("EventPutAttemptCount");
-    if (this.puts.length >= this.ch.txCap) {
-      throw new ChannelFullError(
-        this.ch.name,
-        `put queue for the transaction of capacity ${this.ch.txCap} is full; commit more often or raise transactionCapacity`,
-      );
-    }
+    // not ChannelFullError: this transaction can never hold the batch, however empty the channel
+    if (this.puts.length >= this.ch.txCap) throw new TransactionTooLargeError(this.ch.name, this.ch.txCap);
     this.puts.push(event);
     this.putBytes += eventBytes(event);
   }

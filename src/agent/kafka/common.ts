@@ -12,10 +12,16 @@ import { inProcessTopics } from "../../topics/inprocess.js";
 import type { ComponentEnv, Context, Event } from "../api.js";
 import { ChannelError } from "../api.js";
 import { partitionForKey } from "../../client/partitioner.js";
-import { RemoteTopics } from "../../topics/remote.js";
+import { openTopics } from "../../topics/index.js";
+import type { ConfigError } from "../../errors.js";
+import { configError } from "../config/config.js";
 import type { ConsumedRecord, GroupMember, JoinOptions, TopicPartition, TopicsPort } from "../../topics/port.js";
 
-/** The port a component uses: the agent's (embedded) or its own remote client. */
+/**
+ * The port a component uses: the agent's embedded topics (inside millrace demo
+ * or millrace run) or its own client of the cluster named by
+ * kafka.bootstrap.servers; the adapter comes from the one `openTopics`.
+ */
 export class TopicsHandle {
   private port?: TopicsPort;
   private owned = false;
@@ -25,10 +31,17 @@ export class TopicsHandle {
     private readonly what: string,
   ) {}
 
-  /** `kafka.bootstrap.servers`: absent or "embedded" means the agent's own topics */
+  /**
+   * `kafka.bootstrap.servers` (after Flume's brokerList translation): absent or
+   * "embedded" means the agent's own topics, which only an agent inside a
+   * pipeline has; a standalone agent must name its broker (a config error, never
+   * a private log nobody else can read).
+   */
   static from(ctx: Context, env: ComponentEnv, what: string): TopicsHandle {
     const b = ctx.getString("kafka.bootstrap.servers");
-    return new TopicsHandle(b && b.toLowerCase() !== "embedded" ? b : undefined, env, what);
+    const embedded = b === undefined || b === "" || b.toLowerCase() === "embedded";
+    if (embedded && !env.topics) throw noBroker(ctx, what);
+    return new TopicsHandle(embedded ? undefined : b, env, what);
   }
 
   async get(): Promise<TopicsPort> {
@@ -37,18 +50,15 @@ export class TopicsHandle {
     if (local) {
       this.port = local;
     } else if (this.bootstrap) {
-      this.port = new RemoteTopics({
+      this.port = await openTopics({
         bootstrapServers: this.bootstrap,
         clientId: `millrace-agent-${this.env.agentName}`,
       });
       this.owned = true;
     } else if (this.env.topics) {
-      this.port = await this.env.topics();
+      this.port = await openTopics({ embedded: await this.env.topics() });
     } else {
-      throw new ChannelError(
-        "MR_AGENT_NO_TOPICS",
-        `${this.what}: no kafka.bootstrap.servers and the agent has no embedded topics`,
-      );
+      throw new ChannelError("MR_AGENT_NO_TOPICS", `${this.what}: no kafka.bootstrap.servers and no embedded broker`);
     }
     return this.port;
   }
@@ -58,6 +68,22 @@ export class TopicsHandle {
     this.port = undefined;
     if (p && this.owned) await p.close();
   }
+}
+
+function noBroker(ctx: Context, what: string): ConfigError {
+  const hint =
+    "name the broker, e.g. kafka.bootstrap.servers = localhost:9092 (start one with `millrace broker`); " +
+    "only inside `millrace demo` or `millrace run` is the embedded broker the default";
+  if (ctx.has("kafka.bootstrap.servers"))
+    return ctx.error(
+      "kafka.bootstrap.servers",
+      `is "embedded", but this standalone agent has no embedded broker: ${hint}`,
+    );
+  return configError(
+    ctx.entry("type"),
+    `${ctx.prefix}.kafka.bootstrap.servers`,
+    `is not set: ${what} names no Kafka broker (no kafka.bootstrap.servers, no brokerList); ${hint}`,
+  );
 }
 
 /** Partition count of a topic, creating it (1 partition) when missing, as a broker with auto-create does. */
@@ -362,14 +388,4 @@ export function firstOffsets(records: ConsumedRecord[]): Position[] {
     if (!cur || r.offset < cur.offset) m.set(k, { topic: r.topic, partition: r.partition, offset: r.offset });
   }
   return [...m.values()];
-}
-
-/** Warns once for keys Flume had that mean nothing here. */
-export function ignoreWithWarning(ctx: Context, env: ComponentEnv, keys: string[], why: string): void {
-  for (const k of keys) {
-    if (ctx.has(k)) {
-      ctx.markUsed(k);
-      env.logger.warn(`${ctx.prefix}.${k} is ignored: ${why}`);
-    }
-  }
 }

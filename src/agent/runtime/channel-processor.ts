@@ -4,7 +4,9 @@
  * back and is thrown to the source (ChannelFullError stays a ChannelFullError,
  * so http answers 503); a failure on an optional channel is logged only.
  * Channels are written one after the other, as Flume does: when a later
- * required channel fails, the earlier ones keep their copy.
+ * required channel fails, the earlier ones keep their copy. A batch larger
+ * than a channel's transactionCapacity is split (logged "transaction too
+ * large"), never refused forever.
  */
 import type { Logger } from "pino";
 import {
@@ -15,6 +17,7 @@ import {
   type ChannelSelector,
   type Event,
   type Interceptor,
+  TransactionTooLargeError,
 } from "../api.js";
 
 export class InterceptorChain {
@@ -44,7 +47,7 @@ export class InterceptorChain {
   }
 }
 
-async function putAll(channel: Channel, events: Event[]): Promise<void> {
+async function putOnce(channel: Channel, events: Event[]): Promise<void> {
   const tx = channel.getTransaction();
   tx.begin();
   try {
@@ -64,6 +67,26 @@ async function putAll(channel: Channel, events: Event[]): Promise<void> {
     );
   } finally {
     tx.close();
+  }
+}
+
+/**
+ * One transaction for the batch; a batch larger than the channel's
+ * transactionCapacity (TransactionTooLargeError: the same put would fail
+ * forever) is split into transactions of that many events instead.
+ */
+async function putAll(channel: Channel, events: Event[], logger?: Logger): Promise<void> {
+  try {
+    await putOnce(channel, events);
+  } catch (err) {
+    if (!(err instanceof TransactionTooLargeError) || events.length <= 1) throw err;
+    const size = Math.max(1, Math.min(err.capacity, events.length - 1));
+    logger?.warn(
+      { channel: channel.name, events: events.length, transactionCapacity: err.capacity },
+      `transaction too large for channel ${channel.name}: ${events.length} events > transactionCapacity ${err.capacity}; ` +
+        `split into ${Math.ceil(events.length / size)} transactions`,
+    );
+    for (let i = 0; i < events.length; i += size) await putAll(channel, events.slice(i, i + size), logger);
   }
 }
 
@@ -100,10 +123,10 @@ export class DefaultChannelProcessor implements ChannelProcessor {
         l.push(e);
       }
     }
-    for (const [c, list] of required) await putAll(c, list);
+    for (const [c, list] of required) await putAll(c, list, this.logger);
     for (const [c, list] of optional) {
       try {
-        await putAll(c, list);
+        await putAll(c, list, this.logger);
       } catch (err) {
         this.logger?.warn({ err, channel: c.name }, "unable to put a batch on an optional channel; ignored");
       }

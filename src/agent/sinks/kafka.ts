@@ -11,6 +11,8 @@
  * (murmur2 partitioning, as Kafka's producer), partitionIdHeader,
  * defaultPartitionId, flumeBatchSize (100), kafka.producer.acks (1),
  * useFlumeEventFormat (false: the body; true: AvroFlumeEvent with headers).
+ * Flume's deprecated brokerList, topic, batchSize and requiredAcks are
+ * translated as Flume does (kafka/flume-names.ts).
  * A missing topic is created with one partition (a broker's auto-create).
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
@@ -25,6 +27,7 @@ import {
   readPartitionRule,
   type PartitionRule,
 } from "../kafka/common.js";
+import { translateFlumeKafkaNames } from "../kafka/flume-names.js";
 
 export interface KafkaSinkOptions {
   topic: string;
@@ -112,15 +115,16 @@ export class KafkaSink extends BatchSink {
 }
 
 export function createKafkaSink(name: string, ctx: Context, env: ComponentEnv): KafkaSink {
-  const batchSize = ctx.getInteger("flumeBatchSize", ctx.getInteger("batchSize", 100));
+  translateFlumeKafkaNames(ctx, env, "sink");
+  const batchSize = ctx.getInteger("flumeBatchSize", 100);
   if (batchSize < 1) throw ctx.error("flumeBatchSize", "must be positive");
   return new KafkaSink(name, env, TopicsHandle.from(ctx, env, `sink ${name}`), {
-    topic: ctx.getString("kafka.topic", ctx.getString("topic", "default-flume-topic")),
+    topic: ctx.getString("kafka.topic", "default-flume-topic"),
     allowTopicOverride: ctx.getBoolean("allowTopicOverride", true),
     topicHeader: ctx.getString("topicHeader", "topic"),
     partition: readPartitionRule(ctx),
     batchSize,
-    acks: readAcks(ctx, "kafka.producer.acks", ctx.getString("requiredAcks", "1")),
+    acks: readAcks(ctx, "kafka.producer.acks", "1"),
     useFlumeEventFormat: ctx.getBoolean("useFlumeEventFormat", false),
   });
 }

@@ -21,12 +21,12 @@ import {
   GroupReader,
   TopicsHandle,
   firstOffsets,
-  ignoreWithWarning,
   offsetsAfter,
   readJoinOptions,
   readOffsetReset,
   type OffsetReset,
 } from "../kafka/common.js";
+import { translateFlumeKafkaNames } from "../kafka/flume-names.js";
 
 export interface KafkaSourceOptions {
   topics: string[] | RegExp;
@@ -163,8 +163,8 @@ export class KafkaSource implements PollableSource {
 }
 
 export function createKafkaSource(name: string, ctx: Context, env: ComponentEnv): KafkaSource {
-  ignoreWithWarning(ctx, env, ["migrateZookeeperOffsets", "zookeeperConnect"], "ZooKeeper offsets are not supported");
-  const list = ctx.getString("kafka.topics", ctx.getString("topic", ""));
+  translateFlumeKafkaNames(ctx, env, "source");
+  const list = ctx.getString("kafka.topics", "");
   const regex = ctx.getString("kafka.topics.regex");
   let topics: string[] | RegExp;
   if (regex) {
@@ -186,7 +186,7 @@ export function createKafkaSource(name: string, ctx: Context, env: ComponentEnv)
   if (batchDurationMillis < 0) throw ctx.error("batchDurationMillis", "must not be negative");
   return new KafkaSource(name, env, TopicsHandle.from(ctx, env, `source ${name}`), {
     topics,
-    groupId: ctx.getString("kafka.consumer.group.id", ctx.getString("groupId", "flume")),
+    groupId: ctx.getString("kafka.consumer.group.id", "flume"),
     batchSize,
     batchDurationMillis,
     setTopicHeader: ctx.getBoolean("setTopicHeader", true),

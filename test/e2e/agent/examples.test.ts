@@ -148,13 +148,13 @@ test("bad configurations exit non-zero naming file:line:key; unsupported keys ar
   const dir = tempDir();
   try {
     const bad = join(dir, "bad.conf");
-    writeFileSync(bad, `${readFileSync("examples/seq-null.conf", "utf8")}a1.sinks.k1.batchSize = 5000\n`);
+    writeFileSync(bad, `${readFileSync("examples/seq-null.conf", "utf8")}a1.sources.r1.batchSize = 5000\n`);
     let r = runAgent(["-n", "a1", "-f", bad]);
     assert.notEqual(await r.exit, 0);
     assert.match(
       r.err(),
       new RegExp(
-        `${bad.replace(/[.]/g, "\\.")}:21: a1\\.sinks\\.k1\\.batchSize \\(5000\\) of sink k1 is greater than ` +
+        `${bad.replace(/[.]/g, "\\.")}:21: a1\\.sources\\.r1\\.batchSize \\(5000\\) of source r1 is greater than ` +
           "the transactionCapacity \\(1000\\) of channel c1",
       ),
     );
