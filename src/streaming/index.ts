@@ -9,7 +9,20 @@ export {
   type TopicPartition,
 } from "./kafka.js";
 export { StateSpec, State } from "./state.js";
-export { decoders, stringDecoder, jsonDecoder, bytesDecoder, avroFlumeEventDecoder, type Decoder } from "./decoders.js";
+export {
+  decoders,
+  stringDecoder,
+  jsonDecoder,
+  bytesDecoder,
+  avroFlumeEventDecoder,
+  avroDecoder,
+  avroRegistryDecoder,
+  stringDecoderOf,
+  jsonDecoderOf,
+  type Decoder,
+  type AsyncDecoder,
+  type TextDecoderOptions,
+} from "../formats/decoders.js";
 export { StreamingError, TaskFailedError } from "./errors.js";
 export { keyOf } from "./keys.js";
 export { isStreamingWorker } from "./worker.js";

@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { toJsonLine } from "../formats/json-lines.js";
 
 export function fsyncDir(dir: string): void {
   try {
@@ -37,10 +38,10 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   fsyncDir(dirname(path));
 }
 
-/** one element per line: strings as they are, anything else as JSON */
+/** one element per line: strings as they are, anything else as a JSON line */
 export function formatLine(x: unknown): string {
   if (typeof x === "string") return x;
-  return JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(x);
+  return toJsonLine(x) ?? String(x);
 }
 
 /**

@@ -6,7 +6,11 @@
  */
 import type { TopicsPort } from "../topics/port.js";
 
-export interface BatchInfo {
+/**
+ * One row of the dashboard's batch table (Spark's streaming UI calls it
+ * BatchUIData): a streaming BatchInfo with its delays filled in and a status.
+ */
+export interface BatchUIData {
   /** batch time, ms since the epoch */
   time: number;
   records: number;
@@ -22,7 +26,7 @@ export interface StreamingAppInfo {
   app: string;
   batchInterval: number;
   /** most recent last */
-  batches: BatchInfo[];
+  batches: BatchUIData[];
   /** end-to-end latency samples (record appended → processed), ms, most recent last */
   latency?: { time: number; p50: number; p99: number }[];
 }
