@@ -11,71 +11,13 @@ import { COUNT_TASKS, Part, RDD, type RDDEnv } from "./rdd.js";
 import type { PartFn } from "./worker.js";
 import { State, type StateSpec } from "./state.js";
 import type { TopicsPort } from "../topics/port.js";
+import type { GraphHost, OutputOp } from "./graph.js";
 
 type KV<K, V> = [K, V];
-
-/** What the graph needs from its StreamingContext. */
-export interface GraphHost {
-  readonly batchInterval: number;
-  readonly env: RDDEnv;
-  readonly graph: DStreamGraph;
-  log(msg: string): void;
-}
 
 /** registers a partition function (graph-construction order) for worker threads; undefined when the host has no registry */
 function task(ssc: GraphHost, fn: unknown): number | undefined {
   return ssc.env.tasks?.register(fn as PartFn);
-}
-
-export interface OutputOp {
-  stream: DStream<unknown>;
-  name: string;
-  run(rdd: RDD<unknown>, time: number): Promise<void>;
-}
-
-export class DStreamGraph {
-  readonly streams: DStream<unknown>[] = [];
-  readonly outputs: OutputOp[] = [];
-  zeroTime = 0;
-  started = false;
-
-  register(s: DStream<unknown>): number {
-    if (this.started)
-      throw new StreamingError(
-        "MR_STREAMING_STARTED",
-        "cannot add streams or operations after the StreamingContext started",
-      );
-    this.streams.push(s);
-    return this.streams.length - 1;
-  }
-
-  addOutput(op: OutputOp): void {
-    if (this.started)
-      throw new StreamingError(
-        "MR_STREAMING_STARTED",
-        "cannot add output operations after the StreamingContext started",
-      );
-    this.outputs.push(op);
-  }
-
-  inputs(): InputDStream<unknown>[] {
-    return this.streams.filter((s): s is InputDStream<unknown> => s instanceof InputDStream);
-  }
-
-  stateful(): DStream<unknown>[] {
-    return this.streams.filter((s) => s.isStateful());
-  }
-
-  /** sets remember durations from the outputs down to the inputs */
-  prepare(batchInterval: number): void {
-    for (const s of this.streams) s.validate(batchInterval);
-    for (const o of this.outputs) o.stream.remember(o.stream.slideDuration);
-    this.started = true;
-  }
-
-  clearOld(time: number): void {
-    for (const s of this.streams) s.clearOld(time);
-  }
 }
 
 export abstract class DStream<T> {

@@ -1,4 +1,5 @@
-export { StreamingContext, type StreamingContextOptions, type BatchInfo, type StageInfo } from "./context.js";
+export { StreamingContext, type StreamingContextOptions } from "./context.js";
+export type { BatchInfo, StageInfo } from "./scheduler.js";
 export { DStream, InputDStream, MapWithStateDStream } from "./dstream.js";
 export { RDD, type OffsetRange } from "./rdd.js";
 export {

@@ -22,13 +22,21 @@ export interface BatchUIData {
   status?: "queued" | "running" | "completed" | "failed";
 }
 
+/** a batch's end-to-end latency (record appended → processed), ms */
+export interface LatencySample {
+  /** batch time */
+  time: number;
+  p50: number;
+  p99: number;
+}
+
 export interface StreamingAppInfo {
   app: string;
   batchInterval: number;
   /** most recent last */
   batches: BatchUIData[];
   /** end-to-end latency samples (record appended → processed), ms, most recent last */
-  latency?: { time: number; p50: number; p99: number }[];
+  latency?: LatencySample[];
 }
 
 export interface GroupInfo {

@@ -19,7 +19,8 @@ import { readPropertiesFile, type Properties } from "../../formats/properties.js
 import { enableProcessMetrics } from "../../metrics/registry.js";
 import { Agent } from "../../agent/runtime/agent.js";
 import { monitoringSnapshot } from "../../agent/counters.js";
-import { StreamingContext, type BatchInfo } from "../../streaming/context.js";
+import { StreamingContext } from "../../streaming/context.js";
+import type { BatchInfo } from "../../streaming/scheduler.js";
 import { registerInProcess } from "../../topics/inprocess.js";
 import { openTopics } from "../../topics/open.js";
 import type { TopicsPort } from "../../topics/port.js";
