@@ -82,6 +82,49 @@ export function avroRegistryDecoder<T = unknown>(client: SchemaRegistryClient): 
   return async (buf) => (buf === null ? null : client.decode<T>(buf));
 }
 
+export interface AutoDecoded {
+  format: "avro-flume-event" | "json" | "text" | "binary" | "null";
+  /** JSON's value, the text, an AvroFlumeEvent's body (its JSON value when it is JSON), or base64 */
+  value: unknown;
+  /** an AvroFlumeEvent's headers */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Decodes a value the way a person wants to read it (the dashboard's message
+ * browser), recognising its format: JSON (an object or array), AvroFlumeEvent,
+ * UTF-8 text, else binary (base64). It never throws.
+ */
+export const autoDecoder: Decoder<AutoDecoded> = (buf) => {
+  if (buf === null) return { format: "null", value: null };
+  const asJson = (s: string): unknown => {
+    const t = s.trim();
+    if (!(t.startsWith("{") || t.startsWith("["))) return undefined;
+    try {
+      return JSON.parse(t);
+    } catch {
+      return undefined;
+    }
+  };
+  const text = buf.toString("utf8");
+  const validText = Buffer.from(text, "utf8").equals(buf) && !/[\x00-\x08\x0e-\x1f]/.test(text);
+  if (validText) {
+    const j = asJson(text);
+    if (j !== undefined) return { format: "json", value: j };
+  }
+  // An AvroFlumeEvent starts with a map block count (zigzag varint); try it before plain text.
+  try {
+    const e = decodeAvroFlumeEvent(buf);
+    const body = e.body.toString("utf8");
+    const j = asJson(body);
+    return { format: "avro-flume-event", headers: e.headers, value: j !== undefined ? j : body };
+  } catch {
+    /* not one */
+  }
+  if (validText) return { format: "text", value: text };
+  return { format: "binary", value: buf.toString("base64") };
+};
+
 export type DecoderName = "bytes" | "string" | "json" | "avro-flume-event";
 
 /** The byte-only decoders by name (for configs: `decoder = json`). */
@@ -109,4 +152,5 @@ export const decoders = {
   avroFlumeEvent: avroFlumeEventDecoder,
   avro: avroDecoder,
   avroRegistry: avroRegistryDecoder,
+  auto: autoDecoder,
 };
