@@ -5,8 +5,7 @@
  * are lazy: nothing is read or computed until an output operation runs.
  */
 import { StreamingError, TaskFailedError } from "./errors.js";
-import { partitionOf } from "./keys.js";
-import { formatLine, writeTextDir } from "./output.js";
+import { printOp, saveAsTextFilesOp, writeToTopicOp, type WriteToTopicOptions } from "./output-ops.js";
 import { COUNT_TASKS, Part, RDD, type RDDEnv } from "./rdd.js";
 import type { PartFn } from "./worker.js";
 import type { StateSpec } from "./state.js";
@@ -369,32 +368,12 @@ export abstract class DStream<T> {
 
   /** prints the first `n` elements of every batch, like Spark's DStream.print */
   print(n = 10): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "print",
-      run: async (rdd, time) => {
-        const first = await rdd.take(n + 1);
-        const lines = [
-          "-------------------------------------------",
-          `Time: ${time} ms`,
-          "-------------------------------------------",
-        ];
-        for (const x of first.slice(0, n)) lines.push(printable(x));
-        if (first.length > n) lines.push("...");
-        process.stdout.write(lines.join("\n") + "\n\n");
-      },
-    });
+    this.ssc.graph.addOutput(printOp(this as DStream<unknown>, n));
   }
 
   /** per batch, a directory `prefix-<time>[.suffix]` of part files and _SUCCESS */
   saveAsTextFiles(prefix: string, suffix?: string): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "saveAsTextFiles",
-      run: async (rdd, time) => {
-        writeTextDir(`${prefix}-${time}${suffix ? "." + suffix : ""}`, await rdd.partitions());
-      },
-    });
+    this.ssc.graph.addOutput(saveAsTextFilesOp(this as DStream<unknown>, prefix, suffix));
   }
 
   /**
@@ -402,39 +381,9 @@ export abstract class DStream<T> {
    * record (default: no key, the element as a line). Records carry the header
    * millrace.batch.time, so a consumer can drop a re-run batch's duplicates.
    */
-  writeToTopic(
-    port: TopicsPort,
-    topic: string,
-    opts: {
-      serialize?: (x: T) => { key?: string | Buffer | null; value: string | Buffer | null };
-      partitions?: number;
-    } = {},
-  ): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "writeToTopic",
-      run: async (rdd, time) => {
-        const n = opts.partitions ?? (await port.describeTopic(topic))?.partitions ?? 1;
-        const byPartition = new Map<
-          number,
-          { key: string | Buffer | null; value: string | Buffer | null; headers: { key: string; value: Buffer }[] }[]
-        >();
-        const header = [{ key: "millrace.batch.time", value: Buffer.from(String(time)) }];
-        for (const x of await rdd.collect()) {
-          const r = opts.serialize ? opts.serialize(x as T) : { key: null, value: formatLine(x) };
-          const p = r.key != null ? partitionOf(typeof r.key === "string" ? r.key : r.key.toString("latin1"), n) : 0;
-          if (!byPartition.has(p)) byPartition.set(p, []);
-          byPartition.get(p)!.push({ key: r.key ?? null, value: r.value, headers: header });
-        }
-        for (const [p, recs] of byPartition) await port.produce(topic, p, recs, { acks: -1 });
-      },
-    });
+  writeToTopic(port: TopicsPort, topic: string, opts: WriteToTopicOptions<T> = {}): void {
+    this.ssc.graph.addOutput(writeToTopicOp(this, port, topic, opts));
   }
-}
-
-function printable(x: unknown): string {
-  if (Array.isArray(x) && x.length === 2) return `(${printable(x[0])},${printable(x[1])})`;
-  return formatLine(x);
 }
 
 /** A stream computed from its parents' RDDs of the same time. */
