@@ -9,7 +9,7 @@
 import { EmbeddedTopics } from "../src/topics/embedded.js";
 import { StreamingContext } from "../src/streaming/context.js";
 import { KafkaUtils } from "../src/streaming/kafka.js";
-import { jsonDecoder } from "../src/streaming/decoders.js";
+import { jsonDecoder } from "../src/formats/decoders.js";
 import { trending } from "../examples/streaming/trending.js";
 
 const [dir, master = "local[1]", partsArg = "4", batchArg = "200", rateArg = "150000"] = process.argv.slice(2);

@@ -18,7 +18,7 @@ import { LogManager } from "../src/log/index.js";
 import { EmbeddedTopics } from "../src/topics/embedded.js";
 import { StreamingContext } from "../src/streaming/context.js";
 import { KafkaUtils } from "../src/streaming/kafka.js";
-import { jsonDecoder } from "../src/streaming/decoders.js";
+import { jsonDecoder } from "../src/formats/decoders.js";
 import { trending } from "../examples/streaming/trending.js";
 
 const { values: args } = parseArgs({

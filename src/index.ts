@@ -1,8 +1,18 @@
 /** The millrace package: `import { StreamingContext, KafkaUtils } from "millrace"`. */
 export * from "./streaming/index.js";
-export { EmbeddedTopics } from "./topics/embedded.js";
-export { RemoteTopics } from "./topics/remote.js";
-export type { TopicsPort, ConsumedRecord, ProduceRecord } from "./topics/port.js";
+export {
+  openTopics,
+  sharedTopics,
+  EmbeddedTopics,
+  RemoteTopics,
+  TopicsError,
+  type TopicsSpec,
+  type TopicsPort,
+  type ConsumedRecord,
+  type ProduceRecord,
+} from "./topics/index.js";
+export { SchemaRegistryClient, type SchemaRegistryClientOptions } from "./formats/schema-registry.js";
+export { readJsonLines, parseJsonLines, toJsonLines, toJsonLine } from "./formats/json-lines.js";
 export { MillraceError, ConfigError } from "./errors.js";
 export { publishOutput, publishLatency } from "./ui/feed.js";
 export type { OutputInfo } from "./ui/sources.js";

@@ -24,10 +24,12 @@ import {
   StreamingContext,
   decodeAvroFlumeEvent,
   hashtagKey,
+  parseJsonLines,
   parsePost,
   publishLatency,
   publishOutput,
   scorePost,
+  toJsonLines,
 } from "millrace";
 
 const { values: a } = parseArgs({
@@ -102,14 +104,9 @@ let lastWritten = 0;
 if (a.output) {
   mkdirSync(dirname(a.output), { recursive: true });
   if (existsSync(a.output)) {
-    for (const line of readFileSync(a.output, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        lastWritten = Math.max(lastWritten, Number((JSON.parse(line) as { time: number }).time) || 0);
-      } catch {
-        /* a torn last line */
-      }
-    }
+    // a torn last line is a bad line, left out
+    for (const { value } of parseJsonLines<{ time: number }>(readFileSync(a.output)).records)
+      lastWritten = Math.max(lastWritten, Number(value?.time) || 0);
   }
 }
 
@@ -163,7 +160,7 @@ windowed.foreachRDD(async (rdd, time) => {
     drawn = lines.length;
   }
   if (a.output && time > lastWritten) {
-    appendFileSync(a.output, JSON.stringify({ time, window: windowMs, top: rows }) + "\n");
+    appendFileSync(a.output, toJsonLines([{ time, window: windowMs, top: rows }]));
     lastWritten = time;
   }
   publishOutput(appName, {

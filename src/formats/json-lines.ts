@@ -154,9 +154,20 @@ export async function* readJsonLines<T = unknown>(
   }
 }
 
-/** One value per line, "\n"-terminated. */
+const bigintAsString = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
+/**
+ * One value as the text of a JSON line (without its "\n"): bigints (offsets)
+ * as decimal strings, since JSON numbers stop being exact at 2^53; undefined
+ * for a value JSON cannot hold (undefined, a function).
+ */
+export function toJsonLine(value: unknown): string | undefined {
+  return JSON.stringify(value, bigintAsString);
+}
+
+/** One value per line, "\n"-terminated (a value JSON cannot hold is written as null). */
 export function toJsonLines(values: Iterable<unknown>): string {
   let s = "";
-  for (const v of values) s += JSON.stringify(v) + "\n";
+  for (const v of values) s += (toJsonLine(v) ?? "null") + "\n";
   return s;
 }

@@ -2,20 +2,21 @@
  * StreamingContext: the driver of a micro-batch streaming app. Every batch
  * interval (on multiples of it) the job generator asks each input what the
  * batch holds (Kafka offset ranges are decided here), records that in the
- * checkpoint, and queues the batch; the scheduler runs queued batches one at a
- * time, in order, running every output operation, then records state snapshots
- * and the batch's completion.
+ * checkpoint, and queues the batch; queued batches run one at a time, in
+ * order: their jobs (output operations, state snapshots, the checkpoint's done
+ * record) in scheduler.ts, then the batch's completion is recorded.
  */
 import { EventEmitter } from "node:events";
 import pino, { type Logger } from "pino";
-import { counter, gauge, histogram } from "../metrics/registry.js";
-import { Checkpoint, type DoneRecord } from "./checkpoint.js";
-import { DStreamGraph, type DStream, type GraphHost, type InputDStream } from "./dstream.js";
-import { StreamingError, TaskFailedError } from "./errors.js";
+import { Checkpoint } from "./checkpoint.js";
+import type { DStream, InputDStream } from "./dstream.js";
+import { DStreamGraph, type GraphHost } from "./graph.js";
+import { StreamingError } from "./errors.js";
 import { InThreadPool, parseMaster, type TaskPool } from "./executor.js";
 import { RDD, type RDDEnv } from "./rdd.js";
 import { TaskRegistry, WorkerPool, isStreamingWorker, registerWorkerContext } from "./worker.js";
 import { FileInputDStream, QueueInputDStream, SocketTextInputDStream } from "./inputs.js";
+import { M, runBatchJobs, type BatchInfo } from "./scheduler.js";
 
 export interface StreamingContextOptions {
   appName: string;
@@ -37,51 +38,6 @@ export interface StreamingContextOptions {
 }
 
 export type ContextState = "initialized" | "active" | "stopped";
-
-export interface StageInfo {
-  name: string;
-  ms: number;
-}
-
-export interface BatchInfo {
-  time: number;
-  records: number;
-  /** ms between the batch time and the start of its processing */
-  schedulingDelay?: number;
-  processingTime?: number;
-  totalDelay?: number;
-  inputRate?: number;
-  submittedAt: number;
-  startedAt?: number;
-  completedAt?: number;
-  stages: StageInfo[];
-  /** set when the batch was re-run from the checkpoint after a restart */
-  recovered?: boolean;
-  error?: string;
-}
-
-const M = {
-  batches: counter("millrace_streaming_batches_completed_total", "Batches completed", ["app"]),
-  failed: counter("millrace_streaming_batches_failed_total", "Batches that failed", ["app"]),
-  records: counter("millrace_streaming_records_total", "Input records processed", ["app"]),
-  inputRate: gauge("millrace_streaming_input_rate", "Records per second of the last batch", ["app"]),
-  schedDelay: gauge("millrace_streaming_scheduling_delay_ms", "Scheduling delay of the last batch (ms)", ["app"]),
-  procTime: gauge("millrace_streaming_processing_time_ms", "Processing time of the last batch (ms)", ["app"]),
-  totalDelay: histogram(
-    "millrace_streaming_total_delay_ms",
-    "Total delay of batches (ms)",
-    ["app"],
-    [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
-  ),
-  queued: gauge("millrace_streaming_queued_batches", "Batches generated and not yet completed", ["app"]),
-  lastBatch: gauge("millrace_streaming_last_completed_batch_time_ms", "Time of the last completed batch", ["app"]),
-  stage: histogram(
-    "millrace_streaming_stage_time_ms",
-    "Time of each output operation (ms)",
-    ["app", "stage"],
-    [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
-  ),
-};
 
 interface QueuedBatch {
   info: BatchInfo;
@@ -418,68 +374,11 @@ export class StreamingContext implements GraphHost {
   }
 
   private async runBatch(info: BatchInfo): Promise<void> {
-    const time = info.time;
     info.startedAt = Date.now();
-    info.schedulingDelay = Math.max(0, info.startedAt - time);
+    info.schedulingDelay = Math.max(0, info.startedAt - info.time);
     this.listener.emit("batchStarted", info);
-    for (const op of this.graph.outputs) {
-      const t0 = performance.now();
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const rdd = op.stream.getOrCompute(time);
-          if (rdd) await op.run(rdd, time);
-          break;
-        } catch (e) {
-          const err =
-            e instanceof TaskFailedError
-              ? e
-              : new TaskFailedError(`${op.name} (output of ${op.stream.opName})`, time, e);
-          if (attempt >= this.maxFailures) throw err;
-          this.logger.warn({ err, attempt, time }, "output operation failed; retrying");
-        }
-      }
-      info.stages.push({ name: `${op.name}#${this.graph.outputs.indexOf(op)}`, ms: performance.now() - t0 });
-    }
-    // stateful streams are materialized every batch; their snapshots go to the checkpoint
-    const states: DoneRecord["states"] = {};
-    for (const s of this.graph.stateful()) {
-      const t0 = performance.now();
-      let snap;
-      try {
-        snap = await s.snapshot(time);
-      } catch (e) {
-        throw e instanceof TaskFailedError ? e : new TaskFailedError(s.opName, time, e);
-      }
-      if (snap && this.ckpt) states[String(s.id)] = snap;
-      info.stages.push({ name: `state:${s.opName}#${s.id}`, ms: performance.now() - t0 });
-    }
-    if (this.ckpt) {
-      this.ckpt.writeDone({ time, states });
-      const inputRemember = Math.max(0, ...this.graph.inputs().map((s) => s.rememberDuration));
-      this.ckpt.cleanup(time - inputRemember - this.batchInterval);
-    }
-    info.completedAt = Date.now();
-    info.processingTime = info.completedAt - info.startedAt!;
-    info.totalDelay = info.completedAt - time;
-    info.inputRate = info.processingTime > 0 ? (info.records * 1000) / Math.max(this.batchInterval, 1) : 0;
-    this.graph.clearOld(time);
-    for (const input of this.graph.inputs()) {
-      input.onBatchCompleted({
-        time,
-        records: input.recordCount(input.infoFor(time)) ?? 0,
-        processingMs: info.processingTime,
-        schedulingDelayMs: info.schedulingDelay,
-      });
-    }
-    const app = this.appName;
-    M.batches.inc({ app });
-    M.records.inc({ app }, info.records);
-    M.inputRate.set({ app }, info.inputRate);
-    M.schedDelay.set({ app }, info.schedulingDelay);
-    M.procTime.set({ app }, info.processingTime);
-    M.totalDelay.observe({ app }, info.totalDelay);
-    M.lastBatch.set({ app }, time);
-    for (const s of info.stages) M.stage.observe({ app, stage: s.name }, s.ms);
+    const { appName, batchInterval, graph, maxFailures, logger } = this;
+    await runBatchJobs({ appName, batchInterval, graph, maxFailures, logger, checkpoint: this.ckpt }, info);
     this.record(info);
     this.listener.emit("batchCompleted", info);
   }

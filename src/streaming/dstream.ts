@@ -5,77 +5,19 @@
  * are lazy: nothing is read or computed until an output operation runs.
  */
 import { StreamingError, TaskFailedError } from "./errors.js";
-import { keyOf, partitionOf } from "./keys.js";
-import { formatLine, writeTextDir } from "./output.js";
+import { printOp, saveAsTextFilesOp, writeToTopicOp, type WriteToTopicOptions } from "./output-ops.js";
 import { COUNT_TASKS, Part, RDD, type RDDEnv } from "./rdd.js";
 import type { PartFn } from "./worker.js";
-import { State, type StateSpec } from "./state.js";
+import type { StateSpec } from "./state.js";
+import { mapWithState, reduceWindow, updateStateByKey, type MWSItem } from "./stateful.js";
 import type { TopicsPort } from "../topics/port.js";
+import type { GraphHost, OutputOp } from "./graph.js";
 
 type KV<K, V> = [K, V];
-
-/** What the graph needs from its StreamingContext. */
-export interface GraphHost {
-  readonly batchInterval: number;
-  readonly env: RDDEnv;
-  readonly graph: DStreamGraph;
-  log(msg: string): void;
-}
 
 /** registers a partition function (graph-construction order) for worker threads; undefined when the host has no registry */
 function task(ssc: GraphHost, fn: unknown): number | undefined {
   return ssc.env.tasks?.register(fn as PartFn);
-}
-
-export interface OutputOp {
-  stream: DStream<unknown>;
-  name: string;
-  run(rdd: RDD<unknown>, time: number): Promise<void>;
-}
-
-export class DStreamGraph {
-  readonly streams: DStream<unknown>[] = [];
-  readonly outputs: OutputOp[] = [];
-  zeroTime = 0;
-  started = false;
-
-  register(s: DStream<unknown>): number {
-    if (this.started)
-      throw new StreamingError(
-        "MR_STREAMING_STARTED",
-        "cannot add streams or operations after the StreamingContext started",
-      );
-    this.streams.push(s);
-    return this.streams.length - 1;
-  }
-
-  addOutput(op: OutputOp): void {
-    if (this.started)
-      throw new StreamingError(
-        "MR_STREAMING_STARTED",
-        "cannot add output operations after the StreamingContext started",
-      );
-    this.outputs.push(op);
-  }
-
-  inputs(): InputDStream<unknown>[] {
-    return this.streams.filter((s): s is InputDStream<unknown> => s instanceof InputDStream);
-  }
-
-  stateful(): DStream<unknown>[] {
-    return this.streams.filter((s) => s.isStateful());
-  }
-
-  /** sets remember durations from the outputs down to the inputs */
-  prepare(batchInterval: number): void {
-    for (const s of this.streams) s.validate(batchInterval);
-    for (const o of this.outputs) o.stream.remember(o.stream.slideDuration);
-    this.started = true;
-  }
-
-  clearOld(time: number): void {
-    for (const s of this.streams) s.clearOld(time);
-  }
 }
 
 export abstract class DStream<T> {
@@ -426,32 +368,12 @@ export abstract class DStream<T> {
 
   /** prints the first `n` elements of every batch, like Spark's DStream.print */
   print(n = 10): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "print",
-      run: async (rdd, time) => {
-        const first = await rdd.take(n + 1);
-        const lines = [
-          "-------------------------------------------",
-          `Time: ${time} ms`,
-          "-------------------------------------------",
-        ];
-        for (const x of first.slice(0, n)) lines.push(printable(x));
-        if (first.length > n) lines.push("...");
-        process.stdout.write(lines.join("\n") + "\n\n");
-      },
-    });
+    this.ssc.graph.addOutput(printOp(this as DStream<unknown>, n));
   }
 
   /** per batch, a directory `prefix-<time>[.suffix]` of part files and _SUCCESS */
   saveAsTextFiles(prefix: string, suffix?: string): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "saveAsTextFiles",
-      run: async (rdd, time) => {
-        writeTextDir(`${prefix}-${time}${suffix ? "." + suffix : ""}`, await rdd.partitions());
-      },
-    });
+    this.ssc.graph.addOutput(saveAsTextFilesOp(this as DStream<unknown>, prefix, suffix));
   }
 
   /**
@@ -459,39 +381,9 @@ export abstract class DStream<T> {
    * record (default: no key, the element as a line). Records carry the header
    * millrace.batch.time, so a consumer can drop a re-run batch's duplicates.
    */
-  writeToTopic(
-    port: TopicsPort,
-    topic: string,
-    opts: {
-      serialize?: (x: T) => { key?: string | Buffer | null; value: string | Buffer | null };
-      partitions?: number;
-    } = {},
-  ): void {
-    this.ssc.graph.addOutput({
-      stream: this as DStream<unknown>,
-      name: "writeToTopic",
-      run: async (rdd, time) => {
-        const n = opts.partitions ?? (await port.describeTopic(topic))?.partitions ?? 1;
-        const byPartition = new Map<
-          number,
-          { key: string | Buffer | null; value: string | Buffer | null; headers: { key: string; value: Buffer }[] }[]
-        >();
-        const header = [{ key: "millrace.batch.time", value: Buffer.from(String(time)) }];
-        for (const x of await rdd.collect()) {
-          const r = opts.serialize ? opts.serialize(x as T) : { key: null, value: formatLine(x) };
-          const p = r.key != null ? partitionOf(typeof r.key === "string" ? r.key : r.key.toString("latin1"), n) : 0;
-          if (!byPartition.has(p)) byPartition.set(p, []);
-          byPartition.get(p)!.push({ key: r.key ?? null, value: r.value, headers: header });
-        }
-        for (const [p, recs] of byPartition) await port.produce(topic, p, recs, { acks: -1 });
-      },
-    });
+  writeToTopic(port: TopicsPort, topic: string, opts: WriteToTopicOptions<T> = {}): void {
+    this.ssc.graph.addOutput(writeToTopicOp(this, port, topic, opts));
   }
-}
-
-function printable(x: unknown): string {
-  if (Array.isArray(x) && x.length === 2) return `(${printable(x[0])},${printable(x[1])})`;
-  return formatLine(x);
 }
 
 /** A stream computed from its parents' RDDs of the same time. */
@@ -624,43 +516,16 @@ export class ReducedWindowedDStream<K, V> extends DStream<KV<K, V>> {
     const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
     return new RDD<KV<K, V>>(
       this.env(),
-      async () => {
-        const prevParts = prev ? await prev.partitions() : [];
-        const oldParts = await Promise.all(olds.map((r) => r.partitions()));
-        const newParts = await Promise.all(news.map((r) => r.partitions()));
-        const reduceInto = (m: Map<string, KV<K, V>>, parts: KV<K, V>[][][]) => {
-          for (const rp of parts)
-            for (const p of rp)
-              for (const [k, v] of p) {
-                const ek = keyOf(k);
-                const cur = m.get(ek);
-                if (cur) cur[1] = this.fn(cur[1], v);
-                else m.set(ek, [k, v]);
-              }
-        };
-        const oldM = new Map<string, KV<K, V>>();
-        const newM = new Map<string, KV<K, V>>();
-        reduceInto(oldM, oldParts);
-        reduceInto(newM, newParts);
-        const out = new Map<string, KV<K, V>>();
-        for (const p of prevParts)
-          for (const [k, v0] of p) {
-            const ek = keyOf(k);
-            let v = v0;
-            const o = oldM.get(ek);
-            if (o) v = this.invFn(v, o[1]);
-            const nw = newM.get(ek);
-            if (nw) v = this.fn(v, nw[1]);
-            out.set(ek, [k, v]);
-          }
-        for (const [ek, kv] of newM) if (!out.has(ek)) out.set(ek, [kv[0], kv[1]]);
-        const parts: KV<K, V>[][] = Array.from({ length: n }, () => []);
-        for (const kv of out.values()) {
-          if (this.filterFunc && !this.filterFunc(kv)) continue;
-          parts[partitionOf(kv[0], n)]!.push(kv);
-        }
-        return parts;
-      },
+      async () =>
+        reduceWindow(
+          prev ? await prev.partitions() : [],
+          await Promise.all(olds.map((r) => r.partitions())),
+          await Promise.all(news.map((r) => r.partitions())),
+          this.fn,
+          this.invFn,
+          n,
+          this.filterFunc,
+        ),
       "reduceByKeyAndWindow",
     );
   }
@@ -687,41 +552,12 @@ export class StateDStream<K, V, S> extends DStream<KV<K, S>> {
     const n = Math.max(1, this.numPartitions ?? this.env().parallelism);
     return new RDD<KV<K, S>>(
       this.env(),
-      async () => {
-        const prevParts = prev ? await prev.partitions() : [];
-        const grouped = new Map<string, KV<K, V[]>>();
-        for (const p of batch ? await batch.partitions() : [])
-          for (const [k, v] of p) {
-            const ek = keyOf(k);
-            const cur = grouped.get(ek);
-            if (cur) cur[1].push(v);
-            else grouped.set(ek, [k, [v]]);
-          }
-        const parts: KV<K, S>[][] = Array.from({ length: n }, () => []);
-        const emit = (k: K, values: V[], s: S | undefined) => {
-          let next: S | undefined;
-          try {
-            next = this.fn(values, s);
-          } catch (e) {
-            throw new TaskFailedError("updateStateByKey", time, e);
-          }
-          if (next !== undefined && next !== null) parts[partitionOf(k, n)]!.push([k, next]);
-        };
-        for (const p of prevParts)
-          for (const [k, s] of p) {
-            const ek = keyOf(k);
-            emit(k, grouped.get(ek)?.[1] ?? [], s);
-            grouped.delete(ek);
-          }
-        for (const [k, values] of grouped.values()) emit(k, values, undefined);
-        return parts;
-      },
+      async () =>
+        updateStateByKey(prev ? await prev.partitions() : [], batch ? await batch.partitions() : [], this.fn, n, time),
       "updateStateByKey",
     );
   }
 }
-
-type MWSItem<K, S, U> = { k?: K; s?: S; t?: number; m?: U };
 
 export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, S, U>> {
   constructor(
@@ -744,49 +580,15 @@ export class InternalMapWithStateDStream<K, V, S, U> extends DStream<MWSItem<K, 
       partitions: (s.partitions as MWSItem<K, S, U>[][]).map((p) => p.filter((x) => !("m" in x))),
     };
   }
-  private call(k: K, v: V | undefined, st: State<S>, time: number): U {
-    try {
-      return this.spec.fn(k, v, st);
-    } catch (e) {
-      throw new TaskFailedError("mapWithState", time, e);
-    }
-  }
   protected compute(time: number): RDD<MWSItem<K, S, U>> | undefined {
     const prev =
       time - this.slideDuration > this.ssc.graph.zeroTime ? this.getOrCompute(time - this.slideDuration) : undefined;
     const batch = this.parent.getOrCompute(time);
     const n = Math.max(1, this.spec.numPartitions ?? this.env().parallelism);
-    const timeout = this.spec.timeoutMs;
     return new RDD<MWSItem<K, S, U>>(
       this.env(),
-      async () => {
-        const states = new Map<string, { k: K; s: S; t: number }>();
-        for (const p of prev ? await prev.partitions() : [])
-          for (const x of p) if (!("m" in x)) states.set(keyOf(x.k), { k: x.k as K, s: x.s as S, t: x.t! });
-        const mapped: U[][] = Array.from({ length: n }, () => []);
-        const touched = new Set<string>();
-        for (const p of batch ? await batch.partitions() : [])
-          for (const [k, v] of p) {
-            const ek = keyOf(k);
-            touched.add(ek);
-            const cur = states.get(ek);
-            const st = new State<S>(cur ? { value: cur.s } : undefined);
-            mapped[partitionOf(k, n)]!.push(this.call(k, v, st, time));
-            if (st.exists()) states.set(ek, { k, s: st.get(), t: st.wasUpdated ? time : (cur?.t ?? time) });
-            else states.delete(ek);
-          }
-        if (timeout !== undefined) {
-          for (const [ek, cur] of [...states]) {
-            if (touched.has(ek) || cur.t > time - timeout) continue;
-            const st = new State<S>({ value: cur.s }, true);
-            mapped[partitionOf(cur.k, n)]!.push(this.call(cur.k, undefined, st, time));
-            states.delete(ek);
-          }
-        }
-        const parts: MWSItem<K, S, U>[][] = Array.from({ length: n }, (_, i) => mapped[i]!.map((m) => ({ m })));
-        for (const st of states.values()) parts[partitionOf(st.k, n)]!.push({ k: st.k, s: st.s, t: st.t });
-        return parts;
-      },
+      async () =>
+        mapWithState(prev ? await prev.partitions() : [], batch ? await batch.partitions() : [], this.spec, n, time),
       "mapWithState",
     );
   }

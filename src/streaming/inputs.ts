@@ -6,7 +6,8 @@
 import { createConnection, type Socket } from "node:net";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InputDStream, type GraphHost } from "./dstream.js";
+import { InputDStream } from "./dstream.js";
+import type { GraphHost } from "./graph.js";
 import { RDD } from "./rdd.js";
 
 export class QueueInputDStream<T> extends InputDStream<T> {

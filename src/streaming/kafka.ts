@@ -6,16 +6,17 @@
  * recorded in the checkpoint. Tasks then read exactly those ranges.
  */
 import { counter } from "../metrics/registry.js";
-import type { ConsumedRecord, Header, TopicsPort } from "../topics/port.js";
-import { inProcessTopics } from "../topics/inprocess.js";
-import { stringDecoder, type Decoder } from "./decoders.js";
-import { InputDStream, type DStream, type GraphHost } from "./dstream.js";
+import type { ConsumedRecord, Header, TopicPartition, TopicsPort } from "../topics/port.js";
+import { openTopics } from "../topics/open.js";
+import { isAsyncDecoder, stringDecoder, type AsyncDecoder, type Decoder } from "../formats/decoders.js";
+import { InputDStream, type DStream } from "./dstream.js";
+import type { GraphHost } from "./graph.js";
 import { StreamingError } from "./errors.js";
 import { RDD, type OffsetRange } from "./rdd.js";
 import { PIDRateEstimator } from "./rate.js";
 import { isStreamingWorker } from "./worker.js";
 
-export type { OffsetRange };
+export type { OffsetRange, TopicPartition };
 
 export interface ConsumerRecord<K, V> {
   topic: string;
@@ -27,11 +28,6 @@ export interface ConsumerRecord<K, V> {
   key: K;
   value: V;
   headers: Header[];
-}
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
 }
 
 export type StartingOffsets = "earliest" | "latest" | Record<string, Record<string | number, number | bigint>>;
@@ -50,8 +46,10 @@ export interface DirectStreamOptions<K, V> {
   backpressure?: boolean | { initialRate?: number; minRate?: number };
   /** consumer group for committed offsets (commitAsync) and the starting position */
   groupId?: string;
-  keyDecoder?: Decoder<K>;
-  valueDecoder?: Decoder<V>;
+  /** bytes to key (default stringDecoder); an async decoder (avroRegistryDecoder) decodes on the driver */
+  keyDecoder?: Decoder<K> | AsyncDecoder<K>;
+  /** bytes to value (default stringDecoder); an async decoder (avroRegistryDecoder) decodes on the driver */
+  valueDecoder?: Decoder<V> | AsyncDecoder<V>;
   /** topic that receives malformed records (with headers millrace.error and millrace.source) */
   deadLetterTopic?: string;
   /** bytes per fetch call (default 1 MiB) */
@@ -76,8 +74,10 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   private readonly current = new Map<string, bigint>();
   private readonly estimator: PIDRateEstimator | undefined;
   private rateLimit: number | undefined;
-  private readonly keyDecoder: Decoder<K>;
-  private readonly valueDecoder: Decoder<V>;
+  private readonly keyDecoder: Decoder<K> | AsyncDecoder<K>;
+  private readonly valueDecoder: Decoder<V> | AsyncDecoder<V>;
+  /** a decoder is async: records are decoded with await, on the driver */
+  private readonly asyncDecoders: boolean;
   /** malformed records seen by this stream */
   malformedCount = 0;
 
@@ -96,6 +96,7 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       throw new StreamingError("MR_STREAMING_CONFIG", "createDirectStream: give topicsPort or bootstrapServers");
     this.keyDecoder = opts.keyDecoder ?? (stringDecoder as Decoder<K>);
     this.valueDecoder = opts.valueDecoder ?? (stringDecoder as Decoder<V>);
+    this.asyncDecoders = isAsyncDecoder(this.keyDecoder) || isAsyncDecoder(this.valueDecoder);
     const bp =
       opts.backpressure ??
       (ssc as { conf?: Record<string, string> }).conf?.["spark.streaming.backpressure.enabled"] === "true";
@@ -139,14 +140,10 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
 
   override async start(): Promise<void> {
     if (!this.port) {
-      const local = inProcessTopics(this.opts.bootstrapServers);
       if (this.opts.topicsPort) this.port = this.opts.topicsPort;
-      else if (local)
-        this.port = local; // the broker of this very process (millrace demo / run)
       else {
-        // loaded on demand: apps on the embedded log do not load the Kafka client
-        const { RemoteTopics } = await import("../topics/remote.js");
-        this.port = new RemoteTopics({ bootstrapServers: this.opts.bootstrapServers!, clientId: "millrace-streaming" });
+        // a cluster, or the broker of this very process (millrace demo / run) when the list names it
+        this.port = await openTopics({ bootstrapServers: this.opts.bootstrapServers!, clientId: "millrace-streaming" });
         this.ownsPort = true;
       }
     }
@@ -276,7 +273,7 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
     const ranges = (info as BatchRanges).ranges;
     const env = this.env();
     let rdd: RDD<ConsumerRecord<K, V>>;
-    if (env.remote && this.decodeTask !== undefined) {
+    if (env.remote && this.decodeTask !== undefined && !this.asyncDecoders) {
       let reads: Promise<ConsumedRecord[]>[] | undefined;
       const readAll = () => {
         if (!reads) {
@@ -304,8 +301,11 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   private async readRange(r: OffsetRange, time: number): Promise<ConsumerRecord<K, V>[]> {
     const out: ConsumerRecord<K, V>[] = [];
     for (const rec of await this.readRaw(r, time)) {
-      const d = await this.decode(rec, time);
-      if (d) out.push(d);
+      try {
+        out.push(this.asyncDecoders ? await this.decodeAsync(rec) : this.decodeSync(rec));
+      } catch (e) {
+        await this.malformedRecord(rec, e instanceof Error ? e.message : String(e), time);
+      }
     }
     return out;
   }
@@ -340,24 +340,12 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
   }
 
   private decodeSync(rec: ConsumedRecord): ConsumerRecord<K, V> {
-    return {
-      topic: rec.topic,
-      partition: rec.partition,
-      offset: Number(rec.offset),
-      timestamp: Number(rec.timestamp),
-      key: this.keyDecoder(rec.key),
-      value: this.valueDecoder(rec.value),
-      headers: rec.headers,
-    };
+    return consumerRecord(rec, (this.keyDecoder as Decoder<K>)(rec.key), (this.valueDecoder as Decoder<V>)(rec.value));
   }
 
-  private async decode(rec: ConsumedRecord, time: number): Promise<ConsumerRecord<K, V> | undefined> {
-    try {
-      return this.decodeSync(rec);
-    } catch (e) {
-      await this.malformedRecord(rec, e instanceof Error ? e.message : String(e), time);
-      return undefined;
-    }
+  private async decodeAsync(rec: ConsumedRecord): Promise<ConsumerRecord<K, V>> {
+    const key = await this.keyDecoder(rec.key);
+    return consumerRecord(rec, key, await this.valueDecoder(rec.value));
   }
 
   private async malformedRecord(rec: ConsumedRecord, reason: string, time: number): Promise<void> {
@@ -410,6 +398,18 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
       else throw e;
     }
   }
+}
+
+function consumerRecord<K, V>(rec: ConsumedRecord, key: K, value: V): ConsumerRecord<K, V> {
+  return {
+    topic: rec.topic,
+    partition: rec.partition,
+    offset: Number(rec.offset),
+    timestamp: Number(rec.timestamp),
+    key,
+    value,
+    headers: rec.headers,
+  };
 }
 
 export const KafkaUtils = {

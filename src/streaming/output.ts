@@ -6,11 +6,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fsyncDirSync, hiddenTempPathFor, writeFileSyncDurable } from "../fs/index.js";
+import { toJsonLine } from "../formats/json-lines.js";
 
-/** one element per line: strings as they are, anything else as JSON */
+/** one element per line: strings as they are, anything else as a JSON line */
 export function formatLine(x: unknown): string {
   if (typeof x === "string") return x;
-  return JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(x);
+  return toJsonLine(x) ?? String(x);
 }
 
 /**

@@ -4,14 +4,10 @@
  * (record timestamp → processed, p50/p99). Process-wide, keyed by app name, so an
  * app loaded in-process by `millrace run` or `millrace demo` appears without glue.
  */
-import type { OutputInfo } from "./sources.js";
+import type { LatencySample, OutputInfo } from "./sources.js";
 import { histogram } from "../metrics/registry.js";
 
-export interface LatencySample {
-  time: number;
-  p50: number;
-  p99: number;
-}
+export type { LatencySample };
 
 const outputs = new Map<string, OutputInfo>();
 const latencies = new Map<string, LatencySample[]>();

@@ -5,11 +5,11 @@
  *   GET /api/snapshot        everything the page shows, as JSON
  *   GET /api/events          the same snapshot pushed live over server-sent events
  *   GET /api/messages?topic=&partition=&offset=&limit=
- *                            the message browser: records decoded as text, JSON or AvroFlumeEvent
+ *                            the message browser: records decoded by formats autoDecoder (JSON, AvroFlumeEvent, text)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { MillraceError } from "../errors.js";
-import { decodeAvroFlumeEvent } from "../formats/avro-flume-event.js";
+import { autoDecoder, type AutoDecoded } from "../formats/decoders.js";
 import { exposition } from "../metrics/registry.js";
 import { PAGE_HTML } from "./page.js";
 import type { DashboardSources } from "./sources.js";
@@ -47,44 +47,9 @@ export interface DecodedMessage {
   offset: string;
   timestamp: number;
   key: string | null;
-  format: "avro-flume-event" | "json" | "text" | "binary" | "null";
+  format: AutoDecoded["format"];
   headers?: Record<string, string>;
   value: unknown;
-}
-
-/** Decodes a record value the way a person wants to read it. */
-export function decodeValue(buf: Buffer | null): {
-  format: DecodedMessage["format"];
-  value: unknown;
-  headers?: Record<string, string>;
-} {
-  if (buf === null) return { format: "null", value: null };
-  const asJson = (s: string): unknown => {
-    const t = s.trim();
-    if (!(t.startsWith("{") || t.startsWith("["))) return undefined;
-    try {
-      return JSON.parse(t);
-    } catch {
-      return undefined;
-    }
-  };
-  const text = buf.toString("utf8");
-  const validText = Buffer.from(text, "utf8").equals(buf) && !/[\x00-\x08\x0e-\x1f]/.test(text);
-  if (validText) {
-    const j = asJson(text);
-    if (j !== undefined) return { format: "json", value: j };
-  }
-  // An AvroFlumeEvent starts with a map block count (zigzag varint); try it before plain text.
-  try {
-    const e = decodeAvroFlumeEvent(buf);
-    const body = e.body.toString("utf8");
-    const j = asJson(body);
-    return { format: "avro-flume-event", headers: e.headers, value: j !== undefined ? j : body };
-  } catch {
-    /* not one */
-  }
-  if (validText) return { format: "text", value: text };
-  return { format: "binary", value: buf.toString("base64") };
 }
 
 export class Dashboard {
@@ -222,7 +187,7 @@ export class Dashboard {
     for (const rec of r.records) {
       if (rec.offset < from) continue;
       if (out.length >= limit) break;
-      const v = decodeValue(rec.value);
+      const v = autoDecoder(rec.value);
       out.push({
         partition,
         offset: rec.offset.toString(),

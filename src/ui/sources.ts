@@ -6,7 +6,11 @@
  */
 import type { TopicsPort } from "../topics/port.js";
 
-export interface BatchInfo {
+/**
+ * One row of the dashboard's batch table (Spark's streaming UI calls it
+ * BatchUIData): a streaming BatchInfo with its delays filled in and a status.
+ */
+export interface BatchUIData {
   /** batch time, ms since the epoch */
   time: number;
   records: number;
@@ -18,13 +22,21 @@ export interface BatchInfo {
   status?: "queued" | "running" | "completed" | "failed";
 }
 
+/** a batch's end-to-end latency (record appended → processed), ms */
+export interface LatencySample {
+  /** batch time */
+  time: number;
+  p50: number;
+  p99: number;
+}
+
 export interface StreamingAppInfo {
   app: string;
   batchInterval: number;
   /** most recent last */
-  batches: BatchInfo[];
+  batches: BatchUIData[];
   /** end-to-end latency samples (record appended → processed), ms, most recent last */
-  latency?: { time: number; p50: number; p99: number }[];
+  latency?: LatencySample[];
 }
 
 export interface GroupInfo {

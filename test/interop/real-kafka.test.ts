@@ -24,7 +24,7 @@ import { REPO_ROOT, assertPresent, needs, run, tail } from "./helpers.js";
 import { SCRIPT, fetchJvmTool, kafkaTool, missingJvmTool, parseGroupDescribe } from "./jvm-tools.js";
 import { StreamingContext } from "../../src/streaming/context.js";
 import { KafkaUtils } from "../../src/streaming/kafka.js";
-import { stringDecoder } from "../../src/streaming/decoders.js";
+import { stringDecoder } from "../../src/formats/decoders.js";
 
 const missing = missingJvmTool("kafka");
 const T = 600_000;

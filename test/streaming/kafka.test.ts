@@ -1,9 +1,12 @@
 import { test } from "node:test";
+import type avro from "avsc";
 import assert from "node:assert/strict";
 import { StreamingContext } from "../../src/streaming/context.js";
 import { KafkaUtils, type ConsumerRecord } from "../../src/streaming/kafka.js";
 import type { OffsetRange } from "../../src/streaming/rdd.js";
-import { jsonDecoder } from "../../src/streaming/decoders.js";
+import { avroRegistryDecoder, jsonDecoder } from "../../src/formats/decoders.js";
+import { SchemaRegistryClient, frame } from "../../src/formats/schema-registry.js";
+import { startRegistry } from "../helpers/schema-registry.js";
 import { registry } from "../../src/metrics/registry.js";
 import { adapters } from "./ports.js";
 import { waitFor } from "./helpers.js";
@@ -264,5 +267,59 @@ test("with a checkpoint, the batch that failed is re-run after a restart with th
   } finally {
     await close();
     removeDir(ck);
+  }
+});
+
+test("an async decoder (avroRegistryDecoder, schemas from a registry) decodes the direct stream; bad records are malformed", async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.close());
+  const schema = {
+    type: "record",
+    name: "Click",
+    fields: [
+      { name: "user", type: "string" },
+      { name: "n", type: "int" },
+    ],
+  } as avro.Schema;
+  const producer = new SchemaRegistryClient(reg.url);
+  const { port, close } = await adapters[0]![1]();
+  try {
+    await port.createTopic("clicks", { partitions: 1 });
+    const enc = (user: string, n: number) => producer.encode("clicks-value", schema, { user, n });
+    await port.produce("clicks", 0, [
+      { value: await enc("a", 1) },
+      { value: "not framed" },
+      { value: await enc("b", 2) },
+      { value: frame(77, Buffer.from([2, 0x61, 2])) }, // an id the registry does not know
+      { value: await enc("c", 3) },
+    ]);
+    const ssc = new StreamingContext({ appName: "registry", batchInterval: 50 });
+    const stream = KafkaUtils.createDirectStream(ssc, {
+      topics: ["clicks"],
+      topicsPort: port,
+      startingOffsets: "earliest",
+      valueDecoder: avroRegistryDecoder<{ user: string; n: number }>(new SchemaRegistryClient(reg.url)),
+      deadLetterTopic: "clicks-dlq",
+    });
+    const got: unknown[] = [];
+    stream
+      .map((r) => (r.value ? `${r.value.user}${r.value.n}` : null))
+      .foreachRDD(async (rdd) => {
+        got.push(...(await rdd.collect()));
+      });
+    await ssc.start();
+    await waitFor(() => got.length >= 3, "the good records");
+    await ssc.stop();
+    assert.deepEqual(got, ["a1", "b2", "c3"]);
+    assert.equal(stream.malformedCount, 2);
+    const dlq = await port.fetch("clicks-dlq", 0, 0n);
+    assert.deepEqual(
+      dlq.records.map((r) => Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString()]))["millrace.source"]),
+      ["clicks-0@1", "clicks-0@3"],
+    );
+    // the consumer side fetched the schema once
+    assert.equal(reg.requests.filter((r) => r === "GET /schemas/ids/1").length, 1);
+  } finally {
+    await close();
   }
 });

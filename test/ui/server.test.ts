@@ -5,7 +5,7 @@ import { LogManager } from "../../src/log/index.js";
 import { EmbeddedTopics } from "../../src/topics/embedded.js";
 import { encodeAvroFlumeEvent } from "../../src/formats/avro-flume-event.js";
 import { counter } from "../../src/metrics/registry.js";
-import { Dashboard, decodeValue } from "../../src/ui/server.js";
+import { Dashboard } from "../../src/ui/server.js";
 import { tempDir, removeDir } from "../helpers/broker.js";
 
 function get(url: string): Promise<{ status: number; type: string; body: string }> {
@@ -48,15 +48,6 @@ function snapshots(url: string, n: number): Promise<any[]> {
     req.end();
   });
 }
-
-test("decodeValue: JSON, AvroFlumeEvent (with a JSON body), text, binary, null", () => {
-  assert.deepEqual(decodeValue(Buffer.from('{"a":1}')), { format: "json", value: { a: 1 } });
-  const afe = decodeValue(encodeAvroFlumeEvent({ headers: { h: "1" }, body: Buffer.from('{"text":"hi #x"}') }));
-  assert.deepEqual(afe, { format: "avro-flume-event", headers: { h: "1" }, value: { text: "hi #x" } });
-  assert.deepEqual(decodeValue(Buffer.from("plain words")), { format: "text", value: "plain words" });
-  assert.equal(decodeValue(Buffer.from([0xff, 0xfe, 0x00, 0x81])).format, "binary");
-  assert.deepEqual(decodeValue(null), { format: "null", value: null });
-});
 
 test("dashboard: page, metrics, snapshot, live events, message browser, port in use", async () => {
   const dir = tempDir();

@@ -20,12 +20,13 @@ import { enableProcessMetrics } from "../../metrics/registry.js";
 import { Agent } from "../../agent/runtime/agent.js";
 import { monitoringSnapshot } from "../../agent/counters.js";
 import { StreamingContext } from "../../streaming/context.js";
+import type { BatchInfo } from "../../streaming/scheduler.js";
 import { registerInProcess } from "../../topics/inprocess.js";
+import { openTopics } from "../../topics/open.js";
 import type { TopicsPort } from "../../topics/port.js";
-import { RemoteTopics } from "../../topics/remote.js";
 import { Dashboard } from "../../ui/server.js";
 import { latencySamples, latestOutput } from "../../ui/feed.js";
-import type { BatchInfo, DashboardSources, GroupInfo, StreamingAppInfo } from "../../ui/sources.js";
+import type { BatchUIData, DashboardSources, GroupInfo, StreamingAppInfo } from "../../ui/sources.js";
 import type { Pipeline } from "./config.js";
 
 export class PipelineError extends MillraceError {}
@@ -125,7 +126,12 @@ export class PipelineRunner {
     process.env.MILLRACE_PIPELINE = "1";
     const b = this.spec.broker;
     if (b["bootstrap.servers"]) {
-      this.topics = new RemoteTopics({ bootstrapServers: b["bootstrap.servers"], clientId: "millrace-pipeline" });
+      // the pipeline's own cluster connection, never another in-process broker's port
+      this.topics = await openTopics({
+        bootstrapServers: b["bootstrap.servers"],
+        clientId: "millrace-pipeline",
+        inProcess: false,
+      });
     } else {
       const props: Record<string, string> = {};
       for (const [k, v] of Object.entries(b.properties ?? {})) props[k] = String(v);
@@ -292,7 +298,7 @@ export class PipelineRunner {
 
 function streamingInfo(a: RunningApp): StreamingAppInfo {
   const I = a.ssc.batchInterval;
-  const row = (b: ReturnType<StreamingContext["batches"]>[number], status: BatchInfo["status"]): BatchInfo => ({
+  const row = (b: BatchInfo, status: BatchUIData["status"]): BatchUIData => ({
     time: b.time,
     records: b.records,
     inputRate: b.inputRate ?? (b.records * 1000) / I,
