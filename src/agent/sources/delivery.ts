@@ -12,8 +12,8 @@
 import type { Logger } from "pino";
 import { AgentError, ChannelFullError, type ChannelProcessor, type Context, type Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { sleep } from "../../social/connectors/backoff.js";
+import { DeadLetter } from "./connectors/dead-letter.js";
+import { sleep } from "./connectors/backoff.js";
 import { counter } from "../../metrics/registry.js";
 
 export class DeliveryClosedError extends AgentError {

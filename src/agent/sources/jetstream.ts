@@ -27,11 +27,11 @@ import {
   sleep,
   type BackoffSettings,
   type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { StallError } from "../../social/connectors/errors.js";
-import { USER_AGENT } from "../../social/connectors/http.js";
-import { readPosition, writePosition } from "../../social/connectors/position.js";
+} from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { StallError } from "./connectors/errors.js";
+import { USER_AGENT } from "./connectors/http.js";
+import { readPosition, writePosition } from "./connectors/position.js";
 import { StreamSource } from "./base.js";
 import { BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
 

@@ -9,8 +9,8 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import type { SseEvent } from "../../social/connectors/sse.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import type { SseEvent } from "./connectors/sse.js";
 import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
 import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 

@@ -22,7 +22,7 @@ import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ComponentEnv, Context } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
 import { StreamSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BatchDelivery, DeliveryClosedError, deadLetterFromConfig } from "./delivery.js";

@@ -14,11 +14,11 @@ import {
   sleep,
   type BackoffSettings,
   type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
-import { openStream } from "../../social/connectors/http.js";
-import { SseParser, type SseEvent } from "../../social/connectors/sse.js";
+} from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { HttpStatusError, StallError } from "./connectors/errors.js";
+import { openStream } from "./connectors/http.js";
+import { SseParser, type SseEvent } from "./connectors/sse.js";
 import { StreamSource } from "./base.js";
 import { DeliveryClosedError, GapTracker, type BatchDelivery } from "./delivery.js";
 

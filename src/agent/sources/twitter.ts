@@ -25,17 +25,11 @@ import type { IncomingMessage } from "node:http";
 import { docsToContainer, tweetToDoc } from "../../formats/flume-twitter-doc.js";
 import { parsePost } from "../../social/model.js";
 import type { ComponentEnv, Context, Event } from "../api.js";
-import {
-  ReconnectPolicy,
-  X_BACKOFF,
-  backoffFromConfig,
-  sleep,
-  type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
-import { openStream, requestJson } from "../../social/connectors/http.js";
-import { LineSplitter } from "../../social/connectors/lines.js";
+import { ReconnectPolicy, X_BACKOFF, backoffFromConfig, sleep, type FailureKind } from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { HttpStatusError, StallError } from "./connectors/errors.js";
+import { openStream, requestJson } from "./connectors/http.js";
+import { LineSplitter } from "./connectors/lines.js";
 import { StreamSource } from "./base.js";
 import { BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
 

@@ -11,9 +11,9 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { readPosition, writePosition } from "../../social/connectors/position.js";
-import type { SseEvent } from "../../social/connectors/sse.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { readPosition, writePosition } from "./connectors/position.js";
+import type { SseEvent } from "./connectors/sse.js";
 import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
 import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 

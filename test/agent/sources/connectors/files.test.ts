@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { DeadLetter } from "../../../src/social/connectors/dead-letter.js";
-import { readPosition, writePosition } from "../../../src/social/connectors/position.js";
-import { removeDir, tempDir } from "../../helpers/broker.js";
+import { DeadLetter } from "../../../../src/agent/sources/connectors/dead-letter.js";
+import { readPosition, writePosition } from "../../../../src/agent/sources/connectors/position.js";
+import { removeDir, tempDir } from "../../../helpers/broker.js";
 
 const logger = pino({ level: "silent" });
 

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ReconnectPolicy, X_BACKOFF } from "../../../src/social/connectors/backoff.js";
-import { HttpStatusError } from "../../../src/social/connectors/errors.js";
-import { LineSplitter } from "../../../src/social/connectors/lines.js";
+import { ReconnectPolicy, X_BACKOFF } from "../../../../src/agent/sources/connectors/backoff.js";
+import { HttpStatusError } from "../../../../src/agent/sources/connectors/errors.js";
+import { LineSplitter } from "../../../../src/agent/sources/connectors/lines.js";
 
 describe("X reconnect policy", () => {
   it("backs off linearly for network errors, 250 ms steps up to 16 s", () => {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SseParser, type SseEvent } from "../../../src/social/connectors/sse.js";
+import { SseParser, type SseEvent } from "../../../../src/agent/sources/connectors/sse.js";
 
 function parseAll(
   chunks: (string | Uint8Array)[],
