@@ -3,16 +3,18 @@
  * (`filegroups.<g> = /dir/regex-on-the-file-name`), one event per complete line.
  * Files are tracked by inode, so a rotated (renamed) file is read to its end and
  * the new file from its start. Positions are written to positionFile as Flume's
- * JSON `[{"inode":..,"pos":..,"file":..}]` after every committed batch (temp file
- * + rename) and every writePosInterval ms; a restart resumes there, so committed
+ * JSON `[{"inode":..,"pos":..,"file":..}]` after every committed batch and every
+ * writePosInterval ms, replaced atomically and durably (src/fs: temp file, fsync,
+ * rename, fsync of the directory); a restart resumes there, so committed
  * lines are neither lost nor repeated. Files idle for idleTimeout ms are closed
  * and reopened when they grow.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { open, rename, writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "pino";
+import { writeFileAtomic } from "../../fs/index.js";
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { readLines } from "./lines.js";
@@ -191,19 +193,14 @@ export class TaildirSource implements PollableSource {
     return moved > 0 ? "READY" : "BACKOFF";
   }
 
-  private writing: Promise<void> | null = null;
-  /** writes the position file atomically (temp + rename) */
-  async writePositions(): Promise<void> {
-    while (this.writing) await this.writing;
+  /**
+   * Writes the position file: temp file, fsync, rename, fsync of the directory, so a
+   * crash or power loss leaves the old or the new positions, never a torn file.
+   * Concurrent calls are serialised by writeFileAtomic (the last one wins).
+   */
+  writePositions(): Promise<void> {
     const list = [...this.files.values()].map((t) => ({ inode: t.inode, pos: t.pos, file: t.path }));
-    const tmp = `${this.opts.positionFile}.tmp`;
-    this.writing = (async () => {
-      await writeFile(tmp, JSON.stringify(list));
-      await rename(tmp, this.opts.positionFile);
-    })().finally(() => {
-      this.writing = null;
-    });
-    return this.writing;
+    return writeFileAtomic(this.opts.positionFile, JSON.stringify(list));
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * A source's resume position (a Jetstream cursor, an SSE Last-Event-ID) in a
- * small file, replaced atomically (write a temp file, fsync, rename) so a crash
- * leaves either the old or the new position, never a torn one.
+ * small file, replaced atomically and durably through src/fs (temp file, fsync,
+ * rename, fsync of the directory) so a crash or power loss leaves either the old
+ * or the new position, never a torn or lost one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomicSync } from "../../../fs/index.js";
 
 export function readPosition(file: string): string | undefined {
   try {
@@ -17,14 +18,5 @@ export function readPosition(file: string): string | undefined {
 }
 
 export function writePosition(file: string, value: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, value + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, value + "\n", { mkdir: true });
 }
