@@ -6,8 +6,10 @@ import { createKafkaChannel } from "../../../src/agent/channels/kafka.js";
 import { createKafkaSink } from "../../../src/agent/sinks/kafka.js";
 import { createKafkaSource } from "../../../src/agent/sources/kafka.js";
 import { findChannel, findSink, findSource } from "../../../src/agent/registry.js";
-import "../../../src/agent/builtin.js";
+import { registerBuiltins } from "../../../src/agent/builtin.js";
 import { env } from "../io-helpers.js";
+
+registerBuiltins();
 
 test("kafka channel: Flume's defaults, ZooKeeper keys ignored with a warning, unknown kafka.* keys left for the unsupported report", () => {
   const warnings: string[] = [];
