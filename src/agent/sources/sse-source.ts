@@ -20,6 +20,7 @@ import { HttpStatusError, StallError } from "./connectors/errors.js";
 import { openStream } from "./connectors/http.js";
 import { SseParser, type SseEvent } from "./connectors/sse.js";
 import { StreamSource } from "./base.js";
+import { DEFAULT_MAX_LINE_LENGTH } from "./lines.js";
 import { DeliveryClosedError, GapTracker, type BatchDelivery } from "./delivery.js";
 
 export interface SseSourceOptions {
@@ -126,6 +127,9 @@ export abstract class SseSource<M> extends StreamSource {
       {
         onComment: () => this.stats.comments++,
         onRetry: (ms) => (this.retryMs = ms),
+        // dead-lettered (and so counted as EventReadFail); the event it was part of is dropped
+        onLineTooLong: (length) =>
+          void this.dead.write(`event stream line longer than ${DEFAULT_MAX_LINE_LENGTH} bytes (${length})`, ""),
       },
       this.lastEventId,
     );

@@ -17,7 +17,7 @@ import type { Logger } from "pino";
 import { writeFileAtomic } from "../../fs/index.js";
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
-import { readLines } from "./lines.js";
+import { DEFAULT_MAX_LINE_LENGTH, readLines } from "./lines.js";
 
 export interface FileGroup {
   name: string;
@@ -36,6 +36,8 @@ export interface TaildirOptions {
   fileHeaderKey?: string;
   idleTimeout?: number;
   writePosInterval?: number;
+  /** bytes a line may have; a longer one is cut to it with a warning (default DEFAULT_MAX_LINE_LENGTH) */
+  maxLineLength?: number;
   agentName?: string;
   logger?: Logger;
 }
@@ -156,8 +158,20 @@ export class TaildirSource implements PollableSource {
         }
       }
       for (;;) {
-        const { lines, next } = await readLines(t.fh, t.pos, this.opts.batchSize ?? 100);
+        const { lines, next, truncated } = await readLines(t.fh, t.pos, this.opts.batchSize ?? 100, {
+          maxLineLength: this.opts.maxLineLength,
+        });
         if (lines.length === 0) break;
+        if (truncated > 0)
+          this.opts.logger?.warn(
+            {
+              source: this.name,
+              file: t.path,
+              lines: truncated,
+              maxLineLength: this.opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+            },
+            "taildir: lines longer than the maximum were cut",
+          );
         const events: Event[] = lines.map((l) => {
           const headers: Record<string, string> = { ...t.group.headers };
           if (this.opts.byteOffsetHeader) headers.byteoffset = String(l.offset);

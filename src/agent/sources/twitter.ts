@@ -29,7 +29,7 @@ import { ReconnectPolicy, X_BACKOFF, backoffFromConfig, sleep, type FailureKind 
 import type { DeadLetter } from "./connectors/dead-letter.js";
 import { HttpStatusError, StallError } from "./connectors/errors.js";
 import { openStream, requestJson } from "./connectors/http.js";
-import { LineSplitter } from "./connectors/lines.js";
+import { LineSplitter } from "./lines.js";
 import { StreamSource } from "./base.js";
 import { BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
@@ -272,7 +272,15 @@ export class TwitterSource extends StreamSource {
     try {
       for await (const chunk of res) {
         last = Date.now();
-        for (const line of splitter.feed(chunk as Buffer)) {
+        for (const l of splitter.push(chunk as Buffer)) {
+          if (l.truncated) {
+            await this.dead.write(
+              `line longer than ${splitter.maxLineLength} bytes (${l.length})`,
+              l.bytes.toString("utf8"),
+            );
+            continue;
+          }
+          const line = l.bytes.toString("utf8");
           if (line.trim() === "") {
             this.stats.keepAlives++;
             continue;
@@ -285,7 +293,7 @@ export class TwitterSource extends StreamSource {
       clearInterval(watchdog);
       this.counter.set("OpenConnectionCount", 0);
       res.destroy();
-      const rest = splitter.rest();
+      const rest = splitter.end()?.bytes.toString("utf8").replace(/\r$/, "") ?? "";
       if (rest.trim() !== "") await this.dead.write("line cut off by a disconnect", rest);
     }
   }
