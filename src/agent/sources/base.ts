@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { BatchDelivery, type DeliveryOptions } from "./delivery.js";
 
 export abstract class StreamSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -52,6 +53,19 @@ export abstract class StreamSource implements EventDrivenSource {
     await closing;
     this.counter.set("OpenConnectionCount", 0);
     this.counter.unregister();
+  }
+
+  /** The source's BatchDelivery (its name, counters, logger, channel processor) with the batch settings it read. */
+  protected newDelivery<M = undefined>(
+    opts: Omit<DeliveryOptions<M>, "name" | "counter" | "logger" | "processor">,
+  ): BatchDelivery<M> {
+    return new BatchDelivery<M>({
+      name: this.name,
+      counter: this.counter,
+      logger: this.logger,
+      processor: () => this.cp,
+      ...opts,
+    });
   }
 
   /** the background loop; must return soon after `this.abort` fires */

@@ -23,6 +23,7 @@ import {
   type EventDrivenSource,
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { putCounted } from "./put.js";
 
 export class BadRequestError extends Error {}
 
@@ -188,12 +189,9 @@ export class HttpSource implements EventDrivenSource {
       this.send(res, 500, `Deserializer threw unexpected exception. ${(err as Error).message}\n`);
       return;
     }
-    this.counter.inc("AppendBatchReceivedCount");
-    this.counter.inc("EventReceivedCount", events.length);
     try {
-      await this.cp.processEventBatch(events);
+      await putCounted(this.counter, this.cp, events);
     } catch (err) {
-      this.counter.inc("ChannelWriteFail");
       if (err instanceof ChannelFullError) {
         this.send(res, 503, `Error appending event to channel. Channel might be full. ${err.message}\n`);
       } else {
@@ -201,8 +199,6 @@ export class HttpSource implements EventDrivenSource {
       }
       return;
     }
-    this.counter.inc("AppendBatchAcceptedCount");
-    this.counter.inc("EventAcceptedCount", events.length);
     this.send(res, 200, "");
   }
   async stop(): Promise<void> {

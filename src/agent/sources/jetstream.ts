@@ -33,7 +33,7 @@ import { StallError } from "./connectors/errors.js";
 import { USER_AGENT } from "./connectors/http.js";
 import { readPosition, writePosition } from "./connectors/position.js";
 import { StreamSource } from "./base.js";
-import { BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
+import { type BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
 export interface JetstreamConfig {
   url: string;
@@ -88,11 +88,7 @@ export class JetstreamSource extends StreamSource {
       }
     }
     this.seen = this.committed;
-    this.delivery = new BatchDelivery<number>({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery<number>({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,

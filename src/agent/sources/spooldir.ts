@@ -26,6 +26,7 @@ import {
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { readLines } from "./lines.js";
+import { putCounted } from "./put.js";
 
 export interface SpoolDirOptions {
   spoolDir: string;
@@ -192,18 +193,13 @@ export class SpoolDirSource implements PollableSource {
           : l.bytes;
       return { headers, body };
     });
-    this.counter.inc("EventReceivedCount", events.length);
-    this.counter.inc("AppendBatchReceivedCount");
     try {
-      await this.cp!.processEventBatch(events);
+      await putCounted(this.counter, this.cp!, events);
     } catch (err) {
-      this.counter.inc("ChannelWriteFail");
       this.opts.logger?.warn({ err, source: this.name }, "spooldir: channel refused a batch, will retry");
       return "BACKOFF";
     }
     c.pos = next;
-    this.counter.inc("EventAcceptedCount", events.length);
-    this.counter.inc("AppendBatchAcceptedCount");
     await writeFile(this.metaPath, JSON.stringify({ file: c.path, pos: c.pos }));
     return "READY";
   }

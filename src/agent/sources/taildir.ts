@@ -18,6 +18,7 @@ import { writeFileAtomic } from "../../fs/index.js";
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { DEFAULT_MAX_LINE_LENGTH, readLines } from "./lines.js";
+import { putCounted } from "./put.js";
 
 export interface FileGroup {
   name: string;
@@ -178,20 +179,15 @@ export class TaildirSource implements PollableSource {
           if (this.opts.fileHeader) headers[this.opts.fileHeaderKey ?? "file"] = t.path;
           return { headers, body: l.bytes };
         });
-        this.counter.inc("EventReceivedCount", events.length);
-        this.counter.inc("AppendBatchReceivedCount");
         try {
-          await this.cp!.processEventBatch(events);
+          await putCounted(this.counter, this.cp!, events);
         } catch (err) {
-          this.counter.inc("ChannelWriteFail");
           this.opts.logger?.warn({ err, source: this.name }, "taildir: channel refused a batch, will retry");
           return "BACKOFF";
         }
         t.pos = next;
         t.lastRead = Date.now();
         moved += events.length;
-        this.counter.inc("EventAcceptedCount", events.length);
-        this.counter.inc("AppendBatchAcceptedCount");
         await this.writePositions();
         if (lines.length < (this.opts.batchSize ?? 100)) break;
       }

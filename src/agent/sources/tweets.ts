@@ -16,7 +16,7 @@ import { TweetGenerator } from "../../social/generator.js";
 import type { ComponentEnv, Context } from "../api.js";
 import { StreamSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
-import { BatchDelivery, DeliveryClosedError } from "./delivery.js";
+import { type BatchDelivery, DeliveryClosedError } from "./delivery.js";
 
 /** What the source draws tweets from: the next tweet at a simulated time (TweetGenerator is one; tests pass their own). */
 export interface TweetSupplier {
@@ -54,11 +54,7 @@ export class TweetsSource extends StreamSource {
     private readonly clock: Clock = systemClock,
   ) {
     super(name, env);
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: 1000,
     });

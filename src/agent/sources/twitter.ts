@@ -31,7 +31,8 @@ import { HttpStatusError, StallError } from "./connectors/errors.js";
 import { openStream, requestJson } from "./connectors/http.js";
 import { LineSplitter } from "./lines.js";
 import { StreamSource } from "./base.js";
-import { BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
+import { StallWatchdog } from "./stall.js";
+import { type BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
 /**
  * format = avro: one Avro container per batch with Flume's `Doc` record
@@ -104,11 +105,7 @@ export class TwitterSource extends StreamSource {
       "tweets posted while disconnected are not delivered (the v2 stream has no resume)",
     );
     const encode = twitterAvro.encodeBatch;
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.maxBatchSize,
       maxBatchDurationMs: config.maxBatchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,
@@ -259,19 +256,15 @@ export class TwitterSource extends StreamSource {
     this.counter.set("OpenConnectionCount", 1);
     this.logger.info({ url: this.streamUrl() }, "twitter stream connected");
     const splitter = new LineSplitter();
-    const stall = this.config.stallTimeoutMs;
-    let last = Date.now();
-    const watchdog = setInterval(
-      () => {
-        // while a batch waits for the channel we are not reading, on purpose
-        if (this.delivery.busy) last = Date.now();
-        else if (Date.now() - last > stall) res.destroy(new StallError(stall));
-      },
-      Math.max(10, Math.min(1000, stall / 4)),
+    // while a batch waits for the channel we are not reading, on purpose
+    const watchdog = new StallWatchdog(
+      this.config.stallTimeoutMs,
+      () => this.delivery.busy,
+      (err) => res.destroy(err),
     );
     try {
       for await (const chunk of res) {
-        last = Date.now();
+        watchdog.touch();
         for (const l of splitter.push(chunk as Buffer)) {
           if (l.truncated) {
             await this.dead.write(
@@ -287,10 +280,10 @@ export class TwitterSource extends StreamSource {
           }
           await this.onLine(line);
         }
-        last = Date.now();
+        watchdog.touch();
       }
     } finally {
-      clearInterval(watchdog);
+      watchdog.stop();
       this.counter.set("OpenConnectionCount", 0);
       res.destroy();
       const rest = splitter.end()?.bytes.toString("utf8").replace(/\r$/, "") ?? "";
