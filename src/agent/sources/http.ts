@@ -24,6 +24,7 @@ import {
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { putCounted } from "./put.js";
+import { readListenPort } from "./base.js";
 
 export class BadRequestError extends Error {}
 
@@ -130,9 +131,7 @@ export class HttpSource implements EventDrivenSource {
   }
   static fromContext(name: string, ctx: Context, env: ComponentEnv): HttpSource {
     const bind = ctx.getString("bind", "0.0.0.0");
-    const port = ctx.getInteger("port");
-    if (port === undefined) throw ctx.error("port", "is required");
-    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const port = readListenPort(ctx);
     const hname = ctx.getString("handler", "org.apache.flume.source.http.JSONHandler");
     const h = HANDLERS.find((x) => x.names.includes(hname));
     if (!h) throw ctx.error("handler", `names an unknown handler "${hname}" (JSONHandler or BlobHandler)`);

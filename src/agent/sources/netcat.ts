@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { LineSplitter } from "./lines.js";
+import { readListenPort } from "./base.js";
 
 export class NetcatSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -31,9 +32,7 @@ export class NetcatSource implements EventDrivenSource {
   }
   static fromContext(name: string, ctx: Context, env: ComponentEnv): NetcatSource {
     const bind = ctx.requireString("bind");
-    const port = ctx.getInteger("port");
-    if (port === undefined) throw ctx.error("port", "is required");
-    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const port = readListenPort(ctx);
     const max = ctx.getInteger("max-line-length", 512);
     if (max <= 0) throw ctx.error("max-line-length", "must be positive");
     const ack = ctx.getBoolean("ack-every-event", true);
