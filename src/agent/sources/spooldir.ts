@@ -11,7 +11,7 @@
  * Files starting with "." are ignored, as are names ending in fileSuffix.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { open, readFile, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
 import type { Logger } from "pino";
@@ -27,6 +27,7 @@ import {
 import { SourceCounter } from "../counters.js";
 import { readLines } from "./lines.js";
 import { putCounted } from "./put.js";
+import { writeFileAtomic } from "../../fs/index.js";
 
 export interface SpoolDirOptions {
   spoolDir: string;
@@ -200,7 +201,8 @@ export class SpoolDirSource implements PollableSource {
       return "BACKOFF";
     }
     c.pos = next;
-    await writeFile(this.metaPath, JSON.stringify({ file: c.path, pos: c.pos }));
+    // the position file, replaced atomically and durably like TAILDIR's
+    await writeFileAtomic(this.metaPath, JSON.stringify({ file: c.path, pos: c.pos }));
     return "READY";
   }
 
