@@ -8,6 +8,9 @@ import { readAgentProperties } from "../../src/cli/pipeline/runner.js";
 import { readPipeline } from "../../src/cli/pipeline/config.js";
 import { parseAgentConfig } from "../../src/agent/config/config.js";
 import { removeDir, tempDir } from "../helpers/broker.js";
+import { registerBuiltins } from "../../src/agent/builtin.js";
+
+registerBuiltins();
 
 const get = (p: ReturnType<typeof demoAgentProperties>, k: string) => p.map.get(k)?.value;
 

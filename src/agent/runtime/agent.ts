@@ -17,7 +17,7 @@ import { parseProperties, type Properties } from "../../formats/properties.js";
 import type { Channel, ComponentEnv, Context, Interceptor, Sink, SinkProcessor, Source } from "../api.js";
 import { parseAgentConfig, unusedKeyWarnings, type AgentConfig, type SinkConfig } from "../config/config.js";
 import { findChannel, findInterceptor, findSelector, findSink, findSinkProcessor, findSource } from "../registry.js";
-import "../builtin.js";
+import { registerBuiltins } from "../builtin.js";
 import { DefaultChannelProcessor } from "./channel-processor.js";
 import { SinkRunner, SourceRunner } from "./runners.js";
 
@@ -75,6 +75,7 @@ export class Agent {
   generation = 0;
 
   constructor(readonly opts: AgentOptions) {
+    registerBuiltins();
     this.name = opts.name;
     this.logger = opts.logger ?? pino({ name: `agent.${opts.name}`, level: process.env.MILLRACE_LOG_LEVEL ?? "info" });
   }

@@ -10,6 +10,7 @@ import type { ChannelProcessor, ComponentEnv, Context, Event, EventDrivenSource 
 import { SourceCounter } from "../counters.js";
 import { AvroRpcServer } from "../avro-rpc/server.js";
 import type { RpcStatus } from "../avro-rpc/protocol.js";
+import { putCounted } from "./put.js";
 
 export class AvroSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -32,22 +33,16 @@ export class AvroSource implements EventDrivenSource {
   }
 
   private async put(events: Event[], batch: boolean): Promise<RpcStatus> {
-    const c = this.counter;
-    c.inc(batch ? "AppendBatchReceivedCount" : "AppendReceivedCount");
-    c.inc("EventReceivedCount", events.length);
+    const kind = batch ? "batch" : "single";
     try {
-      if (batch) await this.cp!.processEventBatch(events);
-      else await this.cp!.processEvent(events[0]);
+      await putCounted(this.counter, this.cp!, events, { call: batch ? "batch" : "event", append: kind });
     } catch (err) {
-      c.inc("ChannelWriteFail");
       this.env.logger.warn(
         { err, source: this.name },
         `avro source ${this.name}: put of ${events.length} event(s) failed, answered FAILED`,
       );
       return "FAILED";
     }
-    c.inc(batch ? "AppendBatchAcceptedCount" : "AppendAcceptedCount");
-    c.inc("EventAcceptedCount", events.length);
     return "OK";
   }
 

@@ -5,8 +5,9 @@
  * still gathered).
  */
 import type { Logger } from "pino";
-import type { ChannelProcessor, ComponentEnv, EventDrivenSource } from "../api.js";
+import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { BatchDelivery, type DeliveryOptions } from "./delivery.js";
 
 export abstract class StreamSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -54,7 +55,28 @@ export abstract class StreamSource implements EventDrivenSource {
     this.counter.unregister();
   }
 
+  /** The source's BatchDelivery (its name, counters, logger, channel processor) with the batch settings it read. */
+  protected newDelivery<M = undefined>(
+    opts: Omit<DeliveryOptions<M>, "name" | "counter" | "logger" | "processor">,
+  ): BatchDelivery<M> {
+    return new BatchDelivery<M>({
+      name: this.name,
+      counter: this.counter,
+      logger: this.logger,
+      processor: () => this.cp,
+      ...opts,
+    });
+  }
+
   /** the background loop; must return soon after `this.abort` fires */
   protected abstract run(): Promise<void>;
   protected abstract closeDelivery(): Promise<void>;
+}
+
+/** A listening source's `port` (netcat, netcatudp, http): required, 0-65535 (0 picks a free one). */
+export function readListenPort(ctx: Context): number {
+  const port = ctx.getInteger("port");
+  if (port === undefined) throw ctx.error("port", "is required");
+  if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+  return port;
 }

@@ -1,5 +1,5 @@
 /** Wall clock and sleep, injectable so pacing can be tested without timing. */
-import { sleep } from "../../social/connectors/backoff.js";
+import { sleep } from "./connectors/backoff.js";
 
 export interface Clock {
   now(): number;

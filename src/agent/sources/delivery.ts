@@ -12,8 +12,9 @@
 import type { Logger } from "pino";
 import { AgentError, ChannelFullError, type ChannelProcessor, type Context, type Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { sleep } from "../../social/connectors/backoff.js";
+import { DeadLetter } from "./connectors/dead-letter.js";
+import { sleep } from "./connectors/backoff.js";
+import { putCounted } from "./put.js";
 import { counter } from "../../metrics/registry.js";
 
 export class DeliveryClosedError extends AgentError {
@@ -104,20 +105,18 @@ export class BatchDelivery<M = undefined> {
 
   private async deliver(events: Event[], meta: M[]): Promise<void> {
     const c = this.opts.counter;
-    c.inc("EventReceivedCount", events.length);
-    c.inc("AppendBatchReceivedCount");
     const put = this.opts.transform ? this.opts.transform(events) : events;
     let wait = this.opts.channelFullBackoffMs ?? 100;
     const maxWait = this.opts.channelFullMaxBackoffMs ?? 5000;
     let warned = false;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const cp = this.opts.processor();
       if (!cp) throw new Error(`source ${this.opts.name} has no channel processor`);
       try {
-        await cp.processEventBatch(put);
+        // the batch is received once, however often it is retried
+        await putCounted(c, cp, put, { count: events.length, received: attempt === 0 });
         break;
       } catch (err) {
-        c.inc("ChannelWriteFail");
         if (this.closed) {
           this.opts.logger.error(
             { err, source: this.opts.name, events: events.length },
@@ -141,8 +140,6 @@ export class BatchDelivery<M = undefined> {
       }
     }
     this.waitingForChannel = false;
-    c.inc("EventAcceptedCount", events.length);
-    c.inc("AppendBatchAcceptedCount");
     if (this.opts.onCommitted) await this.opts.onCommitted(events, meta);
   }
 

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, Context, Event, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, type Line } from "./lines.js";
 
 export interface ExecOptions {
   command: string;
@@ -20,6 +21,8 @@ export interface ExecOptions {
   batchTimeout?: number;
   logStdErr?: boolean;
   charset?: BufferEncoding;
+  /** bytes (UTF-8) a line may have; a longer one is cut to it with a warning (default DEFAULT_MAX_LINE_LENGTH) */
+  maxLineLength?: number;
   agentName?: string;
   logger?: Logger;
 }
@@ -30,7 +33,6 @@ export class ExecSource implements EventDrivenSource {
   private cp: ChannelProcessor | null = null;
   private child: ChildProcess | null = null;
   private buffer: Event[] = [];
-  private partial = "";
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -69,10 +71,11 @@ export class ExecSource implements EventDrivenSource {
     const child = spawn(args[0]!, args.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     this.runs++;
+    const splitter = new LineSplitter({ maxLineLength: o.maxLineLength });
     let done!: () => void;
     this.exited = new Promise((r) => (done = r));
     child.stdout!.setEncoding(o.charset ?? "utf8");
-    child.stdout!.on("data", (chunk: string) => this.onData(chunk, child));
+    child.stdout!.on("data", (chunk: string) => this.onData(chunk, child, splitter));
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (s: string) => {
       if (o.logStdErr)
@@ -81,10 +84,8 @@ export class ExecSource implements EventDrivenSource {
     child.on("error", (err) => this.opts.logger?.error({ err, source: this.name }, "exec: cannot run command"));
     child.on("close", (code, signal) => {
       void (async () => {
-        if (this.partial) {
-          this.push(this.partial);
-          this.partial = "";
-        }
+        const last = splitter.end();
+        if (last) this.push(last);
         await this.flushAll();
         this.opts.logger?.info({ source: this.name, code, signal }, "exec: command exited");
         done();
@@ -97,11 +98,9 @@ export class ExecSource implements EventDrivenSource {
     });
   }
 
-  private onData(chunk: string, child: ChildProcess): void {
-    const text = this.partial + chunk;
-    const lines = text.split("\n");
-    this.partial = lines.pop()!;
-    for (const l of lines) this.push(l.endsWith("\r") ? l.slice(0, -1) : l);
+  private onData(chunk: string, child: ChildProcess, splitter: LineSplitter): void {
+    // the decoded text is split as UTF-8 bytes (a \n byte is never inside a character)
+    for (const l of splitter.push(Buffer.from(chunk, "utf8"))) this.push(l);
     if (this.buffer.length >= (this.opts.batchSize ?? 20)) {
       child.stdout!.pause();
       void this.flushAll().then(() => child.stdout!.resume());
@@ -114,8 +113,14 @@ export class ExecSource implements EventDrivenSource {
     }
   }
 
-  private push(line: string): void {
-    this.buffer.push({ headers: {}, body: Buffer.from(line, this.opts.charset ?? "utf8") });
+  private push(line: Line): void {
+    if (line.truncated)
+      this.opts.logger?.warn(
+        { source: this.name, length: line.length, maxLineLength: this.opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH },
+        "exec: line longer than the maximum, cut",
+      );
+    const text = line.bytes.toString("utf8");
+    this.buffer.push({ headers: {}, body: Buffer.from(text, this.opts.charset ?? "utf8") });
     this.counter.inc("EventReceivedCount");
   }
 

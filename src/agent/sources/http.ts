@@ -23,6 +23,8 @@ import {
   type EventDrivenSource,
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { putCounted } from "./put.js";
+import { readListenPort } from "./base.js";
 
 export class BadRequestError extends Error {}
 
@@ -129,9 +131,7 @@ export class HttpSource implements EventDrivenSource {
   }
   static fromContext(name: string, ctx: Context, env: ComponentEnv): HttpSource {
     const bind = ctx.getString("bind", "0.0.0.0");
-    const port = ctx.getInteger("port");
-    if (port === undefined) throw ctx.error("port", "is required");
-    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const port = readListenPort(ctx);
     const hname = ctx.getString("handler", "org.apache.flume.source.http.JSONHandler");
     const h = HANDLERS.find((x) => x.names.includes(hname));
     if (!h) throw ctx.error("handler", `names an unknown handler "${hname}" (JSONHandler or BlobHandler)`);
@@ -188,12 +188,9 @@ export class HttpSource implements EventDrivenSource {
       this.send(res, 500, `Deserializer threw unexpected exception. ${(err as Error).message}\n`);
       return;
     }
-    this.counter.inc("AppendBatchReceivedCount");
-    this.counter.inc("EventReceivedCount", events.length);
     try {
-      await this.cp.processEventBatch(events);
+      await putCounted(this.counter, this.cp, events);
     } catch (err) {
-      this.counter.inc("ChannelWriteFail");
       if (err instanceof ChannelFullError) {
         this.send(res, 503, `Error appending event to channel. Channel might be full. ${err.message}\n`);
       } else {
@@ -201,8 +198,6 @@ export class HttpSource implements EventDrivenSource {
       }
       return;
     }
-    this.counter.inc("AppendBatchAcceptedCount");
-    this.counter.inc("EventAcceptedCount", events.length);
     this.send(res, 200, "");
   }
   async stop(): Promise<void> {

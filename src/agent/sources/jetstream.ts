@@ -27,13 +27,13 @@ import {
   sleep,
   type BackoffSettings,
   type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { StallError } from "../../social/connectors/errors.js";
-import { USER_AGENT } from "../../social/connectors/http.js";
-import { readPosition, writePosition } from "../../social/connectors/position.js";
+} from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { StallError } from "./connectors/errors.js";
+import { USER_AGENT } from "./connectors/http.js";
+import { readPosition, writePosition } from "./connectors/position.js";
 import { StreamSource } from "./base.js";
-import { BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
+import { type BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
 export interface JetstreamConfig {
   url: string;
@@ -88,11 +88,7 @@ export class JetstreamSource extends StreamSource {
       }
     }
     this.seen = this.committed;
-    this.delivery = new BatchDelivery<number>({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery<number>({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,

@@ -9,9 +9,9 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import type { SseEvent } from "../../social/connectors/sse.js";
-import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import type { SseEvent } from "./connectors/sse.js";
+import { type BatchDelivery, deadLetterFromConfig } from "./delivery.js";
 import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 
 const STREAMS: Record<string, string> = {
@@ -47,11 +47,7 @@ export class MastodonSource extends SseSource<undefined> {
   ) {
     super(name, env, sse);
     this.dead = deadLetter(() => this.counter);
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,

@@ -10,6 +10,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { LineSplitter } from "./lines.js";
+import { readListenPort } from "./base.js";
 
 export class NetcatSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -30,9 +32,7 @@ export class NetcatSource implements EventDrivenSource {
   }
   static fromContext(name: string, ctx: Context, env: ComponentEnv): NetcatSource {
     const bind = ctx.requireString("bind");
-    const port = ctx.getInteger("port");
-    if (port === undefined) throw ctx.error("port", "is required");
-    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const port = readListenPort(ctx);
     const max = ctx.getInteger("max-line-length", 512);
     if (max <= 0) throw ctx.error("max-line-length", "must be positive");
     const ack = ctx.getBoolean("ack-every-event", true);
@@ -55,48 +55,17 @@ export class NetcatSource implements EventDrivenSource {
   private handle(sock: Socket): void {
     this.sockets.add(sock);
     this.counter.inc("OpenConnectionCount");
-    let buf: Buffer = Buffer.alloc(0);
+    const splitter = new LineSplitter({ maxLineLength: this.maxLineLength, emitTooLongEarly: true });
     let chain = Promise.resolve();
-    let discarding = false;
     sock.on("data", (d: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      const lines: Buffer[] = [];
-      const tooLong: boolean[] = [];
-      for (;;) {
-        const nl = buf.indexOf(0x0a);
-        if (nl < 0) {
-          if (buf.length > this.maxLineLength) {
-            if (!discarding) {
-              lines.push(buf.subarray(0, this.maxLineLength));
-              tooLong.push(true);
-            }
-            discarding = true;
-            buf = Buffer.alloc(0);
-          }
-          break;
-        }
-        let line = buf.subarray(0, nl);
-        buf = buf.subarray(nl + 1);
-        if (discarding) {
-          discarding = false;
-          continue;
-        }
-        if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
-        if (line.length > this.maxLineLength) {
-          lines.push(line.subarray(0, this.maxLineLength));
-          tooLong.push(true);
-        } else {
-          lines.push(line);
-          tooLong.push(false);
-        }
-      }
+      const lines = splitter.push(d);
       if (lines.length === 0) return;
       sock.pause();
       chain = chain.then(async () => {
-        for (let i = 0; i < lines.length; i++) {
-          const body = Buffer.from(lines[i]);
+        for (const line of lines) {
+          const body = Buffer.from(line.bytes);
           this.counter.inc("EventReceivedCount");
-          if (tooLong[i])
+          if (line.truncated)
             this.reply(
               sock,
               `FAILED: Event exceeds the maximum length (${this.maxLineLength} chars, including newline)\n`,
@@ -104,7 +73,7 @@ export class NetcatSource implements EventDrivenSource {
           try {
             await this.cp.processEvent({ headers: {}, body });
             this.counter.inc("EventAcceptedCount");
-            if (this.ackEveryEvent && !tooLong[i]) this.reply(sock, "OK\n");
+            if (this.ackEveryEvent && !line.truncated) this.reply(sock, "OK\n");
           } catch (err) {
             this.counter.inc("ChannelWriteFail");
             this.reply(sock, `FAILED: ${(err as Error).message}\n`);

@@ -2,6 +2,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { readListenPort } from "./base.js";
 
 export class NetcatUdpSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -19,9 +20,7 @@ export class NetcatUdpSource implements EventDrivenSource {
   }
   static fromContext(name: string, ctx: Context, env: ComponentEnv): NetcatUdpSource {
     const bind = ctx.requireString("bind");
-    const port = ctx.getInteger("port");
-    if (port === undefined) throw ctx.error("port", "is required");
-    if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
+    const port = readListenPort(ctx);
     const header = ctx.getString("remoteAddressHeader");
     return new NetcatUdpSource(name, env.agentName, bind, port, header || undefined);
   }

@@ -22,10 +22,10 @@ import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ComponentEnv, Context } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
 import { StreamSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
-import { BatchDelivery, DeliveryClosedError, deadLetterFromConfig } from "./delivery.js";
+import { type BatchDelivery, DeliveryClosedError, deadLetterFromConfig } from "./delivery.js";
 
 export const AUTO_TIMESTAMP_FIELDS = ["data.created_at", "created_at", "time_us", "meta.dt", "timestamp"] as const;
 
@@ -98,11 +98,7 @@ export class ReplaySource extends StreamSource {
   ) {
     super(name, env);
     this.dead = deadLetter(() => this.counter);
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,

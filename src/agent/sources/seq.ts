@@ -6,6 +6,7 @@
  */
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import { putCounted } from "./put.js";
 
 export class SeqSource implements PollableSource {
   readonly kind = "pollable" as const;
@@ -44,18 +45,15 @@ export class SeqSource implements PollableSource {
     if (n <= 0) return "BACKOFF";
     const events: Event[] = [];
     for (let i = 0; i < n; i++) events.push({ headers: {}, body: Buffer.from(String(this.next + i)) });
-    this.counter.inc(n === 1 ? "AppendReceivedCount" : "AppendBatchReceivedCount");
-    this.counter.inc("EventReceivedCount", n);
     try {
-      if (n === 1 && this.batch === 1) await this.cp.processEvent(events[0]);
-      else await this.cp.processEventBatch(events);
+      await putCounted(this.counter, this.cp, events, {
+        call: n === 1 && this.batch === 1 ? "event" : "batch",
+        append: n === 1 ? "single" : "batch",
+      });
     } catch {
-      this.counter.inc("ChannelWriteFail");
       return "BACKOFF";
     }
     this.next += n;
-    this.counter.inc(n === 1 ? "AppendAcceptedCount" : "AppendBatchAcceptedCount");
-    this.counter.inc("EventAcceptedCount", n);
     return "READY";
   }
 }

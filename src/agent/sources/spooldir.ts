@@ -11,7 +11,7 @@
  * Files starting with "." are ignored, as are names ending in fileSuffix.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { open, readFile, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
 import type { Logger } from "pino";
@@ -26,6 +26,8 @@ import {
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { readLines } from "./lines.js";
+import { putCounted } from "./put.js";
+import { writeFileAtomic } from "../../fs/index.js";
 
 export interface SpoolDirOptions {
   spoolDir: string;
@@ -192,19 +194,15 @@ export class SpoolDirSource implements PollableSource {
           : l.bytes;
       return { headers, body };
     });
-    this.counter.inc("EventReceivedCount", events.length);
-    this.counter.inc("AppendBatchReceivedCount");
     try {
-      await this.cp!.processEventBatch(events);
+      await putCounted(this.counter, this.cp!, events);
     } catch (err) {
-      this.counter.inc("ChannelWriteFail");
       this.opts.logger?.warn({ err, source: this.name }, "spooldir: channel refused a batch, will retry");
       return "BACKOFF";
     }
     c.pos = next;
-    this.counter.inc("EventAcceptedCount", events.length);
-    this.counter.inc("AppendBatchAcceptedCount");
-    await writeFile(this.metaPath, JSON.stringify({ file: c.path, pos: c.pos }));
+    // the position file, replaced atomically and durably like TAILDIR's
+    await writeFileAtomic(this.metaPath, JSON.stringify({ file: c.path, pos: c.pos }));
     return "READY";
   }
 

@@ -14,12 +14,14 @@ import {
   sleep,
   type BackoffSettings,
   type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
-import { openStream } from "../../social/connectors/http.js";
-import { SseParser, type SseEvent } from "../../social/connectors/sse.js";
+} from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { HttpStatusError } from "./connectors/errors.js";
+import { openStream } from "./connectors/http.js";
+import { SseParser, type SseEvent } from "./connectors/sse.js";
 import { StreamSource } from "./base.js";
+import { StallWatchdog } from "./stall.js";
+import { DEFAULT_MAX_LINE_LENGTH } from "./lines.js";
 import { DeliveryClosedError, GapTracker, type BatchDelivery } from "./delivery.js";
 
 export interface SseSourceOptions {
@@ -126,21 +128,21 @@ export abstract class SseSource<M> extends StreamSource {
       {
         onComment: () => this.stats.comments++,
         onRetry: (ms) => (this.retryMs = ms),
+        // dead-lettered (and so counted as EventReadFail); the event it was part of is dropped
+        onLineTooLong: (length) =>
+          void this.dead.write(`event stream line longer than ${DEFAULT_MAX_LINE_LENGTH} bytes (${length})`, ""),
       },
       this.lastEventId,
     );
-    const stall = this.sse.stallTimeoutMs;
-    let last = Date.now();
-    const watchdog = setInterval(
-      () => {
-        if (this.delivery.busy) last = Date.now();
-        else if (Date.now() - last > stall) res.destroy(new StallError(stall));
-      },
-      Math.max(10, Math.min(1000, stall / 4)),
+    // while a batch waits for the channel we are not reading, on purpose
+    const watchdog = new StallWatchdog(
+      this.sse.stallTimeoutMs,
+      () => this.delivery.busy,
+      (err) => res.destroy(err),
     );
     try {
       for await (const chunk of res) {
-        last = Date.now();
+        watchdog.touch();
         for (const ev of parser.feed(chunk as Buffer)) {
           this.stats.events++;
           this.lastEventId = ev.lastEventId;
@@ -148,10 +150,10 @@ export abstract class SseSource<M> extends StreamSource {
         }
         // an id on an event without data still moves the position
         this.lastEventId = parser.lastEventId;
-        last = Date.now();
+        watchdog.touch();
       }
     } finally {
-      clearInterval(watchdog);
+      watchdog.stop();
       this.counter.set("OpenConnectionCount", 0);
       res.destroy();
       if (parser.hasPartialEvent)

@@ -9,6 +9,7 @@ import type { ChannelProcessor, ComponentEnv, Context, Event } from "../api.js";
 import { ChannelFullError } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { chooseFieldsToKeep, type KeepFields } from "../syslog/parser.js";
+import { putCounted } from "./put.js";
 
 export interface SyslogCommon {
   host: string;
@@ -71,14 +72,13 @@ export class SyslogSourceBase {
   /** puts events, counting as Flume does; never throws */
   protected async deliver(events: Event[]): Promise<boolean> {
     if (events.length === 0) return true;
-    this.counter.inc("EventReceivedCount", events.length);
     try {
-      if (events.length === 1) await this.cp!.processEvent(events[0]);
-      else await this.cp!.processEventBatch(events);
-      this.counter.inc("EventAcceptedCount", events.length);
+      await putCounted(this.counter, this.cp!, events, {
+        call: events.length === 1 ? "event" : "batch",
+        append: "none",
+      });
       return true;
     } catch (err) {
-      this.counter.inc("ChannelWriteFail");
       const why = err instanceof ChannelFullError ? "channel full" : (err as Error).message;
       this.env.logger.warn(
         { source: this.name, err },

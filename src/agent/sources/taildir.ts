@@ -3,19 +3,22 @@
  * (`filegroups.<g> = /dir/regex-on-the-file-name`), one event per complete line.
  * Files are tracked by inode, so a rotated (renamed) file is read to its end and
  * the new file from its start. Positions are written to positionFile as Flume's
- * JSON `[{"inode":..,"pos":..,"file":..}]` after every committed batch (temp file
- * + rename) and every writePosInterval ms; a restart resumes there, so committed
+ * JSON `[{"inode":..,"pos":..,"file":..}]` after every committed batch and every
+ * writePosInterval ms, replaced atomically and durably (src/fs: temp file, fsync,
+ * rename, fsync of the directory); a restart resumes there, so committed
  * lines are neither lost nor repeated. Files idle for idleTimeout ms are closed
  * and reopened when they grow.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { open, rename, writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "pino";
+import { writeFileAtomic } from "../../fs/index.js";
 import type { ChannelProcessor, ComponentEnv, Context, Event, PollableSource, Status } from "../api.js";
 import { SourceCounter } from "../counters.js";
-import { readLines } from "./lines.js";
+import { DEFAULT_MAX_LINE_LENGTH, readLines } from "./lines.js";
+import { putCounted } from "./put.js";
 
 export interface FileGroup {
   name: string;
@@ -34,6 +37,8 @@ export interface TaildirOptions {
   fileHeaderKey?: string;
   idleTimeout?: number;
   writePosInterval?: number;
+  /** bytes a line may have; a longer one is cut to it with a warning (default DEFAULT_MAX_LINE_LENGTH) */
+  maxLineLength?: number;
   agentName?: string;
   logger?: Logger;
 }
@@ -154,28 +159,35 @@ export class TaildirSource implements PollableSource {
         }
       }
       for (;;) {
-        const { lines, next } = await readLines(t.fh, t.pos, this.opts.batchSize ?? 100);
+        const { lines, next, truncated } = await readLines(t.fh, t.pos, this.opts.batchSize ?? 100, {
+          maxLineLength: this.opts.maxLineLength,
+        });
         if (lines.length === 0) break;
+        if (truncated > 0)
+          this.opts.logger?.warn(
+            {
+              source: this.name,
+              file: t.path,
+              lines: truncated,
+              maxLineLength: this.opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+            },
+            "taildir: lines longer than the maximum were cut",
+          );
         const events: Event[] = lines.map((l) => {
           const headers: Record<string, string> = { ...t.group.headers };
           if (this.opts.byteOffsetHeader) headers.byteoffset = String(l.offset);
           if (this.opts.fileHeader) headers[this.opts.fileHeaderKey ?? "file"] = t.path;
           return { headers, body: l.bytes };
         });
-        this.counter.inc("EventReceivedCount", events.length);
-        this.counter.inc("AppendBatchReceivedCount");
         try {
-          await this.cp!.processEventBatch(events);
+          await putCounted(this.counter, this.cp!, events);
         } catch (err) {
-          this.counter.inc("ChannelWriteFail");
           this.opts.logger?.warn({ err, source: this.name }, "taildir: channel refused a batch, will retry");
           return "BACKOFF";
         }
         t.pos = next;
         t.lastRead = Date.now();
         moved += events.length;
-        this.counter.inc("EventAcceptedCount", events.length);
-        this.counter.inc("AppendBatchAcceptedCount");
         await this.writePositions();
         if (lines.length < (this.opts.batchSize ?? 100)) break;
       }
@@ -191,19 +203,14 @@ export class TaildirSource implements PollableSource {
     return moved > 0 ? "READY" : "BACKOFF";
   }
 
-  private writing: Promise<void> | null = null;
-  /** writes the position file atomically (temp + rename) */
-  async writePositions(): Promise<void> {
-    while (this.writing) await this.writing;
+  /**
+   * Writes the position file: temp file, fsync, rename, fsync of the directory, so a
+   * crash or power loss leaves the old or the new positions, never a torn file.
+   * Concurrent calls are serialised by writeFileAtomic (the last one wins).
+   */
+  writePositions(): Promise<void> {
     const list = [...this.files.values()].map((t) => ({ inode: t.inode, pos: t.pos, file: t.path }));
-    const tmp = `${this.opts.positionFile}.tmp`;
-    this.writing = (async () => {
-      await writeFile(tmp, JSON.stringify(list));
-      await rename(tmp, this.opts.positionFile);
-    })().finally(() => {
-      this.writing = null;
-    });
-    return this.writing;
+    return writeFileAtomic(this.opts.positionFile, JSON.stringify(list));
   }
 }
 

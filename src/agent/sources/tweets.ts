@@ -12,25 +12,25 @@
  * The simulated time of event i is startTime + i / rate, so the stream depends
  * only on the seed and the keys, never on how fast the machine is.
  */
-import { TweetGenerator as SyntheticTweets } from "../../social/generator.js";
+import { TweetGenerator } from "../../social/generator.js";
 import type { ComponentEnv, Context } from "../api.js";
 import { StreamSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
-import { BatchDelivery, DeliveryClosedError } from "./delivery.js";
+import { type BatchDelivery, DeliveryClosedError } from "./delivery.js";
 
-/** What the source needs from a generator: the next tweet at a simulated time. */
-export interface TweetGenerator {
+/** What the source draws tweets from: the next tweet at a simulated time (TweetGenerator is one; tests pass their own). */
+export interface TweetSupplier {
   next(nowMs: number): object;
 }
 
-export interface TweetGeneratorOptions {
+export interface TweetSupplierOptions {
   seed: number;
   startTime: number;
 }
 
-/** The generator behind the source (src/social/generator.ts); tests may swap it. */
-export const tweetGenerators: { create?: (opts: TweetGeneratorOptions) => TweetGenerator } = {
-  create: (opts) => new SyntheticTweets({ seed: opts.seed }),
+/** Makes the source's supplier: by default src/social/generator.ts's TweetGenerator; tests may swap it. */
+export const tweetSuppliers: { create?: (opts: TweetSupplierOptions) => TweetSupplier } = {
+  create: (opts) => new TweetGenerator({ seed: opts.seed }),
 };
 
 export interface TweetsConfig {
@@ -50,15 +50,11 @@ export class TweetsSource extends StreamSource {
     name: string,
     readonly config: TweetsConfig,
     env: ComponentEnv,
-    private readonly generator: TweetGenerator,
+    private readonly generator: TweetSupplier,
     private readonly clock: Clock = systemClock,
   ) {
     super(name, env);
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: 1000,
     });
@@ -134,18 +130,18 @@ export function createTweetsSource(
   name: string,
   ctx: Context,
   env: ComponentEnv,
-  generator?: TweetGenerator,
+  generator?: TweetSupplier,
   clock?: Clock,
 ): TweetsSource {
   const config = tweetsConfig(ctx);
   let gen = generator;
   if (!gen) {
-    if (!tweetGenerators.create)
+    if (!tweetSuppliers.create)
       throw ctx.error(
         "type",
         "= tweets is not available yet in this build (the synthetic generator, src/social/generator.ts, is not wired)",
       );
-    gen = tweetGenerators.create({ seed: config.seed, startTime: config.startTime });
+    gen = tweetSuppliers.create({ seed: config.seed, startTime: config.startTime });
   }
   return new TweetsSource(name, config, env, gen, clock);
 }

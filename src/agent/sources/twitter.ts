@@ -25,19 +25,14 @@ import type { IncomingMessage } from "node:http";
 import { docsToContainer, tweetToDoc } from "../../formats/flume-twitter-doc.js";
 import { parsePost } from "../../social/model.js";
 import type { ComponentEnv, Context, Event } from "../api.js";
-import {
-  ReconnectPolicy,
-  X_BACKOFF,
-  backoffFromConfig,
-  sleep,
-  type FailureKind,
-} from "../../social/connectors/backoff.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { HttpStatusError, StallError } from "../../social/connectors/errors.js";
-import { openStream, requestJson } from "../../social/connectors/http.js";
-import { LineSplitter } from "../../social/connectors/lines.js";
+import { ReconnectPolicy, X_BACKOFF, backoffFromConfig, sleep, type FailureKind } from "./connectors/backoff.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { HttpStatusError, StallError } from "./connectors/errors.js";
+import { openStream, requestJson } from "./connectors/http.js";
+import { LineSplitter } from "./lines.js";
 import { StreamSource } from "./base.js";
-import { BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
+import { StallWatchdog } from "./stall.js";
+import { type BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
 /**
  * format = avro: one Avro container per batch with Flume's `Doc` record
@@ -110,11 +105,7 @@ export class TwitterSource extends StreamSource {
       "tweets posted while disconnected are not delivered (the v2 stream has no resume)",
     );
     const encode = twitterAvro.encodeBatch;
-    this.delivery = new BatchDelivery({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery({
       maxBatchSize: config.maxBatchSize,
       maxBatchDurationMs: config.maxBatchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,
@@ -265,33 +256,37 @@ export class TwitterSource extends StreamSource {
     this.counter.set("OpenConnectionCount", 1);
     this.logger.info({ url: this.streamUrl() }, "twitter stream connected");
     const splitter = new LineSplitter();
-    const stall = this.config.stallTimeoutMs;
-    let last = Date.now();
-    const watchdog = setInterval(
-      () => {
-        // while a batch waits for the channel we are not reading, on purpose
-        if (this.delivery.busy) last = Date.now();
-        else if (Date.now() - last > stall) res.destroy(new StallError(stall));
-      },
-      Math.max(10, Math.min(1000, stall / 4)),
+    // while a batch waits for the channel we are not reading, on purpose
+    const watchdog = new StallWatchdog(
+      this.config.stallTimeoutMs,
+      () => this.delivery.busy,
+      (err) => res.destroy(err),
     );
     try {
       for await (const chunk of res) {
-        last = Date.now();
-        for (const line of splitter.feed(chunk as Buffer)) {
+        watchdog.touch();
+        for (const l of splitter.push(chunk as Buffer)) {
+          if (l.truncated) {
+            await this.dead.write(
+              `line longer than ${splitter.maxLineLength} bytes (${l.length})`,
+              l.bytes.toString("utf8"),
+            );
+            continue;
+          }
+          const line = l.bytes.toString("utf8");
           if (line.trim() === "") {
             this.stats.keepAlives++;
             continue;
           }
           await this.onLine(line);
         }
-        last = Date.now();
+        watchdog.touch();
       }
     } finally {
-      clearInterval(watchdog);
+      watchdog.stop();
       this.counter.set("OpenConnectionCount", 0);
       res.destroy();
-      const rest = splitter.rest();
+      const rest = splitter.end()?.bytes.toString("utf8").replace(/\r$/, "") ?? "";
       if (rest.trim() !== "") await this.dead.write("line cut off by a disconnect", rest);
     }
   }

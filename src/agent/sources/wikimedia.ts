@@ -11,10 +11,10 @@
  */
 import type { ComponentEnv, Context, Event } from "../api.js";
 import type { SourceCounter } from "../counters.js";
-import type { DeadLetter } from "../../social/connectors/dead-letter.js";
-import { readPosition, writePosition } from "../../social/connectors/position.js";
-import type { SseEvent } from "../../social/connectors/sse.js";
-import { BatchDelivery, deadLetterFromConfig } from "./delivery.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
+import { readPosition, writePosition } from "./connectors/position.js";
+import type { SseEvent } from "./connectors/sse.js";
+import { type BatchDelivery, deadLetterFromConfig } from "./delivery.js";
 import { SseSource, sseOptionsFromConfig, type SseSourceOptions } from "./sse-source.js";
 
 export interface WikimediaConfig {
@@ -44,11 +44,7 @@ export class WikimediaSource extends SseSource<string> {
     this.dead = deadLetter(() => this.counter);
     if (config.positionFile) this.committedId = readPosition(config.positionFile);
     this.lastEventId = this.committedId ?? "";
-    this.delivery = new BatchDelivery<string>({
-      name,
-      counter: this.counter,
-      logger: this.logger,
-      processor: () => this.cp,
+    this.delivery = this.newDelivery<string>({
       maxBatchSize: config.batchSize,
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,

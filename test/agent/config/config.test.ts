@@ -5,6 +5,9 @@ import { parseProperties } from "../../../src/formats/properties.js";
 import { parseAgentConfig } from "../../../src/agent/config/config.js";
 import { Agent } from "../../../src/agent/runtime/agent.js";
 import { ConfigError } from "../../../src/errors.js";
+import { registerBuiltins } from "../../../src/agent/builtin.js";
+
+registerBuiltins();
 
 const BASE = [
   "a1.sources = r1",

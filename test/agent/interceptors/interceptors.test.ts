@@ -16,8 +16,10 @@ import {
   searchReplaceInterceptor,
 } from "../../../src/agent/interceptors/regex.js";
 import { findInterceptor } from "../../../src/agent/registry.js";
-import "../../../src/agent/builtin.js";
+import { registerBuiltins } from "../../../src/agent/builtin.js";
 import { interceptorContract } from "../contracts/interceptor.js";
+
+registerBuiltins();
 
 const env = { agentName: "a1", logger: pino({ level: "silent" }) };
 const of = (v: Record<string, string>) => Context.of(v, "a1.sources.r1.interceptors.i1");

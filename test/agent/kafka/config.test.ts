@@ -6,11 +6,13 @@ import { createKafkaChannel } from "../../../src/agent/channels/kafka.js";
 import { createKafkaSink } from "../../../src/agent/sinks/kafka.js";
 import { createKafkaSource } from "../../../src/agent/sources/kafka.js";
 import { findChannel, findSink, findSource } from "../../../src/agent/registry.js";
-import "../../../src/agent/builtin.js";
+import { registerBuiltins } from "../../../src/agent/builtin.js";
 import { env, env as envOf } from "../io-helpers.js";
 import type { TopicsPort } from "../../../src/topics/port.js";
 import { parseAgentConfig } from "../../../src/agent/config/config.js";
 import { parseProperties } from "../../../src/formats/properties.js";
+
+registerBuiltins();
 
 /** an agent inside a pipeline (millrace demo/run): the embedded broker is the default */
 const inPipeline = { topics: async () => ({}) as TopicsPort };

@@ -11,9 +11,11 @@ import pino from "pino";
 import { Context } from "../../../src/agent/api.js";
 import { parseProperties, type PropertyEntry } from "../../../src/formats/properties.js";
 import { findSource, sources } from "../../../src/agent/registry.js";
-import "../../../src/agent/builtin.js";
+import { registerBuiltins } from "../../../src/agent/builtin.js";
 import { CollectingProcessor, waitFor } from "../helpers/collecting-processor.js";
 import { fakeX, steady, tweet } from "../helpers/fake-x.js";
+
+registerBuiltins();
 
 const logger = pino({ level: process.env.MILLRACE_TEST_LOG ?? "silent" });
 

@@ -1,6 +1,7 @@
-import { test } from "node:test";
+import { mock, test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
 import { Context } from "../../../src/agent/api.js";
@@ -105,5 +106,42 @@ test("TAILDIR: skipToEnd starts new files at their end; config errors", async ()
     () => createTaildirSource("r1", Context.of({ filegroups: "g" }, "a1.sources.r1"), env),
     /a1\.sources\.r1\.filegroups\.g is required/,
   );
+  removeDir(dir);
+});
+
+test("TAILDIR: the position file is replaced atomically and fsynced (whole after many rapid updates, no temp left)", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "logs"));
+  const log = join(dir, "logs", "app.log");
+  writeFileSync(log, "");
+  const [s, cp] = make(dir, { batchSize: "1" });
+  // FileHandle.sync is what src/fs's atomic write uses for the temp file and for the directory
+  const probe = await open(log, "r");
+  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+  await probe.close();
+  const sync = mock.method(proto, "sync");
+  try {
+    const updates: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      appendFileSync(log, `l${i}\n`);
+      await s.process();
+      // rapid overlapping writes on top of the one each committed batch makes
+      for (let k = 0; k < 4; k++) updates.push(s.writePositions());
+    }
+    await Promise.all(updates);
+    assert.equal(cp.events.length, 50);
+    assert.ok(sync.mock.callCount() >= 2 * 50, `fsync calls: ${sync.mock.callCount()}`);
+  } finally {
+    sync.mock.restore();
+  }
+  const posDir = join(dir, "pos");
+  assert.deepEqual(readdirSync(posDir), ["taildir_position.json"], "no temp file left behind");
+  const pos = JSON.parse(readFileSync(join(posDir, "taildir_position.json"), "utf8")) as {
+    pos: number;
+    file: string;
+  }[];
+  assert.equal(pos.length, 1);
+  assert.equal(pos[0]!.pos, statSync(log).size);
+  await s.stop();
   removeDir(dir);
 });

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
 import { Context } from "../../../src/agent/api.js";
-import { createTweetsSource, tweetGenerators, type TweetGenerator } from "../../../src/agent/sources/tweets.js";
+import { createTweetsSource, tweetSuppliers, type TweetSupplier } from "../../../src/agent/sources/tweets.js";
 import type { Clock } from "../../../src/agent/sources/clock.js";
 import { CollectingProcessor, waitFor } from "../helpers/collecting-processor.js";
 
@@ -10,7 +10,7 @@ const logger = pino({ level: process.env.MILLRACE_TEST_LOG ?? "silent" });
 const env = { agentName: "a1", logger };
 
 /** a stand-in for src/social/generator.ts: deterministic under a seed */
-function fakeGenerator(seed: number): TweetGenerator & { calls: number[] } {
+function fakeGenerator(seed: number): TweetSupplier & { calls: number[] } {
   let n = 0;
   let x = seed;
   const calls: number[] = [];
@@ -124,8 +124,8 @@ describe("tweets (synthetic) source", () => {
   });
 
   it("uses a swapped-in generator", async () => {
-    const real = tweetGenerators.create;
-    tweetGenerators.create = ({ seed }) => fakeGenerator(seed);
+    const real = tweetSuppliers.create;
+    tweetSuppliers.create = ({ seed }) => fakeGenerator(seed);
     try {
       const src = createTweetsSource("gen", Context.of({ eventsPerSecond: "0", seed: "3", totalEvents: "5" }), env);
       const cp = new CollectingProcessor();
@@ -135,7 +135,7 @@ describe("tweets (synthetic) source", () => {
       await src.stop();
       assert.equal(cp.events[0]!.headers.id, "3000001");
     } finally {
-      tweetGenerators.create = real;
+      tweetSuppliers.create = real;
     }
   });
 });

@@ -16,10 +16,14 @@
  *   committed transactions are applied, incomplete ones dropped; a torn tail
  *   (short record or CRC mismatch) ends the replay and is truncated away.
  * - At-least-once edge: a take whose commit record was torn by a crash comes back.
+ *
+ * Along Flume's seams: the write-ahead log is log.ts (Log, LogFile), replay at
+ * start replay.ts (ReplayHandler), the queue of event pointers and its checkpoint
+ * queue.ts (FlumeEventQueue, EventQueueBackingStore); this class keeps the
+ * transactions, the capacity and when to checkpoint.
  */
-import { mkdirSync, readdirSync } from "node:fs";
-import { open, readFile, rename, statfs, unlink } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import {
@@ -32,24 +36,10 @@ import {
   type Transaction,
 } from "../../api.js";
 import { ChannelCounter } from "../../counters.js";
-import {
-  COMMIT,
-  HEADER,
-  LOG_MAGIC,
-  PUT,
-  TAKE,
-  commitRecord,
-  decodeCheckpoint,
-  decodeEvent,
-  decodeTake,
-  encodeCheckpoint,
-  fileOf,
-  offsetOf,
-  parseRecords,
-  pointer,
-  putRecord,
-  takeRecord,
-} from "./records.js";
+import { WriteAheadLog } from "./log.js";
+import { CheckpointStore, EventQueue } from "./queue.js";
+import { commitRecord, fileOf, putRecord, takeRecord } from "./records.js";
+import { ReplayHandler, emptyReplayStats, type ReplayStats } from "./replay.js";
 
 export interface FileChannelOptions {
   checkpointDir: string;
@@ -66,54 +56,6 @@ export interface FileChannelOptions {
   cacheBytes?: number;
   agentName?: string;
   logger?: Logger;
-}
-
-/** A double-ended queue of event pointers. */
-class Deque {
-  private a: number[] = [];
-  private head = 0;
-  get length(): number {
-    return this.a.length - this.head;
-  }
-  push(v: number): void {
-    this.a.push(v);
-  }
-  shift(): number | undefined {
-    if (this.head >= this.a.length) return undefined;
-    const v = this.a[this.head++]!;
-    if (this.head > 4096 && this.head * 2 > this.a.length) {
-      this.a = this.a.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-  unshiftAll(vs: number[]): void {
-    if (vs.length === 0) return;
-    if (this.head >= vs.length) {
-      this.head -= vs.length;
-      for (let i = 0; i < vs.length; i++) this.a[this.head + i] = vs[i]!;
-    } else {
-      this.a = vs.concat(this.a.slice(this.head));
-      this.head = 0;
-    }
-  }
-  toArray(): number[] {
-    return this.a.slice(this.head);
-  }
-  minFile(): number {
-    let m = Infinity;
-    for (let i = this.head; i < this.a.length; i++) {
-      const f = fileOf(this.a[i]!);
-      if (f < m) m = f;
-    }
-    return m;
-  }
-}
-
-interface PendingWrite {
-  bufs: Buffer[];
-  resolve(r: { pointers: number[]; gen: number }): void;
-  reject(e: unknown): void;
 }
 
 const MIN_SPACE_FLOOR = 1024 * 1024;
@@ -133,18 +75,11 @@ export class FileChannel implements Channel {
   private readonly minimumRequiredSpace: number;
   private readonly keepAlive: number;
   private readonly cacheLimit: number;
-  private readonly log?: Logger;
+  private readonly logger?: Logger;
 
-  private queue = new Deque();
-  private readonly files = new Map<number, { path: string; read?: Promise<FileHandle> }>();
-  private writeId = 0;
-  private writeFh: FileHandle | null = null;
-  private writePos = 0;
-  private writeGen = 0;
-  private syncedGen = 0;
-  private syncing: Promise<void> | null = null;
-  private pending: PendingWrite[] = [];
-  private writing = false;
+  private queue = new EventQueue();
+  private readonly log: WriteAheadLog;
+  private readonly checkpoints: CheckpointStore;
   private readonly cache = new Map<number, Event>();
   private cacheUsed = 0;
   /** puts in open transactions (reserve capacity) */
@@ -164,7 +99,7 @@ export class FileChannel implements Channel {
   private started = false;
   private nextTxid = 1;
   /** statistics of the last start(): events replayed from the logs, torn tails found */
-  replayStats = { checkpointEvents: 0, replayedPuts: 0, replayedTakes: 0, tornTails: 0, incompleteTransactions: 0 };
+  replayStats: ReplayStats = emptyReplayStats();
 
   constructor(
     readonly name: string,
@@ -179,10 +114,12 @@ export class FileChannel implements Channel {
     this.minimumRequiredSpace = Math.max(opts.minimumRequiredSpace ?? 524288000, MIN_SPACE_FLOOR);
     this.keepAlive = opts.keepAlive ?? 3;
     this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
-    this.log = opts.logger;
+    this.logger = opts.logger;
     this.counter = new ChannelCounter(opts.agentName ?? "agent", name);
     if (this.dataDirs.length === 0)
       throw new ChannelError("MR_AGENT_CHANNEL_CONFIG", `file channel ${name}: no dataDirs`);
+    this.log = new WriteAheadLog(name, this.dataDirs, this.maxFileSize);
+    this.checkpoints = new CheckpointStore(this.checkpointDir);
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -192,14 +129,14 @@ export class FileChannel implements Channel {
     mkdirSync(this.checkpointDir, { recursive: true });
     for (const d of this.dataDirs) mkdirSync(d, { recursive: true });
     await this.replay();
-    await this.openWriteFile(this.maxFileId() + 1);
+    await this.log.openForWrite();
     this.started = true;
     this.counter.register();
     this.counter.setSize(this.size(), this.cap);
     if (this.checkpointInterval > 0) {
       this.timer = setInterval(() => {
         this.checkpoint().catch((err) =>
-          this.log?.error({ err, channel: this.name }, "file channel checkpoint failed"),
+          this.logger?.error({ err, channel: this.name }, "file channel checkpoint failed"),
         );
       }, this.checkpointInterval);
       this.timer.unref();
@@ -212,12 +149,7 @@ export class FileChannel implements Channel {
     this.timer = null;
     await this.checkpoint(true);
     this.started = false;
-    await this.writeFh?.close();
-    this.writeFh = null;
-    for (const f of this.files.values()) {
-      if (f.read) await (await f.read).close().catch(() => undefined);
-      f.read = undefined;
-    }
+    await this.log.close();
     this.counter.unregister();
   }
 
@@ -292,31 +224,7 @@ export class FileChannel implements Channel {
       this.cacheUsed -= cached.body.length + 64;
       return cached;
     }
-    const fh = await this.readHandle(fileOf(p));
-    const off = offsetOf(p);
-    let buf = Buffer.allocUnsafe(8192);
-    let { bytesRead } = await fh.read(buf, 0, buf.length, off);
-    if (bytesRead < 8)
-      throw new ChannelError(
-        "MR_AGENT_CHANNEL_CORRUPT",
-        `file channel ${this.name}: event at ${fileOf(p)}:${off} is missing`,
-      );
-    const total = 8 + buf.readUInt32BE(0);
-    if (total > bytesRead) {
-      const more = Buffer.allocUnsafe(total);
-      buf.copy(more, 0, 0, bytesRead);
-      const r = await fh.read(more, bytesRead, total - bytesRead, off + bytesRead);
-      bytesRead += r.bytesRead;
-      buf = more;
-    }
-    const { records } = parseRecords(buf.subarray(0, Math.min(bytesRead, total)), off, true);
-    const rec = records[0];
-    if (!rec || rec.type !== PUT)
-      throw new ChannelError(
-        "MR_AGENT_CHANNEL_CORRUPT",
-        `file channel ${this.name}: bad record at ${fileOf(p)}:${off}`,
-      );
-    return decodeEvent(rec.payload);
+    return this.log.readEvent(p);
   }
 
   /** writes a transaction's records durably and applies it */
@@ -328,8 +236,8 @@ export class FileChannel implements Channel {
       const bufs: Buffer[] = puts.map((e) => putRecord(txid, e));
       if (takes.length > 0) bufs.push(takeRecord(txid, takes));
       bufs.push(commitRecord(txid));
-      const { pointers, gen } = await this.append(bufs);
-      await this.syncTo(gen);
+      const { pointers, gen } = await this.log.append(bufs);
+      await this.log.syncTo(gen);
       for (let i = 0; i < puts.length; i++) {
         const p = pointers[i]!;
         this.queue.push(p);
@@ -349,126 +257,6 @@ export class FileChannel implements Channel {
       this.inflightCommits--;
       if (this.inflightCommits === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
-  }
-
-  // ------------------------------------------------------------ the log writer (group commit)
-
-  private append(bufs: Buffer[]): Promise<{ pointers: number[]; gen: number }> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ bufs, resolve, reject });
-      void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0);
-        let group: { w: PendingWrite; pointers: number[] }[] = [];
-        let groupBufs: Buffer[] = [];
-        let start = this.writePos;
-        const flush = async () => {
-          if (groupBufs.length === 0) return;
-          await writeAll(this.writeFh!, groupBufs, start);
-          this.writeGen++;
-          const gen = this.writeGen;
-          for (const g of group) g.w.resolve({ pointers: g.pointers, gen });
-          group = [];
-          groupBufs = [];
-          start = this.writePos;
-        };
-        for (const w of batch) {
-          try {
-            const size = w.bufs.reduce((n, b) => n + b.length, 0);
-            if (this.writePos + size > this.maxFileSize && this.writePos > LOG_MAGIC.length) {
-              await flush();
-              await this.rotate();
-              start = this.writePos;
-            }
-            const pointers: number[] = [];
-            for (const b of w.bufs) {
-              pointers.push(pointer(this.writeId, this.writePos));
-              this.writePos += b.length;
-              groupBufs.push(b);
-            }
-            group.push({ w, pointers });
-          } catch (err) {
-            w.reject(err);
-          }
-        }
-        try {
-          await flush();
-        } catch (err) {
-          for (const g of group)
-            g.w.reject(
-              new ChannelError(
-                "MR_AGENT_CHANNEL_IO",
-                `file channel ${this.name}: log write failed: ${(err as Error).message}`,
-                { cause: err },
-              ),
-            );
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
-
-  private async syncTo(gen: number): Promise<void> {
-    while (this.syncedGen < gen) {
-      if (this.syncing) {
-        await this.syncing;
-        continue;
-      }
-      const target = this.writeGen;
-      const fh = this.writeFh!;
-      this.syncing = fh
-        .datasync()
-        .then(() => {
-          if (target > this.syncedGen) this.syncedGen = target;
-        })
-        .finally(() => {
-          this.syncing = null;
-        });
-      await this.syncing;
-    }
-  }
-
-  private async rotate(): Promise<void> {
-    const fh = this.writeFh!;
-    const gen = this.writeGen;
-    await fh.datasync();
-    if (gen > this.syncedGen) this.syncedGen = gen;
-    await fh.close();
-    await this.openWriteFile(this.writeId + 1);
-  }
-
-  private async openWriteFile(id: number): Promise<void> {
-    const dir = this.dataDirs[id % this.dataDirs.length]!;
-    const path = join(dir, `log-${id}`);
-    const fh = await open(path, "w+");
-    await fh.write(LOG_MAGIC, 0, LOG_MAGIC.length, 0);
-    await fh.datasync();
-    await fsyncDir(dir);
-    this.files.set(id, { path });
-    this.writeId = id;
-    this.writeFh = fh;
-    this.writePos = LOG_MAGIC.length;
-  }
-
-  private readHandle(id: number): Promise<FileHandle> {
-    const f = this.files.get(id);
-    if (!f) throw new ChannelError("MR_AGENT_CHANNEL_CORRUPT", `file channel ${this.name}: log file ${id} is gone`);
-    f.read ??= open(f.path, "r");
-    return f.read;
-  }
-
-  private maxFileId(): number {
-    let m = 0;
-    for (const id of this.files.keys()) if (id > m) m = id;
-    return m;
   }
 
   // ------------------------------------------------------------ checkpoint and replay
@@ -495,156 +283,29 @@ export class FileChannel implements Channel {
       const held: number[] = [];
       for (const tx of this.takers) held.push(...tx.takenPointers());
       snapshot = held.concat(this.queue.toArray());
-      fileId = this.writeId;
-      offset = this.writePos;
+      ({ fileId, offset } = this.log.position());
       this.changedSinceCheckpoint = false;
     } finally {
       this.barrier = null;
       release();
     }
-    const buf = encodeCheckpoint(fileId, offset, snapshot, snapshot.length);
-    const tmp = join(this.checkpointDir, "checkpoint.tmp");
-    const fh = await open(tmp, "w");
-    try {
-      await fh.write(buf, 0, buf.length, 0);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.checkpointDir, "checkpoint"));
-    await fsyncDir(this.checkpointDir);
+    await this.checkpoints.write({ fileId, offset, pointers: snapshot });
     // delete log files behind the checkpoint that nothing references
     let minRef = fileId;
     for (const p of snapshot) {
       const f = fileOf(p);
       if (f < minRef) minRef = f;
     }
-    for (const [id, f] of [...this.files]) {
-      if (id >= minRef || id === this.writeId) continue;
-      this.files.delete(id);
-      if (f.read) await (await f.read).close().catch(() => undefined);
-      await unlink(f.path).catch(() => undefined);
-    }
+    await this.log.deleteBefore(minRef);
   }
 
   private async replay(): Promise<void> {
-    this.files.clear();
-    for (const dir of this.dataDirs) {
-      for (const name of readdirSync(dir)) {
-        const m = /^log-(\d+)$/.exec(name);
-        if (m) this.files.set(Number(m[1]), { path: join(dir, name) });
-      }
-    }
-    let start = { fileId: 0, offset: 0 };
-    let base: number[] = [];
-    try {
-      const ck = decodeCheckpoint(await readFile(join(this.checkpointDir, "checkpoint")));
-      if (ck) {
-        start = { fileId: ck.fileId, offset: ck.offset };
-        base = ck.pointers;
-      } else this.log?.warn({ channel: this.name }, "file channel checkpoint is corrupt: replaying every log file");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    this.replayStats = {
-      checkpointEvents: base.length,
-      replayedPuts: 0,
-      replayedTakes: 0,
-      tornTails: 0,
-      incompleteTransactions: 0,
-    };
-    const added: number[] = [];
-    const removed = new Set<number>();
-    const ids = [...this.files.keys()].filter((id) => id >= start.fileId).sort((a, b) => a - b);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const isLast = i === ids.length - 1;
-      const from = id === start.fileId && start.offset > 0 ? start.offset : LOG_MAGIC.length;
-      const stopAt = await this.replayFile(id, from, added, removed);
-      if (stopAt !== null) {
-        this.replayStats.tornTails++;
-        this.log?.warn(
-          { channel: this.name, file: this.files.get(id)!.path, offset: stopAt },
-          "file channel log has a torn tail: ignored",
-        );
-        if (isLast) {
-          const fh = await open(this.files.get(id)!.path, "r+");
-          await fh.truncate(stopAt);
-          await fh.datasync();
-          await fh.close();
-        }
-      }
-    }
-    const q = new Deque();
-    for (const p of base) if (!removed.has(p)) q.push(p);
-    for (const p of added) if (!removed.has(p)) q.push(p);
-    this.queue = q;
-    this.changedSinceCheckpoint = added.length > 0 || removed.size > 0;
-  }
-
-  /** replays one file; returns the offset of a torn tail, or null */
-  private async replayFile(id: number, from: number, added: number[], removed: Set<number>): Promise<number | null> {
-    const fh = await open(this.files.get(id)!.path, "r");
-    try {
-      const { size } = await fh.stat();
-      const magic = Buffer.alloc(LOG_MAGIC.length);
-      await fh.read(magic, 0, magic.length, 0);
-      if (!magic.equals(LOG_MAGIC)) return size > 0 ? 0 : null;
-      const pendingTx = new Map<number, { puts: number[]; takes: number[] }>();
-      let pos = from;
-      let carry = Buffer.alloc(0);
-      const CHUNK = 8 * 1024 * 1024;
-      while (pos - carry.length < size) {
-        const readFrom = pos;
-        const n = Math.min(CHUNK, size - readFrom);
-        const chunk = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const r = await fh.read(chunk, got, n - got, readFrom + got);
-          if (r.bytesRead === 0) break;
-          got += r.bytesRead;
-        }
-        const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, got)]) : chunk.subarray(0, got);
-        const bufBase = readFrom - carry.length;
-        const atEof = readFrom + got >= size;
-        const { records, used, torn } = parseRecords(buf, bufBase, atEof);
-        for (const r of records) {
-          let t = pendingTx.get(r.txid);
-          if (r.type === PUT) {
-            if (!t) pendingTx.set(r.txid, (t = { puts: [], takes: [] }));
-            t.puts.push(pointer(id, r.offset));
-          } else if (r.type === TAKE) {
-            if (!t) pendingTx.set(r.txid, (t = { puts: [], takes: [] }));
-            t.takes.push(...decodeTake(r.payload));
-          } else if (r.type === COMMIT) {
-            if (t) {
-              for (const p of t.puts) added.push(p);
-              for (const p of t.takes) removed.add(p);
-              this.replayStats.replayedPuts += t.puts.length;
-              this.replayStats.replayedTakes += t.takes.length;
-              pendingTx.delete(r.txid);
-            }
-          }
-        }
-        if (torn) {
-          this.replayStats.incompleteTransactions += pendingTx.size;
-          return bufBase + used;
-        }
-        carry = Buffer.from(buf.subarray(used));
-        pos = readFrom + got;
-        if (atEof) {
-          if (carry.length > 0) {
-            this.replayStats.incompleteTransactions += pendingTx.size;
-            return bufBase + used;
-          }
-          break;
-        }
-      }
-      this.replayStats.incompleteTransactions += pendingTx.size;
-      return null;
-    } finally {
-      await fh.close();
-    }
+    this.log.scan();
+    const checkpoint = await this.checkpoints.read();
+    const { queue, stats, changed } = await new ReplayHandler(this.name, this.log, this.logger).replay(checkpoint);
+    this.queue = queue;
+    this.replayStats = stats;
+    this.changedSinceCheckpoint = changed;
   }
 
   // ------------------------------------------------------------ helpers
@@ -675,43 +336,6 @@ export class FileChannel implements Channel {
       }
     }
     if (this.freeSpaceError) throw this.freeSpaceError;
-  }
-}
-
-async function writeAll(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
-  let list = bufs;
-  let pos = position;
-  // writev takes at most IOV_MAX (1024) buffers
-  while (list.length > 0) {
-    const part = list.slice(0, 1024);
-    const total = part.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await fh.writev(part, pos);
-    pos += bytesWritten;
-    if (bytesWritten === total) {
-      list = list.slice(part.length);
-      continue;
-    }
-    if (bytesWritten <= 0) throw new Error(`writev wrote ${bytesWritten} of ${total} bytes`);
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of list) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    list = rest;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -6,7 +6,12 @@
  * (lines starting with `:`), multi-line data joined with LF, and the last event
  * id that persists across events. An event still being built when the stream
  * ends is discarded, as the spec says (see `hasPartialEvent`).
+ *
+ * Lines are split by the sources' one LineSplitter, with its bound: an event with
+ * a line longer than maxLineLength is discarded whole (reported to onLineTooLong),
+ * so a stream without line ends cannot grow memory without bound.
  */
+import { LineSplitter } from "../lines.js";
 
 export interface SseEvent {
   /** the `event` field, or "message" */
@@ -21,18 +26,23 @@ export interface SseParserOptions {
   onComment?: (text: string) => void;
   /** a valid `retry` field (milliseconds) */
   onRetry?: (ms: number) => void;
+  /** bytes a line may have (default DEFAULT_MAX_LINE_LENGTH) */
+  maxLineLength?: number;
+  /** a line was longer than maxLineLength: the event it is part of is discarded */
+  onLineTooLong?: (length: number) => void;
 }
 
 export class SseParser {
-  private readonly decoder = new TextDecoder("utf-8");
-  private buf = "";
+  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  private readonly splitter: LineSplitter;
   private first = true;
-  private skipLf = false;
   private data = "";
   private dataSeen = false;
   private type = "";
   private idBuffer = "";
   private pending = false;
+  /** the event being built had a line over the bound: it is dropped at its end */
+  private tooLong = false;
   /** the last event id (persists across events, like EventSource.lastEventId) */
   lastEventId = "";
 
@@ -42,55 +52,46 @@ export class SseParser {
   ) {
     this.lastEventId = initialLastEventId;
     this.idBuffer = initialLastEventId;
+    this.splitter = new LineSplitter({ lineEnds: "any", maxLineLength: opts.maxLineLength });
   }
 
   /** Feeds bytes (or already decoded text); returns the events completed by them. */
   feed(chunk: Uint8Array | string): SseEvent[] {
-    let text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
-    if (this.first && text.length > 0) {
-      this.first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
+    const bytes =
+      typeof chunk === "string"
+        ? Buffer.from(chunk, "utf8")
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: SseEvent[] = [];
-    let i = 0;
-    if (this.skipLf && text.length > 0) {
-      if (text[0] === "\n") i = 1;
-      this.skipLf = false;
-    }
-    let start = i;
-    for (; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 /* LF */ || c === 13 /* CR */) {
-        const line = this.buf + text.slice(start, i);
-        this.buf = "";
-        this.line(line, out);
-        if (c === 13) {
-          if (i + 1 < text.length) {
-            if (text.charCodeAt(i + 1) === 10) i++;
-          } else {
-            this.skipLf = true;
-          }
-        }
-        start = i + 1;
+    for (const l of this.splitter.push(bytes)) {
+      let b = l.bytes;
+      if (this.first) {
+        this.first = false;
+        if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
       }
+      if (l.truncated) {
+        this.tooLong = true;
+        this.pending = true;
+        this.opts.onLineTooLong?.(l.length);
+        continue;
+      }
+      this.line(this.decoder.decode(b), out);
     }
-    this.buf += text.slice(start);
     return out;
   }
 
   /** true when the stream stopped inside an event (its fields are discarded) */
   get hasPartialEvent(): boolean {
-    return this.pending || this.buf.length > 0;
+    return this.pending || this.splitter.pending() > 0;
   }
 
   /** Forgets a partial event (call on reconnect); the last event id is kept. */
   reset(): void {
-    this.buf = "";
-    this.skipLf = false;
+    this.splitter.reset();
     this.data = "";
     this.dataSeen = false;
     this.type = "";
     this.pending = false;
+    this.tooLong = false;
     this.idBuffer = this.lastEventId;
   }
 
@@ -137,7 +138,10 @@ export class SseParser {
   private dispatch(out: SseEvent[]): void {
     this.pending = false;
     this.lastEventId = this.idBuffer;
-    if (!this.dataSeen) {
+    if (!this.dataSeen || this.tooLong) {
+      this.tooLong = false;
+      this.data = "";
+      this.dataSeen = false;
       this.type = "";
       return;
     }

@@ -1,11 +1,12 @@
-import { describe, it, after } from "node:test";
+import { describe, it, after, mock } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import fs, { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import pino from "pino";
-import { DeadLetter } from "../../../src/social/connectors/dead-letter.js";
-import { readPosition, writePosition } from "../../../src/social/connectors/position.js";
-import { removeDir, tempDir } from "../../helpers/broker.js";
+import { DeadLetter } from "../../../../src/agent/sources/connectors/dead-letter.js";
+import { readPosition, writePosition } from "../../../../src/agent/sources/connectors/position.js";
+import { removeDir, tempDir } from "../../../helpers/broker.js";
 
 const logger = pino({ level: "silent" });
 
@@ -52,5 +53,24 @@ describe("dead letters and positions", () => {
     writePosition(f, "123");
     writePosition(f, '[{"offset":5}]');
     assert.equal(readPosition(f), '[{"offset":5}]');
+  });
+
+  it("writes a position durably through a temp file: fsynced, whole after many rapid updates, no temp left", () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const f = join(dir, "p", "pos");
+    const fsync = mock.method(fs, "fsyncSync");
+    syncBuiltinESMExports();
+    try {
+      for (let i = 0; i < 200; i++) writePosition(f, `cursor-${i}`);
+      // the temp file and the directory, every time
+      assert.ok(fsync.mock.callCount() >= 400, `fsync calls: ${fsync.mock.callCount()}`);
+    } finally {
+      fsync.mock.restore();
+      syncBuiltinESMExports();
+    }
+    assert.equal(readPosition(f), "cursor-199");
+    assert.equal(readFileSync(f, "utf8"), "cursor-199\n");
+    assert.deepEqual(readdirSync(join(dir, "p")), ["pos"]);
   });
 });

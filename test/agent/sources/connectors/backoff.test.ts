@@ -1,8 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ReconnectPolicy, X_BACKOFF } from "../../../src/social/connectors/backoff.js";
-import { HttpStatusError } from "../../../src/social/connectors/errors.js";
-import { LineSplitter } from "../../../src/social/connectors/lines.js";
+import { ReconnectPolicy, X_BACKOFF } from "../../../../src/agent/sources/connectors/backoff.js";
+import { HttpStatusError } from "../../../../src/agent/sources/connectors/errors.js";
 
 describe("X reconnect policy", () => {
   it("backs off linearly for network errors, 250 ms steps up to 16 s", () => {
@@ -42,17 +41,5 @@ describe("X reconnect policy", () => {
 
   it("reads Retry-After in seconds", () => {
     assert.equal(new HttpStatusError(503, { "retry-after": "7" }, "", "u").notBefore(1000), 8000);
-  });
-});
-
-describe("line splitter", () => {
-  it("splits on LF, drops CR, keeps multi-byte characters cut between chunks, and returns the cut-off tail", () => {
-    const s = new LineSplitter();
-    const bytes = Buffer.from('{"t":"é"}\r\n\r\n{"t":"🌊"}\n{"cut');
-    const out: string[] = [];
-    for (const b of bytes) out.push(...s.feed(Buffer.of(b)));
-    assert.deepEqual(out, ['{"t":"é"}', "", '{"t":"🌊"}']);
-    assert.equal(s.rest(), '{"cut');
-    assert.equal(s.rest(), "");
   });
 });

@@ -1,11 +1,11 @@
 /**
  * A source's resume position (a Jetstream cursor, an SSE Last-Event-ID) in a
- * small file, replaced atomically through src/fs (temp file, fsync, rename, fsync
- * of the directory) so a crash or power loss leaves either the old or the new
- * position, never a torn or lost one.
+ * small file, replaced atomically and durably through src/fs (temp file, fsync,
+ * rename, fsync of the directory) so a crash or power loss leaves either the old
+ * or the new position, never a torn or lost one.
  */
 import { readFileSync } from "node:fs";
-import { writeFileAtomicSync } from "../../fs/index.js";
+import { writeFileAtomicSync } from "../../../fs/index.js";
 
 export function readPosition(file: string): string | undefined {
   try {

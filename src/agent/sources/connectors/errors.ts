@@ -1,4 +1,4 @@
-import { MillraceError } from "../../errors.js";
+import { MillraceError } from "../../../errors.js";
 
 /** Raised by the stream connectors; `code` is MR_CONNECTOR_*. */
 export class ConnectorError extends MillraceError {}
