@@ -14,6 +14,8 @@ import { deleteTopics } from "./delete-topics.js";
 import { describeConfigs } from "./describe-configs.js";
 import { initProducerId } from "./init-producer-id.js";
 import { groupHandlers } from "./groups.js";
+import { saslHandshake } from "./sasl-handshake.js";
+import { saslAuthenticate } from "./sasl-authenticate.js";
 
 const apiVersions: ApiHandler = {
   key: ApiKey.ApiVersions,
@@ -33,6 +35,8 @@ const HANDLERS: ApiHandler[] = [
   describeConfigs,
   initProducerId,
   ...groupHandlers,
+  saslHandshake,
+  saslAuthenticate,
 ];
 
 const byKey = new Map<number, ApiHandler>(HANDLERS.map((h) => [h.key, h]));
