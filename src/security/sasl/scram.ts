@@ -146,7 +146,9 @@ export class ScramSaslServer implements SaslServer {
     if (a[0]?.[0] !== "c" || a[1]?.[0] !== "r") throw new AuthenticationError("Invalid SCRAM client final message");
     if (Buffer.from(a[0][1], "base64").toString("utf8") !== this.gs2)
       throw new AuthenticationError("Invalid SCRAM client final message: channel binding does not match");
-    if (a[1][1] !== this.nonce) throw new AuthenticationError("Invalid SCRAM client final message: nonce mismatch");
+    // Kafka accepts a final nonce that ends with the server's (librdkafka sends the client nonce + the combined one)
+    if (!a[1][1].endsWith(this.nonce))
+      throw new AuthenticationError("Invalid SCRAM client final message: nonce mismatch");
     const proof = Buffer.from(msg.slice(pIdx + 3), "base64");
     const cred = this.cred!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
