@@ -3,7 +3,8 @@
  * and the shared state handlers read (config, cluster id, topic creation).
  * Embedded in-process by default; `millrace broker` runs it on its own.
  */
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import { LogManager, isTopicConfigName, parseConfigValue, type LogConfig, type TopicInfo } from "../log/index.js";
@@ -16,6 +17,10 @@ import { EmbeddedTopics } from "../topics/embedded.js";
 import type { BrokerConfig, Listener } from "./config.js";
 import { Connection } from "./connection.js";
 import { observeBroker } from "./metrics.js";
+import { ConnectionSession, ListenerSecurity } from "./listeners.js";
+import { AclStore, ScramCredentialStore } from "../security/stores.js";
+import { AUTHORIZER_CLASS_NAMES, StandardAuthorizer, parseSuperUsers } from "../security/authorizer.js";
+import { watchTlsFiles } from "../security/tls.js";
 
 export interface BrokerMetrics {
   requests: number;
@@ -36,6 +41,14 @@ export class Broker {
   private stopping: Promise<void> | null = null;
   private creating = new Map<string, Promise<TopicInfo>>();
   private unobserve: (() => void) | undefined;
+  private unwatch: (() => void)[] = [];
+  /** SCRAM credentials (scram-credentials.json in the log dir) */
+  scram!: ScramCredentialStore;
+  /** ACL bindings (acls.json in the log dir) */
+  acls!: AclStore;
+  /** set when authorizer.class.name names Kafka's StandardAuthorizer (or AclAuthorizer); not enforced by handlers yet */
+  authorizer: StandardAuthorizer | null = null;
+  private security = new Map<string, ListenerSecurity>();
 
   isStopping(): boolean {
     return this.stopping !== null;
@@ -77,6 +90,14 @@ export class Broker {
     });
     await groups.load();
     const broker = new Broker(config, log, log.clusterId, logger, producerIds, producers, groups);
+    try {
+      broker.setUpSecurity();
+    } catch (e) {
+      await groups.close();
+      await producers.close();
+      await log.close();
+      throw e;
+    }
     log.startBackgroundTasks();
     producers.startBackgroundTasks();
     broker.unobserve = observeBroker({ log, connections: () => broker.connections.size });
@@ -91,14 +112,79 @@ export class Broker {
     return broker;
   }
 
+  /** Loads the SCRAM and ACL stores and reads every listener's TLS/SASL settings (errors name the key). */
+  private setUpSecurity(): void {
+    this.scram = ScramCredentialStore.open(this.config.logDir);
+    this.acls = AclStore.open(this.config.logDir);
+    const a = this.config.authorizer;
+    if (a.className !== "") {
+      if (!AUTHORIZER_CLASS_NAMES.includes(a.className))
+        throw new ConfigError(
+          "MR_CONFIG_INVALID",
+          `authorizer.class.name: ${a.className} is not one of ${AUTHORIZER_CLASS_NAMES.join(", ")}`,
+        );
+      this.authorizer = new StandardAuthorizer(() => this.acls.all(), {
+        superUsers: parseSuperUsers(a.superUsers),
+        allowEveryoneIfNoAclFound: a.allowEveryoneIfNoAclFound,
+      });
+    }
+    for (const l of this.config.listeners) this.security.set(l.name, new ListenerSecurity(l, this.config, this.scram));
+  }
+
+  private accept(socket: Socket, sec: ListenerSecurity): void {
+    if (this.stopping) return void socket.destroy();
+    let principal;
+    try {
+      principal = sec.transportPrincipal(sec.ssl ? (socket as TLSSocket) : null);
+    } catch (e) {
+      this.logger.warn(
+        { client: `${socket.remoteAddress}:${socket.remotePort}`, reason: (e as Error).message },
+        "failed authentication",
+      );
+      return void socket.destroy();
+    }
+    const c = new Connection(socket, this, sec.listener.name, new ConnectionSession(sec, principal));
+    this.connections.add(c);
+    this.metrics.connections++;
+  }
+
+  private listenerServer(sec: ListenerSecurity): Server {
+    if (!sec.tls) return createServer((socket) => this.accept(socket, sec));
+    const options = (t: NonNullable<typeof sec.tls>) => ({
+      ...t.context,
+      requestCert: t.clientAuth !== "none",
+      rejectUnauthorized: t.clientAuth === "required",
+    });
+    const server = createTlsServer(options(sec.tls), (socket) => this.accept(socket, sec));
+    server.on("tlsClientError", (e, socket) => {
+      this.logger.warn(
+        { client: `${socket.remoteAddress}:${socket.remotePort}`, reason: e.message },
+        "TLS handshake failed",
+      );
+    });
+    this.unwatch.push(
+      watchTlsFiles(
+        sec.tls,
+        () => sec.buildTls(),
+        (t) => {
+          server.setSecureContext(options(t));
+          sec.tls = t;
+          this.logger.info({ listener: sec.listener.name }, "reloaded TLS keystore/truststore");
+        },
+        (e) =>
+          this.logger.error(
+            { listener: sec.listener.name, err: e.message },
+            "TLS reload failed; keeping the old certificates",
+          ),
+      ),
+    );
+    return server;
+  }
+
   private async listen(): Promise<void> {
     for (const l of this.config.listeners) {
-      const server = createServer((socket) => {
-        if (this.stopping) return socket.destroy();
-        const c = new Connection(socket, this, l.name);
-        this.connections.add(c);
-        this.metrics.connections++;
-      });
+      const sec = this.security.get(l.name)!;
+      const server = this.listenerServer(sec);
       await new Promise<void>((resolve, reject) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
           reject(
@@ -117,8 +203,22 @@ export class Broker {
       const boundPort = typeof addr === "object" && addr ? addr.port : l.port;
       this.servers.push(server);
       this.listeners.push({ ...l, boundPort });
-      this.logger.info({ listener: `${l.name}://${l.host}:${boundPort}` }, "listening");
+      this.logger.info(
+        { listener: `${l.name}://${l.host}:${boundPort}`, securityProtocol: l.securityProtocol },
+        "listening",
+      );
+      if (l.securityProtocol === "PLAINTEXT" && !isLoopback(l.host) && !this.authorizer) this.warnOpen(l, boundPort);
     }
+  }
+
+  private warnOpen(l: Listener, port: number): void {
+    const line = "*".repeat(78);
+    this.logger.warn(
+      `\n${line}\n* WARNING: listener ${l.name}://${l.host || "0.0.0.0"}:${port} is PLAINTEXT on a non-loopback address\n` +
+        `* with no authorizer: anyone who can reach it can read, write and delete every topic.\n` +
+        `* Use SASL_SSL or SSL (listener.security.protocol.map), set authorizer.class.name,\n` +
+        `* or bind it to 127.0.0.1.\n${line}`,
+    );
   }
 
   connectionClosed(c: Connection): void {
@@ -175,6 +275,7 @@ export class Broker {
         // connections are closed before waiting (else a connected client hangs stop()).
         const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
         for (const c of [...this.connections]) c.close();
+        for (const u of this.unwatch) u();
         await closed;
         await this.groups.close();
         await this.producers.close();
@@ -185,6 +286,10 @@ export class Broker {
     }
     return this.stopping;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
 /** The broker's log.* settings as typed topic-level defaults (errors name the broker key). */

@@ -26,7 +26,15 @@ export const BROKER_KEYS: Record<string, KeyDef> = {
   "broker.id": { kind: "int", default: null, min: 0 },
   listeners: { kind: "list", default: "PLAINTEXT://127.0.0.1:9092" },
   "advertised.listeners": { kind: "list", default: null },
-  "listener.security.protocol.map": { kind: "list", default: "PLAINTEXT:PLAINTEXT" },
+  "listener.security.protocol.map": {
+    kind: "list",
+    default: "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+  },
+  "sasl.server.max.receive.size": { kind: "int", default: "524288", min: 1 },
+  "connection.failed.authentication.delay.ms": { kind: "int", default: "100", min: 0 },
+  "authorizer.class.name": { kind: "string", default: "" },
+  "super.users": { kind: "string", default: null },
+  "allow.everyone.if.no.acl.found": { kind: "bool", default: "false" },
   "log.dirs": { kind: "list", default: null },
   "log.dir": { kind: "string", default: "./millrace-data" },
   "num.partitions": { kind: "int", default: "1", min: 1 },
@@ -105,10 +113,47 @@ const NO_EFFECT = [
   /^metadata\./,
 ];
 
+export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
+const SECURITY_PROTOCOLS: SecurityProtocol[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
+
+/**
+ * ssl.* / sasl.* keys a listener reads, at broker level or as
+ * listener.name.<listener>.<key> / listener.name.<listener>.<mechanism>.<key>.
+ */
+export const LISTENER_SECURITY_KEYS = new Set([
+  "ssl.keystore.type",
+  "ssl.keystore.location",
+  "ssl.keystore.password",
+  "ssl.keystore.key",
+  "ssl.keystore.certificate.chain",
+  "ssl.key.password",
+  "ssl.truststore.type",
+  "ssl.truststore.location",
+  "ssl.truststore.password",
+  "ssl.truststore.certificates",
+  "ssl.client.auth",
+  "ssl.protocol",
+  "ssl.enabled.protocols",
+  "ssl.cipher.suites",
+  "ssl.principal.mapping.rules",
+  "ssl.endpoint.identification.algorithm",
+  "sasl.enabled.mechanisms",
+  "sasl.jaas.config",
+  "sasl.oauthbearer.jwks.endpoint.url",
+  "sasl.oauthbearer.expected.audience",
+  "sasl.oauthbearer.expected.issuer",
+  "sasl.oauthbearer.clock.skew.seconds",
+  "sasl.oauthbearer.sub.claim.name",
+  "sasl.server.callback.handler.class",
+  "connections.max.reauth.ms",
+]);
+
 export interface Listener {
   name: string;
   host: string;
   port: number;
+  /** from listener.security.protocol.map */
+  securityProtocol: SecurityProtocol;
 }
 
 export interface BrokerConfig {
@@ -141,6 +186,12 @@ export interface BrokerConfig {
   values: Map<string, { value: string | null; source: "static" | "default"; entry?: PropertyEntry }>;
   /** keys that were given but have no effect in millrace */
   ignored: PropertyEntry[];
+  /** ssl.*, sasl.* and listener.name.* security settings as given (read per listener by listeners.ts) */
+  security: Map<string, PropertyEntry>;
+  saslServerMaxReceiveSize: number;
+  connectionFailedAuthenticationDelayMs: number;
+  /** authorizer.class.name, super.users, allow.everyone.if.no.acl.found */
+  authorizer: { className: string; superUsers: string | null; allowEveryoneIfNoAclFound: boolean };
 }
 
 function fail(e: PropertyEntry, msg: string): never {
@@ -171,7 +222,7 @@ function check(e: PropertyEntry, def: KeyDef): void {
   if (def.min !== undefined && Number(e.value) < def.min) fail(e, `${e.value} is below the minimum of ${def.min}`);
 }
 
-function parseListener(s: string, e: PropertyEntry | undefined): Listener {
+function parseListener(s: string, e: PropertyEntry | undefined): Omit<Listener, "securityProtocol"> {
   const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(s.trim());
   if (!m) {
     const msg = `${JSON.stringify(s)} is not NAME://host:port`;
@@ -211,10 +262,12 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
   });
 
   const ignored: PropertyEntry[] = [];
+  const security = new Map<string, PropertyEntry>();
   for (const e of given.values()) {
     const def = BROKER_KEYS[e.key];
     if (def) check(e, def);
-    else ignored.push(e);
+    if (isListenerSecurityKey(e.key)) security.set(e.key, e);
+    else if (!def) ignored.push(e);
   }
 
   const values = new Map<string, { value: string | null; source: "static" | "default"; entry?: PropertyEntry }>();
@@ -228,17 +281,22 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
   const get = (k: string): string | null => values.get(k)!.value;
 
   const listenersEntry = given.get("listeners");
-  const listeners = splitList(get("listeners")!).map((s) => parseListener(s, listenersEntry));
-  if (listeners.length === 0)
-    throw new ConfigError("MR_CONFIG_INVALID", "listeners: at least one listener is required");
-  for (const l of listeners) {
-    if (!/^PLAINTEXT$/.test(l.name) && !get("listener.security.protocol.map")!.includes(`${l.name}:PLAINTEXT`)) {
-      const e = listenersEntry;
-      const msg = `listener ${l.name} is not PLAINTEXT; millrace has no TLS or SASL yet`;
-      if (e) fail(e, msg);
+  const mapEntry = given.get("listener.security.protocol.map");
+  const protocolMap = parseProtocolMap(get("listener.security.protocol.map")!, mapEntry);
+  const listeners: Listener[] = splitList(get("listeners")!).map((s) => {
+    const l = parseListener(s, listenersEntry);
+    const securityProtocol = protocolMap.get(l.name);
+    if (!securityProtocol) {
+      const msg = `listener ${l.name} has no security protocol in listener.security.protocol.map`;
+      if (listenersEntry) fail(listenersEntry, msg);
       throw new ConfigError("MR_CONFIG_INVALID", msg);
     }
-  }
+    return { ...l, securityProtocol };
+  });
+  if (listeners.length === 0)
+    throw new ConfigError("MR_CONFIG_INVALID", "listeners: at least one listener is required");
+  const names = listeners.map((l) => l.name);
+  if (new Set(names).size !== names.length && listenersEntry) fail(listenersEntry, "each listener needs its own name");
   const advertised = new Map<string, { host: string; port: number }>();
   const advEntry = given.get("advertised.listeners");
   for (const s of splitList(get("advertised.listeners") ?? "")) {
@@ -296,7 +354,39 @@ export function loadBrokerConfig(opts: LoadOptions = {}): BrokerConfig {
     topicDefaults,
     values,
     ignored,
+    security,
+    saslServerMaxReceiveSize: Number(get("sasl.server.max.receive.size")),
+    connectionFailedAuthenticationDelayMs: Number(get("connection.failed.authentication.delay.ms")),
+    authorizer: {
+      className: get("authorizer.class.name") ?? "",
+      superUsers: get("super.users"),
+      allowEveryoneIfNoAclFound: get("allow.everyone.if.no.acl.found") === "true",
+    },
   };
+}
+
+/** ssl.*, sasl.* keys a listener reads, plain or prefixed with listener.name.<l>. (and a mechanism). */
+function isListenerSecurityKey(key: string): boolean {
+  if (LISTENER_SECURITY_KEYS.has(key)) return true;
+  const m = /^listener\.name\.[^.]+\.(.+)$/.exec(key);
+  if (!m) return false;
+  if (LISTENER_SECURITY_KEYS.has(m[1])) return true;
+  const mech = /^[a-z0-9-]+\.(.+)$/.exec(m[1]);
+  return mech !== null && LISTENER_SECURITY_KEYS.has(mech[1]);
+}
+
+function parseProtocolMap(v: string, e: PropertyEntry | undefined): Map<string, SecurityProtocol> {
+  const out = new Map<string, SecurityProtocol>();
+  for (const pair of splitList(v)) {
+    const [name, proto] = pair.split(":").map((x) => x.trim().toUpperCase());
+    if (!name || !SECURITY_PROTOCOLS.includes(proto as SecurityProtocol)) {
+      const msg = `${JSON.stringify(pair)} is not NAME:${SECURITY_PROTOCOLS.join("|")}`;
+      if (e) fail(e, msg);
+      throw new ConfigError("MR_CONFIG_INVALID", `listener.security.protocol.map: ${msg}`);
+    }
+    out.set(name, proto as SecurityProtocol);
+  }
+  return out;
 }
 
 /** One line per ignored key, for the startup log. */

@@ -18,6 +18,8 @@ import { ProtocolError, Reader } from "../protocol/primitives.js";
 import { ErrorCode } from "../protocol/errors.js";
 import type { Broker } from "./broker.js";
 import { handlerFor, apiVersionsBody } from "./handlers/index.js";
+import { rawSaslToken } from "./handlers/sasl-authenticate.js";
+import type { ConnectionSession } from "./listeners.js";
 import { requestErrorsTotal, requestSeconds, requestsTotal } from "./metrics.js";
 
 const MAX_PENDING = 64;
@@ -36,12 +38,15 @@ export class Connection {
   private pending: Slot[] = [];
   private closed = false;
   private writePaused = false;
+  private ending = false;
   readonly remote: string;
 
   constructor(
     readonly socket: Socket,
     readonly broker: Broker,
     readonly listener: string,
+    /** authentication state; requests are gated by it until authenticated */
+    readonly session: ConnectionSession,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
@@ -73,10 +78,11 @@ export class Connection {
         if (this.headerLen < 4) return;
         this.headerLen = 0;
         const size = this.header.readInt32BE(0);
-        if (size < 0 || size > this.broker.config.socketRequestMaxBytes) {
-          this.close(
-            `request size ${size} is outside 0..socket.request.max.bytes (${this.broker.config.socketRequestMaxBytes})`,
-          );
+        const cfg = this.broker.config;
+        const max = this.session.maxReceiveSize(cfg.socketRequestMaxBytes, cfg.saslServerMaxReceiveSize);
+        if (size < 0 || size > max) {
+          const limit = this.session.authenticated ? "socket.request.max.bytes" : "sasl.server.max.receive.size";
+          this.close(`request size ${size} is outside 0..${limit} (${max})`);
           return;
         }
         if (data.length - off >= size) {
@@ -101,6 +107,7 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.session.state === "raw") return rawSaslToken(this, frame);
     let key: number;
     let version: number;
     let correlationId: number;
@@ -109,6 +116,8 @@ export class Connection {
     } catch (e) {
       return this.close((e as Error).message);
     }
+    const refusal = this.session.refusal(key);
+    if (refusal) return this.close(refusal);
     const handler = handlerFor(key);
     if (!handler || version < handler.minVersion || version > handler.maxVersion) {
       if (key === ApiKey.ApiVersions) {
@@ -175,6 +184,26 @@ export class Connection {
     this.flush();
   }
 
+  /** Queues a response made outside the handler table (raw SASL tokens) in request order; null closes. */
+  reply(result: Promise<Buffer[] | null>): void {
+    const slot: Slot = { done: false, chunks: null };
+    this.pending.push(slot);
+    result.then(
+      (chunks) => {
+        if (chunks === null) return this.close("authentication failed");
+        slot.chunks = chunks;
+        slot.done = true;
+        this.flush();
+      },
+      (e) => this.close(String(e)),
+    );
+  }
+
+  /** Closes the connection once the responses queued so far are written (after a failed authentication). */
+  endAfterFlush(): void {
+    this.ending = true;
+  }
+
   private enqueue(chunks: Buffer[]): void {
     this.pending.push({ done: true, chunks });
     this.flush();
@@ -192,6 +221,12 @@ export class Connection {
       }
     }
     if (wrote) this.socket.uncork();
+    if (this.ending && this.pending.length === 0 && !this.closed) {
+      this.closed = true;
+      this.socket.end();
+      this.broker.connectionClosed(this);
+      return;
+    }
     if (this.writePaused) this.socket.pause();
     else this.maybeResume();
   }

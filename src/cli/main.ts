@@ -13,6 +13,7 @@ import { agentCommand } from "./agent.js";
 import { submitCommand } from "./submit.js";
 import { demoCommand } from "./demo.js";
 import { runCommand } from "./run.js";
+import { storageCommand } from "./storage.js";
 
 const program = new Command("millrace");
 program
@@ -29,6 +30,7 @@ program.addCommand(agentCommand());
 program.addCommand(submitCommand());
 program.addCommand(demoCommand());
 program.addCommand(runCommand());
+program.addCommand(storageCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -161,6 +161,8 @@ test("ApiVersions advertises exactly the implemented APIs and answers unknown ve
     [ApiKey.DescribeGroups]: [0, 5],
     [ApiKey.DeleteGroups]: [0, 2],
     [ApiKey.OffsetDelete]: [0, 0],
+    [ApiKey.SaslHandshake]: [0, 1],
+    [ApiKey.SaslAuthenticate]: [0, 2],
   });
   conn.close();
   await tb.stop();

@@ -8,7 +8,7 @@ import { tempDir, removeDir } from "../helpers/broker.js";
 
 test("defaults: loopback only, Kafka's defaults, ./millrace-data", () => {
   const c = loadBrokerConfig();
-  assert.deepEqual(c.listeners, [{ name: "PLAINTEXT", host: "127.0.0.1", port: 9092 }]);
+  assert.deepEqual(c.listeners, [{ name: "PLAINTEXT", host: "127.0.0.1", port: 9092, securityProtocol: "PLAINTEXT" }]);
   assert.equal(c.logDir, "./millrace-data");
   assert.equal(c.numPartitions, 1);
   assert.equal(c.autoCreateTopics, true);
@@ -65,7 +65,11 @@ test("a bad value names file, line and key", () => {
     () => loadBrokerConfig({ overrides: ["auto.create.topics.enable=maybe"] }),
     /--override #1:1: auto.create.topics.enable/,
   );
-  assert.throws(() => loadBrokerConfig({ overrides: ["listeners=SSL://:9093"] }), /not PLAINTEXT/);
+  // a listener name without a security protocol (listener.security.protocol.map)
+  assert.throws(
+    () => loadBrokerConfig({ overrides: ["listeners=INTERNAL://:9093"] }),
+    /--override #1:1: listeners: listener INTERNAL has no security protocol in listener.security.protocol.map/,
+  );
   assert.throws(() => loadBrokerConfig({ overrides: ["num.partitions"] }), /not key=value/);
   removeDir(dir);
 });

@@ -25,6 +25,8 @@ import { deleteTopics } from "./delete-topics.js";
 import { describeConfigs } from "./describe-configs.js";
 import { initProducerId } from "./init-producer-id.js";
 import { groupHandlers } from "./groups.js";
+import { saslHandshake } from "./sasl-handshake.js";
+import { saslAuthenticate } from "./sasl-authenticate.js";
 
 const apiVersions: ApiHandler<ApiVersionsRequestData, ApiVersionsResponseData> = {
   key: ApiKey.ApiVersions,
@@ -44,6 +46,8 @@ const HANDLERS: AnyApiHandler[] = [
   describeConfigs,
   initProducerId,
   ...groupHandlers,
+  saslHandshake,
+  saslAuthenticate,
 ];
 
 const byKey = new Map<number, AnyApiHandler>(HANDLERS.map((h) => [h.key, h]));
