@@ -10,6 +10,7 @@ import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
 import { AuthenticationError } from "../../security/errors.js";
 import type { Connection } from "../connection.js";
+import type { SaslAuthenticateRequestData, SaslAuthenticateResponseData } from "../../protocol/messages/index.js";
 import type { ApiHandler } from "./types.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -47,7 +48,7 @@ async function step(connection: Connection, token: Buffer): Promise<{ token: Buf
   }
 }
 
-export const saslAuthenticate: ApiHandler = {
+export const saslAuthenticate: ApiHandler<SaslAuthenticateRequestData, SaslAuthenticateResponseData> = {
   key: ApiKey.SaslAuthenticate,
   minVersion: 0,
   maxVersion: 2,
@@ -62,7 +63,7 @@ export const saslAuthenticate: ApiHandler = {
         authBytes: EMPTY,
         sessionLifetimeMs: 0n,
       };
-    const r = await step(ctx.connection, req.authBytes as Buffer);
+    const r = await step(ctx.connection, req.authBytes);
     if ("error" in r)
       return {
         errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,

@@ -7,9 +7,10 @@
  */
 import { ApiKey } from "../../protocol/apis.js";
 import { ErrorCode } from "../../protocol/errors.js";
+import type { SaslHandshakeRequestData, SaslHandshakeResponseData } from "../../protocol/messages/index.js";
 import type { ApiHandler } from "./types.js";
 
-export const saslHandshake: ApiHandler = {
+export const saslHandshake: ApiHandler<SaslHandshakeRequestData, SaslHandshakeResponseData> = {
   key: ApiKey.SaslHandshake,
   minVersion: 0,
   maxVersion: 1,
@@ -18,7 +19,7 @@ export const saslHandshake: ApiHandler = {
     const mechanisms = session.security.mechanisms;
     if (!session.security.sasl || session.state !== "handshake")
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
-    const mechanism = String(req.mechanism);
+    const mechanism = req.mechanism;
     const server = session.security.saslServer(mechanism);
     if (!server) {
       ctx.connection.endAfterFlush();
