@@ -68,14 +68,12 @@ export async function fakeX(
       if (u.pathname === "/2/tweets/search/stream/rules") {
         if (req.method === "GET") {
           state.ruleCalls.push("GET");
-          res
-            .writeHead(200, { "content-type": "application/json" })
-            .end(
-              JSON.stringify({
-                data: state.rules.length ? state.rules : undefined,
-                meta: { result_count: state.rules.length },
-              }),
-            );
+          res.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              data: state.rules.length ? state.rules : undefined,
+              meta: { result_count: state.rules.length },
+            }),
+          );
           return;
         }
         const b = JSON.parse(body) as { add?: { value: string; tag?: string }[]; delete?: { ids: string[] } };
