@@ -86,7 +86,7 @@ function convDefault(f: JsonField, type: string): unknown {
 
 function field(f: JsonField, structs: Map<string, JsonField[]>): Record<string, unknown> {
   const o: Record<string, unknown> = { name: camel(f.name) };
-  let type = f.type;
+  const type = f.type;
   let fields = f.fields;
   if (type.startsWith("[]")) {
     const elem = type.slice(2);

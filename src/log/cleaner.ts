@@ -472,7 +472,7 @@ async function buildOffsetMap(
 ): Promise<{ map: OffsetMap; endOffset: bigint }> {
   const map = new OffsetMap(opts.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE);
   const stop = segs[range.uncleanable].baseOffset;
-  let endOffset = stop > firstDirty ? stop : firstDirty;
+  const endOffset = stop > firstDirty ? stop : firstDirty;
   let mappedEnd = -1n;
   for (let i = range.dirty; i < range.uncleanable; i++) {
     const seg = segs[i];

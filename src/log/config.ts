@@ -171,7 +171,7 @@ export const TOPIC_CONFIG_DEFS: Readonly<Record<ConfigName, ConfigDef>> = {
 export const TOPIC_CONFIG_NAMES = Object.keys(TOPIC_CONFIG_DEFS) as ConfigName[];
 
 export function isTopicConfigName(name: string): name is ConfigName {
-  return Object.prototype.hasOwnProperty.call(TOPIC_CONFIG_DEFS, name);
+  return Object.hasOwn(TOPIC_CONFIG_DEFS, name);
 }
 
 function invalid(name: string, value: string, why: string): LogError {

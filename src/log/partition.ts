@@ -12,7 +12,7 @@ import type { BatchInfo } from "../protocol/records/batch.js";
 import { hasCleanupPolicy, isNever } from "./config.js";
 import type { LogConfig } from "./config.js";
 import { LogError } from "./errors.js";
-import { DurableFile } from "./files.js";
+import type { DurableFile } from "./files.js";
 import { writevFully } from "../fs/index.js";
 import {
   SimulatedCrashError,
@@ -33,7 +33,7 @@ import { deletableSegments } from "./retention.js";
 import { ReadGenerations, maxTimestampOffset, offsetForTimestamp, readBatches } from "./reads.js";
 import type { ReadOptions, ReadResult, ReadView, TimestampOffset } from "./reads.js";
 import type { LoadOptions } from "./loader.js";
-import { INT32_MAX, Segment, newActiveSegment, onIndexRebuild } from "./segment.js";
+import { INT32_MAX, type Segment, newActiveSegment, onIndexRebuild } from "./segment.js";
 import type { LogFn, Logger } from "./types.js";
 import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE } from "./indexes.js";
 

@@ -340,12 +340,12 @@ export class TweetGenerator {
     // A few authors post a lot: activity ~ 1/(rank+5)^0.9.
     this.userCum = new Float64Array(n);
     let acc = 0;
-    for (let i = 0; i < n; i++) this.userCum[i] = acc += 1 / Math.pow(i + 5, 0.9);
+    for (let i = 0; i < n; i++) this.userCum[i] = acc += 1 / (i + 5) ** 0.9;
     // Hashtag popularity: a seeded ranking, Zipf weights by rank.
     this.tags = urng.shuffle(allTags());
     const s = opts.zipfExponent ?? 1.1;
     this.baseWeight = new Float64Array(this.tags.length);
-    for (let i = 0; i < this.tags.length; i++) this.baseWeight[i] = 1 / Math.pow(i + 1, s);
+    for (let i = 0; i < this.tags.length; i++) this.baseWeight[i] = 1 / (i + 1) ** s;
   }
 
   /** The hashtag list in base popularity order (rank 0 first). */

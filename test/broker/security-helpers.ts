@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { ApiKey, decodeResponse, encodeRequest } from "../../src/protocol/apis.js";
+import { type ApiKey, decodeResponse, encodeRequest } from "../../src/protocol/apis.js";
 import type { Message } from "../../src/protocol/codec.js";
 import { scramCredential } from "../../src/security/sasl/scram.js";
 import { ScramCredentialStore } from "../../src/security/stores.js";

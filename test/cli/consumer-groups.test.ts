@@ -222,7 +222,7 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
     const headerLine = r.stdout.split("\n").find((x) => x.startsWith("GROUP "))!;
     assert.match(
       headerLine,
-      /^GROUP {11}TOPIC {11}PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG {13}CONSUMER-ID +HOST {12}CLIENT-ID$/,
+      /^GROUP {11}TOPIC {11}PARTITION {2}CURRENT-OFFSET {2}LOG-END-OFFSET {2}LAG {13}CONSUMER-ID +HOST {12}CLIENT-ID$/,
     );
 
     t = table(membersVerbose.stdout);
@@ -299,7 +299,7 @@ test("consumer-groups: list, describe, reset-offsets and delete like kafka-consu
   ]);
   r = dryDefault;
   assert.match(r.stderr, /^WARN: No action will be performed as the --execute option is missing/);
-  let t = table(r.stdout);
+  const t = table(r.stdout);
   assert.deepEqual(t.header, ["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]);
   assert.deepEqual(t.rows, [
     [GROUP, "orders", "0", "0"],

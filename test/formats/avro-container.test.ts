@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import avro from "avsc";
+import type avro from "avsc";
 import { readContainer, writeContainer } from "../../src/formats/avro-container.js";
 import { avscDecodeAll, avscEncodeAll } from "./avro-helpers.js";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { LogManager, LogError } from "../../src/log/index.js";
+import { LogManager, type LogError } from "../../src/log/index.js";
 import { batchOffsets, buildBatch, payload, withTempDir } from "./helpers.js";
 
 const T0 = 1_700_000_000_000;

@@ -4,7 +4,7 @@
  * `binary`). The output is a SparseVector with sorted indices.
  */
 import { MLError } from "../errors.js";
-import { SparseVector, Vectors } from "../linalg.js";
+import { type SparseVector, Vectors } from "../linalg.js";
 import { requireParam } from "../param.js";
 import { UnaryTransformer } from "../pipeline-stage.js";
 

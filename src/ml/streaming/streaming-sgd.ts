@@ -9,7 +9,7 @@
  */
 import type { DStream } from "../../streaming/index.js";
 import { MLError } from "../errors.js";
-import { DenseVector, type Vector, Vectors } from "../linalg.js";
+import { type DenseVector, type Vector, Vectors } from "../linalg.js";
 import { XORShiftRandom } from "../random.js";
 import { LabeledPoint, modelOf, modelStream, predictWith, toVector } from "./model-stream.js";
 

@@ -198,7 +198,7 @@ test("load_balance: round_robin spreads batches; a failing sink is skipped (back
   const ch = mem("c1");
   const sinks = [new TestSink("k1"), new TestSink("k2"), new TestSink("k3")];
   for (const s of sinks) s.setChannel(ch);
-  let now = 0;
+  const now = 0;
   const p = new LoadBalancingSinkProcessor(sinks, "round_robin", true, 30000, env.logger, () => now);
   await fill(ch, 9);
   for (let i = 0; i < 3; i++) await p.process();

@@ -37,7 +37,7 @@ sinkContract("logger", (ch) => {
     sink,
     delivered: async () => {
       await new Promise((r) => setImmediate(r));
-      return cap.lines().map((l) => /  ?(\S+) }$/.exec(l)![1]);
+      return cap.lines().map((l) => / {1,2}(\S+) }$/.exec(l)![1]);
     },
   };
 });

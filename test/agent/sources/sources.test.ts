@@ -119,7 +119,7 @@ test("http: malformed bodies get 400 and change nothing; full channel gets 503; 
     ]),
   );
   assert.equal(r.status, 200);
-  let events = await all(ch);
+  const events = await all(ch);
   assert.deepEqual(
     events.map((e) => [e.headers, e.body.toString()]),
     [
