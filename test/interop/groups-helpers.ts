@@ -193,7 +193,7 @@ export class Watched {
 }
 
 /** The value of record i: the partition is i % partitions, the value names both. */
-export function valueOf(prefix: string, i: number): string {
+export function recordValue(prefix: string, i: number): string {
   return `${prefix}-${i}`;
 }
 
@@ -218,7 +218,7 @@ export async function produceNumbered(
       const p = i % partitions;
       let l = byPartition.get(p);
       if (!l) byPartition.set(p, (l = []));
-      l.push(valueOf(prefix, i));
+      l.push(recordValue(prefix, i));
     }
     for (const [p, values] of byPartition) {
       for (let k = 0; k < values.length; k += 500) {

@@ -22,7 +22,7 @@ import {
   describeGroup,
   produceNumbered,
   sorted,
-  valueOf,
+  recordValue,
 } from "./groups-helpers.js";
 
 const missing = missingCommand("kcat", ["-V"], "kcat");
@@ -205,7 +205,10 @@ test(
           second.get(p),
         );
       }
-      assert.ok(!rows2.some((r) => r.value === valueOf(topic, 0)), "the second run re-delivered a committed record");
+      assert.ok(
+        !rows2.some((r) => r.value === recordValue(topic, 0)),
+        "the second run re-delivered a committed record",
+      );
       const c2 = await committedOffsets(tb.bootstrap, group, topic, 4);
       for (let p = 0; p < 4; p++) assert.equal(c2.get(p), 400n, `partition ${p}: committed after the second run`);
     } finally {

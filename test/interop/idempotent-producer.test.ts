@@ -33,7 +33,16 @@ import type { Message } from "../../src/protocol/codec.js";
 import { Reader } from "../../src/protocol/primitives.js";
 import { scanBatches } from "../../src/protocol/records/batch.js";
 import { startBroker, removeDir } from "../helpers/broker.js";
-import { PYTHON, assertPresent, missingPythonModule, needs, readTopic, runOk, tail } from "./helpers.js";
+import {
+  PYTHON,
+  type RunResult,
+  assertPresent,
+  missingPythonModule,
+  needs,
+  readTopic,
+  runOk,
+  tail,
+} from "./helpers.js";
 
 const missing = missingPythonModule("confluent_kafka", "python3-confluent-kafka");
 
@@ -314,7 +323,7 @@ test(
         proxy.disarm();
       })();
 
-      let result;
+      let result: RunResult;
       try {
         result = await runOk(PYTHON, ["-c", PRODUCER_SCRIPT, proxyAddress, topic, String(N)], { timeoutMs: 480_000 });
       } finally {

@@ -18,7 +18,7 @@ import { KafkaClient } from "../../src/client/client.js";
 import { CompressionType } from "../../src/protocol/records/batch.js";
 import { ApiKey } from "../../src/protocol/apis.js";
 import { startBroker, tempDir, removeDir } from "../helpers/broker.js";
-import { BrokerProcess, assertPresent, missingCommand, needs, readTopic, runOk, type ReadRecord } from "./helpers.js";
+import { BrokerProcess, assertPresent, missingCommand, needs, readTopic, runOk } from "./helpers.js";
 
 const missing = missingCommand("kcat", ["-V"], "kcat");
 const kcatVersion = missing ? "" : spawnSync("kcat", ["-V"], { encoding: "utf8" }).stdout;

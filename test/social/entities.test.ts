@@ -125,6 +125,7 @@ test("entities: generator's v2 entities == extractEntities == twitter-text on ev
     for (const h of fromGen.hashtags) {
       // the index slice of the text is the hashtag itself
       assert.equal(Array.from(text).slice(h.start, h.end).join(""), "#" + h.tag);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the range \x00-\x7f is ASCII; its complement is the point
       if (/[^\x00-\x7f]/.test(h.tag)) nonAscii++;
     }
     if (/[\u{10000}-\u{10ffff}]/u.test(text)) astral++;

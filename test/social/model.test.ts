@@ -59,6 +59,7 @@ const V2 = {
 
 const V1 = {
   created_at: "Wed Oct 10 20:19:24 +0000 2018",
+  // biome-ignore lint/correctness/noPrecisionLoss: v1 JSON carries the id as a lossy number; id_str holds it exactly
   id: 1050118621198921728,
   id_str: "1050118621198921728",
   text: "To make room for more expression, we will now count all emojis as equal… https://t.co/MkGjXf9aXm",

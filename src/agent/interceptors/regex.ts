@@ -102,7 +102,9 @@ function millisSerializer(ctx: Context, key: string, pattern: string): Serialize
     const m = rx.exec(g);
     if (!m) return g;
     const v: Record<string, number> = { y: 1970, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0 };
-    fields.forEach((f, i) => (v[f === "h" ? "H" : f] = Number(m[i + 1])));
+    fields.forEach((f, i) => {
+      v[f === "h" ? "H" : f] = Number(m[i + 1]);
+    });
     return String(Date.UTC(v.y, v.M - 1, v.d, v.H, v.m, v.s, v.S));
   };
 }

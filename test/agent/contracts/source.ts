@@ -23,7 +23,7 @@ import { waitFor } from "../../helpers/wait.js";
 
 export interface SourceHarness {
   source: Source;
-  produce(n: number): Promise<string[] | void>;
+  produce(n: number): Promise<string[] | undefined>;
   cleanup?(): void | Promise<void>;
 }
 

@@ -214,7 +214,7 @@ test("load_balance: round_robin spreads batches; a failing sink is skipped (back
     sinks.flatMap((s) => s.got).sort((a, b) => Number(a) - Number(b)),
     ["0", "1", "2", "3", "4", "5", "6", "7", "8"],
   );
-  sinks.forEach((s) => (s.down = true));
+  for (const s of sinks) s.down = true;
   await fill(ch, 1);
   await assert.rejects(p.process(), /all configured sinks have failed/);
   assert.equal(ch.size(), 1);

@@ -1,6 +1,5 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import type http from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
