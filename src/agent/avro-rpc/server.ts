@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import avro from "avsc";
 import type { Logger } from "pino";
 import type { Event } from "../api.js";
+import { closeTcp, listenTcp } from "../listen.js";
 import { PackDecoder, encodePack, type DataPack } from "./framing.js";
 import {
   KNOWN_HASHES,
@@ -67,21 +68,13 @@ export class AvroRpcServer {
   async start(): Promise<number> {
     const server = createServer((s) => this.serve(s));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, this.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    return (server.address() as { port: number }).port;
+    return listenTcp(server, this.port, this.host);
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeTcp(server, this.sockets);
   }
 
   private serve(socket: Socket): void {

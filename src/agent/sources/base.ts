@@ -4,9 +4,11 @@
  * ended by stop() (which aborts the connection, then delivers or logs what is
  * still gathered).
  */
+import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
+import type { DeadLetter } from "./connectors/dead-letter.js";
 import { BatchDelivery, type DeliveryOptions } from "./delivery.js";
 
 export abstract class StreamSource implements EventDrivenSource {
@@ -73,10 +75,40 @@ export abstract class StreamSource implements EventDrivenSource {
   protected abstract closeDelivery(): Promise<void>;
 }
 
+/**
+ * A stream source with a dead-letter store: stop() closes its delivery, then
+ * waits until the store has written what it was given.
+ */
+export abstract class DeadLetterSource<M = undefined> extends StreamSource {
+  protected abstract readonly delivery: BatchDelivery<M>;
+  protected abstract readonly dead: DeadLetter;
+
+  get deadLetters(): DeadLetter {
+    return this.dead;
+  }
+
+  protected async closeDelivery(): Promise<void> {
+    await this.delivery.close();
+    await this.dead.flushed();
+  }
+}
+
 /** A listening source's `port` (netcat, netcatudp, http): required, 0-65535 (0 picks a free one). */
 export function readListenPort(ctx: Context): number {
   const port = ctx.getInteger("port");
   if (port === undefined) throw ctx.error("port", "is required");
   if (port < 0 || port > 65535) throw ctx.error("port", "must be between 0 and 65535");
   return port;
+}
+
+/**
+ * A listening source's server on bind:port; resolves with the bound port. The
+ * "error" listener stays after listening, so a later server error is ignored.
+ */
+export async function listenOn(server: Server, port: number, bind: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, bind, () => resolve());
+  });
+  return (server.address() as { port: number }).port;
 }

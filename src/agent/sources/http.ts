@@ -24,7 +24,7 @@ import {
 } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { putCounted } from "./put.js";
-import { readListenPort } from "./base.js";
+import { listenOn, readListenPort } from "./base.js";
 
 export class BadRequestError extends Error {}
 
@@ -145,11 +145,7 @@ export class HttpSource implements EventDrivenSource {
     this.counter.register();
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(this.port, this.bind, () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = await listenOn(this.server, this.port, this.bind);
     this.log?.info({ source: this.name, bind: this.bind, port: this.port }, "http source listening");
   }
   private send(res: ServerResponse, status: number, text: string): void {

@@ -32,7 +32,7 @@ import type { DeadLetter } from "./connectors/dead-letter.js";
 import { StallError } from "./connectors/errors.js";
 import { USER_AGENT } from "./connectors/http.js";
 import { readPosition, writePosition } from "./connectors/position.js";
-import { StreamSource } from "./base.js";
+import { DeadLetterSource } from "./base.js";
 import { type BatchDelivery, DeliveryClosedError, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
 export interface JetstreamConfig {
@@ -48,9 +48,9 @@ export interface JetstreamConfig {
   channelFullBackoffMs: number;
 }
 
-export class JetstreamSource extends StreamSource {
-  private readonly delivery: BatchDelivery<number>;
-  private readonly dead: DeadLetter;
+export class JetstreamSource extends DeadLetterSource<number> {
+  protected readonly delivery: BatchDelivery<number>;
+  protected readonly dead: DeadLetter;
   private readonly policy: ReconnectPolicy;
   private readonly gaps: GapTracker;
   /** time_us of the last event committed to the channel */
@@ -98,15 +98,6 @@ export class JetstreamSource extends StreamSource {
         if (this.config.positionFile) writePosition(this.config.positionFile, String(last));
       },
     });
-  }
-
-  get deadLetters(): DeadLetter {
-    return this.dead;
-  }
-
-  protected async closeDelivery(): Promise<void> {
-    await this.delivery.close();
-    await this.dead.flushed();
   }
 
   /** the subscribe URL for the current position */

@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";
 import { LineSplitter } from "./lines.js";
-import { readListenPort } from "./base.js";
+import { listenOn, readListenPort } from "./base.js";
 
 export class NetcatSource implements EventDrivenSource {
   readonly kind = "event-driven" as const;
@@ -45,11 +45,7 @@ export class NetcatSource implements EventDrivenSource {
   async start(): Promise<void> {
     this.counter.register();
     this.server = createServer((s) => this.handle(s));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(this.port, this.bind, () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = await listenOn(this.server, this.port, this.bind);
     this.log?.info({ source: this.name, bind: this.bind, port: this.port }, "netcat source listening");
   }
   private handle(sock: Socket): void {

@@ -23,7 +23,7 @@ import { createInterface } from "node:readline";
 import type { ComponentEnv, Context } from "../api.js";
 import type { SourceCounter } from "../counters.js";
 import type { DeadLetter } from "./connectors/dead-letter.js";
-import { StreamSource } from "./base.js";
+import { DeadLetterSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
 import { type BatchDelivery, DeliveryClosedError, deadLetterFromConfig } from "./delivery.js";
 
@@ -78,9 +78,9 @@ export function parseRate(s: string): number | undefined {
   return n > 0 ? n : undefined;
 }
 
-export class ReplaySource extends StreamSource {
-  private readonly delivery: BatchDelivery;
-  private readonly dead: DeadLetter;
+export class ReplaySource extends DeadLetterSource {
+  protected readonly delivery: BatchDelivery;
+  protected readonly dead: DeadLetter;
   readonly stats = {
     lines: 0,
     cycles: 0,
@@ -103,15 +103,6 @@ export class ReplaySource extends StreamSource {
       maxBatchDurationMs: config.batchDurationMs,
       channelFullBackoffMs: config.channelFullBackoffMs,
     });
-  }
-
-  get deadLetters(): DeadLetter {
-    return this.dead;
-  }
-
-  protected async closeDelivery(): Promise<void> {
-    await this.delivery.close();
-    await this.dead.flushed();
   }
 
   protected async run(): Promise<void> {

@@ -15,11 +15,10 @@ import {
   type BackoffSettings,
   type FailureKind,
 } from "./connectors/backoff.js";
-import type { DeadLetter } from "./connectors/dead-letter.js";
 import { HttpStatusError } from "./connectors/errors.js";
 import { openStream } from "./connectors/http.js";
 import { SseParser, type SseEvent } from "./connectors/sse.js";
-import { StreamSource } from "./base.js";
+import { DeadLetterSource } from "./base.js";
 import { StallWatchdog } from "./stall.js";
 import { DEFAULT_MAX_LINE_LENGTH } from "./lines.js";
 import { DeliveryClosedError, GapTracker, type BatchDelivery } from "./delivery.js";
@@ -41,9 +40,7 @@ export function sseOptionsFromConfig(ctx: Context, gapNote: string): SseSourceOp
   };
 }
 
-export abstract class SseSource<M> extends StreamSource {
-  protected abstract readonly delivery: BatchDelivery<M>;
-  protected abstract readonly dead: DeadLetter;
+export abstract class SseSource<M> extends DeadLetterSource<M> {
   protected readonly policy: ReconnectPolicy;
   protected readonly gaps: GapTracker;
   /** the id sent as Last-Event-ID on the next connection ("" for none) */
@@ -60,15 +57,6 @@ export abstract class SseSource<M> extends StreamSource {
     super(name, env);
     this.policy = new ReconnectPolicy(sse.backoff);
     this.gaps = new GapTracker(env.agentName, name, this.logger, sse.gapNote);
-  }
-
-  get deadLetters(): DeadLetter {
-    return this.dead;
-  }
-
-  protected async closeDelivery(): Promise<void> {
-    await this.delivery.close();
-    await this.dead.flushed();
   }
 
   protected abstract streamUrl(): string;

@@ -8,6 +8,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { ComponentEnv, Context, EventDrivenSource } from "../api.js";
+import { closeTcp, listenTcp } from "../listen.js";
 import { DEFAULT_EVENT_SIZE, SyslogFramer, syslogEvent } from "../syslog/parser.js";
 import { SyslogSourceBase, clientHeaders, readCommon, readPort, type SyslogCommon } from "./syslog-common.js";
 
@@ -28,14 +29,7 @@ export class SyslogTcpListener {
   async start(): Promise<number> {
     const server = createServer((socket) => this.serve(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, this.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    return (server.address() as { port: number }).port;
+    return listenTcp(server, this.port, this.host);
   }
 
   private serve(socket: Socket): void {
@@ -69,8 +63,7 @@ export class SyslogTcpListener {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeTcp(server, this.sockets);
     await Promise.allSettled([...this.pending]);
   }
 }

@@ -30,7 +30,7 @@ import type { DeadLetter } from "./connectors/dead-letter.js";
 import { HttpStatusError, StallError } from "./connectors/errors.js";
 import { openStream, requestJson } from "./connectors/http.js";
 import { LineSplitter } from "./lines.js";
-import { StreamSource } from "./base.js";
+import { DeadLetterSource } from "./base.js";
 import { StallWatchdog } from "./stall.js";
 import { type BatchDelivery, GapTracker, deadLetterFromConfig } from "./delivery.js";
 
@@ -76,9 +76,9 @@ interface Rule {
   tag?: string;
 }
 
-export class TwitterSource extends StreamSource {
-  private readonly delivery: BatchDelivery;
-  private readonly dead: DeadLetter;
+export class TwitterSource extends DeadLetterSource {
+  protected readonly delivery: BatchDelivery;
+  protected readonly dead: DeadLetter;
   private readonly policy: ReconnectPolicy;
   private readonly gaps: GapTracker;
   private token: string | undefined;
@@ -122,15 +122,6 @@ export class TwitterSource extends StreamSource {
             ]
           : undefined,
     });
-  }
-
-  get deadLetters(): DeadLetter {
-    return this.dead;
-  }
-
-  protected async closeDelivery(): Promise<void> {
-    await this.delivery.close();
-    await this.dead.flushed();
   }
 
   protected async run(): Promise<void> {
