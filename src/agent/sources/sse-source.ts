@@ -21,7 +21,7 @@ import { SseParser, type SseEvent } from "./connectors/sse.js";
 import { DeadLetterSource } from "./base.js";
 import { StallWatchdog } from "./stall.js";
 import { DEFAULT_MAX_LINE_LENGTH } from "./lines.js";
-import { DeliveryClosedError, GapTracker, type BatchDelivery } from "./delivery.js";
+import { DeliveryClosedError, GapTracker } from "./delivery.js";
 
 export interface SseSourceOptions {
   stallTimeoutMs: number;
