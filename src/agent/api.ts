@@ -52,7 +52,8 @@ export class TransactionTooLargeError extends ChannelError {
   ) {
     super(
       "MR_AGENT_TX_TOO_LARGE",
-      `transaction too large for channel ${channel}: more than its transactionCapacity (${capacity}) events in one transaction`,
+      `transaction too large for channel ${channel}: more than its transactionCapacity (${capacity}) ` +
+        "events in one transaction",
     );
   }
 }

@@ -72,24 +72,35 @@ const LANGS: Lang[] = ["en", "es", "fr", "de", "ja", "pt"];
 const LANG_WEIGHTS = [50, 15, 8, 7, 10, 10];
 
 const WORDS: Record<Lang, string[]> = {
-  en: "the a this that my your our is was are be just so really very new great good bad love hate today tonight game team city music show live news update time people world work coffee weekend morning night friends big small best worst happy sad finally again never always think know want need watch read play win lose going".split(
-    " ",
-  ),
-  es: "el la los las un una es muy pero que de en con para hoy noche partido equipo ciudad música nuevo gran bueno malo amor vida tiempo gente mundo trabajo café amigos fin semana feliz triste siempre nunca quiero necesito ganar perder está".split(
-    " ",
-  ),
-  fr: "le la les un une est très mais que de en avec pour aujourd'hui soir match équipe ville musique nouveau grand bon mauvais amour vie temps gens monde travail café amis week-end heureux triste toujours jamais veux besoin gagner perdre c'est".split(
-    " ",
-  ),
-  de: "der die das ein eine ist sehr aber dass und mit für heute Abend Spiel Mannschaft Stadt Musik neu groß gut schlecht Liebe Leben Zeit Leute Welt Arbeit Kaffee Freunde Wochenende glücklich traurig immer nie will brauche gewinnen verlieren endlich".split(
-    " ",
-  ),
+  en: (
+    "the a this that my your our is was are be just so really very new great good bad love hate " +
+    "today tonight game team city music show live news update time people world work coffee " +
+    "weekend morning night friends big small best worst happy sad finally again never always think " +
+    "know want need watch read play win lose going"
+  ).split(" "),
+  es: (
+    "el la los las un una es muy pero que de en con para hoy noche partido equipo ciudad música " +
+    "nuevo gran bueno malo amor vida tiempo gente mundo trabajo café amigos fin semana feliz " +
+    "triste siempre nunca quiero necesito ganar perder está"
+  ).split(" "),
+  fr: (
+    "le la les un une est très mais que de en avec pour aujourd'hui soir match équipe ville " +
+    "musique nouveau grand bon mauvais amour vie temps gens monde travail café amis week-end " +
+    "heureux triste toujours jamais veux besoin gagner perdre c'est"
+  ).split(" "),
+  de: (
+    "der die das ein eine ist sehr aber dass und mit für heute Abend Spiel Mannschaft Stadt Musik " +
+    "neu groß gut schlecht Liebe Leben Zeit Leute Welt Arbeit Kaffee Freunde Wochenende glücklich " +
+    "traurig immer nie will brauche gewinnen verlieren endlich"
+  ).split(" "),
   ja: "今日 は とても 楽しい です 新しい 音楽 試合 チーム 東京 大阪 仕事 週末 コーヒー 友達 最高 本当に ありがとう 明日 また 見て ください ニュース 映画 ゲーム 天気 朝 夜 好き 嬉しい".split(
     " ",
   ),
-  pt: "o a os as um uma é muito mas que de em com para hoje noite jogo time cidade música novo grande bom ruim amor vida tempo gente mundo trabalho café amigos fim semana feliz triste sempre nunca quero preciso ganhar perder está".split(
-    " ",
-  ),
+  pt: (
+    "o a os as um uma é muito mas que de em com para hoje noite jogo time cidade música novo " +
+    "grande bom ruim amor vida tempo gente mundo trabalho café amigos fim semana feliz triste " +
+    "sempre nunca quero preciso ganhar perder está"
+  ).split(" "),
 };
 
 const EMOJI = ["😀", "😂", "🔥", "🎉", "👍", "🚀", "⚽", "🙏", "✨", "💯", "❤️", "👀", "🤔", "📈", "🌍", "👨‍💻"];

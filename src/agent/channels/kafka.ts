@@ -179,7 +179,8 @@ export class KafkaChannel implements Channel {
             ch.skipped++;
             ch.env.logger.warn(
               { err, channel: ch.name },
-              `kafka channel ${ch.name}: skipping ${ch.options.topic}-${r.partition}@${r.offset}, not an AvroFlumeEvent (parseAsFlumeEvent=true)`,
+              `kafka channel ${ch.name}: skipping ${ch.options.topic}-${r.partition}@${r.offset}, ` +
+                "not an AvroFlumeEvent (parseAsFlumeEvent=true)",
             );
           }
         }

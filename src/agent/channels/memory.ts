@@ -239,7 +239,8 @@ export class MemoryChannel implements Channel {
       if (!(await this.slots.acquire(-change, this.running ? this.keepAliveMs : 0))) {
         throw new ChannelFullError(
           this.name,
-          `space for commit to queue couldn't be acquired; sinks are likely not keeping up with sources, or the buffer size is too tight (capacity ${this.cap})`,
+          "space for commit to queue couldn't be acquired; sinks are likely not keeping up with " +
+            `sources, or the buffer size is too tight (capacity ${this.cap})`,
         );
       }
     }
@@ -295,7 +296,8 @@ class MemoryTransaction implements Transaction {
     if (this.takes.length >= this.ch.txCap) {
       throw new ChannelError(
         "MR_AGENT_TAKE_LIST_FULL",
-        `take list for the transaction of channel ${this.ch.name} (capacity ${this.ch.txCap}) is full; commit more often or raise transactionCapacity`,
+        `take list for the transaction of channel ${this.ch.name} (capacity ${this.ch.txCap}) is ` +
+          "full; commit more often or raise transactionCapacity",
       );
     }
     this.ch.counter.inc("EventTakeAttemptCount");

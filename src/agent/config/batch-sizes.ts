@@ -59,7 +59,10 @@ export interface ChannelRef {
   ctx: Context;
 }
 
-/** The channel's transactionCapacity as it will be configured (undefined: unbounded, or left to the channel's own check). */
+/**
+ * The channel's transactionCapacity as it will be configured (undefined: unbounded, or left to the
+ * channel's own check).
+ */
 export function transactionCapacityOf(ch: ChannelRef): number | undefined {
   const alias = findChannel(ch.type)?.alias;
   const def = alias === undefined ? undefined : CHANNEL_TX[alias];
@@ -106,7 +109,8 @@ export function limitSourceBatch(
       errors.push(
         ctx.error(
           given.key,
-          `(${given.value}) of source ${name} is greater than the transactionCapacity (${limit.tc}) of channel ${limit.channel}: ` +
+          `(${given.value}) of source ${name} is greater than the transactionCapacity (${limit.tc}) ` +
+            `of channel ${limit.channel}: ` +
             `a source puts its batch in one transaction; lower ${given.key} or raise transactionCapacity`,
         ),
       );

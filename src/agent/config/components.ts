@@ -135,7 +135,8 @@ function parseInterceptors(p: ParseState, name: string, ctx: Context): Intercept
     const iname = k.split(".")[0];
     if (!icNames.includes(iname))
       warnings.push(
-        `${where(icCtx.entry(k)!)}${icCtx.entry(k)!.key} is not used: interceptor "${iname}" is not listed in ${agent}.sources.${name}.interceptors; ignored`,
+        `${where(icCtx.entry(k)!)}${icCtx.entry(k)!.key} is not used: interceptor "${iname}" is not ` +
+          `listed in ${agent}.sources.${name}.interceptors; ignored`,
       );
   }
   for (const iname of icNames) {

@@ -83,7 +83,8 @@ async function putAll(channel: Channel, events: Event[], logger?: Logger): Promi
     const size = Math.max(1, Math.min(err.capacity, events.length - 1));
     logger?.warn(
       { channel: channel.name, events: events.length, transactionCapacity: err.capacity },
-      `transaction too large for channel ${channel.name}: ${events.length} events > transactionCapacity ${err.capacity}; ` +
+      `transaction too large for channel ${channel.name}: ${events.length} events > ` +
+        `transactionCapacity ${err.capacity}; ` +
         `split into ${Math.ceil(events.length / size)} transactions`,
     );
     for (let i = 0; i < events.length; i += size) await putAll(channel, events.slice(i, i + size), logger);

@@ -37,7 +37,8 @@ export class DefaultPathManager implements PathManager {
 
 function rollTimeStamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  const date = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`;
+  return `${date}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 export interface FileRollOptions {

@@ -285,7 +285,8 @@ export function jetstreamConfig(ctx: Context): JetstreamConfig {
       throw ctx.error("compress", "= true needs zstdDictionary (Jetstream compresses with a custom zstd dictionary)");
     throw ctx.error(
       "compress",
-      "= true is not supported: the bundled zstd decoder (fzstd) cannot decode frames that use a dictionary; set compress = false",
+      "= true is not supported: the bundled zstd decoder (fzstd) cannot decode frames that use a " +
+        "dictionary; set compress = false",
     );
   }
   ctx.getString("zstdDictionary");

@@ -1,4 +1,7 @@
-/** Flume's netcatudp source: every UDP datagram on bind:port is one event (a trailing newline removed); remoteAddressHeader names a header for the sender's address. */
+/**
+ * Flume's netcatudp source: every UDP datagram on bind:port is one event (a trailing newline
+ * removed); remoteAddressHeader names a header for the sender's address.
+ */
 import { createSocket, type Socket } from "node:dgram";
 import type { ChannelProcessor, ComponentEnv, Context, EventDrivenSource } from "../api.js";
 import { SourceCounter } from "../counters.js";

@@ -18,7 +18,10 @@ import { StreamSource } from "./base.js";
 import { systemClock, type Clock } from "./clock.js";
 import { type BatchDelivery, DeliveryClosedError } from "./delivery.js";
 
-/** What the source draws tweets from: the next tweet at a simulated time (TweetGenerator is one; tests pass their own). */
+/**
+ * What the source draws tweets from: the next tweet at a simulated time (TweetGenerator is one;
+ * tests pass their own).
+ */
 export interface TweetSupplier {
   next(nowMs: number): object;
 }

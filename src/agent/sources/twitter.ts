@@ -44,9 +44,11 @@ export const twitterAvro: { encodeBatch?: (tweets: unknown[]) => Buffer } = {
 };
 
 const DEFAULT_TWEET_FIELDS =
-  "id,text,created_at,author_id,lang,entities,public_metrics,referenced_tweets,conversation_id,in_reply_to_user_id,source,geo,possibly_sensitive";
+  "id,text,created_at,author_id,lang,entities,public_metrics,referenced_tweets," +
+  "conversation_id,in_reply_to_user_id,source,geo,possibly_sensitive";
 const DEFAULT_EXPANSIONS =
-  "author_id,referenced_tweets.id,referenced_tweets.id.author_id,entities.mentions.username,in_reply_to_user_id,geo.place_id";
+  "author_id,referenced_tweets.id,referenced_tweets.id.author_id,entities.mentions.username," +
+  "in_reply_to_user_id,geo.place_id";
 const DEFAULT_USER_FIELDS =
   "id,name,username,created_at,description,location,profile_image_url,public_metrics,url,verified";
 const DEFAULT_PLACE_FIELDS = "id,full_name,country,country_code,geo,name,place_type";
@@ -339,7 +341,8 @@ export function twitterConfig(ctx: Context): TwitterConfig {
   if (format === "avro" && !twitterAvro.encodeBatch) {
     throw ctx.error(
       "format",
-      "= avro is not available yet in this build (Flume's Doc schema encoder, src/formats/flume-twitter-doc.ts, is not wired); use format = json",
+      "= avro is not available yet in this build (Flume's Doc schema encoder, " +
+        "src/formats/flume-twitter-doc.ts, is not wired); use format = json",
     );
   }
   return {

@@ -39,8 +39,11 @@ export function chooseFieldsToKeep(value: string | undefined): KeepFields {
 }
 
 // RFC 5424: <PRI>VERSION STAMP HOST rest   (STAMP or HOST may be "-")
-const RFC5424 =
-  /^(?:<(\d{1,3})>)(?:(\d?)\s?)(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}|Z)?)|-)\s(?:([\w][\w\d.@-]*)|-)\s(.*)$/s;
+const STAMP_5424 = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}|Z)?/.source;
+const RFC5424 = new RegExp(
+  String.raw`^(?:<(\d{1,3})>)(?:(\d?)\s?)(?:(${STAMP_5424})|-)\s(?:([\w][\w\d.@-]*)|-)\s(.*)$`,
+  "s",
+);
 // (`s`: an octet-counted frame may hold newlines in its message)
 // RFC 3164: <PRI>MMM dd HH:mm:ss HOST rest  (single-digit days have two spaces)
 const RFC3164 =

@@ -329,7 +329,8 @@ export class FileChannel implements Channel {
         if (free < this.minimumRequiredSpace) {
           this.freeSpaceError = new ChannelError(
             "MR_AGENT_CHANNEL_DISK_SPACE",
-            `file channel ${this.name}: usable space in ${dir} is ${free} bytes, below minimumRequiredSpace ${this.minimumRequiredSpace}`,
+            `file channel ${this.name}: usable space in ${dir} is ${free} bytes, below ` +
+              `minimumRequiredSpace ${this.minimumRequiredSpace}`,
           );
           break;
         }

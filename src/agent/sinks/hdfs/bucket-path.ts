@@ -139,7 +139,8 @@ export class TimestampMissingError extends AgentError {
   constructor(value: string | undefined) {
     super(
       "MR_AGENT_HDFS_TIMESTAMP",
-      `cannot resolve time escapes: the event's timestamp header is ${value === undefined ? "missing" : `"${value}"`} ` +
+      "cannot resolve time escapes: the event's timestamp header is " +
+        `${value === undefined ? "missing" : `"${value}"`} ` +
         "(add the timestamp interceptor or set hdfs.useLocalTimeStamp = true)",
     );
   }

@@ -16,7 +16,10 @@ export interface RequestOptions {
   connectTimeoutMs?: number;
 }
 
-/** Sent unless a source sets its own (Wikimedia asks clients to identify themselves: set `userAgent` with a contact). */
+/**
+ * Sent unless a source sets its own (Wikimedia asks clients to identify themselves: set `userAgent`
+ * with a contact).
+ */
 export const USER_AGENT = "millrace/0.1 (Flume-compatible agent; Node.js)";
 
 /** Opens a request and resolves with the response (any status); the body is not read. */
