@@ -104,36 +104,39 @@ test("entities: counting keys", () => {
   assert.equal(mentionKey("@Under_Score"), "under_score");
 });
 
-test("entities: generator's v2 entities == extractEntities == twitter-text on every tweet of a 5,000-tweet corpus", () => {
-  let n = 0;
-  let nonAscii = 0;
-  let astral = 0;
-  let total = 0;
-  for (const p of generateCorpus({ seed: 7, count: 5000, startMs: Date.UTC(2025, 2, 1) })) {
-    const text = p.data.text;
-    const e = p.data.entities ?? {};
-    const fromGen = {
-      hashtags: (e.hashtags ?? []).map(({ start, end, tag }) => ({ start, end, tag })),
-      mentions: (e.mentions ?? []).map(({ start, end, username }) => ({ start, end, username })),
-      urls: (e.urls ?? []).map(({ start, end, url }) => ({ start, end, url })),
-      cashtags: (e.cashtags ?? []).map(({ start, end, tag }) => ({ start, end, tag })),
-    };
-    const ours = extractEntities(text);
-    const ref = reference(text);
-    assert.deepEqual(ours, fromGen, `tweet ${p.data.id}: ${text}`);
-    assert.deepEqual({ ...ref, mentions: sortByStart(ref.mentions) }, fromGen, `tweet ${p.data.id}: ${text}`);
-    for (const h of fromGen.hashtags) {
-      // the index slice of the text is the hashtag itself
-      assert.equal(Array.from(text).slice(h.start, h.end).join(""), "#" + h.tag);
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: the range \x00-\x7f is ASCII; its complement is the point
-      if (/[^\x00-\x7f]/.test(h.tag)) nonAscii++;
+test(
+  "entities: generator's v2 entities == extractEntities " + "== twitter-text on every tweet of a 5,000-tweet corpus",
+  () => {
+    let n = 0;
+    let nonAscii = 0;
+    let astral = 0;
+    let total = 0;
+    for (const p of generateCorpus({ seed: 7, count: 5000, startMs: Date.UTC(2025, 2, 1) })) {
+      const text = p.data.text;
+      const e = p.data.entities ?? {};
+      const fromGen = {
+        hashtags: (e.hashtags ?? []).map(({ start, end, tag }) => ({ start, end, tag })),
+        mentions: (e.mentions ?? []).map(({ start, end, username }) => ({ start, end, username })),
+        urls: (e.urls ?? []).map(({ start, end, url }) => ({ start, end, url })),
+        cashtags: (e.cashtags ?? []).map(({ start, end, tag }) => ({ start, end, tag })),
+      };
+      const ours = extractEntities(text);
+      const ref = reference(text);
+      assert.deepEqual(ours, fromGen, `tweet ${p.data.id}: ${text}`);
+      assert.deepEqual({ ...ref, mentions: sortByStart(ref.mentions) }, fromGen, `tweet ${p.data.id}: ${text}`);
+      for (const h of fromGen.hashtags) {
+        // the index slice of the text is the hashtag itself
+        assert.equal(Array.from(text).slice(h.start, h.end).join(""), "#" + h.tag);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: \x00-\x7f is ASCII; this counts non-ASCII tags
+        if (/[^\x00-\x7f]/.test(h.tag)) nonAscii++;
+      }
+      if (/[\u{10000}-\u{10ffff}]/u.test(text)) astral++;
+      total += fromGen.hashtags.length + fromGen.mentions.length + fromGen.urls.length + fromGen.cashtags.length;
+      n++;
     }
-    if (/[\u{10000}-\u{10ffff}]/u.test(text)) astral++;
-    total += fromGen.hashtags.length + fromGen.mentions.length + fromGen.urls.length + fromGen.cashtags.length;
-    n++;
-  }
-  assert.equal(n, 5000);
-  assert.ok(total > 5000, `entities checked: ${total}`);
-  assert.ok(nonAscii > 0, "the corpus has unicode hashtags");
-  assert.ok(astral > 500, "the corpus has astral-plane emoji (code point vs UTF-16 indices)");
-});
+    assert.equal(n, 5000);
+    assert.ok(total > 5000, `entities checked: ${total}`);
+    assert.ok(nonAscii > 0, "the corpus has unicode hashtags");
+    assert.ok(astral > 500, "the corpus has astral-plane emoji (code point vs UTF-16 indices)");
+  },
+);

@@ -82,7 +82,8 @@ const V1 = {
   entities: { hashtags: [], urls: [], user_mentions: [], symbols: [] },
   extended_tweet: {
     full_text:
-      "To make room for more expression, we will now count all emojis as equal—including those with gender‍‍ and skin t… #emoji $TWTR @jack https://t.co/MkGjXf9aXm",
+      "To make room for more expression, we will now count all emojis as equal—including those with " +
+      "gender‍‍ and skin t… #emoji $TWTR @jack https://t.co/MkGjXf9aXm",
     entities: {
       hashtags: [{ text: "emoji", indices: [114, 120] }],
       user_mentions: [{ screen_name: "jack", id_str: "12", indices: [127, 132] }],
@@ -142,7 +143,12 @@ const MASTODON = {
   in_reply_to_account_id: null,
   language: "fr",
   content:
-    '<p>Bonjour &amp; bienvenue <span class="h-card"><a href="https://mastodon.social/@Gargron" class="u-url mention">@<span>Gargron</span></a></span> ! <a href="https://mastodon.social/tags/caf%C3%A9" class="mention hashtag" rel="tag">#<span>café</span></a></p><p>Lien: <a href="https://example.com/page?a=1&amp;b=2" rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span class="">example.com/page?a=1&amp;b=2</span></a><br />ligne 2 &lt;b&gt; &#x1F600;</p>',
+    '<p>Bonjour &amp; bienvenue <span class="h-card"><a href="https://mastodon.social/@Gargron" ' +
+    'class="u-url mention">@<span>Gargron</span></a></span> ! <a ' +
+    'href="https://mastodon.social/tags/caf%C3%A9" class="mention hashtag" ' +
+    'rel="tag">#<span>café</span></a></p><p>Lien: <a href="https://example.com/page?a=1&amp;b=2" ' +
+    'rel="nofollow noopener" target="_blank"><span class="invisible">https://</span><span ' +
+    'class="">example.com/page?a=1&amp;b=2</span></a><br />ligne 2 &lt;b&gt; &#x1F600;</p>',
   reblogs_count: 4,
   account: {
     id: "1",

@@ -61,90 +61,95 @@ const appendBatchBody = (bodies: string[]) => [
     .requestType.toBuffer({ events: bodies.map((b) => ({ headers: { n: b }, body: Buffer.from(b) })) }),
 ];
 
-test("avro source handshake as a Java client meets it: NONE for an unknown hash, then CLIENT with our protocol, then plain calls", async () => {
-  const { src, cp } = await startSource();
-  const c = await rawConn(src.boundPort);
-  try {
-    const javaHash = Buffer.alloc(16, 7); // a hash the server has never seen
-    // 1. unknown client hash and no protocol text: NONE, the server's protocol and hash, nothing else, nothing delivered
-    const r1 = await c.call(1, [
-      handshakeRequestType.toBuffer({ clientHash: javaHash, clientProtocol: null, serverHash: javaHash, meta: {} }),
-      ...appendBatchBody(["a"]),
-    ]);
-    assert.equal(r1.serial, 1);
-    const rd1 = new Reader(Buffer.concat(r1.buffers));
-    const hs1 = rd1.read<HandshakeResponse>(handshakeResponseType);
-    assert.equal(hs1.match, "NONE");
-    assert.equal(hs1.serverProtocol, PROTOCOL_TEXT);
-    assert.deepEqual(hs1.serverHash, PROTOCOL_HASH);
-    assert.ok(rd1.done, "a NONE answer carries the handshake only");
-    assert.equal(cp.events.length, 0);
-    // 2. the client repeats with its protocol text: CLIENT (its serverHash guess was wrong), then meta, no error, OK
-    const r2 = await c.call(2, [
-      handshakeRequestType.toBuffer({
-        clientHash: javaHash,
-        clientProtocol: PROTOCOL_TEXT,
-        serverHash: javaHash,
-        meta: {},
-      }),
-      ...appendBatchBody(["a", "b"]),
-    ]);
-    assert.equal(r2.serial, 2);
-    const rd2 = new Reader(Buffer.concat(r2.buffers));
-    assert.equal(rd2.read<HandshakeResponse>(handshakeResponseType).match, "CLIENT");
-    assert.deepEqual(rd2.read(metaType), {});
-    assert.equal(rd2.read(booleanType), false);
-    assert.equal(rd2.read(statusType), "OK");
-    assert.ok(rd2.done);
-    // 3. the connection is established: no handshake on later calls
-    const r3 = await c.call(3, appendBatchBody(["c"]));
-    const rd3 = new Reader(Buffer.concat(r3.buffers));
-    rd3.read(metaType);
-    assert.equal(rd3.read(booleanType), false);
-    assert.equal(rd3.read(statusType), "OK");
-    // 4. an unknown message is a system error: flag true, union {string}
-    const r4 = await c.call(4, [metaType.toBuffer({}), stringType.toBuffer("nope")]);
-    const rd4 = new Reader(Buffer.concat(r4.buffers));
-    rd4.read(metaType);
-    assert.equal(rd4.read(booleanType), true);
-    assert.match(rd4.read<string>(systemErrorType), /No such message: nope/);
-    assert.ok(rd4.done);
-    assert.deepEqual(
-      cp.events.map((e) => [e.body.toString(), e.headers.n]),
-      [
-        ["a", "a"],
-        ["b", "b"],
-        ["c", "c"],
-      ],
-    );
-    assert.equal(src.counter.get("AppendBatchAcceptedCount"), 2);
-  } finally {
-    c.close();
-    await src.stop();
-  }
-  // a second connection knows nothing of the first: it must handshake again
-  const { src: src2 } = await startSource();
-  const c2 = await rawConn(src2.boundPort);
-  try {
-    const r = await c2.call(9, [
-      handshakeRequestType.toBuffer({
-        clientHash: PROTOCOL_HASH,
-        clientProtocol: null,
-        serverHash: PROTOCOL_HASH,
-        meta: null,
-      }),
-      ...appendBatchBody(["z"]),
-    ]);
-    assert.equal(
-      new Reader(Buffer.concat(r.buffers)).read<HandshakeResponse>(handshakeResponseType).match,
-      "BOTH",
-      "our own hash is known: BOTH at once",
-    );
-  } finally {
-    c2.close();
-    await src2.stop();
-  }
-});
+test(
+  "avro source handshake as a Java client meets it: NONE for an unknown hash, then CLIENT with " +
+    "our protocol, then plain calls",
+  async () => {
+    const { src, cp } = await startSource();
+    const c = await rawConn(src.boundPort);
+    try {
+      const javaHash = Buffer.alloc(16, 7); // a hash the server has never seen
+      // 1. unknown client hash and no protocol text: NONE, the server's protocol and hash, nothing
+      // else, nothing delivered
+      const r1 = await c.call(1, [
+        handshakeRequestType.toBuffer({ clientHash: javaHash, clientProtocol: null, serverHash: javaHash, meta: {} }),
+        ...appendBatchBody(["a"]),
+      ]);
+      assert.equal(r1.serial, 1);
+      const rd1 = new Reader(Buffer.concat(r1.buffers));
+      const hs1 = rd1.read<HandshakeResponse>(handshakeResponseType);
+      assert.equal(hs1.match, "NONE");
+      assert.equal(hs1.serverProtocol, PROTOCOL_TEXT);
+      assert.deepEqual(hs1.serverHash, PROTOCOL_HASH);
+      assert.ok(rd1.done, "a NONE answer carries the handshake only");
+      assert.equal(cp.events.length, 0);
+      // 2. the client repeats with its protocol text: CLIENT (its serverHash guess was wrong), then meta, no error, OK
+      const r2 = await c.call(2, [
+        handshakeRequestType.toBuffer({
+          clientHash: javaHash,
+          clientProtocol: PROTOCOL_TEXT,
+          serverHash: javaHash,
+          meta: {},
+        }),
+        ...appendBatchBody(["a", "b"]),
+      ]);
+      assert.equal(r2.serial, 2);
+      const rd2 = new Reader(Buffer.concat(r2.buffers));
+      assert.equal(rd2.read<HandshakeResponse>(handshakeResponseType).match, "CLIENT");
+      assert.deepEqual(rd2.read(metaType), {});
+      assert.equal(rd2.read(booleanType), false);
+      assert.equal(rd2.read(statusType), "OK");
+      assert.ok(rd2.done);
+      // 3. the connection is established: no handshake on later calls
+      const r3 = await c.call(3, appendBatchBody(["c"]));
+      const rd3 = new Reader(Buffer.concat(r3.buffers));
+      rd3.read(metaType);
+      assert.equal(rd3.read(booleanType), false);
+      assert.equal(rd3.read(statusType), "OK");
+      // 4. an unknown message is a system error: flag true, union {string}
+      const r4 = await c.call(4, [metaType.toBuffer({}), stringType.toBuffer("nope")]);
+      const rd4 = new Reader(Buffer.concat(r4.buffers));
+      rd4.read(metaType);
+      assert.equal(rd4.read(booleanType), true);
+      assert.match(rd4.read<string>(systemErrorType), /No such message: nope/);
+      assert.ok(rd4.done);
+      assert.deepEqual(
+        cp.events.map((e) => [e.body.toString(), e.headers.n]),
+        [
+          ["a", "a"],
+          ["b", "b"],
+          ["c", "c"],
+        ],
+      );
+      assert.equal(src.counter.get("AppendBatchAcceptedCount"), 2);
+    } finally {
+      c.close();
+      await src.stop();
+    }
+    // a second connection knows nothing of the first: it must handshake again
+    const { src: src2 } = await startSource();
+    const c2 = await rawConn(src2.boundPort);
+    try {
+      const r = await c2.call(9, [
+        handshakeRequestType.toBuffer({
+          clientHash: PROTOCOL_HASH,
+          clientProtocol: null,
+          serverHash: PROTOCOL_HASH,
+          meta: null,
+        }),
+        ...appendBatchBody(["z"]),
+      ]);
+      assert.equal(
+        new Reader(Buffer.concat(r.buffers)).read<HandshakeResponse>(handshakeResponseType).match,
+        "BOTH",
+        "our own hash is known: BOTH at once",
+      );
+    } finally {
+      c2.close();
+      await src2.stop();
+    }
+  },
+);
 
 test("avro sink -> avro source: batches cross, headers kept, the sink commits only on OK", async () => {
   const { src, cp } = await startSource();

@@ -144,7 +144,8 @@ test("transactionCapacity > capacity; batchSize > transactionCapacity (sink and 
   const b = a.build(props);
   assert.ok(
     b.warnings.includes(
-      "agent.conf:9: a1.sinks.k1.batchSize (500) of sink k1 is greater than the transactionCapacity (100) of channel c1: the sink takes at most 100 events per transaction",
+      "agent.conf:9: a1.sinks.k1.batchSize (500) of sink k1 is greater than the transactionCapacity " +
+        "(100) of channel c1: the sink takes at most 100 events per transaction",
     ),
     b.warnings.join("\n"),
   );
@@ -159,7 +160,8 @@ test("transactionCapacity > capacity; batchSize > transactionCapacity (sink and 
     [...BASE, "a1.sources.r1.batchSize = 101"],
     new RegExp(
       at(9) +
-        "a1\\.sources\\.r1\\.batchSize \\(101\\) of source r1 is greater than the transactionCapacity \\(100\\) of channel c1",
+        "a1\\.sources\\.r1\\.batchSize \\(101\\) of source r1 is greater than the " +
+        "transactionCapacity \\(100\\) of channel c1",
     ),
   );
 });

@@ -70,7 +70,8 @@ export async function miniHdfs(root: string): Promise<MiniHdfs> {
     await body(req);
     const op = u.searchParams.get("op")!;
     ops.push(
-      `${req.method} ${op} ${decodeURIComponent(u.pathname.replace(/^\/webhdfs\/v1/, ""))} user=${u.searchParams.get("user.name")}`,
+      `${req.method} ${op} ${decodeURIComponent(u.pathname.replace(/^\/webhdfs\/v1/, ""))} ` +
+        `user=${u.searchParams.get("user.name")}`,
     );
     if (!u.searchParams.get("user.name")) return err(res, 401, "SecurityException", "no user.name");
     if ((req.method === "PUT" && op === "CREATE") || (req.method === "POST" && op === "APPEND")) {

@@ -151,7 +151,8 @@ export function kafkaSuite(name: string, make: () => Promise<Fixture>): void {
   );
 
   test(
-    `${name}: kafka channel with no source: takes an existing topic, commit stores offsets, rollback and restart read again`,
+    `${name}: kafka channel with no source: takes an existing topic, commit stores offsets, rollback ` +
+      "and restart read again",
     withFx(async (fx) => {
       await fx.port.createTopic("existing", { partitions: 2 });
       for (let i = 0; i < 6; i++)

@@ -131,39 +131,47 @@ function agentText(channel: string, dir: string, lines: string[]): string {
 
 for (const channel of ["memory", "file"]) {
   for (const c of cases.filter((c) => c.key.startsWith("a1.sources."))) {
-    test(`${c.what} batch size 50 > ${channel} channel transactionCapacity 10 is a config error naming ${c.key}`, async () => {
-      const dir = tempDir();
-      try {
-        const props = parseProperties(agentText(channel, dir, c.lines), "t.conf");
-        await assert.rejects(
-          Agent.start({ name: "a1", properties: props, logger }),
-          (e: Error) =>
-            e.message.includes(`t.conf:${7 + c.lines.length}: ${c.key} (50) of source r1`) &&
-            /\(50\) of source r1 is greater than the transactionCapacity \(10\) of channel c1/.test(e.message),
-        );
-      } finally {
-        removeDir(dir);
-      }
-    });
+    test(
+      `${c.what} batch size 50 > ${channel} channel transactionCapacity 10 is a config error ` + `naming ${c.key}`,
+      async () => {
+        const dir = tempDir();
+        try {
+          const props = parseProperties(agentText(channel, dir, c.lines), "t.conf");
+          await assert.rejects(
+            Agent.start({ name: "a1", properties: props, logger }),
+            (e: Error) =>
+              e.message.includes(`t.conf:${7 + c.lines.length}: ${c.key} (50) of source r1`) &&
+              /\(50\) of source r1 is greater than the transactionCapacity \(10\) of channel c1/.test(e.message),
+          );
+        } finally {
+          removeDir(dir);
+        }
+      },
+    );
   }
   for (const c of cases.filter((c) => c.key.startsWith("a1.sinks."))) {
-    test(`${c.what} batch size 50 > ${channel} channel transactionCapacity 10: the sink takes 10 per transaction, ${c.key} warned`, () => {
-      const dir = tempDir();
-      try {
-        const props = parseProperties(agentText(channel, dir, c.lines), "t.conf");
-        const b = new Agent({ name: "a1", properties: props, logger }).build(props);
-        const line = 6 + c.lines.length;
-        assert.ok(
-          b.warnings.includes(
-            `t.conf:${line}: ${c.key} (50) of sink k1 is greater than the transactionCapacity (10) of channel c1: the sink takes at most 10 events per transaction`,
-          ),
-          b.warnings.join("\n"),
-        );
-        assert.equal(b.runners.get("k1")!.sinks[0]!.batchSize!(), 10);
-      } finally {
-        removeDir(dir);
-      }
-    });
+    test(
+      `${c.what} batch size 50 > ${channel} channel transactionCapacity 10: the sink takes 10 per ` +
+        `transaction, ${c.key} warned`,
+      () => {
+        const dir = tempDir();
+        try {
+          const props = parseProperties(agentText(channel, dir, c.lines), "t.conf");
+          const b = new Agent({ name: "a1", properties: props, logger }).build(props);
+          const line = 6 + c.lines.length;
+          assert.ok(
+            b.warnings.includes(
+              `t.conf:${line}: ${c.key} (50) of sink k1 is greater than the transactionCapacity (10) ` +
+                "of channel c1: the sink takes at most 10 events per transaction",
+            ),
+            b.warnings.join("\n"),
+          );
+          assert.equal(b.runners.get("k1")!.sinks[0]!.batchSize!(), 10);
+        } finally {
+          removeDir(dir);
+        }
+      },
+    );
   }
 }
 

@@ -35,23 +35,26 @@ async function bodies(ch: Channel): Promise<string[]> {
   return out;
 }
 
-test("channel processor: interceptor chain, then every required channel; a full required channel fails the batch", async () => {
-  const c1 = mem("c1");
-  const c2 = mem("c2", 3);
-  const cp = new DefaultChannelProcessor(new ReplicatingSelector([c1, c2]), [
-    regexFilterInterceptor(Context.of({ regex: "keep" })),
-    staticInterceptor(Context.of({ key: "k", value: "v" })),
-  ]);
-  await cp.processEventBatch([ev("keep 1"), ev("drop"), ev("keep 2")]);
-  assert.deepEqual(await bodies(c1), ["keep 1", "keep 2"]);
-  assert.deepEqual(await bodies(c2), ["keep 1", "keep 2"]);
-  await assert.rejects(cp.processEventBatch([ev("keep 3"), ev("keep 4")]), ChannelFullError);
-  assert.equal(c2.size(), 2, "the full channel rolled back the whole batch");
-  await assert.rejects(
-    cp.processEvent(ev("keep 5")).then(() => cp.processEvent(ev("keep 6"))),
-    ChannelFullError,
-  );
-});
+test(
+  "channel processor: interceptor chain, then every required channel; " + "a full required channel fails the batch",
+  async () => {
+    const c1 = mem("c1");
+    const c2 = mem("c2", 3);
+    const cp = new DefaultChannelProcessor(new ReplicatingSelector([c1, c2]), [
+      regexFilterInterceptor(Context.of({ regex: "keep" })),
+      staticInterceptor(Context.of({ key: "k", value: "v" })),
+    ]);
+    await cp.processEventBatch([ev("keep 1"), ev("drop"), ev("keep 2")]);
+    assert.deepEqual(await bodies(c1), ["keep 1", "keep 2"]);
+    assert.deepEqual(await bodies(c2), ["keep 1", "keep 2"]);
+    await assert.rejects(cp.processEventBatch([ev("keep 3"), ev("keep 4")]), ChannelFullError);
+    assert.equal(c2.size(), 2, "the full channel rolled back the whole batch");
+    await assert.rejects(
+      cp.processEvent(ev("keep 5")).then(() => cp.processEvent(ev("keep 6"))),
+      ChannelFullError,
+    );
+  },
+);
 
 test("replicating selector: optional channels may fail without failing the put", async () => {
   const c1 = mem("c1");
@@ -126,44 +129,48 @@ async function fill(ch: Channel, n: number, from = 0): Promise<void> {
   tx.close();
 }
 
-test("failover: highest priority first; a failing sink is penalised, events go to the next; it comes back after the penalty", async () => {
-  const ch = mem("c1");
-  const [k1, k2] = [new TestSink("k1"), new TestSink("k2")];
-  k1.setChannel(ch);
-  k2.setChannel(ch);
-  let now = 1000;
-  const p = new FailoverSinkProcessor(
-    [
-      { sink: k1, priority: 10 },
-      { sink: k2, priority: 5 },
-    ],
-    10000,
-    env.logger,
-    () => now,
-  );
-  await fill(ch, 6);
-  assert.equal(await p.process(), "READY");
-  assert.deepEqual(k1.got, ["0"]);
-  k1.down = true;
-  assert.equal(await p.process(), "READY");
-  assert.equal(p.activeSink(), k2);
-  assert.deepEqual(k2.got, ["1"], "the event k1 rolled back went to k2");
-  await p.process();
-  assert.deepEqual(k2.got, ["1", "2"]);
-  k1.down = false;
-  now += 1999; // penalty 2^1 s
-  await p.process();
-  assert.deepEqual(k2.got, ["1", "2", "3"], "k1 still penalised");
-  now += 1;
-  await p.process();
-  assert.deepEqual(k1.got, ["0", "4"], "k1 is back after its penalty");
-  assert.equal(p.activeSink(), k1);
-  k1.down = true;
-  k2.down = true;
-  await assert.rejects(p.process(), EventDeliveryError);
-  assert.equal(ch.size(), 1, "nothing lost when every sink fails");
-  assert.deepEqual([...k1.got, ...k2.got].sort(), ["0", "1", "2", "3", "4"]);
-});
+test(
+  "failover: highest priority first; a failing sink is penalised, events go to the next; it comes " +
+    "back after the penalty",
+  async () => {
+    const ch = mem("c1");
+    const [k1, k2] = [new TestSink("k1"), new TestSink("k2")];
+    k1.setChannel(ch);
+    k2.setChannel(ch);
+    let now = 1000;
+    const p = new FailoverSinkProcessor(
+      [
+        { sink: k1, priority: 10 },
+        { sink: k2, priority: 5 },
+      ],
+      10000,
+      env.logger,
+      () => now,
+    );
+    await fill(ch, 6);
+    assert.equal(await p.process(), "READY");
+    assert.deepEqual(k1.got, ["0"]);
+    k1.down = true;
+    assert.equal(await p.process(), "READY");
+    assert.equal(p.activeSink(), k2);
+    assert.deepEqual(k2.got, ["1"], "the event k1 rolled back went to k2");
+    await p.process();
+    assert.deepEqual(k2.got, ["1", "2"]);
+    k1.down = false;
+    now += 1999; // penalty 2^1 s
+    await p.process();
+    assert.deepEqual(k2.got, ["1", "2", "3"], "k1 still penalised");
+    now += 1;
+    await p.process();
+    assert.deepEqual(k1.got, ["0", "4"], "k1 is back after its penalty");
+    assert.equal(p.activeSink(), k1);
+    k1.down = true;
+    k2.down = true;
+    await assert.rejects(p.process(), EventDeliveryError);
+    assert.equal(ch.size(), 1, "nothing lost when every sink fails");
+    assert.deepEqual([...k1.got, ...k2.got].sort(), ["0", "1", "2", "3", "4"]);
+  },
+);
 
 test("failover: config priorities, duplicate priority and unknown sink are errors", () => {
   const [k1, k2] = [new TestSink("k1"), new TestSink("k2")];
@@ -230,38 +237,41 @@ test("load_balance: round_robin spreads batches; a failing sink is skipped (back
   );
 });
 
-test("sink runner: stop waits for the batch in flight, which commits; nothing is lost or taken after stop", async () => {
-  const ch = mem("c1", 1000);
-  await fill(ch, 100);
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const delivered: string[] = [];
-  const sink: Sink = {
-    name: "slow",
-    setChannel() {},
-    start() {},
-    stop() {},
-    async process() {
-      const tx = ch.getTransaction();
-      tx.begin();
-      const batch: string[] = [];
-      for (let i = 0; i < 10; i++) batch.push((await tx.take())!.body.toString());
-      await gate;
-      delivered.push(...batch);
-      await tx.commit();
-      tx.close();
-      return "READY";
-    },
-  };
-  const runner = new SinkRunner("slow", { start() {}, stop() {}, process: () => sink.process() }, env.logger);
-  await runner.start();
-  const stopping = runner.stop();
-  release();
-  await stopping;
-  assert.equal(delivered.length, 10);
-  assert.equal(ch.size(), 90);
-  assert.equal(delivered.length + ch.size(), 100);
-});
+test(
+  "sink runner: stop waits for the batch in flight, which commits; " + "nothing is lost or taken after stop",
+  async () => {
+    const ch = mem("c1", 1000);
+    await fill(ch, 100);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const delivered: string[] = [];
+    const sink: Sink = {
+      name: "slow",
+      setChannel() {},
+      start() {},
+      stop() {},
+      async process() {
+        const tx = ch.getTransaction();
+        tx.begin();
+        const batch: string[] = [];
+        for (let i = 0; i < 10; i++) batch.push((await tx.take())!.body.toString());
+        await gate;
+        delivered.push(...batch);
+        await tx.commit();
+        tx.close();
+        return "READY";
+      },
+    };
+    const runner = new SinkRunner("slow", { start() {}, stop() {}, process: () => sink.process() }, env.logger);
+    await runner.start();
+    const stopping = runner.stop();
+    release();
+    await stopping;
+    assert.equal(delivered.length, 10);
+    assert.equal(ch.size(), 90);
+    assert.equal(delivered.length + ch.size(), 100);
+  },
+);
 
 test("timestamp interceptor through a processor stamps every event of a batch", async () => {
   const ch = mem("c1");

@@ -112,82 +112,85 @@ describe("jetstream source against a local Jetstream", () => {
   const dirs: string[] = [];
   after(() => dirs.forEach(removeDir));
 
-  it("filters by collection, reconnects after drops, resumes across restarts with no gap and no duplicate", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const js = await fakeJetstream([7, 5, undefined, undefined]);
-    for (let i = 0; i < 30; i++) js.append(commit(i, COLLS[i % 3]!));
-    const positionFile = join(dir, "bsky.pos");
-    const props = {
-      url: js.url,
-      wantedCollections: "app.bsky.feed.post, app.bsky.feed.like",
-      positionFile,
-      rewindSeconds: "5",
-      batchSize: "4",
-      batchDurationMillis: "20",
-      "deadLetter.file": join(dir, "dead.jsonl"),
-      ...fast,
-    };
-    const wantedIdx = (upTo: number) => Array.from({ length: upTo }, (_, i) => i).filter((i) => i % 3 !== 2);
-    const delivered: number[] = [];
-    const take = (cp: CollectingProcessor) =>
-      delivered.push(...cp.drain().map((e) => (Number(e.headers.time_us) - BASE) / SEC));
+  it(
+    "filters by collection, reconnects after drops, " + "resumes across restarts with no gap and no duplicate",
+    async () => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const js = await fakeJetstream([7, 5, undefined, undefined]);
+      for (let i = 0; i < 30; i++) js.append(commit(i, COLLS[i % 3]!));
+      const positionFile = join(dir, "bsky.pos");
+      const props = {
+        url: js.url,
+        wantedCollections: "app.bsky.feed.post, app.bsky.feed.like",
+        positionFile,
+        rewindSeconds: "5",
+        batchSize: "4",
+        batchDurationMillis: "20",
+        "deadLetter.file": join(dir, "dead.jsonl"),
+        ...fast,
+      };
+      const wantedIdx = (upTo: number) => Array.from({ length: upTo }, (_, i) => i).filter((i) => i % 3 !== 2);
+      const delivered: number[] = [];
+      const take = (cp: CollectingProcessor) =>
+        delivered.push(...cp.drain().map((e) => (Number(e.headers.time_us) - BASE) / SEC));
 
-    let { src, cp } = source(props);
-    src.start();
-    try {
-      await waitFor(() => {
-        take(cp);
-        return delivered.length >= 20;
-      }, "the first 20 events");
-      // dropped twice (after 7 and 5 events) and resumed
-      assert.ok(js.conns.length >= 3);
-      assert.equal(js.conns[0]!.query.has("cursor"), false);
-      assert.deepEqual(js.conns[0]!.query.getAll("wantedCollections"), ["app.bsky.feed.post", "app.bsky.feed.like"]);
-      // the second connection asked for the last seen time_us minus the rewind
-      const seenBefore2 = BASE + wantedIdx(30)[6]! * SEC;
-      assert.equal(Number(js.conns[1]!.query.get("cursor")), seenBefore2 - 5 * SEC);
-      // bad frames are dead-lettered, the stream goes on
-      js.raw("{oops");
-      js.raw(JSON.stringify({ kind: "identity" }));
-      await waitFor(() => src.counter.get("EventReadFail") === 2, "2 dead letters");
-      await waitFor(
-        () => Number(readFileSync(positionFile, "utf8")) === BASE + 28 * SEC,
-        "position of the last committed event",
-      );
-    } finally {
-      await src.stop();
-    }
-    take(cp);
-    assert.deepEqual(delivered, wantedIdx(30));
-    assert.ok(src.stats.duplicatesDropped > 0, "the rewind re-sent events that were dropped as duplicates");
+      let { src, cp } = source(props);
+      src.start();
+      try {
+        await waitFor(() => {
+          take(cp);
+          return delivered.length >= 20;
+        }, "the first 20 events");
+        // dropped twice (after 7 and 5 events) and resumed
+        assert.ok(js.conns.length >= 3);
+        assert.equal(js.conns[0]!.query.has("cursor"), false);
+        assert.deepEqual(js.conns[0]!.query.getAll("wantedCollections"), ["app.bsky.feed.post", "app.bsky.feed.like"]);
+        // the second connection asked for the last seen time_us minus the rewind
+        const seenBefore2 = BASE + wantedIdx(30)[6]! * SEC;
+        assert.equal(Number(js.conns[1]!.query.get("cursor")), seenBefore2 - 5 * SEC);
+        // bad frames are dead-lettered, the stream goes on
+        js.raw("{oops");
+        js.raw(JSON.stringify({ kind: "identity" }));
+        await waitFor(() => src.counter.get("EventReadFail") === 2, "2 dead letters");
+        await waitFor(
+          () => Number(readFileSync(positionFile, "utf8")) === BASE + 28 * SEC,
+          "position of the last committed event",
+        );
+      } finally {
+        await src.stop();
+      }
+      take(cp);
+      assert.deepEqual(delivered, wantedIdx(30));
+      assert.ok(src.stats.duplicatesDropped > 0, "the rewind re-sent events that were dropped as duplicates");
 
-    // events published while the source is down
-    for (let i = 30; i < 40; i++) js.append(commit(i, COLLS[i % 3]!));
-    ({ src, cp } = source(props));
-    assert.equal(src.committed, BASE + 28 * SEC);
-    src.start();
-    try {
-      await waitFor(() => {
-        take(cp);
-        return delivered.length >= wantedIdx(40).length;
-      }, "the events published while the source was down");
-      for (let i = 40; i < 45; i++) js.append(commit(i, COLLS[i % 3]!));
-      await waitFor(() => {
-        take(cp);
-        return delivered.length >= wantedIdx(45).length;
-      }, "live events after the restart");
-      const last = js.conns[js.conns.length - 1]!;
-      assert.equal(Number(last.query.get("cursor")), BASE + 28 * SEC - 5 * SEC);
-    } finally {
-      await src.stop();
-      await js.close();
-    }
-    assert.deepEqual(delivered, wantedIdx(45), "every wanted event exactly once, in order");
-    assert.equal(readFileSync(positionFile, "utf8").trim(), String(BASE + 43 * SEC));
-    const dead = readFileSync(join(dir, "dead.jsonl"), "utf8").trim().split("\n");
-    assert.equal(dead.length, 2);
-  });
+      // events published while the source is down
+      for (let i = 30; i < 40; i++) js.append(commit(i, COLLS[i % 3]!));
+      ({ src, cp } = source(props));
+      assert.equal(src.committed, BASE + 28 * SEC);
+      src.start();
+      try {
+        await waitFor(() => {
+          take(cp);
+          return delivered.length >= wantedIdx(40).length;
+        }, "the events published while the source was down");
+        for (let i = 40; i < 45; i++) js.append(commit(i, COLLS[i % 3]!));
+        await waitFor(() => {
+          take(cp);
+          return delivered.length >= wantedIdx(45).length;
+        }, "live events after the restart");
+        const last = js.conns[js.conns.length - 1]!;
+        assert.equal(Number(last.query.get("cursor")), BASE + 28 * SEC - 5 * SEC);
+      } finally {
+        await src.stop();
+        await js.close();
+      }
+      assert.deepEqual(delivered, wantedIdx(45), "every wanted event exactly once, in order");
+      assert.equal(readFileSync(positionFile, "utf8").trim(), String(BASE + 43 * SEC));
+      const dead = readFileSync(join(dir, "dead.jsonl"), "utf8").trim().split("\n");
+      assert.equal(dead.length, 2);
+    },
+  );
 
   it("pauses the socket while the channel is full and loses nothing", async () => {
     const js = await fakeJetstream([]);

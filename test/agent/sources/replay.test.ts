@@ -68,45 +68,48 @@ describe("replay source", () => {
     assert.equal(parseRate("fast"), undefined);
   });
 
-  it("replays every good line in order at max rate and dead-letters malformed ones with their line number", async () => {
-    const lines = [
-      v2(1, 0),
-      "{broken",
-      v2(2, 1),
-      "",
-      "[1,2]",
-      v2(3, 2),
-      JSON.stringify({ did: "x", time_us: 1 }),
-      v2(4, 3),
-    ];
-    const { dir, file: f } = file(lines);
-    const { src, cp } = run({ file: f, rate: "max", batchSize: "2", "deadLetter.file": join(dir, "dead.jsonl") });
-    try {
-      await waitFor(() => src.stats.finished, "the end of the file");
-      assert.deepEqual(cp.bodies(), [lines[0], lines[2], lines[5], lines[6], lines[7]]);
-      assert.deepEqual(
-        cp.events.map((e) => e.headers.line),
-        ["1", "3", "6", "7", "8"],
-      );
-      assert.equal(cp.events[0]!.headers.recordedTimestamp, String(Date.UTC(2024, 0, 1)));
-      assert.equal(src.counter.get("EventReadFail"), 2);
-      assert.equal(src.counter.get("EventAcceptedCount"), 5);
-      await src.deadLetters.flushed();
-      const dead = readFileSync(join(dir, "dead.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as { line: number; raw: string });
-      assert.deepEqual(
-        dead.map((d) => [d.line, d.raw]),
-        [
-          [2, "{broken"],
-          [5, "[1,2]"],
-        ],
-      );
-    } finally {
-      await src.stop();
-    }
-  });
+  it(
+    "replays every good line in order at max rate and " + "dead-letters malformed ones with their line number",
+    async () => {
+      const lines = [
+        v2(1, 0),
+        "{broken",
+        v2(2, 1),
+        "",
+        "[1,2]",
+        v2(3, 2),
+        JSON.stringify({ did: "x", time_us: 1 }),
+        v2(4, 3),
+      ];
+      const { dir, file: f } = file(lines);
+      const { src, cp } = run({ file: f, rate: "max", batchSize: "2", "deadLetter.file": join(dir, "dead.jsonl") });
+      try {
+        await waitFor(() => src.stats.finished, "the end of the file");
+        assert.deepEqual(cp.bodies(), [lines[0], lines[2], lines[5], lines[6], lines[7]]);
+        assert.deepEqual(
+          cp.events.map((e) => e.headers.line),
+          ["1", "3", "6", "7", "8"],
+        );
+        assert.equal(cp.events[0]!.headers.recordedTimestamp, String(Date.UTC(2024, 0, 1)));
+        assert.equal(src.counter.get("EventReadFail"), 2);
+        assert.equal(src.counter.get("EventAcceptedCount"), 5);
+        await src.deadLetters.flushed();
+        const dead = readFileSync(join(dir, "dead.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { line: number; raw: string });
+        assert.deepEqual(
+          dead.map((d) => [d.line, d.raw]),
+          [
+            [2, "{broken"],
+            [5, "[1,2]"],
+          ],
+        );
+      } finally {
+        await src.stop();
+      }
+    },
+  );
 
   it("paces by the recorded timestamps, scaled by the rate", async () => {
     const lines = [v2(1, 0), v2(2, 2), v2(3, 2), v2(4, 3), v2(5, 1) /* out of order: no wait */, v2(6, 7)];

@@ -53,31 +53,34 @@ test("syslogtcp: newline and octet-counted frames over a real socket, split acro
   }
 });
 
-test("syslogtcp: eventSize cuts long frames (Incomplete), garbage is Invalid, a full channel drops and counts", async () => {
-  const src = createSyslogTcpSource("r1", Context.of({ host: "127.0.0.1", port: "0", eventSize: "20" }), env());
-  const cp = new CollectingProcessor();
-  src.setChannelProcessor(cp);
-  await src.start();
-  try {
-    await send(src.boundPort, "<13>Oct 11 22:14:15 host message\nhello world\n");
-    await waitFor(() => cp.events.length >= 3, "events");
-    assert.equal(cp.events[0].headers["flume.syslog.status"], "Incomplete");
-    assert.equal(cp.events[0].body.length, 20);
-    const invalid = cp.events.find((e) => e.body.toString() === "hello world");
-    assert.equal(invalid?.headers["flume.syslog.status"], "Invalid");
-    cp.full = true;
-    const before = src.counter.get("ChannelWriteFail");
-    await send(src.boundPort, "<13>x\n");
-    await waitFor(() => src.counter.get("ChannelWriteFail") === before + 1, "a write failure");
-    // the connection is still served afterwards
-    cp.full = false;
-    const n = cp.events.length;
-    await send(src.boundPort, "<13>y\n");
-    await waitFor(() => cp.events.length === n + 1, "the next event");
-  } finally {
-    await src.stop();
-  }
-});
+test(
+  "syslogtcp: eventSize cuts long frames (Incomplete), " + "garbage is Invalid, a full channel drops and counts",
+  async () => {
+    const src = createSyslogTcpSource("r1", Context.of({ host: "127.0.0.1", port: "0", eventSize: "20" }), env());
+    const cp = new CollectingProcessor();
+    src.setChannelProcessor(cp);
+    await src.start();
+    try {
+      await send(src.boundPort, "<13>Oct 11 22:14:15 host message\nhello world\n");
+      await waitFor(() => cp.events.length >= 3, "events");
+      assert.equal(cp.events[0].headers["flume.syslog.status"], "Incomplete");
+      assert.equal(cp.events[0].body.length, 20);
+      const invalid = cp.events.find((e) => e.body.toString() === "hello world");
+      assert.equal(invalid?.headers["flume.syslog.status"], "Invalid");
+      cp.full = true;
+      const before = src.counter.get("ChannelWriteFail");
+      await send(src.boundPort, "<13>x\n");
+      await waitFor(() => src.counter.get("ChannelWriteFail") === before + 1, "a write failure");
+      // the connection is still served afterwards
+      cp.full = false;
+      const n = cp.events.length;
+      await send(src.boundPort, "<13>y\n");
+      await waitFor(() => cp.events.length === n + 1, "the next event");
+    } finally {
+      await src.stop();
+    }
+  },
+);
 
 test("syslogtcp: config errors name the key", () => {
   assert.throws(() => createSyslogTcpSource("r1", Context.of({ port: "1" }), env()), /host is required/);

@@ -62,35 +62,39 @@ test("TAILDIR: complete lines only, group headers, byte offsets, position file i
   removeDir(dir);
 });
 
-test("TAILDIR: restart resumes from the position file (no loss, no duplicates); rotation by inode; refused batches retried", async () => {
-  const dir = tempDir();
-  mkdirSync(join(dir, "logs"));
-  const log = join(dir, "logs", "app.log");
-  let n = 0;
-  const write = (k: number) => {
-    for (let i = 0; i < k; i++) appendFileSync(log, `n${n++}\n`);
-  };
-  write(10);
-  const [s, cp] = make(dir);
-  await run(s);
-  write(5);
-  await s.stop();
-  write(5);
-  const [s2, cp2] = make(dir);
-  cp2.fullFor = 2;
-  await s2.process();
-  await s2.process();
-  await run(s2);
-  write(3);
-  renameSync(log, `${log}.1`); // rotation: the old inode keeps its name pattern app.log.1
-  write(4); // a new app.log
-  await run(s2);
-  await s2.stop();
-  const all = [...cp.bodies(), ...cp2.bodies()];
-  assert.deepEqual(all.slice().sort(), Array.from({ length: n }, (_, i) => `n${i}`).sort());
-  assert.equal(new Set(all).size, all.length, "no duplicates");
-  removeDir(dir);
-});
+test(
+  "TAILDIR: restart resumes from the position file (no loss, no duplicates); rotation by inode; " +
+    "refused batches retried",
+  async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "logs"));
+    const log = join(dir, "logs", "app.log");
+    let n = 0;
+    const write = (k: number) => {
+      for (let i = 0; i < k; i++) appendFileSync(log, `n${n++}\n`);
+    };
+    write(10);
+    const [s, cp] = make(dir);
+    await run(s);
+    write(5);
+    await s.stop();
+    write(5);
+    const [s2, cp2] = make(dir);
+    cp2.fullFor = 2;
+    await s2.process();
+    await s2.process();
+    await run(s2);
+    write(3);
+    renameSync(log, `${log}.1`); // rotation: the old inode keeps its name pattern app.log.1
+    write(4); // a new app.log
+    await run(s2);
+    await s2.stop();
+    const all = [...cp.bodies(), ...cp2.bodies()];
+    assert.deepEqual(all.slice().sort(), Array.from({ length: n }, (_, i) => `n${i}`).sort());
+    assert.equal(new Set(all).size, all.length, "no duplicates");
+    removeDir(dir);
+  },
+);
 
 test("TAILDIR: skipToEnd starts new files at their end; config errors", async () => {
   const dir = tempDir();
@@ -109,39 +113,42 @@ test("TAILDIR: skipToEnd starts new files at their end; config errors", async ()
   removeDir(dir);
 });
 
-test("TAILDIR: the position file is replaced atomically and fsynced (whole after many rapid updates, no temp left)", async () => {
-  const dir = tempDir();
-  mkdirSync(join(dir, "logs"));
-  const log = join(dir, "logs", "app.log");
-  writeFileSync(log, "");
-  const [s, cp] = make(dir, { batchSize: "1" });
-  // FileHandle.sync is what src/fs's atomic write uses for the temp file and for the directory
-  const probe = await open(log, "r");
-  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
-  await probe.close();
-  const sync = mock.method(proto, "sync");
-  try {
-    const updates: Promise<void>[] = [];
-    for (let i = 0; i < 50; i++) {
-      appendFileSync(log, `l${i}\n`);
-      await s.process();
-      // rapid overlapping writes on top of the one each committed batch makes
-      for (let k = 0; k < 4; k++) updates.push(s.writePositions());
+test(
+  "TAILDIR: the position file is replaced atomically and fsynced " + "(whole after many rapid updates, no temp left)",
+  async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "logs"));
+    const log = join(dir, "logs", "app.log");
+    writeFileSync(log, "");
+    const [s, cp] = make(dir, { batchSize: "1" });
+    // FileHandle.sync is what src/fs's atomic write uses for the temp file and for the directory
+    const probe = await open(log, "r");
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const sync = mock.method(proto, "sync");
+    try {
+      const updates: Promise<void>[] = [];
+      for (let i = 0; i < 50; i++) {
+        appendFileSync(log, `l${i}\n`);
+        await s.process();
+        // rapid overlapping writes on top of the one each committed batch makes
+        for (let k = 0; k < 4; k++) updates.push(s.writePositions());
+      }
+      await Promise.all(updates);
+      assert.equal(cp.events.length, 50);
+      assert.ok(sync.mock.callCount() >= 2 * 50, `fsync calls: ${sync.mock.callCount()}`);
+    } finally {
+      sync.mock.restore();
     }
-    await Promise.all(updates);
-    assert.equal(cp.events.length, 50);
-    assert.ok(sync.mock.callCount() >= 2 * 50, `fsync calls: ${sync.mock.callCount()}`);
-  } finally {
-    sync.mock.restore();
-  }
-  const posDir = join(dir, "pos");
-  assert.deepEqual(readdirSync(posDir), ["taildir_position.json"], "no temp file left behind");
-  const pos = JSON.parse(readFileSync(join(posDir, "taildir_position.json"), "utf8")) as {
-    pos: number;
-    file: string;
-  }[];
-  assert.equal(pos.length, 1);
-  assert.equal(pos[0]!.pos, statSync(log).size);
-  await s.stop();
-  removeDir(dir);
-});
+    const posDir = join(dir, "pos");
+    assert.deepEqual(readdirSync(posDir), ["taildir_position.json"], "no temp file left behind");
+    const pos = JSON.parse(readFileSync(join(posDir, "taildir_position.json"), "utf8")) as {
+      pos: number;
+      file: string;
+    }[];
+    assert.equal(pos.length, 1);
+    assert.equal(pos[0]!.pos, statSync(log).size);
+    await s.stop();
+    removeDir(dir);
+  },
+);

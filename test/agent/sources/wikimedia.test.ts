@@ -74,69 +74,73 @@ describe("wikimedia source against a local EventStreams", () => {
   const dirs: string[] = [];
   after(() => dirs.forEach(removeDir));
 
-  it("resumes with Last-Event-ID after disconnects and restarts, dead-letters bad events, delivers each good one once", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const es = await fakeEventStreams([6, 4]);
-    for (let i = 0; i < 20; i++) es.append(i === 9 ? "{this is not json" : change(i));
-    const positionFile = join(dir, "wiki.pos");
-    const props = {
-      url: es.url,
-      positionFile,
-      batchSize: "3",
-      batchDurationMillis: "20",
-      "backoff.networkStepMs": "20",
-      "deadLetter.file": join(dir, "dead.jsonl"),
-    };
-    const got: string[] = [];
-    let src = createWikimediaSource("wiki", Context.of(props, "a1.sources.wiki"), env);
-    let cp = new CollectingProcessor();
-    src.setChannelProcessor(cp);
-    try {
-      src.start();
-      await waitFor(() => {
-        got.push(...cp.drain().map((e) => e.headers.id!));
-        return got.length >= 19;
-      }, "19 good events");
-      await waitFor(() => readPosition() === idOf(19), "position at the last event");
-    } finally {
-      await src.stop();
-    }
-    function readPosition() {
+  it(
+    "resumes with Last-Event-ID after disconnects and restarts, dead-letters bad events, delivers " +
+      "each good one once",
+    async () => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const es = await fakeEventStreams([6, 4]);
+      for (let i = 0; i < 20; i++) es.append(i === 9 ? "{this is not json" : change(i));
+      const positionFile = join(dir, "wiki.pos");
+      const props = {
+        url: es.url,
+        positionFile,
+        batchSize: "3",
+        batchDurationMillis: "20",
+        "backoff.networkStepMs": "20",
+        "deadLetter.file": join(dir, "dead.jsonl"),
+      };
+      const got: string[] = [];
+      let src = createWikimediaSource("wiki", Context.of(props, "a1.sources.wiki"), env);
+      let cp = new CollectingProcessor();
+      src.setChannelProcessor(cp);
       try {
-        return readFileSync(positionFile, "utf8").trim();
-      } catch {
-        return "";
+        src.start();
+        await waitFor(() => {
+          got.push(...cp.drain().map((e) => e.headers.id!));
+          return got.length >= 19;
+        }, "19 good events");
+        await waitFor(() => readPosition() === idOf(19), "position at the last event");
+      } finally {
+        await src.stop();
       }
-    }
-    // first connection had no id; the next ones continued after the last event seen
-    assert.equal(es.lastEventIds[0], undefined);
-    assert.equal(es.lastEventIds[1], idOf(5));
-    assert.equal(es.lastEventIds[2], idOf(9));
-    assert.equal(src.counter.get("EventReadFail"), 1);
-    assert.match(readFileSync(join(dir, "dead.jsonl"), "utf8"), /this is not json/);
+      function readPosition() {
+        try {
+          return readFileSync(positionFile, "utf8").trim();
+        } catch {
+          return "";
+        }
+      }
+      // first connection had no id; the next ones continued after the last event seen
+      assert.equal(es.lastEventIds[0], undefined);
+      assert.equal(es.lastEventIds[1], idOf(5));
+      assert.equal(es.lastEventIds[2], idOf(9));
+      assert.equal(src.counter.get("EventReadFail"), 1);
+      assert.match(readFileSync(join(dir, "dead.jsonl"), "utf8"), /this is not json/);
 
-    for (let i = 20; i < 25; i++) es.append(change(i));
-    src = createWikimediaSource("wiki", Context.of(props, "a1.sources.wiki"), env);
-    cp = new CollectingProcessor();
-    src.setChannelProcessor(cp);
-    try {
-      src.start();
-      await waitFor(() => {
-        got.push(...cp.drain().map((e) => e.headers.id!));
-        return got.length >= 24;
-      }, "the events published while stopped");
-    } finally {
-      await src.stop();
-      await es.close();
-    }
-    assert.equal(es.lastEventIds[3], idOf(19), "restart resumes from the committed id");
-    const want = Array.from({ length: 25 }, (_, i) => i)
-      .filter((i) => i !== 9)
-      .map((i) => `uuid-${i}`);
-    assert.deepEqual(got, want);
-    assert.equal(readPosition(), idOf(24));
-  });
+      for (let i = 20; i < 25; i++) es.append(change(i));
+      src = createWikimediaSource("wiki", Context.of(props, "a1.sources.wiki"), env);
+      cp = new CollectingProcessor();
+      src.setChannelProcessor(cp);
+      try {
+        src.start();
+        await waitFor(() => {
+          got.push(...cp.drain().map((e) => e.headers.id!));
+          return got.length >= 24;
+        }, "the events published while stopped");
+      } finally {
+        await src.stop();
+        await es.close();
+      }
+      assert.equal(es.lastEventIds[3], idOf(19), "restart resumes from the committed id");
+      const want = Array.from({ length: 25 }, (_, i) => i)
+        .filter((i) => i !== 9)
+        .map((i) => `uuid-${i}`);
+      assert.deepEqual(got, want);
+      assert.equal(readPosition(), idOf(24));
+    },
+  );
 
   it("stops reading while the channel is full and loses nothing", async () => {
     const es = await fakeEventStreams([]);

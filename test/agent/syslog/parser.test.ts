@@ -13,7 +13,8 @@ const b = (s: string) => Buffer.from(s);
 test("RFC 5424: priority, version, stamp with zone, host; body after the host", () => {
   const e = syslogEvent(
     b(
-      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3"] An application event',
+      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 " +
+        'iut="3"] An application event',
     ),
   );
   assert.equal(e.headers.Facility, "20");

@@ -113,8 +113,10 @@ test("file channel: nothing committed is lost across repeated SIGKILL", { timeou
     const inFlightButPresent = [...seen.keys()].filter((n) => !log.committed.has(n)).length;
     console.log(
       `crash test: ${runs} kills, committed puts ${log.committed.size}, committed takes ${log.taken.size}, ` +
-        `left in channel ${seen.size}, lost ${lost}, take commits in flight at kill that landed ${takenAtKill}, duplicates ${duplicates}, ` +
-        `takes redelivered (commit in flight at kill) ${redeliveredTakes}, puts present whose commit was in flight at kill ${inFlightButPresent}`,
+        `left in channel ${seen.size}, lost ${lost}, take commits in flight at kill that landed ` +
+        `${takenAtKill}, duplicates ${duplicates}, ` +
+        `takes redelivered (commit in flight at kill) ${redeliveredTakes}, puts present whose commit ` +
+        `was in flight at kill ${inFlightButPresent}`,
     );
     assert.ok(log.committed.size > runs * 20, "the child committed puts");
     assert.ok(log.taken.size > 0, "the child committed takes");

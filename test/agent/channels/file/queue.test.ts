@@ -16,19 +16,22 @@ test("EventQueue: takes from the head, rolled-back takes return to the head in o
   assert.equal(q.toArray().length, 4999);
 });
 
-test("CheckpointStore: round trip through an atomic replace, none yet is undefined, a corrupt one is null", async () => {
-  const dir = tempDir();
-  try {
-    const store = new CheckpointStore(dir);
-    assert.equal(await store.read(), undefined);
-    const state = { fileId: 3, offset: 1234, pointers: [pointer(2, 8), pointer(3, 99)] };
-    await store.write(state);
-    await store.write({ ...state, offset: 2000 });
-    assert.deepEqual(await store.read(), { ...state, offset: 2000 });
-    assert.deepEqual(readdirSync(dir), ["checkpoint"], "no temp file left behind");
-    writeFileSync(join(dir, "checkpoint"), "torn");
-    assert.equal(await store.read(), null);
-  } finally {
-    removeDir(dir);
-  }
-});
+test(
+  "CheckpointStore: round trip through an atomic replace, " + "none yet is undefined, a corrupt one is null",
+  async () => {
+    const dir = tempDir();
+    try {
+      const store = new CheckpointStore(dir);
+      assert.equal(await store.read(), undefined);
+      const state = { fileId: 3, offset: 1234, pointers: [pointer(2, 8), pointer(3, 99)] };
+      await store.write(state);
+      await store.write({ ...state, offset: 2000 });
+      assert.deepEqual(await store.read(), { ...state, offset: 2000 });
+      assert.deepEqual(readdirSync(dir), ["checkpoint"], "no temp file left behind");
+      writeFileSync(join(dir, "checkpoint"), "torn");
+      assert.equal(await store.read(), null);
+    } finally {
+      removeDir(dir);
+    }
+  },
+);

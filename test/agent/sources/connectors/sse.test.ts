@@ -81,15 +81,18 @@ describe("SSE parser (WHATWG event stream rules)", () => {
     assert.equal(events[0]!.lastEventId, '[{"offset":5}]');
   });
 
-  it("bounds a line: an event with a line over maxLineLength is dropped whole and reported; the next one parses", () => {
-    const tooLong: number[] = [];
-    const parser = new SseParser({ maxLineLength: 16, onLineTooLong: (n) => tooLong.push(n) });
-    const events: SseEvent[] = [];
-    events.push(...parser.feed("id: 1\ndata: "));
-    for (let i = 0; i < 100; i++) events.push(...parser.feed("x".repeat(1000)));
-    assert.equal(parser.hasPartialEvent, true);
-    events.push(...parser.feed("\ndata: more\n\nid: 2\ndata: ok\n\n"));
-    assert.deepEqual(events, [{ type: "message", data: "ok", lastEventId: "2" }]);
-    assert.deepEqual(tooLong, [100_006]);
-  });
+  it(
+    "bounds a line: an event with a line over maxLineLength is dropped whole and reported; " + "the next one parses",
+    () => {
+      const tooLong: number[] = [];
+      const parser = new SseParser({ maxLineLength: 16, onLineTooLong: (n) => tooLong.push(n) });
+      const events: SseEvent[] = [];
+      events.push(...parser.feed("id: 1\ndata: "));
+      for (let i = 0; i < 100; i++) events.push(...parser.feed("x".repeat(1000)));
+      assert.equal(parser.hasPartialEvent, true);
+      events.push(...parser.feed("\ndata: more\n\nid: 2\ndata: ok\n\n"));
+      assert.deepEqual(events, [{ type: "message", data: "ok", lastEventId: "2" }]);
+      assert.deepEqual(tooLong, [100_006]);
+    },
+  );
 });
