@@ -6,7 +6,9 @@
  * them, never these strings.
  */
 const KEYWORDS =
-  "hadoop, big data, analytics, bigdata, cloudera, data science, data scientiest, business intelligence, mapreduce, data warehouse, data warehousing, mahout, hbase, nosql, newsql, businessintelligence, cloudcomputing";
+  "hadoop, big data, analytics, bigdata, cloudera, data science, data scientiest, business " +
+  "intelligence, mapreduce, data warehouse, data warehousing, mahout, hbase, nosql, newsql, " +
+  "businessintelligence, cloudcomputing";
 
 const SOURCE = `TwitterAgent.sources.Twitter.type = org.apache.flume.source.twitter.TwitterSource
 TwitterAgent.sources.Twitter.consumerKey = <consumerKey>

@@ -36,7 +36,10 @@ function tweetAt(n: number, at: Date): string {
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(100_000 + i));
 
-/** the article's flume-ng command line: `--conf ./conf/ -f conf/twitter.conf -Dflume.root.logger=DEBUG,console -n TwitterAgent` */
+/**
+ * the article's flume-ng command line: `--conf ./conf/ -f conf/twitter.conf
+ * -Dflume.root.logger=DEBUG,console -n TwitterAgent`
+ */
 function article(dir: string, text: string, xUrl: string, extra: string[] = []): ReturnType<typeof runAgent> {
   writeFileSync(join(dir, "twitter.conf"), text);
   return runAgent(
@@ -104,7 +107,8 @@ test("article file 1: a burst of 500 tweets in one second through transactionCap
   }
 });
 
-test("article file 2: every tweet under %Y/%m/%d/%H, rolled by rollCount; hdfs.batchSize 1000 over transactionCapacity 100 is capped with a warning", {
+test("article file 2: every tweet under %Y/%m/%d/%H, rolled by rollCount; hdfs.batchSize 1000 over " +
+  "transactionCapacity 100 is capped with a warning", {
   timeout: 240_000,
 }, async () => {
   const dir = tempDir();
@@ -151,7 +155,13 @@ test("article file 2: every tweet under %Y/%m/%d/%H, rolled by rollCount; hdfs.b
     assert.deepEqual(got.sort(), ids(10_500));
     assert.match(
       r.out(),
-      /twitter\.conf:18: TwitterAgent\.sinks\.HDFS\.hdfs\.batchSize \(1000\) of sink HDFS is greater than the transactionCapacity \(100\) of channel MemChannel: the sink takes at most 100 events per transaction/,
+      new RegExp(
+        [
+          "twitter\\.conf:18: TwitterAgent\\.sinks\\.HDFS\\.hdfs\\.batchSize \\(1000\\) of sink ",
+          "HDFS is greater than the transactionCapacity \\(100\\) of channel MemChannel: the sink ",
+          "takes at most 100 events per transaction",
+        ].join(""),
+      ),
     );
   } finally {
     removeDir(dir);
@@ -267,7 +277,8 @@ function submit(appFile: string, args: string[], killAfterMs?: number): Promise<
   });
 }
 
-test("article file 3 with a real broker at brokerList: every tweet in topic twitter; an app from another folder reads it exactly once across a SIGKILL", {
+test("article file 3 with a real broker at brokerList: every tweet in topic twitter; an app from " +
+  "another folder reads it exactly once across a SIGKILL", {
   timeout: 300_000,
 }, async () => {
   const logDir = tempDir();
@@ -282,7 +293,8 @@ test("article file 3 with a real broker at brokerList: every tweet in topic twit
   let client: KafkaClient | undefined;
   try {
     client = await connect(bootstrap);
-    // the article's `kafka-topics.sh --create --zookeeper <host>:2181 --replication-factor 1 --partitions 2 --topic twitter`
+    // the article's `kafka-topics.sh --create --zookeeper <host>:2181 --replication-factor 1
+    // --partitions 2 --topic twitter`
     const zk = millrace([
       "topics",
       "--create",
@@ -321,11 +333,21 @@ test("article file 3 with a real broker at brokerList: every tweet in topic twit
     const out = r.out();
     assert.match(
       out,
-      /twitter\.conf:13: TwitterAgent\.channels\.Kafka\.brokerList is deprecated: use TwitterAgent\.channels\.Kafka\.kafka\.bootstrap\.servers/,
+      new RegExp(
+        [
+          "twitter\\.conf:13: TwitterAgent\\.channels\\.Kafka\\.brokerList is deprecated: use ",
+          "TwitterAgent\\.channels\\.Kafka\\.kafka\\.bootstrap\\.servers",
+        ].join(""),
+      ),
     );
     assert.match(
       out,
-      /twitter\.conf:14: TwitterAgent\.channels\.Kafka\.topic is deprecated: use TwitterAgent\.channels\.Kafka\.kafka\.topic/,
+      new RegExp(
+        [
+          "twitter\\.conf:14: TwitterAgent\\.channels\\.Kafka\\.topic is deprecated: use ",
+          "TwitterAgent\\.channels\\.Kafka\\.kafka\\.topic",
+        ].join(""),
+      ),
     );
     assert.match(
       out,
@@ -368,27 +390,37 @@ test("article file 3 with a real broker at brokerList: every tweet in topic twit
   }
 });
 
-test("config errors naming file:line:key: the Kafka channel with no broker; a source batch above transactionCapacity", () => {
-  const dir = mkdtempSync(join(tmpdir(), "article-bad-"));
-  try {
-    const noBroker = ARTICLE_KAFKA.replace(/^TwitterAgent\.channels\.Kafka\.brokerList = .*\n/m, "");
-    writeFileSync(join(dir, "twitter.conf"), noBroker);
-    let r = millrace(["agent", "-c", dir, "-f", "twitter.conf", "-n", "TwitterAgent", "--no-reload-conf"]);
-    assert.notEqual(r.status, 0);
-    assert.match(
-      r.stderr,
-      new RegExp(
-        `${join(dir, "twitter.conf").replace(/[.]/g, "\\.")}:12: TwitterAgent\\.channels\\.Kafka\\.kafka\\.bootstrap\\.servers is not set: channel Kafka names no Kafka broker`,
-      ),
-    );
-    writeFileSync(join(dir, "twitter.conf"), ARTICLE_LOGGER + "TwitterAgent.sources.Twitter.maxBatchSize = 500\n");
-    r = millrace(["agent", "-c", dir, "-f", "twitter.conf", "-n", "TwitterAgent", "--no-reload-conf"]);
-    assert.notEqual(r.status, 0);
-    assert.match(
-      r.stderr,
-      /twitter\.conf:19: TwitterAgent\.sources\.Twitter\.maxBatchSize \(500\) of source Twitter is greater than the transactionCapacity \(100\) of channel MemChannel/,
-    );
-  } finally {
-    removeDir(dir);
-  }
-});
+test(
+  "config errors naming file:line:key: the Kafka channel with no broker; " + "a source batch above transactionCapacity",
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "article-bad-"));
+    try {
+      const noBroker = ARTICLE_KAFKA.replace(/^TwitterAgent\.channels\.Kafka\.brokerList = .*\n/m, "");
+      writeFileSync(join(dir, "twitter.conf"), noBroker);
+      let r = millrace(["agent", "-c", dir, "-f", "twitter.conf", "-n", "TwitterAgent", "--no-reload-conf"]);
+      assert.notEqual(r.status, 0);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `${join(dir, "twitter.conf").replace(/[.]/g, "\\.")}:12: ` +
+            `TwitterAgent\\.channels\\.Kafka\\.kafka\\.bootstrap\\.servers is not set: channel Kafka ` +
+            "names no Kafka broker",
+        ),
+      );
+      writeFileSync(join(dir, "twitter.conf"), ARTICLE_LOGGER + "TwitterAgent.sources.Twitter.maxBatchSize = 500\n");
+      r = millrace(["agent", "-c", dir, "-f", "twitter.conf", "-n", "TwitterAgent", "--no-reload-conf"]);
+      assert.notEqual(r.status, 0);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          [
+            "twitter\\.conf:19: TwitterAgent\\.sources\\.Twitter\\.maxBatchSize \\(500\\) of ",
+            "source Twitter is greater than the transactionCapacity \\(100\\) of channel MemChannel",
+          ].join(""),
+        ),
+      );
+    } finally {
+      removeDir(dir);
+    }
+  },
+);

@@ -24,7 +24,8 @@ const missing =
   missingCommand("java", ["-version"], "openjdk-17-jdk-headless") ??
   (existsSync(join(FLUME_LIB, "flume-kafka-channel-1.11.0.jar"))
     ? null
-    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
+    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or ` +
+      "set MILLRACE_FLUME_LIB");
 
 test("millrace kafka channel <-> Flume's KafkaChannel over a millrace broker", needs(missing, 300_000), async () => {
   assertPresent(missing);

@@ -120,7 +120,8 @@ test(
 );
 
 test(
-  "examples/article-kafka-channel.conf run by `millrace agent` (local X API v2): kcat reads the tweets from topic twitter as AvroFlumeEvents",
+  "examples/article-kafka-channel.conf run by `millrace agent` (local X API v2): kcat reads the " +
+    "tweets from topic twitter as AvroFlumeEvents",
   needs(missing, 120_000),
   async () => {
     assertPresent(missing);
@@ -178,7 +179,8 @@ test(
 );
 
 test(
-  "the article's Kafka-channel file as printed (brokerList = <host>:9092, topic, zookeeperConnect) run by `millrace agent`: kcat reads every tweet from topic twitter",
+  "the article's Kafka-channel file as printed (brokerList = <host>:9092, topic, zookeeperConnect) " +
+    "run by `millrace agent`: kcat reads every tweet from topic twitter",
   needs(missing, 120_000),
   async () => {
     assertPresent(missing);

@@ -21,7 +21,8 @@ const missing =
   missingCommand("java", ["-version"], "openjdk-17-jdk-headless") ??
   (existsSync(join(FLUME_LIB, "flume-ng-core-1.11.0.jar"))
     ? null
-    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or set MILLRACE_FLUME_LIB`);
+    : `Apache Flume 1.11.0's lib/ is not at ${FLUME_LIB}: unpack apache-flume-1.11.0-bin there or ` +
+      "set MILLRACE_FLUME_LIB");
 
 const CORPUS = [
   "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
@@ -65,7 +66,9 @@ test("millrace's syslog parser agrees with Flume's SyslogUtils", needs(missing, 
       assert.equal(
         ours.body.toString("base64"),
         body,
-        `body of ${JSON.stringify(m)} (keepFields=${keep}): ours ${JSON.stringify(ours.body.toString())}, Flume's ${JSON.stringify(Buffer.from(body, "base64").toString())}`,
+        `body of ${JSON.stringify(m)} (keepFields=${keep}): ours ` +
+          `${JSON.stringify(ours.body.toString())}, Flume's ` +
+          `${JSON.stringify(Buffer.from(body, "base64").toString())}`,
       );
     });
   }

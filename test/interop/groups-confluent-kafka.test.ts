@@ -92,7 +92,8 @@ function checkPhases(w: Watched, resumeAt: (p: number, ownLast: number | undefin
 }
 
 test(
-  "confluent-kafka: two consumers split 2/2; one is SIGKILLed; the other takes all 4 partitions, resuming at the last commits, losing nothing",
+  "confluent-kafka: two consumers split 2/2; one is SIGKILLed; the other takes all 4 partitions, " +
+    "resuming at the last commits, losing nothing",
   needs(missing, 240_000),
   async () => {
     assertPresent(missing);
@@ -152,7 +153,8 @@ test(
         },
       );
       console.log(
-        `# confluent-kafka: A owned all 4 partitions ${takeover.t - killedAt} ms after B was killed (session.timeout.ms ${SESSION_TIMEOUT_MS}, heartbeat.interval.ms 1000)`,
+        `# confluent-kafka: A owned all 4 partitions ${takeover.t - killedAt} ms after B was killed ` +
+          `(session.timeout.ms ${SESSION_TIMEOUT_MS}, heartbeat.interval.ms 1000)`,
       );
 
       // Everything produced gets consumed by someone.
@@ -174,7 +176,8 @@ test(
         "A's commits all succeeded",
       );
 
-      // B: its partitions only, from offset 0, consecutive; its last commit covers all but the last UNCOMMITTED records.
+      // B: its partitions only, from offset 0, consecutive; its last commit covers all but the last
+      // UNCOMMITTED records.
       checkPhases(b, () => 0);
       // A: after the takeover it starts B's partitions exactly at B's last commit, and its own exactly
       // at its own last commit (made in on_revoke), so nothing it committed comes again.
@@ -210,7 +213,8 @@ test(
 );
 
 test(
-  "confluent-kafka: synchronously committed offsets survive a broker SIGTERM restart; a new consumer starts exactly after the last commit",
+  "confluent-kafka: synchronously committed offsets survive a broker SIGTERM restart; a new consumer " +
+    "starts exactly after the last commit",
   needs(missing, 240_000),
   async () => {
     assertPresent(missing);

@@ -188,7 +188,10 @@ export class Watched {
   }
 
   recent(): string {
-    return `--- ${this.name} stderr:\n${tail(this.err.join("\n"), 30)}\n--- ${this.name} stdout:\n${tail(this.out.join("\n"), 15)}`;
+    return (
+      `--- ${this.name} stderr:\n${tail(this.err.join("\n"), 30)}\n--- ${this.name} ` +
+      `stdout:\n${tail(this.out.join("\n"), 15)}`
+    );
   }
 }
 

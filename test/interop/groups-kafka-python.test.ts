@@ -43,7 +43,8 @@ test(
           api_version: string;
         };
         console.log(
-          `# kafka-python (api_version ${out.api_version}): assigned [${out.assignment}], committed ${JSON.stringify(out.committed)}`,
+          `# kafka-python (api_version ${out.api_version}): assigned [${out.assignment}], committed ` +
+            `${JSON.stringify(out.committed)}`,
         );
         assert.deepEqual(out.assignment, [0, 1, 2, 3]);
         return out.records.map(([partition, offset, value]) => ({ partition, offset, value }));

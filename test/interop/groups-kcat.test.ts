@@ -161,7 +161,8 @@ test(
 );
 
 test(
-  "kcat -G: a balanced consumer run twice resumes from its committed offsets (the second run gets only the new records)",
+  "kcat -G: a balanced consumer run twice resumes from its committed offsets (the second run gets " +
+    "only the new records)",
   needs(missing, 180_000),
   async () => {
     assertPresent(missing);

@@ -19,7 +19,8 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
 test(
-  "@platformatic/kafka: a group Consumer's consume() stream consumes a topic, commits, and restarted resumes from its commits",
+  "@platformatic/kafka: a group Consumer's consume() stream consumes a topic, commits, and restarted " +
+    "resumes from its commits",
   needs(loaded.missing, 180_000),
   async () => {
     assertPresent(loaded.missing);

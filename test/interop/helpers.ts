@@ -28,7 +28,10 @@ export function missingCommand(cmd: string, args: string[], debianPackage: strin
     const why = r.error
       ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message)
       : (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n").pop();
-    return `${cmd} is not usable (${why}): install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
+    return (
+      `${cmd} is not usable (${why}): install the Debian package ${debianPackage} (apt-get ` +
+      `install ${debianPackage})`
+    );
   }
   return null;
 }
@@ -40,7 +43,10 @@ export function missingPythonModule(module: string, debianPackage: string): stri
     const why = r.error
       ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message)
       : (r.stderr || "").trim().split("\n").pop();
-    return `${PYTHON} cannot import ${module} (${why}): install the Debian package ${debianPackage} (apt-get install ${debianPackage})`;
+    return (
+      `${PYTHON} cannot import ${module} (${why}): install the Debian package ${debianPackage} ` +
+      `(apt-get install ${debianPackage})`
+    );
   }
   return null;
 }
@@ -126,7 +132,8 @@ export async function runOk(cmd: string, args: string[], opts: Parameters<typeof
   const r = await run(cmd, args, opts);
   if (r.code !== 0)
     assert.fail(
-      `${describe(cmd, args)} exited with ${r.code ?? r.signal}\nstderr:\n${tail(r.stderr)}\nstdout:\n${tail(r.stdout)}`,
+      `${describe(cmd, args)} exited with ` +
+        `${r.code ?? r.signal}\nstderr:\n${tail(r.stderr)}\nstdout:\n${tail(r.stdout)}`,
     );
   return r;
 }

@@ -308,7 +308,8 @@ test(
         await admin.close();
       }
 
-      // The cutter: the first cut drops a Produce response; then alternately cut at once / at the next Produce response.
+      // The cutter: the first cut drops a Produce response; then alternately cut at once / at the
+      // next Produce response.
       const seed = Number(process.env.MILLRACE_INTEROP_SEED ?? 20_000);
       const random = prng(seed);
       let producing = true;
@@ -341,10 +342,13 @@ test(
       const resent = [...proxy.batchesSent.values()].filter((n) => n > 1).length;
       const droppedResent = proxy.unacknowledged.filter((k) => (proxy.batchesSent.get(k) ?? 0) > 1).length;
       console.log(
-        `# ${proxy.batchesSent.size} distinct batches, ${resent} sent more than once; ${proxy.unacknowledged.length} stored but unacknowledged (dropped response), ${droppedResent} of them resent identically`,
+        `# ${proxy.batchesSent.size} distinct batches, ${resent} sent more than once; ` +
+          `${proxy.unacknowledged.length} stored but unacknowledged (dropped response), ` +
+          `${droppedResent} of them resent identically`,
       );
       console.log(
-        `# proxy (seed ${seed}): ${s.connections} connections, ${s.cuts} cuts (${s.cutsAtProduceResponse} dropping a Produce response), ` +
+        `# proxy (seed ${seed}): ${s.connections} connections, ${s.cuts} cuts ` +
+          `(${s.cutsAtProduceResponse} dropping a Produce response), ` +
           `${s.requestsInFlightAtCuts} requests in flight at cuts (${s.producesInFlightAtCuts} Produce)`,
       );
       assert.deepEqual(summary.fatal, [], "librdkafka raised a fatal idempotence error");
@@ -387,7 +391,8 @@ test(
         assert.equal(
           disorder,
           -1,
-          `partition ${p} is out of order at index ${disorder}: ${values.slice(Math.max(0, disorder - 3), disorder + 3).join(", ")}`,
+          `partition ${p} is out of order at index ${disorder}: ` +
+            `${values.slice(Math.max(0, disorder - 3), disorder + 3).join(", ")}`,
         );
       }
       const partitionOfKey = new Map<string, number>();

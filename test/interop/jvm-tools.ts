@@ -34,7 +34,11 @@ export function missingJvmTool(tool: JvmTool): string | null {
   if (tool === "spark" && !usable("javac", ["-version"]))
     return "javac is not installed (Spark test programs are compiled): install openjdk-17-jdk-headless";
   if (!usable("bash", [SCRIPT[tool], "classpath"]) && !usable("mvn", ["-v"])) {
-    return `${tool} is not in .interop-cache and mvn is not installed to fetch it: install maven (apt-get install maven), or run test/interop/tooling/${tool}.sh fetch where Maven Central is reachable`;
+    return (
+      `${tool} is not in .interop-cache and mvn is not installed to fetch it: install maven ` +
+      `(apt-get install maven), or run test/interop/tooling/${tool}.sh fetch where Maven Central ` +
+      "is reachable"
+    );
   }
   return null;
 }

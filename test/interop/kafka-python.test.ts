@@ -43,13 +43,15 @@ interface Case {
 async function availableCodecs(): Promise<string[]> {
   const r = await runOk(PYTHON, [
     "-c",
-    "from kafka.codec import *; print(' '.join(c for c, ok in [('gzip', has_gzip()), ('snappy', has_snappy()), ('lz4', has_lz4()), ('zstd', has_zstd())] if ok))",
+    "from kafka.codec import *; print(' '.join(c for c, ok in [('gzip', has_gzip()), ('snappy', " +
+      "has_snappy()), ('lz4', has_lz4()), ('zstd', has_zstd())] if ok))",
   ]);
   return r.stdout.trim().split(/\s+/).filter(Boolean);
 }
 
 test(
-  "kafka-python: acks=all producers (modern, api_version (0,10) and (0,9)), every codec, read back without a consumer group",
+  "kafka-python: acks=all producers (modern, api_version (0,10) and (0,9)), every codec, read back " +
+    "without a consumer group",
   needs(missing, 300_000),
   async () => {
     assertPresent(missing);

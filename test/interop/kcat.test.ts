@@ -93,7 +93,8 @@ function checkKeyed(
     const i = values.findIndex((v, j) => got[j] !== v);
     assert.ok(
       i === -1 && got.length === values.length,
-      `${what}: key ${key}: value #${i} is ${JSON.stringify(got[i])}, produced ${JSON.stringify(values[i])} (${got.length}/${values.length} values)`,
+      `${what}: key ${key}: value #${i} is ${JSON.stringify(got[i])}, produced ` +
+        `${JSON.stringify(values[i])} (${got.length}/${values.length} values)`,
     );
   }
 }

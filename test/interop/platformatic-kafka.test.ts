@@ -34,7 +34,8 @@ interface Sent {
 }
 
 test(
-  "@platformatic/kafka: Admin and Producer.send (partitions, acks all/leader/none, codecs), data checked with millrace's client",
+  "@platformatic/kafka: Admin and Producer.send (partitions, acks all/leader/none, codecs), data " +
+    "checked with millrace's client",
   needs(loaded.missing, 180_000),
   async () => {
     assertPresent(loaded.missing);

@@ -188,7 +188,8 @@ test(
       assert.equal(r.lag, 0, `partition ${r.partition}: LAG 0:\n${describe.stdout}`);
     }
     console.log(
-      `# ${N} records in ${perBatch.length} non-empty batches (${perBatch.join(", ")}); group ${GROUP}: ${rows.map((r) => `p${r.partition}=${r.current}/${r.logEnd}`).join(" ")}`,
+      `# ${N} records in ${perBatch.length} non-empty batches (${perBatch.join(", ")}); group ` +
+        `${GROUP}: ${rows.map((r) => `p${r.partition}=${r.current}/${r.logEnd}`).join(" ")}`,
     );
   },
 );
