@@ -106,7 +106,8 @@ for i in range(n):
         p.poll(0)
         time.sleep(0.025)
 left = p.flush(240)
-print(json.dumps({"reports": reports, "errors": errors[:50], "errorCount": len(errors), "fatal": fatal, "undelivered": left}))
+summary = {"reports": reports, "errors": errors[:50], "errorCount": len(errors), "fatal": fatal, "undelivered": left}
+print(json.dumps(summary))
 `;
 
 /** Splits a byte stream into Kafka frames (int32 size prefix + body), whole. */
