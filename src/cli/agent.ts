@@ -76,7 +76,7 @@ export function agentCommand(): Command {
           reload: opts.reloadConf,
           reloadIntervalMs: interval * 1000,
         });
-        let monitoring;
+        let monitoring: Awaited<ReturnType<typeof startMonitoring>>;
         try {
           monitoring = await startMonitoring(sysprops, opts.name);
         } catch (e) {

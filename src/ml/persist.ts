@@ -237,7 +237,9 @@ export function saveStage(stage: PipelineStage, dir: string, opts: { overwrite?:
   const subs = stagesOf(stage);
   if (subs) {
     (metadata as Record<string, unknown>).stageUids = subs.map((s) => s.uid);
-    subs.forEach((s, i) => saveStage(s, join(dir, "stages", `${i}_${s.uid}`)));
+    subs.forEach((s, i) => {
+      saveStage(s, join(dir, "stages", `${i}_${s.uid}`));
+    });
   }
   if (entry.data) writeFileAtomicSync(join(dir, "data.json"), toJson(entry.data(stage)));
   writeFileAtomicSync(join(dir, "metadata.json"), toJson(metadata));

@@ -124,7 +124,10 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
       "the agent wrote the pipeline's topic (3 partitions, as the file says)",
     );
     assert.ok(Number(snap.agents.a1?.["CHANNEL.k"]?.EventPutSuccessCount) > 0, "agent counters");
-    assert.ok(snap.output && snap.output.lines.some((l) => /#\w/.test(l)), "the app's output reaches the dashboard");
+    assert.ok(
+      snap.output?.lines.some((l) => /#\w/.test(l)),
+      "the app's output reaches the dashboard",
+    );
     // the data went in-process: the broker's data dir is the file's ./data
     assert.ok(existsSync(join(dir, "data", "tweets-in-0")));
     r.child.kill("SIGTERM");

@@ -207,7 +207,10 @@ export class PipelineRunner {
     let settled: { ok: boolean; err?: unknown } | undefined;
     // a fresh evaluation per app, even when two apps share a module
     const done = import(`${pathToFileURL(app.module).href}?app=${++loads}`).then(
-      (v) => ((settled = { ok: true }), v),
+      (v) => {
+        settled = { ok: true };
+        return v;
+      },
       (e) => {
         settled = { ok: false, err: e };
         throw e;
