@@ -150,7 +150,8 @@ windowed.foreachRDD(async (rdd, time) => {
       lastCatchUpLine = Date.now();
       const clear = process.stdout.isTTY && drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
       process.stdout.write(
-        `${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`,
+        `${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")}` +
+          ` UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`,
       );
       drawn = 1;
     }

@@ -35,7 +35,8 @@ export function agentCommand(): Command {
     .addOption(
       new Option(
         "-D <key=value>",
-        "a system property, e.g. -Dflume.monitoring.type=http (repeatable); -D<name>.<key>=<value> sets or overrides that agent property",
+        "a system property, e.g. -Dflume.monitoring.type=http (repeatable);" +
+          " -D<name>.<key>=<value> sets or overrides that agent property",
       )
         .argParser((v: string, acc: string[] = []) => [...acc, v])
         .default([]),

@@ -1,6 +1,7 @@
 /**
  * save/load of stages as a versioned JSON directory, laid out as Spark ML lays out its own:
- *   <dir>/metadata.json   {class, sparkClass, formatVersion, millraceVersion, timestamp, uid, paramMap, defaultParamMap}
+ *   <dir>/metadata.json   {class, sparkClass, formatVersion, millraceVersion, timestamp, uid, paramMap,
+ *                          defaultParamMap}
  *   <dir>/data.json       the model data (coefficients, vocabulary, idf, ...), for models
  *   <dir>/stages/<i>_<uid>/  the stages of a Pipeline or PipelineModel, each saved the same way
  * Files are written with src/fs writeFileAtomicSync; typed arrays become arrays and non-finite numbers

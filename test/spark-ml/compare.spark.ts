@@ -301,7 +301,8 @@ test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
     const theirs = spark.accuracy[name] as number;
     const points = Math.abs(acc - theirs) * 100;
     report.push(
-      `${name} test accuracy on the same split (${testRows.length} rows): ${(acc * 100).toFixed(2)}% vs Spark ${(theirs * 100).toFixed(2)}%`,
+      `${name} test accuracy on the same split (${testRows.length} rows): ${(acc * 100).toFixed(2)}%` +
+        ` vs Spark ${(theirs * 100).toFixed(2)}%`,
     );
     // the forest's random draws differ from Spark's, so its accuracy is reported, not held to 0.5 points
     if (name !== "RandomForestClassifier") assert.ok(points <= 0.5, `${name}: accuracy differs by ${points} points`);

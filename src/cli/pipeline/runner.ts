@@ -148,7 +148,8 @@ export class PipelineRunner {
           const m = /port (\d+)/.exec(e.message);
           throw new PipelineError(
             "MR_BROKER_PORT_IN_USE",
-            `the broker's Kafka port ${m?.[1] ?? ""} is already in use; choose another with ${this.spec.settings.brokerListeners}`,
+            `the broker's Kafka port ${m?.[1] ?? ""} is already in use;` +
+              ` choose another with ${this.spec.settings.brokerListeners}`,
           );
         }
         throw e;

@@ -18,7 +18,8 @@ function checkFeatures(v: Vector, modelType: string): void {
     if (modelType === "bernoulli" ? x !== 0 && x !== 1 : !(x >= 0))
       throw new MLError(
         "MR_ML_INPUT",
-        `NaiveBayes: ${modelType} requires ${modelType === "bernoulli" ? "0/1" : "nonnegative"} feature values, got ${x}`,
+        `NaiveBayes: ${modelType} requires ${modelType === "bernoulli" ? "0/1" : "nonnegative"}` +
+          ` feature values, got ${x}`,
       );
   });
 }

@@ -102,7 +102,10 @@ export class StopWordsRemover extends UnaryTransformer<string[], string[]> {
       uid,
     );
   }
-  /** Spark's list for a language: danish, dutch, english, finnish, french, german, hungarian, italian, norwegian, portuguese, russian, spanish, swedish, turkish */
+  /**
+   * Spark's list for a language: danish, dutch, english, finnish, french, german, hungarian, italian,
+   * norwegian, portuguese, russian, spanish, swedish, turkish
+   */
   static loadDefaultStopWords(language: string): string[] {
     const words = STOP_WORDS[language];
     if (words === undefined)

@@ -103,7 +103,10 @@ export class DecisionTreeClassificationModel extends ProbabilisticClassification
     return normalized(raw);
   }
   toDebugString(): string {
-    return `DecisionTreeClassificationModel: uid=${this.uid}, depth=${this.depth}, numNodes=${this.numNodes}, numClasses=${this.numClasses}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`;
+    return (
+      `DecisionTreeClassificationModel: uid=${this.uid}, depth=${this.depth}, numNodes=${this.numNodes}` +
+      `, numClasses=${this.numClasses}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`
+    );
   }
 }
 
@@ -133,7 +136,10 @@ export class DecisionTreeRegressionModel extends PredictionModel {
     return leafOf(this.rootNode, features).prediction;
   }
   toDebugString(): string {
-    return `DecisionTreeRegressionModel: uid=${this.uid}, depth=${this.depth}, numNodes=${numNodesOf(this.rootNode)}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`;
+    return (
+      `DecisionTreeRegressionModel: uid=${this.uid}, depth=${this.depth}, numNodes=${numNodesOf(this.rootNode)}` +
+      `, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`
+    );
   }
 }
 
