@@ -77,7 +77,7 @@ const records = KafkaUtils.createDirectStream(ssc, {
 });
 
 const tags = records.flatMap((r) => {
-  let post;
+  let post: ReturnType<typeof parsePost>;
   try {
     post = parsePost(r.value);
   } catch {
@@ -121,11 +121,12 @@ function table(time: number, rows: TrendingRow[], inWindow: number): string[] {
     `Trending hashtags at ${when} UTC (last ${windowMs / 1000} s, ${inWindow} hashtag uses)`,
     `  #  hashtag                   count  sentiment`,
   ];
-  rows.forEach((r, i) =>
-    lines.push(
-      `${String(i + 1).padStart(3)}  ${r.hashtag.padEnd(24).slice(0, 24)}  ${String(r.count).padStart(5)}  ${fmtSent(r.sentiment)}${bar(r.sentiment)}`,
-    ),
-  );
+  rows.forEach((r, i) => {
+    const rank = String(i + 1).padStart(3);
+    const tag = r.hashtag.padEnd(24).slice(0, 24);
+    const count = String(r.count).padStart(5);
+    lines.push(`${rank}  ${tag}  ${count}  ${fmtSent(r.sentiment)}${bar(r.sentiment)}`);
+  });
   if (rows.length === 0) lines.push("     (no hashtags in the window yet)");
   return lines;
 }
@@ -149,7 +150,8 @@ windowed.foreachRDD(async (rdd, time) => {
       lastCatchUpLine = Date.now();
       const clear = process.stdout.isTTY && drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
       process.stdout.write(
-        `${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`,
+        `${clear}catching up: batch of ${new Date(time).toISOString().slice(0, 19).replace("T", " ")}` +
+          ` UTC, ${Math.round((Date.now() - time) / batchMs)} batches behind\n`,
       );
       drawn = 1;
     }

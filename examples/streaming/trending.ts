@@ -20,7 +20,10 @@ export function hashtags(tweet: unknown): string[] {
   return extractHashtags(text).map((tag) => "#" + hashtagKey(tag));
 }
 
-/** [hashtag, count] over the window (inverse reduce, zero counts dropped), most frequent first, ties by name, at most `n` */
+/**
+ * [hashtag, count] over the window (inverse reduce, zero counts dropped), most frequent first, ties by
+ * name, at most `n`
+ */
 export function trending(
   tweets: DStream<unknown>,
   windowMs: number,

@@ -35,7 +35,8 @@ export function agentCommand(): Command {
     .addOption(
       new Option(
         "-D <key=value>",
-        "a system property, e.g. -Dflume.monitoring.type=http (repeatable); -D<name>.<key>=<value> sets or overrides that agent property",
+        "a system property, e.g. -Dflume.monitoring.type=http (repeatable);" +
+          " -D<name>.<key>=<value> sets or overrides that agent property",
       )
         .argParser((v: string, acc: string[] = []) => [...acc, v])
         .default([]),
@@ -76,7 +77,7 @@ export function agentCommand(): Command {
           reload: opts.reloadConf,
           reloadIntervalMs: interval * 1000,
         });
-        let monitoring;
+        let monitoring: Awaited<ReturnType<typeof startMonitoring>>;
         try {
           monitoring = await startMonitoring(sysprops, opts.name);
         } catch (e) {

@@ -18,7 +18,8 @@ export function refuseZookeeper(opts: { zookeeper?: string }, argv: string[] = p
   if (opts.zookeeper === undefined) return;
   throw new ConfigError(
     "MR_CLI_ZOOKEEPER",
-    `--zookeeper is not supported: millrace (like Kafka 4) has no ZooKeeper, clients talk to the broker; run: ${zookeeperReplacement(opts.zookeeper, argv)}`,
+    `--zookeeper is not supported: millrace (like Kafka 4) has no ZooKeeper,` +
+      ` clients talk to the broker; run: ${zookeeperReplacement(opts.zookeeper, argv)}`,
   );
 }
 

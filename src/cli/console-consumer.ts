@@ -101,7 +101,8 @@ export function consoleConsumerCommand(): Command {
     .option("--timeout-ms <ms>", "exit when no record arrived for this long")
     .option(
       "--property <key=value>",
-      "print.key, print.value, print.headers, print.timestamp, print.offset, print.partition, key.separator, line.separator, null.literal",
+      "print.key, print.value, print.headers, print.timestamp," +
+        " print.offset, print.partition, key.separator, line.separator, null.literal",
       collect,
       [] as string[],
     )

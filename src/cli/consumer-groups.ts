@@ -329,7 +329,8 @@ function printOffsets(g: GroupDescription, rows: OffsetRow[]): void {
   const cw = Math.max(15, ...rows.map((r) => r.consumerId.length));
   const hw = Math.max(15, ...rows.map((r) => r.host.length));
   const line = (c: (string | number | bigint)[]) =>
-    `${l(c[0], gw)} ${l(c[1], tw)} ${l(c[2], 10)} ${l(c[3], 15)} ${l(c[4], 15)} ${l(c[5], 15)} ${l(c[6], cw)} ${l(c[7], hw)} ${c[8]}`;
+    `${l(c[0], gw)} ${l(c[1], tw)} ${l(c[2], 10)} ${l(c[3], 15)}` +
+    ` ${l(c[4], 15)} ${l(c[5], 15)} ${l(c[6], cw)} ${l(c[7], hw)} ${c[8]}`;
   out(
     "\n" +
       line([
@@ -381,7 +382,8 @@ function printMembers(g: GroupDescription, verbose: boolean): void {
     count: string | number,
     assignment?: string,
   ) =>
-    `${l(group, gw)} ${l(consumer, cw)} ${withInstance ? l(instance, iw) + " " : ""}${l(host, hw)} ${l(clientId, kw)} ${l(count, 15)} ${verbose ? (assignment ?? "") : ""}`;
+    `${l(group, gw)} ${l(consumer, cw)} ${withInstance ? l(instance, iw) + " " : ""}${l(host, hw)}` +
+    ` ${l(clientId, kw)} ${l(count, 15)} ${verbose ? (assignment ?? "") : ""}`;
   out("\n" + line("GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"));
   for (const { m, count } of rows) {
     const assignment =
@@ -479,7 +481,8 @@ async function partitionsToReset(
 async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: string[], opts: Opts): Promise<void> {
   if (!opts.dryRun && !opts.execute) {
     err(
-      "WARN: No action will be performed as the --execute option is missing. Add --execute to reset the offsets, or --dry-run to say that only a preview is wanted.",
+      "WARN: No action will be performed as the --execute option is missing." +
+        " Add --execute to reset the offsets, or --dry-run to say that only a preview is wanted.",
     );
   }
   const plans: { groupId: string; offsets: { topic: string; partition: number; offset: bigint }[] }[] = [];
@@ -495,7 +498,8 @@ async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: stri
     if (g.state !== "Empty" && g.state !== "Dead") {
       throw new ConsumerGroupsError(
         "MR_CLI_GROUP_ACTIVE",
-        `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${g.state} (${g.members.length} active member${g.members.length === 1 ? "" : "s"}); stop its consumers first.`,
+        `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${g.state}` +
+          ` (${g.members.length} active member${g.members.length === 1 ? "" : "s"}); stop its consumers first.`,
       );
     }
     const committed = g.state === "Dead" ? [] : await admin.fetchOffsets(groupId);
@@ -524,7 +528,8 @@ async function resetOffsets(admin: GroupAdmin, client: KafkaClient, groups: stri
         if (e instanceof KafkaError && joined.includes(e.kafkaCode)) {
           throw new ConsumerGroupsError(
             "MR_CLI_GROUP_ACTIVE",
-            `group '${p.groupId}' gained active members during the reset (${errorName(e.kafkaCode)}); no offsets of it were changed`,
+            `group '${p.groupId}' gained active members during the reset (${errorName(e.kafkaCode)});` +
+              ` no offsets of it were changed`,
           );
         }
         throw e;
@@ -551,13 +556,15 @@ async function newOffset(
     const [lo, hi] = [await earliest(), await latest()];
     if (target > hi) {
       err(
-        `New offset (${target}) is higher than latest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${hi}`,
+        `New offset (${target}) is higher than latest offset for topic partition ${tp.topic}-${tp.partition}.` +
+          ` Value will be set to ${hi}`,
       );
       return hi;
     }
     if (target < lo) {
       err(
-        `New offset (${target}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${lo}`,
+        `New offset (${target}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}.` +
+          ` Value will be set to ${lo}`,
       );
       return lo;
     }
@@ -604,6 +611,7 @@ async function deleteGroups(admin: GroupAdmin, groups: string[]): Promise<void> 
         : "MR_CLI_GROUP_DELETE_FAILED";
   throw new ConsumerGroupsError(
     code,
-    `Deletion of consumer group${failed.length === 1 ? "" : "s"} failed: ${failed.map((g) => `'${g}': ${why(results.get(g) ?? ErrorCode.UNKNOWN_SERVER_ERROR)}`).join("; ")}`,
+    `Deletion of consumer group${failed.length === 1 ? "" : "s"} failed: ` +
+      failed.map((g) => `'${g}': ${why(results.get(g) ?? ErrorCode.UNKNOWN_SERVER_ERROR)}`).join("; "),
   );
 }

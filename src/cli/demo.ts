@@ -97,7 +97,8 @@ export function demoAgentProperties(
 export function demoCommand(): Command {
   return new Command("demo")
     .description(
-      "the whole pipeline in one process: broker, Twitter agent (synthetic tweets), trending-hashtags app, dashboard (npm start)",
+      "the whole pipeline in one process: broker, Twitter agent (synthetic tweets)," +
+        " trending-hashtags app, dashboard (npm start)",
     )
     .option("--data-dir <dir>", "where the broker keeps its log, the app its checkpoint and output", "./millrace-data")
     .option("--ui-port <port>", "dashboard port (0 = any free port)", "4040")
@@ -170,12 +171,14 @@ export function demoCommand(): Command {
         `  broker     embedded, data in ${dataDir}`,
         "             the default for Kafka channels, sources and sinks that name no kafka.bootstrap.servers",
         `  agent      ${AGENT} (${DEMO_AGENT_CONF.slice(ROOT.length)}): ${src} → Kafka channel → topic twitter`,
-        `  streaming  trending-hashtags: top 10 over ${windowMs / 1000} s, every ${batch / 1000} s, with AFINN sentiment`,
+        `  streaming  trending-hashtags: top 10 over ${windowMs / 1000} s, every ${batch / 1000} s,` +
+          ` with AFINN sentiment`,
         `  output     ${join(dataDir, "demo-output", "trending.jsonl")}`,
         "",
         `  dashboard  ${runner.dashboard!.url}`,
         `  metrics    ${runner.dashboard!.url}/metrics`,
-        `  Kafka      ${runner.bootstrap()}   (try: npx millrace console-consumer --bootstrap-server ${runner.bootstrap()} --topic twitter)`,
+        `  Kafka      ${runner.bootstrap()}` +
+          `   (try: npx millrace console-consumer --bootstrap-server ${runner.bootstrap()} --topic twitter)`,
         "",
         "Ctrl-C stops everything cleanly.",
         "",

@@ -44,7 +44,8 @@ export function runCommand(): Command {
       const lines = [`millrace run ${file}`];
       if (runner.broker)
         lines.push(
-          `  broker     embedded, data in ${runner.broker.config.logDir}${runner.bootstrap() ? `, Kafka clients: ${runner.bootstrap()}` : ""}`,
+          `  broker     embedded, data in ${runner.broker.config.logDir}` +
+            `${runner.bootstrap() ? `, Kafka clients: ${runner.bootstrap()}` : ""}`,
           "             the default for Kafka channels, sources and sinks that name no kafka.bootstrap.servers",
         );
       else lines.push(`  broker     ${pipeline.broker["bootstrap.servers"]}`);

@@ -72,11 +72,13 @@ export function topicsCommand(): Command {
               .map((c) => `${c.name}=${c.value}`)
               .join(",");
             console.log(
-              `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: 1\tConfigs: ${overrides}`,
+              `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}` +
+                `\tReplicationFactor: 1\tConfigs: ${overrides}`,
             );
             for (const p of t.partitions) {
               console.log(
-                `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.leader}\tIsr: ${p.leader}`,
+                `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}` +
+                  `\tReplicas: ${p.leader}\tIsr: ${p.leader}`,
               );
             }
           }
@@ -109,7 +111,8 @@ export function topicsCommand(): Command {
             for (let tries = 0; tries < 600; tries++) {
               if (!(await client.metadata([names[i]!])).some((t) => t.errorCode === 0)) break;
               prog.update(
-                `deleting topics: ${i}/${names.length} done, waiting for ${names[i]} to go (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+                `deleting topics: ${i}/${names.length} done,` +
+                  ` waiting for ${names[i]} to go (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
               );
               await new Promise((r) => setTimeout(r, 100));
             }

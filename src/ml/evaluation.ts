@@ -225,7 +225,6 @@ export class RegressionEvaluator extends Evaluator {
     let ae = 0;
     let sy = 0;
     let syy = 0;
-    let sp = 0;
     const ps: [number, number, number][] = [];
     for (const r of rows) {
       const y = this.num(r, "labelCol");
@@ -236,7 +235,6 @@ export class RegressionEvaluator extends Evaluator {
       ae += w * Math.abs(y - p);
       sy += w * y;
       syy += w * y * y;
-      sp += w * p;
       ps.push([y, p, w]);
     }
     if (W === 0) throw new MLError("MR_ML_INPUT", "RegressionEvaluator: no rows");

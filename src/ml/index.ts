@@ -14,6 +14,7 @@ export {
   PredictionModel,
   Predictor,
   ProbabilisticClassificationModel,
+  ProbabilisticClassifier,
 } from "./predictor.js";
 export { LogisticRegression, LogisticRegressionModel } from "./classification/logistic-regression.js";
 export { NaiveBayes, NaiveBayesModel } from "./classification/naive-bayes.js";

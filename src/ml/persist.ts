@@ -1,6 +1,7 @@
 /**
  * save/load of stages as a versioned JSON directory, laid out as Spark ML lays out its own:
- *   <dir>/metadata.json   {class, sparkClass, formatVersion, millraceVersion, timestamp, uid, paramMap, defaultParamMap}
+ *   <dir>/metadata.json   {class, sparkClass, formatVersion, millraceVersion, timestamp, uid, paramMap,
+ *                          defaultParamMap}
  *   <dir>/data.json       the model data (coefficients, vocabulary, idf, ...), for models
  *   <dir>/stages/<i>_<uid>/  the stages of a Pipeline or PipelineModel, each saved the same way
  * Files are written with src/fs writeFileAtomicSync; typed arrays become arrays and non-finite numbers
@@ -29,17 +30,29 @@ import {
   RandomForestClassificationModel,
   RandomForestClassifier,
 } from "./tree/decision-tree.js";
+import type { TreeNode } from "./tree/tree.js";
 import { type PipelineStage, type Transformer, setSaver } from "./pipeline-stage.js";
 
 export const FORMAT_VERSION = 1;
 
 interface Entry {
   sparkClass: string;
-  data?: (s: any) => unknown;
-  load: (uid: string, data: any, dir: string) => PipelineStage;
+  /** the model data to write to data.json (typed arrays are written as arrays) */
+  data?: (s: PipelineStage) => unknown;
+  /** the stage from its uid, its model data as read back from data.json, and its directory */
+  load: (uid: string, data: unknown, dir: string) => PipelineStage;
 }
 
-type Ctor = new (...a: any[]) => PipelineStage;
+type Ctor = new (...a: never[]) => PipelineStage;
+
+/** an Entry from typed functions: `data` gets a stage of class C; `load` declares the JSON it reads */
+function entryOf<M extends PipelineStage, D>(
+  sparkClass: string,
+  data: ((m: M) => unknown) | undefined,
+  load: (uid: string, d: D, dir: string) => PipelineStage,
+): Entry {
+  return { sparkClass, ...(data ? { data: data as Entry["data"] } : {}), load: load as Entry["load"] };
+}
 
 let registry: Map<Ctor, [string, Entry]> | undefined;
 function entries(): Map<Ctor, [string, Entry]> {
@@ -49,10 +62,12 @@ function entries(): Map<Ctor, [string, Entry]> {
     C,
     [C.name, { sparkClass: spark, load: (uid) => new C(uid) }],
   ];
-  const model = (C: Ctor, spark: string, data: Entry["data"], load: Entry["load"]): [Ctor, [string, Entry]] => [
-    C,
-    [C.name, { sparkClass: spark, data, load }],
-  ];
+  const model = <M extends PipelineStage, D>(
+    C: new (...a: never[]) => M,
+    spark: string,
+    data: ((m: M) => unknown) | undefined,
+    load: (uid: string, d: D, dir: string) => PipelineStage,
+  ): [Ctor, [string, Entry]] => [C, [C.name, entryOf(spark, data, load)]];
   registry = new Map([
     simple(Tokenizer, `${F}Tokenizer`),
     simple(RegexTokenizer, `${F}RegexTokenizer`),
@@ -71,19 +86,21 @@ function entries(): Map<Ctor, [string, Entry]> {
       IDFModel,
       `${F}IDFModel`,
       (m: IDFModel) => ({ idf: m.idf.values, docFreq: m.docFreq, numDocs: m.numDocs }),
-      (uid, d) => new IDFModel(uid, Vectors.dense(d.idf), d.docFreq, d.numDocs),
+      (uid, d: { idf: number[]; docFreq: number[]; numDocs: number }) =>
+        new IDFModel(uid, Vectors.dense(d.idf), d.docFreq, d.numDocs),
     ),
     model(
       CountVectorizerModel,
       `${F}CountVectorizerModel`,
       (m: CountVectorizerModel) => ({ vocabulary: m.vocabulary }),
-      (uid, d) => new CountVectorizerModel(d.vocabulary, uid),
+      (uid, d: { vocabulary: string[] }) => new CountVectorizerModel(d.vocabulary, uid),
     ),
     model(
       StandardScalerModel,
       `${F}StandardScalerModel`,
       (m: StandardScalerModel) => ({ std: m.std.values, mean: m.mean.values }),
-      (uid, d) => new StandardScalerModel(uid, Vectors.dense(d.std), Vectors.dense(d.mean)),
+      (uid, d: { std: number[]; mean: number[] }) =>
+        new StandardScalerModel(uid, Vectors.dense(d.std), Vectors.dense(d.mean)),
     ),
     model(
       LogisticRegressionModel,
@@ -94,7 +111,10 @@ function entries(): Map<Ctor, [string, Entry]> {
         coefficientMatrix: m.coefficientMatrix,
         interceptVector: m.interceptVector,
       }),
-      (uid, d) =>
+      (
+        uid,
+        d: { numClasses: number; isMultinomial: boolean; coefficientMatrix: number[][]; interceptVector: number[] },
+      ) =>
         new LogisticRegressionModel(
           uid,
           (d.coefficientMatrix as number[][]).map((r) => Float64Array.from(r)),
@@ -107,7 +127,7 @@ function entries(): Map<Ctor, [string, Entry]> {
       NaiveBayesModel,
       "org.apache.spark.ml.classification.NaiveBayesModel",
       (m: NaiveBayesModel) => ({ pi: m.pi, theta: m.theta }),
-      (uid, d) =>
+      (uid, d: { pi: number[]; theta: number[][] }) =>
         new NaiveBayesModel(
           uid,
           Float64Array.from(d.pi),
@@ -118,7 +138,8 @@ function entries(): Map<Ctor, [string, Entry]> {
       LinearRegressionModel,
       "org.apache.spark.ml.regression.LinearRegressionModel",
       (m: LinearRegressionModel) => ({ coefficients: m.coefficients.values, intercept: m.intercept }),
-      (uid, d) => new LinearRegressionModel(uid, new DenseVector(Float64Array.from(d.coefficients)), d.intercept),
+      (uid, d: { coefficients: number[]; intercept: number }) =>
+        new LinearRegressionModel(uid, new DenseVector(Float64Array.from(d.coefficients)), d.intercept),
     ),
     simple(DecisionTreeClassifier, "org.apache.spark.ml.classification.DecisionTreeClassifier"),
     simple(DecisionTreeRegressor, "org.apache.spark.ml.regression.DecisionTreeRegressor"),
@@ -131,13 +152,15 @@ function entries(): Map<Ctor, [string, Entry]> {
         numFeatures: m.numFeatures,
         numClasses: m.numClasses,
       }),
-      (uid, d) => new DecisionTreeClassificationModel(uid, d.rootNode, d.numFeatures, d.numClasses),
+      (uid, d: { rootNode: TreeNode; numFeatures: number; numClasses: number }) =>
+        new DecisionTreeClassificationModel(uid, d.rootNode, d.numFeatures, d.numClasses),
     ),
     model(
       DecisionTreeRegressionModel,
       "org.apache.spark.ml.regression.DecisionTreeRegressionModel",
       (m: DecisionTreeRegressionModel) => ({ rootNode: m.rootNode, numFeatures: m.numFeatures }),
-      (uid, d) => new DecisionTreeRegressionModel(uid, d.rootNode, d.numFeatures),
+      (uid, d: { rootNode: TreeNode; numFeatures: number }) =>
+        new DecisionTreeRegressionModel(uid, d.rootNode, d.numFeatures),
     ),
     model(
       RandomForestClassificationModel,
@@ -147,14 +170,15 @@ function entries(): Map<Ctor, [string, Entry]> {
         numFeatures: m.numFeatures,
         numClasses: m.numClasses,
       }),
-      (uid, d) => new RandomForestClassificationModel(uid, d.trees, d.numFeatures, d.numClasses),
+      (uid, d: { trees: TreeNode[]; numFeatures: number; numClasses: number }) =>
+        new RandomForestClassificationModel(uid, d.trees, d.numFeatures, d.numClasses),
     ),
     simple(KMeans, "org.apache.spark.ml.clustering.KMeans"),
     model(
       KMeansModel,
       "org.apache.spark.ml.clustering.KMeansModel",
       (m: KMeansModel) => ({ clusterCenters: m.clusterCenters.map((c) => c.values) }),
-      (uid, d) =>
+      (uid, d: { clusterCenters: number[][] }) =>
         new KMeansModel(
           uid,
           (d.clusterCenters as number[][]).map((c) => Vectors.dense(c)),
@@ -174,8 +198,13 @@ function entries(): Map<Ctor, [string, Entry]> {
 }
 
 /** registers another stage class for save/load (name: the `class` written in metadata.json) */
-export function registerStage(C: Ctor, sparkClass: string, load: Entry["load"], data?: Entry["data"]): void {
-  entries().set(C, [C.name, { sparkClass, load, ...(data ? { data } : {}) }]);
+export function registerStage<M extends PipelineStage, D>(
+  C: new (...a: never[]) => M,
+  sparkClass: string,
+  load: (uid: string, data: D, dir: string) => PipelineStage,
+  data?: (s: M) => unknown,
+): void {
+  entries().set(C, [C.name, entryOf(sparkClass, data, load)]);
 }
 
 function toJson(v: unknown): string {
@@ -190,7 +219,7 @@ function toJson(v: unknown): string {
   );
 }
 
-function fromJson(s: string): any {
+function fromJson(s: string): unknown {
   return JSON.parse(s, (_k, x) =>
     x && typeof x === "object" && !Array.isArray(x) && typeof x.$double === "string" && Object.keys(x).length === 1
       ? Number(x.$double)
@@ -237,7 +266,9 @@ export function saveStage(stage: PipelineStage, dir: string, opts: { overwrite?:
   const subs = stagesOf(stage);
   if (subs) {
     (metadata as Record<string, unknown>).stageUids = subs.map((s) => s.uid);
-    subs.forEach((s, i) => saveStage(s, join(dir, "stages", `${i}_${s.uid}`)));
+    subs.forEach((s, i) => {
+      saveStage(s, join(dir, "stages", `${i}_${s.uid}`));
+    });
   }
   if (entry.data) writeFileAtomicSync(join(dir, "data.json"), toJson(entry.data(stage)));
   writeFileAtomicSync(join(dir, "metadata.json"), toJson(metadata));
@@ -256,7 +287,7 @@ function loadStages(dir: string): PipelineStage[] {
 export function loadStage<T extends PipelineStage = PipelineStage>(dir: string): T {
   let meta: { class: string; formatVersion: number; uid: string; paramMap: Record<string, unknown> };
   try {
-    meta = fromJson(readFileSync(join(dir, "metadata.json"), "utf8"));
+    meta = fromJson(readFileSync(join(dir, "metadata.json"), "utf8")) as typeof meta;
   } catch (e) {
     throw new MLError("MR_ML_PERSIST", `cannot read ${join(dir, "metadata.json")}: ${(e as Error).message}`, {
       cause: e,

@@ -49,6 +49,16 @@ export abstract class Predictor<M extends Model> extends Estimator<M> {
   }
 }
 
+/** a classifier whose model gives raw predictions and probabilities (Spark's ProbabilisticClassifier) */
+export abstract class ProbabilisticClassifier<M extends Model> extends Predictor<M> {
+  setProbabilityCol(c: string): this {
+    return this.set("probabilityCol", c);
+  }
+  setRawPredictionCol(c: string): this {
+    return this.set("rawPredictionCol", c);
+  }
+}
+
 export abstract class PredictionModel extends Model {
   setFeaturesCol(c: string): this {
     return this.set("featuresCol", c);

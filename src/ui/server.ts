@@ -87,7 +87,8 @@ export class Dashboard {
           reject(
             new DashboardError(
               "MR_UI_PORT_IN_USE",
-              `dashboard port ${port} on ${host} is already in use; choose another with ${this.opts.portSetting ?? "--ui-port"}`,
+              `dashboard port ${port} on ${host} is already in use;` +
+                ` choose another with ${this.opts.portSetting ?? "--ui-port"}`,
             ),
           );
         } else reject(err);

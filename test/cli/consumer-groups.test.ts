@@ -72,7 +72,10 @@ async function fails(code: string, ...args: string[]): Promise<Run> {
   return r;
 }
 
-/** The rows of a printed table: the header line (by its first column) and the non-empty lines after it, split on blanks. */
+/**
+ * The rows of a printed table: the header line (by its first column) and the non-empty lines after it,
+ * split on blanks.
+ */
 function table(stdout: string, firstHeader = "GROUP"): { header: string[]; rows: string[][] } {
   const lines = stdout.split("\n");
   const at = lines.findIndex((x) => x.startsWith(firstHeader + " "));

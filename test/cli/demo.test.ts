@@ -1,4 +1,7 @@
-/** The demo's agent configuration: the article's shape, the source switched by flags. (The demo itself: test/e2e/demo.test.ts.) */
+/**
+ * The demo's agent configuration: the article's shape, the source switched by flags. (The demo itself:
+ * test/e2e/demo.test.ts.)
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";

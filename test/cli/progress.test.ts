@@ -66,7 +66,7 @@ test("console-producer from a file (stdin redirected, or --file) ends with a sum
     const file = join(dir, "lines.txt");
     writeFileSync(file, Array.from({ length: 2500 }, (_, i) => `line ${i}`).join("\n") + "\n");
     const fd = openSync(file, "r");
-    let r;
+    let r: Awaited<ReturnType<typeof millrace>>;
     try {
       r = await millrace(["console-producer", "--bootstrap-server", tb.bootstrap, "--topic", "from-file"], fd);
     } finally {

@@ -52,7 +52,8 @@ agents:
 apps:
   - module: ${APP}
     master: local[2]
-    args: [--bootstrap, "127.0.0.1:${o.brokerPort}", --topic, tweets-in, --batch, 1000, --output, ${join(dir, "out.jsonl")}, --checkpoint, ${join(dir, "ckpt")}, --quiet]
+    args: [--bootstrap, "127.0.0.1:${o.brokerPort}", --topic, tweets-in, --batch, 1000,
+      --output, ${join(dir, "out.jsonl")}, --checkpoint, ${join(dir, "ckpt")}, --quiet]
 ui:
   port: ${o.uiPort}
 `,
@@ -96,7 +97,12 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
     assert.match(r.out(), /streaming\s+trending-hashtags/);
     assert.match(
       r.out(),
-      /broker\s+embedded, data in .*\n\s+the default for Kafka channels, sources and sinks that name no kafka\.bootstrap\.servers\n/,
+      new RegExp(
+        [
+          String.raw`broker\s+embedded, data in .*\n\s+`,
+          String.raw`the default for Kafka channels, sources and sinks that name no kafka\.bootstrap\.servers\n`,
+        ].join(""),
+      ),
     );
     const t0 = Date.now();
     await until(
@@ -124,7 +130,10 @@ test("a pipeline file runs an embedded broker, an agent and an in-process stream
       "the agent wrote the pipeline's topic (3 partitions, as the file says)",
     );
     assert.ok(Number(snap.agents.a1?.["CHANNEL.k"]?.EventPutSuccessCount) > 0, "agent counters");
-    assert.ok(snap.output && snap.output.lines.some((l) => /#\w/.test(l)), "the app's output reaches the dashboard");
+    assert.ok(
+      snap.output?.lines.some((l) => /#\w/.test(l)),
+      "the app's output reaches the dashboard",
+    );
     // the data went in-process: the broker's data dir is the file's ./data
     assert.ok(existsSync(join(dir, "data", "tweets-in-0")));
     r.child.kill("SIGTERM");

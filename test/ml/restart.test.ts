@@ -11,7 +11,10 @@ import { openEmbedded } from "../streaming/ports.js";
 const APP = fileURLToPath(new URL("./fixtures/learners-app.ts", import.meta.url));
 const PER_PARTITION = 100; // 5 records per partition per 50 ms batch -> 20 batches
 
-/** runs the app; SIGKILLs it `killAfterMs` after it started (undefined: let it finish). Resolves whether it finished. */
+/**
+ * runs the app; SIGKILLs it `killAfterMs` after it started (undefined: let it finish). Resolves whether it
+ * finished.
+ */
 function runApp(args: string[], killAfterMs?: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", APP, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -49,7 +52,8 @@ function models(dir: string): Map<number, string> {
   return out;
 }
 
-test("streaming learners checkpointed with the state: after SIGKILLs the models of every batch equal an uninterrupted run's", {
+test("streaming learners checkpointed with the state: after SIGKILLs the models of every batch" +
+  " equal an uninterrupted run's", {
   timeout: 600_000,
 }, async () => {
   const logDir = tempDir();

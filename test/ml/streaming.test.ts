@@ -66,32 +66,35 @@ describe("StreamingKMeans", () => {
     return out;
   }
 
-  it("trainOn applies the forgetful update per batch (decayFactor, batches); predictOn uses the same batch's model", async () => {
-    const km = new StreamingKMeans()
-      .setK(2)
-      .setDecayFactor(0.5)
-      .setInitialCenters([Vectors.dense(0, 0), Vectors.dense(10, 10)], [1, 1]);
-    const models: { centers: number[][]; weights: number[] }[] = [];
-    const preds = await runQueue(batches, (s) => {
-      km.trainOn(s);
-      s.foreachRDD(() => {
-        const m = km.latestModel();
-        models.push({ centers: m.clusterCenters.map((c) => Array.from(c.values)), weights: [...m.clusterWeights] });
+  it(
+    "trainOn applies the forgetful update per batch (decayFactor, batches)" + "; predictOn uses the same batch's model",
+    async () => {
+      const km = new StreamingKMeans()
+        .setK(2)
+        .setDecayFactor(0.5)
+        .setInitialCenters([Vectors.dense(0, 0), Vectors.dense(10, 10)], [1, 1]);
+      const models: { centers: number[][]; weights: number[] }[] = [];
+      const preds = await runQueue(batches, (s) => {
+        km.trainOn(s);
+        s.foreachRDD(() => {
+          const m = km.latestModel();
+          models.push({ centers: m.clusterCenters.map((c) => Array.from(c.values)), weights: [...m.clusterWeights] });
+        });
+        return km.predictOn(s);
       });
-      return km.predictOn(s);
-    });
-    const expected = byHand(() => 0.5);
-    assert.ok(models.length >= batches.length);
-    for (let i = 0; i < batches.length; i++) {
-      for (let k = 0; k < 2; k++) {
-        close(models[i]!.weights[k]!, expected[i]!.weights[k]!);
-        for (let j = 0; j < 2; j++) close(models[i]!.centers[k]![j]!, expected[i]!.centers[k]![j]!);
+      const expected = byHand(() => 0.5);
+      assert.ok(models.length >= batches.length);
+      for (let i = 0; i < batches.length; i++) {
+        for (let k = 0; k < 2; k++) {
+          close(models[i]!.weights[k]!, expected[i]!.weights[k]!);
+          for (let j = 0; j < 2; j++) close(models[i]!.centers[k]![j]!, expected[i]!.centers[k]![j]!);
+        }
       }
-    }
-    // the empty batch still discounts the weights
-    close(models[1]!.weights[0]!, models[0]!.weights[0]! * 0.5);
-    assert.deepEqual(preds, [[0, 0, 1], [], [1, 1, 0, 0], [nearest([5, 5], expected[3]!.centers)]]);
-  });
+      // the empty batch still discounts the weights
+      close(models[1]!.weights[0]!, models[0]!.weights[0]! * 0.5);
+      assert.deepEqual(preds, [[0, 0, 1], [], [1, 1, 0, 0], [nearest([5, 5], expected[3]!.centers)]]);
+    },
+  );
 
   it("halfLife in points discounts by decay^(points in the batch)", async () => {
     const km = new StreamingKMeans().setHalfLife(2, "points").setInitialCenters(

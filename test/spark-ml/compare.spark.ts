@@ -18,7 +18,6 @@ import {
   IDF,
   LogisticRegression,
   NaiveBayes,
-  type SparseVector,
   StreamingKMeansModel,
   type TreeNode,
   Vectors,
@@ -135,9 +134,22 @@ function preorder(n: TreeNode, out: [number, number][] = []): [number, number][]
   return out;
 }
 
+/** what the PySpark reference script prints (one JSON line) */
+interface SparkResult {
+  hashingTF: Record<string, { indices: number[]; values: number[] }[]>;
+  idf: Record<string, number[]>;
+  lr: { coefficientMatrix: number[][]; interceptVector: number[] }[];
+  nb: { pi: number[]; theta: number[][] }[];
+  kmeans: { centers: number[][]; weights: number[] };
+  sgd: { weights: number[] };
+  xorshift: number[];
+  tree: { splits: [number, number][]; predictions: number[] }[];
+  accuracy: Record<string, number>;
+}
+
 test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "millrace-spark-ml-"));
-  let spark: any;
+  let spark: SparkResult;
   try {
     const cached = process.env.MILLRACE_SPARK_RESULT;
     if (cached && existsSync(cached)) spark = JSON.parse(readFileSync(cached, "utf8"));
@@ -191,13 +203,13 @@ test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
       .fit(rows);
     const theirs = spark.lr[i];
     let worst = 0;
-    m.coefficientMatrix.forEach((row, k) =>
+    m.coefficientMatrix.forEach((row, k) => {
       row.forEach((x, j) => {
         const y = theirs.coefficientMatrix[k][j];
         relClose(x, y, 1e-4, `LR case ${i} coefficient [${k}][${j}]`);
         worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(y), 1e-3));
-      }),
-    );
+      });
+    });
     m.interceptVector.forEach((x, k) => {
       relClose(x, theirs.interceptVector[k], 1e-4, `LR case ${i} intercept ${k}`);
       worst = Math.max(
@@ -215,11 +227,11 @@ test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
     m.pi.forEach((x, k) => {
       worst = Math.max(worst, Math.abs(x - spark.nb[i].pi[k]));
     });
-    m.theta.forEach((row, k) =>
+    m.theta.forEach((row, k) => {
       row.forEach((x, j) => {
         worst = Math.max(worst, Math.abs(x - spark.nb[i].theta[k][j]));
-      }),
-    );
+      });
+    });
     assert.ok(worst <= 1e-15, `NaiveBayes ${c.modelType}: max |diff| ${worst}`);
     report.push(`NaiveBayes ${c.modelType}: max |diff| ${worst}`);
   });
@@ -227,11 +239,11 @@ test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
   let km = new StreamingKMeansModel(cases.kmeans.centers, cases.kmeans.weights);
   for (const b of cases.kmeans.batches) km = km.update(b, cases.kmeans.decayFactor, "batches");
   let kmDiff = 0;
-  km.clusterCenters.forEach((c, k) =>
+  km.clusterCenters.forEach((c, k) => {
     c.values.forEach((x, j) => {
       kmDiff = Math.max(kmDiff, Math.abs(x - spark.kmeans.centers[k][j]));
-    }),
-  );
+    });
+  });
   km.clusterWeights.forEach((w, k) => {
     kmDiff = Math.max(kmDiff, Math.abs(w - spark.kmeans.weights[k]));
   });
@@ -289,7 +301,8 @@ test("millrace/ml gives Spark's numbers", { timeout: 900_000 }, () => {
     const theirs = spark.accuracy[name] as number;
     const points = Math.abs(acc - theirs) * 100;
     report.push(
-      `${name} test accuracy on the same split (${testRows.length} rows): ${(acc * 100).toFixed(2)}% vs Spark ${(theirs * 100).toFixed(2)}%`,
+      `${name} test accuracy on the same split (${testRows.length} rows): ${(acc * 100).toFixed(2)}%` +
+        ` vs Spark ${(theirs * 100).toFixed(2)}%`,
     );
     // the forest's random draws differ from Spark's, so its accuracy is reported, not held to 0.5 points
     if (name !== "RandomForestClassifier") assert.ok(points <= 0.5, `${name}: accuracy differs by ${points} points`);

@@ -5,7 +5,7 @@ import { LogManager } from "../../src/log/index.js";
 import { EmbeddedTopics } from "../../src/topics/embedded.js";
 import { encodeAvroFlumeEvent } from "../../src/formats/avro-flume-event.js";
 import { counter } from "../../src/metrics/registry.js";
-import { Dashboard } from "../../src/ui/server.js";
+import { Dashboard, type DecodedMessage, type Snapshot, type TopicRow } from "../../src/ui/server.js";
 import { tempDir, removeDir } from "../helpers/broker.js";
 
 function get(url: string): Promise<{ status: number; type: string; body: string }> {
@@ -22,15 +22,15 @@ function get(url: string): Promise<{ status: number; type: string; body: string 
 }
 
 /** Reads server-sent events until `n` snapshot events arrived. */
-function snapshots(url: string, n: number): Promise<any[]> {
+function snapshots(url: string, n: number): Promise<Snapshot[]> {
   return new Promise((resolve, reject) => {
-    const got: any[] = [];
+    const got: Snapshot[] = [];
     const req = request(url, (res) => {
       let buf = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {
         buf += c;
-        let i;
+        let i: number;
         while ((i = buf.indexOf("\n\n")) >= 0) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
@@ -84,10 +84,10 @@ test("dashboard: page, metrics, snapshot, live events, message browser, port in 
     const metrics = await get(d.url + "/metrics");
     assert.match(metrics.body, /millrace_test_ui_total 7/);
 
-    const snap = JSON.parse((await get(d.url + "/api/snapshot")).body);
+    const snap: Snapshot = JSON.parse((await get(d.url + "/api/snapshot")).body);
     assert.equal(snap.title, "test pipeline");
     assert.deepEqual(
-      snap.topics.map((t: any) => [t.name, t.partitions.map((p: any) => p.logEnd)]),
+      snap.topics.map((t: TopicRow) => [t.name, t.partitions.map((p) => p.logEnd)]),
       [["twitter", [2, 0]]],
     );
     assert.equal(snap.streaming[0].batches[0].records, 5);
@@ -99,7 +99,7 @@ test("dashboard: page, metrics, snapshot, live events, message browser, port in 
 
     const msgs = JSON.parse((await get(d.url + "/api/messages?topic=twitter&partition=0&offset=0")).body);
     assert.deepEqual(
-      msgs.map((m: any) => [m.offset, m.format, m.value]),
+      msgs.map((m: DecodedMessage) => [m.offset, m.format, m.value]),
       [
         ["0", "avro-flume-event", { text: "hello #world" }],
         ["1", "text", "just text"],
@@ -109,18 +109,21 @@ test("dashboard: page, metrics, snapshot, live events, message browser, port in 
       (await get(d.url + "/api/messages?topic=twitter&partition=0&offset=latest&limit=1")).body,
     );
     assert.deepEqual(
-      latest.map((m: any) => m.offset),
+      latest.map((m: DecodedMessage) => m.offset),
       ["1"],
     );
     assert.equal((await get(d.url + "/api/messages?topic=twitter&offset=abc")).status, 400);
     assert.equal((await get(d.url + "/nope")).status, 404);
 
     const port = Number(new URL(d.url).port);
-    await assert.rejects(Dashboard.start({}, { port, portSetting: "--ui-port" }), (e: any) => {
-      assert.equal(e.code, "MR_UI_PORT_IN_USE");
-      assert.match(e.message, new RegExp(`port ${port} .*--ui-port`));
-      return true;
-    });
+    await assert.rejects(
+      Dashboard.start({}, { port, portSetting: "--ui-port" }),
+      (e: { code?: string; message: string }) => {
+        assert.equal(e.code, "MR_UI_PORT_IN_USE");
+        assert.match(e.message, new RegExp(`port ${port} .*--ui-port`));
+        return true;
+      },
+    );
   } finally {
     await d.close();
     await log.close();

@@ -94,7 +94,7 @@ export interface Pipeline extends PipelineSpec {
 function locate(doc: YAML.Document, lc: LineCounter, path: (string | number)[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const parent = n === 0 ? doc.contents : (doc.getIn(path.slice(0, n - 1), true) as Node | undefined);
-    if (n === 0) return parent && parent.range ? lc.linePos(parent.range[0]).line : undefined;
+    if (n === 0) return parent?.range ? lc.linePos(parent.range[0]).line : undefined;
     const last = path[n - 1];
     if (isMap(parent)) {
       const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === last);

@@ -148,7 +148,8 @@ export class PipelineRunner {
           const m = /port (\d+)/.exec(e.message);
           throw new PipelineError(
             "MR_BROKER_PORT_IN_USE",
-            `the broker's Kafka port ${m?.[1] ?? ""} is already in use; choose another with ${this.spec.settings.brokerListeners}`,
+            `the broker's Kafka port ${m?.[1] ?? ""} is already in use;` +
+              ` choose another with ${this.spec.settings.brokerListeners}`,
           );
         }
         throw e;
@@ -207,7 +208,10 @@ export class PipelineRunner {
     let settled: { ok: boolean; err?: unknown } | undefined;
     // a fresh evaluation per app, even when two apps share a module
     const done = import(`${pathToFileURL(app.module).href}?app=${++loads}`).then(
-      (v) => ((settled = { ok: true }), v),
+      (v) => {
+        settled = { ok: true };
+        return v;
+      },
       (e) => {
         settled = { ok: false, err: e };
         throw e;

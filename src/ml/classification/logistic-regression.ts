@@ -10,7 +10,7 @@ import { MLError } from "../errors.js";
 import { DenseVector, type Vector } from "../linalg.js";
 import { minimize } from "../optim/lbfgs.js";
 import { requireParam, type Row } from "../param.js";
-import { PROBABILISTIC_PARAMS, Predictor, ProbabilisticClassificationModel } from "../predictor.js";
+import { PROBABILISTIC_PARAMS, ProbabilisticClassificationModel, ProbabilisticClassifier } from "../predictor.js";
 import { type Instance, numClassesOf, summarize } from "../instances.js";
 
 export const LR_PARAMS = {
@@ -25,7 +25,7 @@ export const LR_PARAMS = {
   family: "auto",
 };
 
-export class LogisticRegression extends Predictor<LogisticRegressionModel> {
+export class LogisticRegression extends ProbabilisticClassifier<LogisticRegressionModel> {
   constructor(uid?: string) {
     super("logreg", LR_PARAMS, uid);
   }
@@ -57,12 +57,6 @@ export class LogisticRegression extends Predictor<LogisticRegressionModel> {
   setFamily(f: string): this {
     requireParam(["auto", "binomial", "multinomial"].includes(f), "LogisticRegression", `unknown family ${f}`);
     return this.set("family", f);
-  }
-  setProbabilityCol(c: string): this {
-    return this.set("probabilityCol", c);
-  }
-  setRawPredictionCol(c: string): this {
-    return this.set("rawPredictionCol", c);
   }
 
   fit(rows: Row[]): LogisticRegressionModel {

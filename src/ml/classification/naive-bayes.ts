@@ -8,7 +8,7 @@
 import { MLError } from "../errors.js";
 import { DenseVector, type Vector } from "../linalg.js";
 import { requireParam, type Row } from "../param.js";
-import { PROBABILISTIC_PARAMS, Predictor, ProbabilisticClassificationModel } from "../predictor.js";
+import { PROBABILISTIC_PARAMS, ProbabilisticClassificationModel, ProbabilisticClassifier } from "../predictor.js";
 import { numClassesOf } from "../instances.js";
 
 const NB_PARAMS = { ...PROBABILISTIC_PARAMS, smoothing: 1.0, modelType: "multinomial" };
@@ -18,12 +18,13 @@ function checkFeatures(v: Vector, modelType: string): void {
     if (modelType === "bernoulli" ? x !== 0 && x !== 1 : !(x >= 0))
       throw new MLError(
         "MR_ML_INPUT",
-        `NaiveBayes: ${modelType} requires ${modelType === "bernoulli" ? "0/1" : "nonnegative"} feature values, got ${x}`,
+        `NaiveBayes: ${modelType} requires ${modelType === "bernoulli" ? "0/1" : "nonnegative"}` +
+          ` feature values, got ${x}`,
       );
   });
 }
 
-export class NaiveBayes extends Predictor<NaiveBayesModel> {
+export class NaiveBayes extends ProbabilisticClassifier<NaiveBayesModel> {
   constructor(uid?: string) {
     super("nb", NB_PARAMS, uid);
   }
@@ -35,12 +36,6 @@ export class NaiveBayes extends Predictor<NaiveBayesModel> {
   setModelType(t: string): this {
     requireParam(t === "multinomial" || t === "bernoulli", "NaiveBayes", `unsupported modelType ${t}`);
     return this.set("modelType", t);
-  }
-  setProbabilityCol(c: string): this {
-    return this.set("probabilityCol", c);
-  }
-  setRawPredictionCol(c: string): this {
-    return this.set("rawPredictionCol", c);
   }
 
   fit(rows: Row[]): NaiveBayesModel {

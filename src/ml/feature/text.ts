@@ -9,6 +9,7 @@ import { UnaryTransformer } from "../pipeline-stage.js";
 import { STOP_WORDS } from "./stopwords-data.js";
 
 /** Java's \s: space, \t, \n, \x0B, \f, \r (not the Unicode spaces of JavaScript's \s) */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: \x0B (vertical tab) is one of Java's \s
 const JAVA_WHITESPACE = /[ \t\n\x0B\f\r]/;
 
 /** String.split(regex) as Java does it: trailing empty strings removed, no leading empty for a zero-width match */
@@ -101,7 +102,10 @@ export class StopWordsRemover extends UnaryTransformer<string[], string[]> {
       uid,
     );
   }
-  /** Spark's list for a language: danish, dutch, english, finnish, french, german, hungarian, italian, norwegian, portuguese, russian, spanish, swedish, turkish */
+  /**
+   * Spark's list for a language: danish, dutch, english, finnish, french, german, hungarian, italian,
+   * norwegian, portuguese, russian, spanish, swedish, turkish
+   */
   static loadDefaultStopWords(language: string): string[] {
     const words = STOP_WORDS[language];
     if (words === undefined)

@@ -55,7 +55,7 @@ export function minimize(f: Objective, x0: Float64Array, opts: MinimizeOptions =
   const maxIter = opts.maxIter ?? 100;
   const tol = opts.tol ?? 1e-9;
   const m = opts.memory ?? 10;
-  const l1 = opts.l1 && opts.l1.some((c) => c !== 0) ? opts.l1 : undefined;
+  const l1 = opts.l1?.some((c) => c !== 0) ? opts.l1 : undefined;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let fx = f(x, g) + l1Value(x, l1);

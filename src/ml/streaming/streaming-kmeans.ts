@@ -115,7 +115,6 @@ export class StreamingKMeans {
   private decayFactor = 1.0;
   private timeUnit: "batches" | "points" = "batches";
   private model: StreamingKMeansModel | undefined;
-  private initial: StreamingKMeansModel | undefined;
 
   setK(k: number): this {
     if (!(Number.isInteger(k) && k > 0))
@@ -162,7 +161,6 @@ export class StreamingKMeans {
     return this.init(new StreamingKMeansModel(centers, Array(this.k).fill(weight)));
   }
   private init(m: StreamingKMeansModel): this {
-    this.initial = m;
     this.model = m;
     return this;
   }

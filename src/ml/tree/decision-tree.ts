@@ -100,11 +100,13 @@ export class DecisionTreeClassificationModel extends ProbabilisticClassification
     return new DenseVector(Float64Array.from(leafOf(this.rootNode, features).stats));
   }
   override rawToProbability(raw: DenseVector): DenseVector {
-    const s = raw.values.reduce((a, b) => a + b, 0);
-    return new DenseVector(raw.values.map((x) => (s === 0 ? 0 : x / s)));
+    return normalized(raw);
   }
   toDebugString(): string {
-    return `DecisionTreeClassificationModel: uid=${this.uid}, depth=${this.depth}, numNodes=${this.numNodes}, numClasses=${this.numClasses}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`;
+    return (
+      `DecisionTreeClassificationModel: uid=${this.uid}, depth=${this.depth}, numNodes=${this.numNodes}` +
+      `, numClasses=${this.numClasses}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`
+    );
   }
 }
 
@@ -134,8 +136,17 @@ export class DecisionTreeRegressionModel extends PredictionModel {
     return leafOf(this.rootNode, features).prediction;
   }
   toDebugString(): string {
-    return `DecisionTreeRegressionModel: uid=${this.uid}, depth=${this.depth}, numNodes=${numNodesOf(this.rootNode)}, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`;
+    return (
+      `DecisionTreeRegressionModel: uid=${this.uid}, depth=${this.depth}, numNodes=${numNodesOf(this.rootNode)}` +
+      `, numFeatures=${this.numFeatures}\n${debugString(this.rootNode)}`
+    );
   }
+}
+
+/** the raw prediction scaled to sum to 1 (all zeros when it sums to 0) */
+function normalized(raw: DenseVector): DenseVector {
+  const s = raw.values.reduce((a, b) => a + b, 0);
+  return new DenseVector(raw.values.map((x) => (s === 0 ? 0 : x / s)));
 }
 
 function poisson1(rng: XORShiftRandom): number {
@@ -230,7 +241,6 @@ export class RandomForestClassificationModel extends ProbabilisticClassification
     return new DenseVector(raw);
   }
   override rawToProbability(raw: DenseVector): DenseVector {
-    const s = raw.values.reduce((a, b) => a + b, 0);
-    return new DenseVector(raw.values.map((x) => (s === 0 ? 0 : x / s)));
+    return normalized(raw);
   }
 }

@@ -6,7 +6,8 @@
  *   impurity(parent) − (w_L/w)·impurity(L) − (w_R/w)·impurity(R)
  * (first feature, then first threshold, among equals), valid when both sides hold minInstancesPerNode
  * instances and the gain is at least minInfoGain; a node is a leaf at maxDepth, with gain <= 0, or
- * when pure; a split into two leaves of the same prediction is pruned back into a leaf, as Spark does. Impurities: gini, entropy (log base 2), variance.
+ * when pure; a split into two leaves of the same prediction is pruned back into a leaf, as Spark does.
+ * Impurities: gini, entropy (log base 2), variance.
  */
 import { MLError } from "../errors.js";
 import type { Instance } from "../instances.js";

@@ -50,7 +50,7 @@ test("pipeline: errors name file:line and key", () => {
   for (const [text, re] of cases) {
     assert.throws(
       () => parsePipeline(text, "p.yaml"),
-      (e: any) => {
+      (e: { code?: string; message: string }) => {
         assert.equal(e.code, "MR_CONFIG_INVALID");
         assert.match(e.message, re);
         return true;
