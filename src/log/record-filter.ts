@@ -38,7 +38,7 @@ import {
   TIMESTAMP_TYPE_MASK,
   batchCrcValid,
 } from "../protocol/records/batch.js";
-import type { BatchInfo } from "../protocol/records/batch.js";
+import type { ScannedBatch } from "../protocol/records/batch.js";
 import {
   compress,
   decompress,
@@ -175,7 +175,7 @@ export function recordsOf(
  */
 export function validateCompactedBatches(
   buf: Buffer,
-  batches: readonly BatchInfo[],
+  batches: readonly ScannedBatch[],
   topicPartition = "a compacted topic",
 ): void {
   for (const b of batches) {

@@ -96,9 +96,6 @@ export interface ScannedBatch {
   baseSequence: number;
 }
 
-/** @deprecated the old name of ScannedBatch (src/log still uses it). */
-export type BatchInfo = ScannedBatch;
-
 export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
   return {
     baseOffset: buf.readBigInt64BE(pos + BASE_OFFSET),
