@@ -133,7 +133,7 @@ export class Broker {
 
   private accept(socket: Socket, sec: ListenerSecurity): void {
     if (this.stopping) return void socket.destroy();
-    let principal;
+    let principal: ReturnType<ListenerSecurity["transportPrincipal"]>;
     try {
       principal = sec.transportPrincipal(sec.ssl ? (socket as TLSSocket) : null);
     } catch (e) {

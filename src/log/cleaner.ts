@@ -32,7 +32,6 @@ import { join } from "node:path";
 import {
   BASE_OFFSET,
   BATCH_LENGTH,
-  CRC,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
   MAGIC,

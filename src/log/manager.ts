@@ -263,7 +263,7 @@ export class LogManager {
   private storedTopic(name: string, t: TopicsFile["topics"][string]): TopicInfo {
     const id = base64ToUuid(t.id);
     if (!id) throw new LogError("MR_LOG_CORRUPT", `${TOPICS_FILE}: topic ${name} has an invalid id ${t.id}`);
-    let resolved;
+    let resolved: ReturnType<typeof resolveTopicConfig>;
     try {
       resolved = resolveTopicConfig(this.defaults, t.configs ?? {});
     } catch (e) {

@@ -7,7 +7,7 @@
  * list happens here, in the write queue). Loading and crash recovery: loader.ts.
  */
 import { EventEmitter } from "node:events";
-import { MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
+import { RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
 import type { ScannedBatch } from "../protocol/records/batch.js";
 import { hasCleanupPolicy, isNever } from "./config.js";
 import type { LogConfig } from "./config.js";

@@ -11,7 +11,7 @@ import type { PartFn } from "./worker.js";
 import type { StateSpec } from "./state.js";
 import { mapWithState, reduceWindow, updateStateByKey, type MWSItem } from "./stateful.js";
 import type { TopicsPort } from "../topics/port.js";
-import type { GraphHost, OutputOp } from "./graph.js";
+import type { GraphHost } from "./graph.js";
 
 type KV<K, V> = [K, V];
 
@@ -27,7 +27,7 @@ export abstract class DStream<T> {
 
   constructor(
     readonly ssc: GraphHost,
-    readonly parents: DStream<any>[],
+    readonly parents: DStream<unknown>[],
     readonly slideDuration: number,
     readonly opName: string,
   ) {
@@ -303,7 +303,7 @@ export abstract class DStream<T> {
     numPartitions?: number,
     filterFunc?: (kv: KV<K, V>) => boolean,
   ): DStream<KV<K, V>>;
-  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: any[]): DStream<KV<K, V>> {
+  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: unknown[]): DStream<KV<K, V>> {
     if (typeof rest[0] === "number") {
       const [windowMs, slideMs, numPartitions] = rest as [number, number | undefined, number | undefined];
       return this.reduceByKey(fn, numPartitions)
@@ -390,7 +390,7 @@ export abstract class DStream<T> {
 export class TransformedDStream<U> extends DStream<U> {
   constructor(
     ssc: GraphHost,
-    parents: DStream<any>[],
+    parents: DStream<unknown>[],
     private readonly fn: (rdds: (RDD<unknown> | undefined)[], time: number) => RDD<U> | undefined,
     opName: string,
   ) {

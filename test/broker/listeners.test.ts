@@ -126,7 +126,12 @@ test("a PLAINTEXT listener on a non-loopback address without an authorizer print
     ["127.0.0.1", false],
   ] as const) {
     const lines: string[] = [];
-    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const sink = new Writable({
+      write: (c, _e, cb) => {
+        lines.push(String(c));
+        cb();
+      },
+    });
     const dir = tempDir();
     dirs.push(dir);
     const broker = await Broker.start(

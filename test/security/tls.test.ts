@@ -190,7 +190,10 @@ test("a changed keystore file is read again (certificate reload)", async () => {
     const stop = watchTlsFiles(
       first,
       () => tlsSettings(get, "server"),
-      (s) => (stop(), resolve(s)),
+      (s) => {
+        stop();
+        resolve(s);
+      },
       reject,
       20,
     );

@@ -358,7 +358,7 @@ export class GroupMetadata {
   maybeElectNewJoinedLeader(): boolean {
     if (this.leaderId === null) return false;
     const leader = this.members.get(this.leaderId);
-    if (leader && leader.isAwaitingJoin) return true;
+    if (leader?.isAwaitingJoin) return true;
     for (const m of this.members.values()) {
       if (m.isAwaitingJoin) {
         this.leaderId = m.memberId;
