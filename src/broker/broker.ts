@@ -46,7 +46,10 @@ export class Broker {
   scram!: ScramCredentialStore;
   /** ACL bindings (acls.json in the log dir) */
   acls!: AclStore;
-  /** set when authorizer.class.name names Kafka's StandardAuthorizer (or AclAuthorizer); not enforced by handlers yet */
+  /**
+   * set when authorizer.class.name names Kafka's StandardAuthorizer (or AclAuthorizer); not enforced by
+   * handlers yet
+   */
   authorizer: StandardAuthorizer | null = null;
   private security = new Map<string, ListenerSecurity>();
 

@@ -15,7 +15,10 @@ import type { GraphHost } from "./graph.js";
 
 type KV<K, V> = [K, V];
 
-/** registers a partition function (graph-construction order) for worker threads; undefined when the host has no registry */
+/**
+ * registers a partition function (graph-construction order) for worker threads; undefined when the host has
+ * no registry
+ */
 function task(ssc: GraphHost, fn: unknown): number | undefined {
   return ssc.env.tasks?.register(fn as PartFn);
 }
@@ -412,7 +415,10 @@ export abstract class InputDStream<T> extends DStream<T> {
     super(ssc, [], ssc.batchInterval, opName);
   }
 
-  /** decides what the batch of `time` holds; runs on the driver before the batch; the result is recorded in the checkpoint */
+  /**
+   * decides what the batch of `time` holds; runs on the driver before the batch; the result is recorded in
+   * the checkpoint
+   */
   abstract prepare(time: number): Promise<unknown>;
   /** builds the RDD of a batch from its recorded info */
   protected abstract rddFor(time: number, info: unknown): RDD<T>;

@@ -17,7 +17,10 @@ export function isStreamingWorker(): boolean {
   return !isMainThread && (workerData as { millraceWorker?: boolean } | null)?.millraceWorker === true;
 }
 
-/** a partition function: (items, partition index) -> items; `report` gets side information for the driver (malformed records) */
+/**
+ * a partition function: (items, partition index) -> items; `report` gets side information for the driver
+ * (malformed records)
+ */
 export type PartFn = (items: unknown[], index: number, report: (r: unknown) => void) => unknown[];
 
 /** the per-context registry of partition functions; ids follow graph-construction order */

@@ -190,7 +190,8 @@ export class EmbeddedTopics implements TopicsPort {
       idem.sequences.set(key, ((idem.sequences.get(key) ?? 0) + records.length) % 0x80000000);
     const res = await pending;
     if (res.errorCode !== ErrorCode.NONE) {
-      // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka producer bumps its epoch.
+      // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka
+      // producer bumps its epoch.
       if (idem && this.idem === idem) this.idem = null;
       const code =
         res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
@@ -433,12 +434,18 @@ async function keepAlive<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** in a streaming worker thread (see src/streaming/worker.ts) the app's graph is rebuilt for its closures only: ports are not opened */
+/**
+ * in a streaming worker thread (see src/streaming/worker.ts) the app's graph is rebuilt for its closures
+ * only: ports are not opened
+ */
 function inStreamingWorker(): boolean {
   return !isMainThread && (workerData as { millraceWorker?: boolean } | null)?.millraceWorker === true;
 }
 
-/** a port whose methods do nothing (resolve undefined): an app module loaded in a worker must not open the log a second time */
+/**
+ * a port whose methods do nothing (resolve undefined): an app module loaded in a worker must not open the log
+ * a second time
+ */
 function unopenedPort(): EmbeddedTopics {
   return new Proxy(Object.create(EmbeddedTopics.prototype) as EmbeddedTopics, {
     get: (_t, prop) => (prop === "then" ? undefined : async () => undefined),

@@ -671,7 +671,8 @@ export class GroupCoordinator {
 
   private handleSyncGroup(req: SyncGroupRequest, cb: SyncCallback): void {
     const statusError = this.validateGroupStatus(req.groupId, false);
-    // A loading coordinator lost the rebalance: make the member rejoin (older clients do not expect LOAD_IN_PROGRESS here).
+    // A loading coordinator lost the rebalance: make the member rejoin (older clients do not expect
+    // LOAD_IN_PROGRESS here).
     if (statusError === E.COORDINATOR_LOAD_IN_PROGRESS) return cb(syncError(E.REBALANCE_IN_PROGRESS));
     if (statusError !== null) return cb(syncError(statusError));
     const protocolType = req.protocolType ?? null;

@@ -320,7 +320,10 @@ export class GroupMetadata {
     }
   }
 
-  /** Kafka's supportsProtocols: an Empty group takes any; otherwise one of the member's protocols must be supported by every member. */
+  /**
+   * Kafka's supportsProtocols: an Empty group takes any; otherwise one of the member's protocols must be
+   * supported by every member.
+   */
   supportsProtocols(memberProtocolType: string, memberProtocols: Set<string>): boolean {
     if (this.is("Empty")) return memberProtocolType.length > 0 && memberProtocols.size > 0;
     if (this.protocolType !== memberProtocolType) return false;

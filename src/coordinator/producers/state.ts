@@ -168,7 +168,8 @@ export class PartitionProducerState {
       const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
       const entry = this.producers.get(b.producerId);
       const inflight = pending?.get(b.producerId);
-      // Duplicates are looked up among appended batches only (as Kafka does): batches of this append have no offsets yet.
+      // Duplicates are looked up among appended batches only (as Kafka does): batches of this append have no
+      // offsets yet.
       if (entry && b.producerEpoch === entry.epoch) {
         for (const m of entry.batches) {
           if (m.firstSeq === b.baseSequence && m.lastSeq === lastSeq) {
