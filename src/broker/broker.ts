@@ -194,7 +194,8 @@ export class Broker {
             new MillraceError(
               e.code === "EADDRINUSE" ? "MR_BROKER_PORT_IN_USE" : "MR_BROKER_LISTEN",
               e.code === "EADDRINUSE"
-                ? `port ${l.port} on ${l.host || "all interfaces"} is already in use; change the broker's listeners setting (listeners=${l.name}://${l.host}:${l.port})`
+                ? `port ${l.port} on ${l.host || "all interfaces"} is already in use; change the broker's ` +
+                    `listeners setting (listeners=${l.name}://${l.host}:${l.port})`
                 : `cannot listen on ${l.name}://${l.host}:${l.port}: ${e.code ?? e.message}`,
               { cause: e },
             ),
@@ -217,7 +218,8 @@ export class Broker {
   private warnOpen(l: Listener, port: number): void {
     const line = "*".repeat(78);
     this.logger.warn(
-      `\n${line}\n* WARNING: listener ${l.name}://${l.host || "0.0.0.0"}:${port} is PLAINTEXT on a non-loopback address\n` +
+      `\n${line}\n* WARNING: listener ${l.name}://${l.host || "0.0.0.0"}:${port} is PLAINTEXT on a non-loopback ` +
+        `address\n` +
         `* with no authorizer: anyone who can reach it can read, write and delete every topic.\n` +
         `* Use SASL_SSL or SSL (listener.security.protocol.map), set authorizer.class.name,\n` +
         `* or bind it to 127.0.0.1.\n${line}`,

@@ -470,7 +470,8 @@ export class WindowedDStream<T> extends DStream<T> {
     if (this.windowDuration % this.parent.slideDuration !== 0 || this.slideDuration % this.parent.slideDuration !== 0) {
       throw new StreamingError(
         "MR_STREAMING_DURATION",
-        `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's slide ${this.parent.slideDuration} ms`,
+        `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's ` +
+          `slide ${this.parent.slideDuration} ms`,
       );
     }
   }

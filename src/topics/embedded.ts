@@ -197,7 +197,8 @@ export class EmbeddedTopics implements TopicsPort {
         res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
       throw new TopicsError(
         code,
-        `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`,
+        `produce to ${topic}-${partition}: ` +
+          `${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`,
       );
     }
     return res.baseOffset;
@@ -214,7 +215,8 @@ export class EmbeddedTopics implements TopicsPort {
     if (!ids || !this.opts.producers) {
       throw new TopicsError(
         "MR_TOPICS_NO_IDEMPOTENCE",
-        "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and producers)",
+        "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and " +
+          "producers)",
       );
     }
     this.idemInit ??= (async () => {

@@ -482,7 +482,8 @@ export class GroupCoordinator {
         if (group.protocolName !== group.selectProtocol()) {
           this.maybePrepareRebalance(
             group,
-            `group's selected protocol will change because static member ${newMemberId} with instance id ${instanceId} joined with change of protocol; client reason: ${j.reason}`,
+            `group's selected protocol will change because static member ${newMemberId} with instance id ` +
+              `${instanceId} joined with change of protocol; client reason: ${j.reason}`,
           );
           return;
         }
@@ -535,7 +536,8 @@ export class GroupCoordinator {
         // The leader may already be assigning to the old member id: start over.
         this.prepareRebalance(
           group,
-          `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ${j.reason}`,
+          `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ` +
+            `${j.reason}`,
         );
         return;
       case "PreparingRebalance":

@@ -217,7 +217,9 @@ export class PartitionProducerState {
           kind: "error",
           batchIndex: i,
           errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          message: `invalid sequence number for new epoch of ${who}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${cur.epoch} (current producer epoch)`,
+          message:
+            `invalid sequence number for new epoch of ${who}: ${b.producerEpoch} (request epoch), ` +
+            `${b.baseSequence} (seq. number), ${cur.epoch} (current producer epoch)`,
         };
       }
       return null;
@@ -227,7 +229,9 @@ export class PartitionProducerState {
         kind: "error",
         batchIndex: i,
         errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-        message: `out of order sequence number for ${who}: ${b.baseSequence} (incoming seq. number), ${cur.lastSeq} (current end sequence number)`,
+        message:
+          `out of order sequence number for ${who}: ${b.baseSequence} (incoming seq. number), ` +
+          `${cur.lastSeq} (current end sequence number)`,
       };
     }
     return null;
