@@ -34,19 +34,22 @@ test("ssl.principal.mapping.rules: DEFAULT, RULE with replacement, /L and /U, fi
   assert.equal(SslPrincipalMapper.fromRules("RULE:^CN=(.*)\\/x$/a\\/$1/").getName("CN=z/x"), "a/z");
 });
 
-test("ssl.principal.mapping.rules: no rule applies is an authentication failure; malformed rules are config errors", () => {
-  const m = SslPrincipalMapper.fromRules("RULE:^CN=(.*),O=acme$/$1/");
-  assert.throws(() => m.getName("CN=x,O=other"), {
-    code: "MR_SECURITY_AUTH_FAILED",
-    message: /No rules apply to CN=x,O=other/,
-  });
-  for (const bad of ["RULE:abc", "RULE:^CN=(.*)$/$1/X", "NOT_A_RULE", "DEFAULT,", "RULE:^(.*$/$1/"])
-    assert.throws(
-      () => SslPrincipalMapper.fromRules(bad),
-      { code: "MR_SECURITY_CONFIG", message: /Invalid rule/ },
-      bad,
-    );
-});
+test(
+  "ssl.principal.mapping.rules: no rule applies is an authentication failure; malformed rules are config " + "errors",
+  () => {
+    const m = SslPrincipalMapper.fromRules("RULE:^CN=(.*),O=acme$/$1/");
+    assert.throws(() => m.getName("CN=x,O=other"), {
+      code: "MR_SECURITY_AUTH_FAILED",
+      message: /No rules apply to CN=x,O=other/,
+    });
+    for (const bad of ["RULE:abc", "RULE:^CN=(.*)$/$1/X", "NOT_A_RULE", "DEFAULT,", "RULE:^(.*$/$1/"])
+      assert.throws(
+        () => SslPrincipalMapper.fromRules(bad),
+        { code: "MR_SECURITY_CONFIG", message: /Invalid rule/ },
+        bad,
+      );
+  },
+);
 
 test("a certificate's subject in RFC 2253 order, as Java prints it", () => {
   const pki = makePki();
