@@ -656,7 +656,8 @@ test(
       let m = await open(dir);
       const p = (await m.createTopic("t", 1, COMPACT)).partitions[0];
       const w = new Writer(p);
-      await w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `unique${i}`, value: "kept" }))); // the first cleaned segment is not empty
+      // the first cleaned segment is not empty
+      await w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `unique${i}`, value: "kept" })));
       await w.rounds(40, 8);
       const before = await readAll(p);
       await assert.rejects(p.compact(T0, { crashAt: "swap" }), SimulatedCrashError);

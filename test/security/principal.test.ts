@@ -23,7 +23,9 @@ test("ssl.principal.mapping.rules: DEFAULT, RULE with replacement, /L and /U, fi
   assert.equal(SslPrincipalMapper.fromRules(undefined).getName(dn), dn);
   assert.equal(SslPrincipalMapper.fromRules("DEFAULT").getName(dn), dn);
   const rules = SslPrincipalMapper.fromRules(
-    "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/,RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L,RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT",
+    "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/," +
+      "RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L," +
+      "RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT",
   );
   assert.equal(rules.getName("CN=kafka-server1,OU=ServiceUsers,O=org,C=US"), "kafka-server1");
   assert.equal(rules.getName("CN=Duke,OU=JavaSoft,O=Sun Microsystems,L=Santa Clara,ST=CA,C=US"), "duke@javasoft");
