@@ -46,7 +46,10 @@ export class Broker {
   scram!: ScramCredentialStore;
   /** ACL bindings (acls.json in the log dir) */
   acls!: AclStore;
-  /** set when authorizer.class.name names Kafka's StandardAuthorizer (or AclAuthorizer); not enforced by handlers yet */
+  /**
+   * set when authorizer.class.name names Kafka's StandardAuthorizer (or AclAuthorizer); not enforced by
+   * handlers yet
+   */
   authorizer: StandardAuthorizer | null = null;
   private security = new Map<string, ListenerSecurity>();
 
@@ -133,7 +136,7 @@ export class Broker {
 
   private accept(socket: Socket, sec: ListenerSecurity): void {
     if (this.stopping) return void socket.destroy();
-    let principal;
+    let principal: ReturnType<ListenerSecurity["transportPrincipal"]>;
     try {
       principal = sec.transportPrincipal(sec.ssl ? (socket as TLSSocket) : null);
     } catch (e) {
@@ -191,7 +194,8 @@ export class Broker {
             new MillraceError(
               e.code === "EADDRINUSE" ? "MR_BROKER_PORT_IN_USE" : "MR_BROKER_LISTEN",
               e.code === "EADDRINUSE"
-                ? `port ${l.port} on ${l.host || "all interfaces"} is already in use; change the broker's listeners setting (listeners=${l.name}://${l.host}:${l.port})`
+                ? `port ${l.port} on ${l.host || "all interfaces"} is already in use; change the broker's ` +
+                    `listeners setting (listeners=${l.name}://${l.host}:${l.port})`
                 : `cannot listen on ${l.name}://${l.host}:${l.port}: ${e.code ?? e.message}`,
               { cause: e },
             ),
@@ -214,7 +218,8 @@ export class Broker {
   private warnOpen(l: Listener, port: number): void {
     const line = "*".repeat(78);
     this.logger.warn(
-      `\n${line}\n* WARNING: listener ${l.name}://${l.host || "0.0.0.0"}:${port} is PLAINTEXT on a non-loopback address\n` +
+      `\n${line}\n* WARNING: listener ${l.name}://${l.host || "0.0.0.0"}:${port} is PLAINTEXT on a non-loopback ` +
+        `address\n` +
         `* with no authorizer: anyone who can reach it can read, write and delete every topic.\n` +
         `* Use SASL_SSL or SSL (listener.security.protocol.map), set authorizer.class.name,\n` +
         `* or bind it to 127.0.0.1.\n${line}`,

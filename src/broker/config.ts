@@ -393,6 +393,9 @@ function parseProtocolMap(v: string, e: PropertyEntry | undefined): Map<string, 
 export function describeIgnored(cfg: BrokerConfig): string[] {
   return cfg.ignored.map((e) => {
     const noEffect = NO_EFFECT.some((r) => r.test(e.key));
-    return `${e.file}:${e.line}: ${e.key}: ${noEffect ? "has no effect on a single-node millrace broker" : "is not supported by millrace and is ignored"}`;
+    const why = noEffect
+      ? "has no effect on a single-node millrace broker"
+      : "is not supported by millrace and is ignored";
+    return `${e.file}:${e.line}: ${e.key}: ${why}`;
   });
 }

@@ -130,8 +130,8 @@ export class Connection {
       requestErrorsTotal.inc({ api: handler ? apiName(key) : "unknown" });
       return this.close(handler ? `${apiName(key)} v${version} is not supported` : `unknown API key ${key}`);
     }
-    let header;
-    let body;
+    let header: ReturnType<typeof decodeRequestHeader>;
+    let body: ReturnType<typeof decodeRequestBody>;
     try {
       const r = new Reader(frame);
       header = decodeRequestHeader(r);
@@ -149,7 +149,7 @@ export class Connection {
     const slot: Slot = { done: false, chunks: null, endTimer };
     this.pending.push(slot);
     if (this.pending.length >= MAX_PENDING) this.socket.pause();
-    let result;
+    let result: ReturnType<typeof handler.handle>;
     try {
       result = handler.handle({ broker: this.broker, connection: this, header, apiVersion: version }, body);
     } catch (e) {

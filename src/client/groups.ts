@@ -10,6 +10,7 @@ import type { Message } from "../protocol/codec.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
 import { type KafkaClient, KafkaError } from "./client.js";
 import { KafkaConnection } from "./connection.js";
+import type { CommittedOffset } from "../topics/port.js";
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, type TopicPartitions } from "../protocol/consumer-protocol.js";
 
 export interface ListedGroup {
@@ -39,12 +40,7 @@ export interface GroupDescription {
   coordinator: { nodeId: number; host: string; port: number };
 }
 
-export interface CommittedOffset {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  metadata: string | null;
-}
+export type { CommittedOffset } from "../topics/port.js";
 
 export interface OffsetToCommit {
   topic: string;

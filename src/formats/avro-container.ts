@@ -118,7 +118,10 @@ export function writeContainer(
   return Buffer.concat(parts);
 }
 
-/** Reads a whole container file; anything malformed (magic, header, codec, sync, record bytes) raises MR_FORMAT_INVALID. */
+/**
+ * Reads a whole container file; anything malformed (magic, header, codec, sync, record bytes) raises
+ * MR_FORMAT_INVALID.
+ */
 export function readContainer<T = unknown>(buf: Buffer, opts: ReadContainerOptions = {}): ReadContainerResult<T> {
   if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC))
     throw new FormatError("not an Avro container file (bad magic)");

@@ -107,6 +107,7 @@ export const autoDecoder: Decoder<AutoDecoded> = (buf) => {
     }
   };
   const text = buf.toString("utf8");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what tell binary from text
   const validText = Buffer.from(text, "utf8").equals(buf) && !/[\x00-\x08\x0e-\x1f]/.test(text);
   if (validText) {
     const j = asJson(text);

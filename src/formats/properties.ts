@@ -20,7 +20,7 @@ export interface Properties {
   map: Map<string, PropertyEntry>;
 }
 
-function unescape(s: string): string {
+function unescapeProperty(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, c: string) => {
     if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
     switch (c) {
@@ -71,7 +71,12 @@ export function parseProperties(text: string, file = "<string>"): Properties {
     const rawKey = logical.slice(0, k);
     let rest = logical.slice(k).replace(/^[ \t\f]+/, "");
     if (rest[0] === "=" || rest[0] === ":") rest = rest.slice(1).replace(/^[ \t\f]+/, "");
-    const entry: PropertyEntry = { key: unescape(rawKey), value: unescape(rest), file, line: startLine };
+    const entry: PropertyEntry = {
+      key: unescapeProperty(rawKey),
+      value: unescapeProperty(rest),
+      file,
+      line: startLine,
+    };
     entries.push(entry);
     map.set(entry.key, entry);
   }

@@ -116,7 +116,10 @@ export class SchemaRegistryClient {
     if (!res.ok) {
       const e = (json ?? {}) as { error_code?: number; message?: string };
       throw new SchemaRegistryError(
-        `schema registry ${method} ${path}: ${res.status} ${e.error_code ?? ""} ${e.message ?? text.slice(0, 200)}`.trim(),
+        (
+          `schema registry ${method} ${path}: ${res.status} ${e.error_code ?? ""} ` +
+          `${e.message ?? text.slice(0, 200)}`
+        ).trim(),
         res.status,
         typeof e.error_code === "number" ? e.error_code : res.status,
       );

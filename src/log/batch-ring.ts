@@ -11,7 +11,10 @@ export class BatchRing {
   private sizes = new Int32Array(RING_CAPACITY);
   private start = 0;
   private count = 0;
-  /** relative last offset of the newest batch that is no longer in the ring (-1: the ring covers the segment from its start) */
+  /**
+   * relative last offset of the newest batch that is no longer in the ring (-1: the ring covers the segment
+   * from its start)
+   */
   evictedRel: number;
 
   constructor(evictedRel = -1) {

@@ -32,7 +32,6 @@ import { join } from "node:path";
 import {
   BASE_OFFSET,
   BATCH_LENGTH,
-  CRC,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
   MAGIC,
@@ -62,9 +61,15 @@ const EMPTY = Buffer.alloc(0);
 export type CleanerCrashPoint = "cleaned" | "manifest" | "swap" | "deleted";
 
 export interface CompactOptions {
-  /** clean even when min.cleanable.dirty.ratio / max.compaction.lag.ms say it is not due (and with no dirty bytes: expires tombstones) */
+  /**
+   * clean even when min.cleanable.dirty.ratio / max.compaction.lag.ms say it is not due (and with no dirty
+   * bytes: expires tombstones)
+   */
   force?: boolean;
-  /** memory bound of the offset map, bytes (Kafka's log.cleaner.dedupe.buffer.size); the dirty section is mapped up to it */
+  /**
+   * memory bound of the offset map, bytes (Kafka's log.cleaner.dedupe.buffer.size); the dirty section is
+   * mapped up to it
+   */
   dedupeBufferSize?: number;
   /** for crash tests: stop right after this step, leaving the files as a crash would */
   crashAt?: CleanerCrashPoint;
@@ -359,7 +364,10 @@ export interface CleaningTarget {
   readonly dir: string;
   /** throws when the log was closed or went offline meanwhile */
   checkAbort(): void;
-  /** inside the write queue: `cleaned` replaces `olds` on disk and in memory; false when the log no longer holds them */
+  /**
+   * inside the write queue: `cleaned` replaces `olds` on disk and in memory; false when the log no longer
+   * holds them
+   */
   replaceSegments(olds: Segment[], cleaned: Segment): Promise<boolean>;
   log: LogFn;
 }

@@ -8,7 +8,8 @@ import { LogError } from "./errors.js";
 
 /** Kafka's Long.MAX_VALUE, as Kafka prints it in configs. */
 export const LONG_MAX_STRING = "9223372036854775807";
-const LONG_MAX = 9223372036854775807;
+/** Long.MAX_VALUE as a double: it rounds to 2^63, the value numeric configs compare with. */
+const LONG_MAX = 2 ** 63;
 
 export type TimestampTypeName = "CreateTime" | "LogAppendTime";
 

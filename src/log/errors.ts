@@ -21,7 +21,7 @@ export type LogErrorCode =
   | "MR_LOG_OFFSET_OUT_OF_RANGE"
   /** MESSAGE_TOO_LARGE (10) */
   | "MR_LOG_RECORD_TOO_LARGE"
-  /** CORRUPT_MESSAGE (2): the buffer and its BatchInfo[] do not match */
+  /** CORRUPT_MESSAGE (2): the buffer and its ScannedBatch[] do not match */
   | "MR_LOG_INVALID_APPEND"
   /** KAFKA_STORAGE_ERROR (56): data on disk is not what the log expects */
   | "MR_LOG_CORRUPT"

@@ -34,7 +34,10 @@ export class DurableFile {
     this.writeGen++;
   }
 
-  /** fdatasync (fsync for directories) covering every write completed before the call. Returns false if there was nothing to do. */
+  /**
+   * fdatasync (fsync for directories) covering every write completed before the call. Returns false if there
+   * was nothing to do.
+   */
   async sync(): Promise<boolean> {
     const gen = this.writeGen;
     if (gen === this.syncGen || this.closed) return false;
@@ -120,7 +123,10 @@ export function base64ToUuid(s: string): Buffer | null {
   return b.length === 16 ? b : null;
 }
 
-/** A random (version 4) UUID that is neither Kafka's ZERO nor METADATA id and whose base64 form does not start with '-' (Kafka's rule). */
+/**
+ * A random (version 4) UUID that is neither Kafka's ZERO nor METADATA id and whose base64 form does not start
+ * with '-' (Kafka's rule).
+ */
 export function randomUuid(): Buffer {
   for (;;) {
     const b = randomBytes(16);

@@ -186,7 +186,10 @@ export class TimeIndex {
     return buf;
   }
 
-  /** Decodes a .timeindex file and checks it: whole entries, timestamps strictly increasing, offsets non-decreasing and in range. */
+  /**
+   * Decodes a .timeindex file and checks it: whole entries, timestamps strictly increasing, offsets
+   * non-decreasing and in range.
+   */
   static decode(buf: Buffer, maxRel: number): { index: TimeIndex } | { error: string } {
     if (buf.length % TIME_INDEX_ENTRY_SIZE !== 0)
       return { error: `size ${buf.length} is not a multiple of ${TIME_INDEX_ENTRY_SIZE}` };

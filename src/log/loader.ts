@@ -183,7 +183,10 @@ async function prepareActive(active: Segment, cfg: LogConfig): Promise<void> {
   if (cfg["segment.jitter.ms"] > 0) active.rollJitterMs = rollJitterMs(cfg);
 }
 
-/** fdatasync of every segment file and fsync of the directory, in parallel (what the partition's first flush would do). */
+/**
+ * fdatasync of every segment file and fsync of the directory, in parallel (what the partition's first flush
+ * would do).
+ */
 async function syncAll(segs: readonly Segment[], dirFile: DurableFile): Promise<void> {
   const files: DurableFile[] = [];
   for (const s of segs) if (s.file) files.push(s.file);

@@ -84,7 +84,10 @@ export interface LogManagerOptions {
   nodeId?: number;
   /** how often startBackgroundTasks() runs retention (Kafka default 300000) */
   "log.retention.check.interval.ms"?: number;
-  /** how often flush.ms is checked (Kafka's default is "never", which makes flush.ms inert; millrace checks every 1000 ms) */
+  /**
+   * how often flush.ms is checked (Kafka's default is "never", which makes flush.ms inert; millrace checks
+   * every 1000 ms)
+   */
   "log.flush.scheduler.interval.ms"?: number;
   /** how often checkpoint files are written (Kafka default 60000) */
   "log.flush.offset.checkpoint.interval.ms"?: number;
@@ -263,7 +266,7 @@ export class LogManager {
   private storedTopic(name: string, t: TopicsFile["topics"][string]): TopicInfo {
     const id = base64ToUuid(t.id);
     if (!id) throw new LogError("MR_LOG_CORRUPT", `${TOPICS_FILE}: topic ${name} has an invalid id ${t.id}`);
-    let resolved;
+    let resolved: ReturnType<typeof resolveTopicConfig>;
     try {
       resolved = resolveTopicConfig(this.defaults, t.configs ?? {});
     } catch (e) {
@@ -657,7 +660,8 @@ export class LogManager {
       if (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
       const cleaner = this.cleaner.inProgress;
       const parts = this.allPartitions();
-      // Closing partitions stops a compaction in progress at its next batch (nothing half-swapped: swaps run in the write queue).
+      // Closing partitions stops a compaction in progress at its next batch (nothing half-swapped: swaps run
+      // in the write queue).
       const results = await Promise.allSettled(parts.map((p) => p.close()));
       if (cleaner) await cleaner.catch(() => undefined);
       await this.flusher.idle();

@@ -7,8 +7,8 @@
  * list happens here, in the write queue). Loading and crash recovery: loader.ts.
  */
 import { EventEmitter } from "node:events";
-import { MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
-import type { BatchInfo } from "../protocol/records/batch.js";
+import { RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime } from "../protocol/records/batch.js";
+import type { ScannedBatch } from "../protocol/records/batch.js";
 import { hasCleanupPolicy, isNever } from "./config.js";
 import type { LogConfig } from "./config.js";
 import { LogError } from "./errors.js";
@@ -71,7 +71,7 @@ interface WriteOp {
   seg: Segment;
   position: number;
   buf: Buffer;
-  batches: BatchInfo[];
+  batches: ScannedBatch[];
   baseOffset: bigint;
   lastOffset: bigint;
   logAppendTime: bigint;
@@ -107,7 +107,7 @@ const MAX_GATHER_BYTES = 32 * 1024 * 1024;
  */
 function analyzeAndValidateBatches(
   buf: Buffer,
-  batches: readonly BatchInfo[],
+  batches: readonly ScannedBatch[],
   cfg: LogConfig,
   topic: string,
   partition: number,
@@ -242,7 +242,7 @@ export class PartitionLog extends EventEmitter implements FlushTarget {
    * written into the batches (and LogAppendTime when configured); the bytes are
    * then written as one write. See AppendOptions for when it resolves.
    */
-  append(buf: Buffer, batches: BatchInfo[], opts: AppendOptions): Promise<AppendResult> {
+  append(buf: Buffer, batches: ScannedBatch[], opts: AppendOptions): Promise<AppendResult> {
     const refused = this.closedError ?? this.failure;
     if (refused) return Promise.reject(refused);
     const cfg = this.config;

@@ -76,13 +76,25 @@ export async function readBatches(
   return { records: null, highWatermark: hw, logStartOffset: lso };
 }
 
-export async function offsetForTimestamp(view: ReadView, ts: bigint, log: LogFn): Promise<TimestampOffset | null> {
-  const { lso, hwSeg, hwPos, segs } = view;
+/**
+ * The segments a timestamp lookup reads, with the base offset of the segment
+ * after each: up to the high watermark's, skipping those wholly below the log
+ * start offset.
+ */
+function* liveSegments(view: ReadView): Generator<[Segment, bigint | undefined]> {
+  const { lso, hwSeg, segs } = view;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i];
     if (seg.baseOffset > hwSeg.baseOffset) break;
     const nextBase = segs[i + 1]?.baseOffset;
     if (nextBase !== undefined && nextBase <= lso) continue;
+    yield [seg, nextBase];
+  }
+}
+
+export async function offsetForTimestamp(view: ReadView, ts: bigint, log: LogFn): Promise<TimestampOffset | null> {
+  const { lso, hwSeg, hwPos } = view;
+  for (const [seg, nextBase] of liveSegments(view)) {
     await seg.ensureIndexes(nextBase, onIndexRebuild(log, seg));
     if ((await seg.largestTimestamp()) < ts) continue;
     const limit = seg === hwSeg ? hwPos : seg.size;
@@ -94,6 +106,7 @@ export async function offsetForTimestamp(view: ReadView, ts: bigint, log: LogFn)
     let found: TimestampOffset | null = null;
     await seg.walkHeaders(pos, limit, (_p, _size, base, last, maxTs) => {
       if (last >= from && maxTs >= ts) {
+        // biome-ignore lint/complexity/useMathMinMax: bigint offsets (Math.max throws on bigints)
         found = { offset: base < lso ? lso : base, timestamp: maxTs };
         return true;
       }
@@ -105,15 +118,11 @@ export async function offsetForTimestamp(view: ReadView, ts: bigint, log: LogFn)
 }
 
 export async function maxTimestampOffset(view: ReadView): Promise<TimestampOffset | null> {
-  const { lso, hwSeg, hwPos, segs } = view;
+  const { lso, hwSeg, hwPos } = view;
   let best: Segment | null = null;
   let bestTs = -1n;
   let bestNext: bigint | undefined;
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i];
-    if (seg.baseOffset > hwSeg.baseOffset) break;
-    const nextBase = segs[i + 1]?.baseOffset;
-    if (nextBase !== undefined && nextBase <= lso) continue;
+  for (const [seg, nextBase] of liveSegments(view)) {
     await seg.ensureIndexes(nextBase);
     const t = await seg.largestTimestamp();
     if (t > bestTs) {
@@ -126,6 +135,7 @@ export async function maxTimestampOffset(view: ReadView): Promise<TimestampOffse
   const seg: Segment = best;
   if (seg.cadenceExact && seg.cadence.maxTs === bestTs && seg.cadence.baseOffsetOfMaxTs >= 0n) {
     const base = seg.cadence.baseOffsetOfMaxTs;
+    // biome-ignore lint/complexity/useMathMinMax: bigint offsets (Math.max throws on bigints)
     return { offset: base < lso ? lso : base, timestamp: bestTs };
   }
   const lastOffset = seg.cadenceExact ? seg.cadence.lastOffsetOfMaxTs : seg.baseOffset + BigInt(seg.timeIndex!.lastRel);

@@ -38,7 +38,7 @@ import {
   TIMESTAMP_TYPE_MASK,
   batchCrcValid,
 } from "../protocol/records/batch.js";
-import type { BatchInfo } from "../protocol/records/batch.js";
+import type { ScannedBatch } from "../protocol/records/batch.js";
 import {
   compress,
   decompress,
@@ -175,7 +175,7 @@ export function recordsOf(
  */
 export function validateCompactedBatches(
   buf: Buffer,
-  batches: readonly BatchInfo[],
+  batches: readonly ScannedBatch[],
   topicPartition = "a compacted topic",
 ): void {
   for (const b of batches) {
@@ -295,7 +295,10 @@ export function filterBatch(buf: Buffer, off: number, size: number, ctx: FilterC
   return rebuildBatch(buf, off, size, r.data, kept, newHorizon);
 }
 
-/** Kafka's DefaultRecordBatch.writeEmptyHeader: the batch's header with no records, uncompressed, timestamps = its max timestamp. */
+/**
+ * Kafka's DefaultRecordBatch.writeEmptyHeader: the batch's header with no records, uncompressed, timestamps =
+ * its max timestamp.
+ */
 function emptyHeader(buf: Buffer, off: number): Buffer {
   const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
   buf.copy(out, 0, off, off + RECORD_BATCH_OVERHEAD);

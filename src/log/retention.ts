@@ -28,7 +28,8 @@ export async function deletableSegments(
   // 1. below the log start offset (DeleteRecords)
   while (k < last && segs[k + 1].baseOffset <= lso) k++;
   if (k > 0) reasons.push("log-start-offset");
-  // "compact" alone: the cleaner (compact()) removes records, never whole segments; "compact,delete" gets retention too.
+  // "compact" alone: the cleaner (compact()) removes records, never whole segments; "compact,delete" gets
+  // retention too.
   if (!startOffsetOnly && hasCleanupPolicy(cfg, "delete")) {
     // 2. retention.ms
     const retentionMs = cfg["retention.ms"];

@@ -8,6 +8,7 @@
 import { inRange, type FieldSpec, type MessageSpec, type PrimitiveType } from "./schema.js";
 import { ProtocolError, Reader, Writer, ZERO_UUID } from "./primitives.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: a message decoded by schema, its fields typed by the generated wire types
 export type Message = Record<string, any>;
 
 /**
@@ -21,7 +22,9 @@ export type Decoded<T> = T extends Buffer | bigint | string | number | boolean |
   : T extends readonly (infer E)[]
     ? Decoded<E>[]
     : { [K in keyof T]-?: Decoded<T[K]> };
+// biome-ignore lint/suspicious/noExplicitAny: codecs compiled from the schema, one per field type
 type Dec = (r: Reader) => any;
+// biome-ignore lint/suspicious/noExplicitAny: codecs compiled from the schema, one per field type
 type Enc = (w: Writer, v: any) => void;
 
 export interface Codec {

@@ -147,13 +147,18 @@ function protocols(get: SslGetter): { minVersion: SecureVersion; maxVersion: Sec
   return { minVersion: PROTOCOLS[idx[0]], maxVersion: PROTOCOLS[idx[idx.length - 1]] };
 }
 
+/** A TLS 1.2 (or older) Java cipher suite name: key exchange, authentication, bulk cipher, mode, MAC. */
+const JAVA_CIPHER = new RegExp(
+  [
+    "^(?:TLS|SSL)_(?:(ECDHE|DHE)_(RSA|ECDSA)|RSA)_WITH_",
+    "(AES_128|AES_256|CHACHA20_POLY1305)(?:_(GCM|CBC))?(?:_(SHA|SHA256|SHA384))?$",
+  ].join(""),
+);
+
 /** A Java (IANA) cipher suite name as OpenSSL names it; TLS 1.3 suites keep their names. */
 export function opensslCipherName(java: string): string | null {
   if (/^TLS_(AES|CHACHA20)_/.test(java)) return java;
-  const m =
-    /^(?:TLS|SSL)_(?:(ECDHE|DHE)_(RSA|ECDSA)|RSA)_WITH_(AES_128|AES_256|CHACHA20_POLY1305)(?:_(GCM|CBC))?(?:_(SHA|SHA256|SHA384))?$/.exec(
-      java,
-    );
+  const m = JAVA_CIPHER.exec(java);
   if (!m) return null;
   const [, kx, auth, bulk, mode, mac] = m;
   const prefix = kx ? (kx === "ECDHE" ? `ECDHE-${auth}-` : `DHE-${auth}-`) : "";

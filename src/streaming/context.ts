@@ -265,7 +265,7 @@ export class StreamingContext implements GraphHost {
       const byId = new Map(this.graph.streams.map((s) => [String(s.id), s]));
       for (const [id, snap] of Object.entries(done.states)) {
         const s = byId.get(id);
-        if (!s || !s.isStateful()) {
+        if (!s?.isStateful()) {
           throw new StreamingError(
             "MR_STREAMING_CHECKPOINT",
             `checkpoint state of stream ${id} does not match the graph the factory built (was the app changed?)`,
@@ -472,7 +472,9 @@ export class StreamingContext implements GraphHost {
   parallelize<T>(items: T[], numSlices = this.parallelism): RDD<T> {
     const parts: T[][] = Array.from({ length: Math.max(1, numSlices) }, () => []);
     const per = Math.ceil(items.length / parts.length);
-    items.forEach((x, i) => parts[Math.min(parts.length - 1, Math.floor(i / Math.max(1, per)))]!.push(x));
+    items.forEach((x, i) => {
+      parts[Math.min(parts.length - 1, Math.floor(i / Math.max(1, per)))]!.push(x);
+    });
     return RDD.of(this.env, parts);
   }
 }

@@ -11,11 +11,14 @@ import type { PartFn } from "./worker.js";
 import type { StateSpec } from "./state.js";
 import { mapWithState, reduceWindow, updateStateByKey, type MWSItem } from "./stateful.js";
 import type { TopicsPort } from "../topics/port.js";
-import type { GraphHost, OutputOp } from "./graph.js";
+import type { GraphHost } from "./graph.js";
 
 type KV<K, V> = [K, V];
 
-/** registers a partition function (graph-construction order) for worker threads; undefined when the host has no registry */
+/**
+ * registers a partition function (graph-construction order) for worker threads; undefined when the host has
+ * no registry
+ */
 function task(ssc: GraphHost, fn: unknown): number | undefined {
   return ssc.env.tasks?.register(fn as PartFn);
 }
@@ -27,7 +30,7 @@ export abstract class DStream<T> {
 
   constructor(
     readonly ssc: GraphHost,
-    readonly parents: DStream<any>[],
+    readonly parents: DStream<unknown>[],
     readonly slideDuration: number,
     readonly opName: string,
   ) {
@@ -303,7 +306,7 @@ export abstract class DStream<T> {
     numPartitions?: number,
     filterFunc?: (kv: KV<K, V>) => boolean,
   ): DStream<KV<K, V>>;
-  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: any[]): DStream<KV<K, V>> {
+  reduceByKeyAndWindow<K, V>(this: DStream<KV<K, V>>, fn: (a: V, b: V) => V, ...rest: unknown[]): DStream<KV<K, V>> {
     if (typeof rest[0] === "number") {
       const [windowMs, slideMs, numPartitions] = rest as [number, number | undefined, number | undefined];
       return this.reduceByKey(fn, numPartitions)
@@ -390,7 +393,7 @@ export abstract class DStream<T> {
 export class TransformedDStream<U> extends DStream<U> {
   constructor(
     ssc: GraphHost,
-    parents: DStream<any>[],
+    parents: DStream<unknown>[],
     private readonly fn: (rdds: (RDD<unknown> | undefined)[], time: number) => RDD<U> | undefined,
     opName: string,
   ) {
@@ -412,7 +415,10 @@ export abstract class InputDStream<T> extends DStream<T> {
     super(ssc, [], ssc.batchInterval, opName);
   }
 
-  /** decides what the batch of `time` holds; runs on the driver before the batch; the result is recorded in the checkpoint */
+  /**
+   * decides what the batch of `time` holds; runs on the driver before the batch; the result is recorded in
+   * the checkpoint
+   */
   abstract prepare(time: number): Promise<unknown>;
   /** builds the RDD of a batch from its recorded info */
   protected abstract rddFor(time: number, info: unknown): RDD<T>;
@@ -464,7 +470,8 @@ export class WindowedDStream<T> extends DStream<T> {
     if (this.windowDuration % this.parent.slideDuration !== 0 || this.slideDuration % this.parent.slideDuration !== 0) {
       throw new StreamingError(
         "MR_STREAMING_DURATION",
-        `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's slide ${this.parent.slideDuration} ms`,
+        `window ${this.windowDuration} ms / slide ${this.slideDuration} ms must be multiples of the parent's ` +
+          `slide ${this.parent.slideDuration} ms`,
       );
     }
   }

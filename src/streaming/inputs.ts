@@ -4,7 +4,7 @@
  * directory).
  */
 import { createConnection, type Socket } from "node:net";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputDStream } from "./dstream.js";
 import type { GraphHost } from "./graph.js";
@@ -121,7 +121,7 @@ export class FileInputDStream extends InputDStream<string> {
     for (const n of names.sort()) {
       if (n.startsWith(".") || n.startsWith("_")) continue;
       const p = join(this.dir, n);
-      let st;
+      let st: Stats;
       try {
         st = statSync(p);
       } catch {

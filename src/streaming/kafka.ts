@@ -328,7 +328,8 @@ export class DirectKafkaInputDStream<K, V> extends InputDStream<ConsumerRecord<K
         if (res.highWatermark <= from || ++stalls > 50) {
           throw new StreamingError(
             "MR_STREAMING_FETCH",
-            `cannot read ${r.topic}-${r.partition} [${r.fromOffset}, ${r.untilOffset}) at offset ${from} (high watermark ${res.highWatermark}) for the batch of time ${time} ms`,
+            `cannot read ${r.topic}-${r.partition} [${r.fromOffset}, ${r.untilOffset}) at offset ${from} (high ` +
+              `watermark ${res.highWatermark}) for the batch of time ${time} ms`,
           );
         }
         await new Promise((res2) => setTimeout(res2, 20));
@@ -424,7 +425,8 @@ export const KafkaUtils = {
     if (!rdd.offsetRanges)
       throw new StreamingError(
         "MR_STREAMING_NOT_KAFKA_RDD",
-        "offsetRanges(rdd): this RDD was not created by createDirectStream (take it in foreachRDD/transform of the direct stream itself)",
+        "offsetRanges(rdd): this RDD was not created by createDirectStream (take it in foreachRDD/transform of " +
+          "the direct stream itself)",
       );
     return rdd.offsetRanges;
   },

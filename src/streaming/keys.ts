@@ -35,3 +35,13 @@ export function hashKey(encoded: string): number {
 export function partitionOf(k: unknown, numPartitions: number): number {
   return numPartitions <= 1 ? 0 : hashKey(keyOf(k)) % numPartitions;
 }
+
+/** Reduces each [key, value] of `items` into `m` by key (a key's first pair is stored as it is). */
+export function reduceByKeyInto<K, V>(m: Map<string, [K, V]>, items: Iterable<[K, V]>, fn: (a: V, b: V) => V): void {
+  for (const [k, v] of items) {
+    const ek = keyOf(k);
+    const cur = m.get(ek);
+    if (cur) cur[1] = fn(cur[1], v);
+    else m.set(ek, [k, v]);
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { TaskFailedError } from "./errors.js";
 import type { TaskPool } from "./executor.js";
-import { keyOf, partitionOf } from "./keys.js";
+import { keyOf, partitionOf, reduceByKeyInto } from "./keys.js";
 import type { TaskRegistry, WorkerPool } from "./worker.js";
 
 export interface RDDEnv {
@@ -260,12 +260,7 @@ export class RDD<T> {
     const local = this.combineByKey("reduceByKey", (v) => v, fn, combineTaskId);
     return local.partitionBy(numPartitions).mapPartitionsWithIndex((items) => {
       const m = new Map<string, KV<K, V>>();
-      for (const [k, v] of items) {
-        const ek = keyOf(k);
-        const cur = m.get(ek);
-        if (cur) cur[1] = fn(cur[1], v);
-        else m.set(ek, [k, v]);
-      }
+      reduceByKeyInto(m, items, fn);
       return m.values();
     }, "reduceByKey");
   }

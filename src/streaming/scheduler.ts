@@ -125,7 +125,7 @@ async function checkpointStates(host: JobHost, info: BatchInfo): Promise<void> {
   const states: DoneRecord["states"] = {};
   for (const s of host.graph.stateful()) {
     const t0 = performance.now();
-    let snap;
+    let snap: Awaited<ReturnType<typeof s.snapshot>>;
     try {
       snap = await s.snapshot(time);
     } catch (e) {

@@ -7,7 +7,7 @@
  * RDDs those are (the time bookkeeping); these functions do the merging.
  */
 import { TaskFailedError } from "./errors.js";
-import { keyOf, partitionOf } from "./keys.js";
+import { keyOf, partitionOf, reduceByKeyInto } from "./keys.js";
 import { State, type StateSpec } from "./state.js";
 
 type KV<K, V> = [K, V];
@@ -16,14 +16,7 @@ const emptyParts = <T>(n: number): T[][] => Array.from({ length: n }, () => []);
 
 /** reduces every [key, value] of `parts` (RDDs of partitions) into `m`, by key */
 function reduceInto<K, V>(m: Map<string, KV<K, V>>, parts: KV<K, V>[][][], fn: (a: V, b: V) => V): void {
-  for (const rp of parts)
-    for (const p of rp)
-      for (const [k, v] of p) {
-        const ek = keyOf(k);
-        const cur = m.get(ek);
-        if (cur) cur[1] = fn(cur[1], v);
-        else m.set(ek, [k, v]);
-      }
+  for (const rp of parts) for (const p of rp) reduceByKeyInto(m, p, fn);
 }
 
 /**

@@ -17,7 +17,10 @@ export function isStreamingWorker(): boolean {
   return !isMainThread && (workerData as { millraceWorker?: boolean } | null)?.millraceWorker === true;
 }
 
-/** a partition function: (items, partition index) -> items; `report` gets side information for the driver (malformed records) */
+/**
+ * a partition function: (items, partition index) -> items; `report` gets side information for the driver
+ * (malformed records)
+ */
 export type PartFn = (items: unknown[], index: number, report: (r: unknown) => void) => unknown[];
 
 /** the per-context registry of partition functions; ids follow graph-construction order */
@@ -179,7 +182,8 @@ export class WorkerPool {
         ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); })` +
           (appLoader ? `.then(() => import(${JSON.stringify(appLoader)}))` : "") +
           `.then(() => import(${JSON.stringify(entry.href)}))` +
-          `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ loadError: String(e && e.stack || e) }); })`
+          `.catch((e) => { require("node:worker_threads").parentPort.postMessage({ loadError: String(e && ` +
+          `e.stack || e) }); })`
         : undefined;
     const starts: Promise<void>[] = [];
     for (let i = 0; i < this.o.size; i++) {
@@ -344,7 +348,8 @@ export async function workerMain(): Promise<void> {
     if (!ctx) throw new Error(`the app module ${data.appModule} built no StreamingContext`);
     if (ctx.tasks.fns.length !== data.taskCount) {
       throw new Error(
-        `the app module built a different graph in the worker (${ctx.tasks.fns.length} tasks, the driver has ${data.taskCount})`,
+        `the app module built a different graph in the worker (${ctx.tasks.fns.length} tasks, the driver has ` +
+          `${data.taskCount})`,
       );
     }
     tasks = ctx.tasks;

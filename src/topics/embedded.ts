@@ -24,7 +24,7 @@ import {
 } from "../coordinator/producers/index.js";
 import { ErrorCode, errorName } from "../protocol/errors.js";
 import type { Logger } from "../log/index.js";
-import { Membership, type GroupTransport } from "./membership.js";
+import { commitErrors, Membership, offsetCommitTopics, PortGroupTransport, type GroupTransport } from "./membership.js";
 import {
   TopicsError,
   toBuffer,
@@ -38,6 +38,8 @@ import {
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
+  advanceFetch,
+  leaveAll,
 } from "./port.js";
 
 export interface EmbeddedOptions {
@@ -188,13 +190,15 @@ export class EmbeddedTopics implements TopicsPort {
       idem.sequences.set(key, ((idem.sequences.get(key) ?? 0) + records.length) % 0x80000000);
     const res = await pending;
     if (res.errorCode !== ErrorCode.NONE) {
-      // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka producer bumps its epoch.
+      // The producer state may or may not hold the batch: continue with a new producer id, as a Kafka
+      // producer bumps its epoch.
       if (idem && this.idem === idem) this.idem = null;
       const code =
         res.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "MR_TOPICS_UNKNOWN_PARTITION" : "MR_TOPICS_PRODUCE";
       throw new TopicsError(
         code,
-        `produce to ${topic}-${partition}: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`,
+        `produce to ${topic}-${partition}: ` +
+          `${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ""}`,
       );
     }
     return res.baseOffset;
@@ -211,7 +215,8 @@ export class EmbeddedTopics implements TopicsPort {
     if (!ids || !this.opts.producers) {
       throw new TopicsError(
         "MR_TOPICS_NO_IDEMPOTENCE",
-        "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and producers)",
+        "idempotent produce needs the producer id and producer state managers (EmbeddedOptions.producerIds and " +
+          "producers)",
       );
     }
     this.idemInit ??= (async () => {
@@ -264,9 +269,7 @@ export class EmbeddedTopics implements TopicsPort {
           });
         }
       }
-      const next = last + 1n < until ? last + 1n : until;
-      if (next > out.nextOffset) out.nextOffset = next;
-      if (next >= until) break;
+      if (advanceFetch(out, last, until)) break;
     }
     return out;
   }
@@ -292,7 +295,7 @@ export class EmbeddedTopics implements TopicsPort {
       generationIdOrMemberEpoch: -1,
       memberId: "",
       groupInstanceId: null,
-      topics: byTopic(offsets),
+      topics: offsetCommitTopics(offsets),
     });
     for (const t of res.topics) {
       for (const p of t.partitions) {
@@ -340,7 +343,7 @@ export class EmbeddedTopics implements TopicsPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.members].map((m) => m.leave()));
+    await leaveAll(this.members);
     if (this.ownedClose) await this.ownedClose();
   }
 
@@ -356,11 +359,13 @@ export class EmbeddedTopics implements TopicsPort {
 }
 
 /** Group requests as in-process calls into the GroupCoordinator (what the broker's handlers do for a socket). */
-class EmbeddedGroupTransport implements GroupTransport {
+class EmbeddedGroupTransport extends PortGroupTransport<EmbeddedTopics> implements GroupTransport {
   constructor(
     private readonly groups: GroupCoordinator,
-    private readonly port: EmbeddedTopics,
-  ) {}
+    port: EmbeddedTopics,
+  ) {
+    super(port);
+  }
 
   async join(req: Parameters<GroupTransport["join"]>[0]) {
     const res = await keepAlive(
@@ -409,19 +414,9 @@ class EmbeddedGroupTransport implements GroupTransport {
       generationIdOrMemberEpoch: req.generationId,
       memberId: req.memberId,
       groupInstanceId: req.groupInstanceId,
-      topics: byTopic(req.offsets),
+      topics: offsetCommitTopics(req.offsets),
     });
-    return res.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
-    );
-  }
-
-  async partitionCounts(topics: string[]) {
-    return this.port.partitionCounts(topics);
-  }
-
-  fetchCommitted(groupId: string, topics: string[]) {
-    return this.port.fetchOffsets(groupId, topics);
+    return commitErrors(res);
   }
 
   async close() {}
@@ -441,29 +436,18 @@ async function keepAlive<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-function byTopic(offsets: CommittedOffset[]) {
-  const m = new Map<string, CommittedOffset[]>();
-  for (const o of offsets) {
-    if (!m.has(o.topic)) m.set(o.topic, []);
-    m.get(o.topic)!.push(o);
-  }
-  return [...m].map(([name, list]) => ({
-    name,
-    partitions: list.map((o) => ({
-      partitionIndex: o.partition,
-      committedOffset: o.offset,
-      committedLeaderEpoch: -1,
-      committedMetadata: o.metadata ?? null,
-    })),
-  }));
-}
-
-/** in a streaming worker thread (see src/streaming/worker.ts) the app's graph is rebuilt for its closures only: ports are not opened */
+/**
+ * in a streaming worker thread (see src/streaming/worker.ts) the app's graph is rebuilt for its closures
+ * only: ports are not opened
+ */
 function inStreamingWorker(): boolean {
   return !isMainThread && (workerData as { millraceWorker?: boolean } | null)?.millraceWorker === true;
 }
 
-/** a port whose methods do nothing (resolve undefined): an app module loaded in a worker must not open the log a second time */
+/**
+ * a port whose methods do nothing (resolve undefined): an app module loaded in a worker must not open the log
+ * a second time
+ */
 function unopenedPort(): EmbeddedTopics {
   return new Proxy(Object.create(EmbeddedTopics.prototype) as EmbeddedTopics, {
     get: (_t, prop) => (prop === "then" ? undefined : async () => undefined),

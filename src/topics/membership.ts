@@ -60,6 +60,52 @@ export interface GroupTransport {
   close(): Promise<void>;
 }
 
+/** The port calls a GroupTransport makes on behalf of its member. */
+export interface TransportPort {
+  partitionCounts(topics: string[]): Map<string, number> | Promise<Map<string, number>>;
+  fetchOffsets(group: string, topics: string[]): Promise<CommittedOffset[]>;
+}
+
+/** What both transports pass straight through to their port. */
+export abstract class PortGroupTransport<P extends TransportPort> {
+  constructor(protected readonly port: P) {}
+
+  async partitionCounts(topics: string[]): Promise<Map<string, number>> {
+    return this.port.partitionCounts(topics);
+  }
+
+  fetchCommitted(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
+    return this.port.fetchOffsets(groupId, topics);
+  }
+}
+
+/** An OffsetCommit request's topics, the offsets grouped by topic. */
+export function offsetCommitTopics(offsets: CommittedOffset[]) {
+  const m = new Map<string, CommittedOffset[]>();
+  for (const o of offsets) {
+    if (!m.has(o.topic)) m.set(o.topic, []);
+    m.get(o.topic)!.push(o);
+  }
+  return [...m].map(([name, list]) => ({
+    name,
+    partitions: list.map((o) => ({
+      partitionIndex: o.partition,
+      committedOffset: o.offset,
+      committedLeaderEpoch: -1,
+      committedMetadata: o.metadata ?? null,
+    })),
+  }));
+}
+
+/** An OffsetCommit response as GroupTransport.commit answers it: one error code per partition. */
+export function commitErrors(res: {
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+}): { topic: string; partition: number; errorCode: number }[] {
+  return res.topics.flatMap((t) =>
+    t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
+  );
+}
+
 const COORDINATOR_RETRIABLE = new Set<number>([
   ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
   ErrorCode.COORDINATOR_NOT_AVAILABLE,

@@ -26,6 +26,7 @@ import {
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
+  leaveAll,
 } from "./port.js";
 
 export type TopicsSpec =
@@ -140,7 +141,7 @@ class SharedTopics implements TopicsPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.members].map((m) => m.leave()));
+    await leaveAll(this.members);
     this.members.clear();
   }
 }

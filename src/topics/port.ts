@@ -70,6 +70,16 @@ export interface FetchResult {
   highWatermark: bigint;
 }
 
+/**
+ * Moves a fetch's nextOffset past `last` (a read batch's last offset), capped at
+ * `until`; true when the range [from, until) has been read.
+ */
+export function advanceFetch(out: FetchResult, last: bigint, until: bigint): boolean {
+  const next = last + 1n < until ? last + 1n : until;
+  if (next > out.nextOffset) out.nextOffset = next;
+  return next >= until;
+}
+
 export interface CommittedOffset {
   topic: string;
   partition: number;
@@ -169,4 +179,9 @@ export interface TopicsPort {
 export function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   return typeof v === "string" ? Buffer.from(v) : v;
+}
+
+/** Makes every member leave its group, whatever each leave's outcome. */
+export async function leaveAll(members: Iterable<GroupMember>): Promise<void> {
+  await Promise.allSettled([...members].map((m) => m.leave()));
 }

@@ -29,7 +29,16 @@ import {
   offsetCommitV8,
   syncGroupV5,
 } from "@platformatic/kafka";
-import { Membership, type GroupTransport, type JoinRequest, type JoinResult, type MemberRef } from "./membership.js";
+import {
+  commitErrors,
+  Membership,
+  offsetCommitTopics,
+  PortGroupTransport,
+  type GroupTransport,
+  type JoinRequest,
+  type JoinResult,
+  type MemberRef,
+} from "./membership.js";
 import {
   TopicsError,
   toBuffer,
@@ -44,6 +53,8 @@ import {
   type ProduceRecord,
   type TopicDescription,
   type TopicsPort,
+  advanceFetch,
+  leaveAll,
 } from "./port.js";
 
 export interface RemoteOptions {
@@ -231,9 +242,7 @@ export class RemoteTopics implements TopicsPort {
         };
         out.records.push(rec);
       }
-      const next = last + 1n < until ? last + 1n : until;
-      if (next > out.nextOffset) out.nextOffset = next;
-      if (next >= until) break;
+      if (advanceFetch(out, last, until)) break;
     }
     return out;
   }
@@ -311,7 +320,7 @@ export class RemoteTopics implements TopicsPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.members].map((m) => m.leave()));
+    await leaveAll(this.members);
     await Promise.allSettled([
       this.consumer.close(true),
       this.producer.close(),
@@ -347,15 +356,17 @@ async function call<T>(p: Promise<T>): Promise<T> {
  * coordinator (found with FindCoordinator on the bootstrap server). A failed
  * connection is dropped and found again on the next request.
  */
-class RemoteGroupTransport implements GroupTransport {
+class RemoteGroupTransport extends PortGroupTransport<RemoteTopics> implements GroupTransport {
   private conn: Connection | null = null;
   private connecting: Promise<Connection> | null = null;
 
   constructor(
-    private readonly port: RemoteTopics,
+    port: RemoteTopics,
     private readonly group: string,
     private readonly rebalanceTimeoutMs: number,
-  ) {}
+  ) {
+    super(port);
+  }
 
   private newConnection(clientId: string): Connection {
     // A JoinGroup may wait for the whole rebalance timeout before it is answered.
@@ -371,7 +382,7 @@ class RemoteGroupTransport implements GroupTransport {
         await boot.connect(target.host, target.port);
         const res = await call(findCoordinatorV4.api.async(boot, 0, [this.group]));
         const c = res.coordinators.find((x) => x.key === this.group) ?? res.coordinators[0];
-        if (!c || c.errorCode !== 0) {
+        if (c?.errorCode !== 0) {
           throw new TopicsError(
             "MR_TOPICS_GROUP_COORDINATOR",
             `no coordinator for group ${this.group}: error ${c?.errorCode ?? "none"}`,
@@ -465,11 +476,6 @@ class RemoteGroupTransport implements GroupTransport {
   }
 
   async commit(req: Parameters<GroupTransport["commit"]>[0]) {
-    const byTopic = new Map<string, CommittedOffset[]>();
-    for (const o of req.offsets) {
-      if (!byTopic.has(o.topic)) byTopic.set(o.topic, []);
-      byTopic.get(o.topic)!.push(o);
-    }
     const res = await this.request((c) =>
       offsetCommitV8.api.async(
         c,
@@ -477,28 +483,10 @@ class RemoteGroupTransport implements GroupTransport {
         req.generationId,
         req.memberId,
         req.groupInstanceId,
-        [...byTopic].map(([name, list]) => ({
-          name,
-          partitions: list.map((o) => ({
-            partitionIndex: o.partition,
-            committedOffset: o.offset,
-            committedLeaderEpoch: -1,
-            committedMetadata: o.metadata ?? null,
-          })),
-        })),
+        offsetCommitTopics(req.offsets),
       ),
     );
-    return res.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
-    );
-  }
-
-  partitionCounts(topics: string[]) {
-    return this.port.partitionCounts(topics);
-  }
-
-  fetchCommitted(groupId: string, topics: string[]) {
-    return this.port.fetchOffsets(groupId, topics);
+    return commitErrors(res);
   }
 
   async close() {

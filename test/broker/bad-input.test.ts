@@ -91,26 +91,29 @@ function frame(body: Buffer): Buffer {
   return Buffer.concat([size, body]);
 }
 
-test("oversized length prefix, negative size, unknown API key and unsupported versions close the connection", async () => {
-  const before = snapshot(tb.dir);
-  const huge = Buffer.alloc(8);
-  huge.writeInt32BE(200 * 1024 * 1024);
-  assert.equal((await raw(huge)).closed, true);
-  const neg = Buffer.alloc(4);
-  neg.writeInt32BE(-5);
-  assert.equal((await raw(neg)).closed, true);
-  const unknownKey = Buffer.alloc(12);
-  unknownKey.writeInt16BE(999, 0);
-  assert.equal((await raw(frame(unknownKey))).closed, true);
-  const oldFetch = Buffer.concat(
-    encodeRequest(ApiKey.Fetch, 3, 1, "c", { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100, topics: [] }),
-  );
-  assert.equal((await raw(oldFetch)).closed, true);
-  const tiny = frame(Buffer.from([0, 3]));
-  assert.equal((await raw(tiny)).closed, true);
-  await stillServing();
-  assert.deepEqual(snapshot(tb.dir), before);
-});
+test(
+  "oversized length prefix, negative size, unknown API key and unsupported versions close the " + "connection",
+  async () => {
+    const before = snapshot(tb.dir);
+    const huge = Buffer.alloc(8);
+    huge.writeInt32BE(200 * 1024 * 1024);
+    assert.equal((await raw(huge)).closed, true);
+    const neg = Buffer.alloc(4);
+    neg.writeInt32BE(-5);
+    assert.equal((await raw(neg)).closed, true);
+    const unknownKey = Buffer.alloc(12);
+    unknownKey.writeInt16BE(999, 0);
+    assert.equal((await raw(frame(unknownKey))).closed, true);
+    const oldFetch = Buffer.concat(
+      encodeRequest(ApiKey.Fetch, 3, 1, "c", { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100, topics: [] }),
+    );
+    assert.equal((await raw(oldFetch)).closed, true);
+    const tiny = frame(Buffer.from([0, 3]));
+    assert.equal((await raw(tiny)).closed, true);
+    await stillServing();
+    assert.deepEqual(snapshot(tb.dir), before);
+  },
+);
 
 test("ApiVersions at an unknown version gets a v0 answer with UNSUPPORTED_VERSION and the API table", async () => {
   const req = Buffer.alloc(10);
@@ -127,28 +130,32 @@ test("ApiVersions at an unknown version gets a v0 answer with UNSUPPORTED_VERSIO
   assert.ok(res.body.apiKeys.length >= 8);
 });
 
-test("a batch with a wrong CRC gets CORRUPT_MESSAGE and one over message.max.bytes gets MESSAGE_TOO_LARGE; the log is unchanged", async () => {
-  const before = snapshot(tb.dir);
-  const conn = await KafkaConnection.open(tb.bootstrap);
-  const batch = encodeBatch({ records: [{ value: "payload" }] });
-  batch[batch.length - 1] ^= 0xff;
-  const produce = (records: Buffer) =>
-    conn.request(ApiKey.Produce, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 1000,
-      topicData: [{ name: "safe", partitionData: [{ index: 0, records }] }],
-    });
-  let res = await produce(batch);
-  assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.CORRUPT_MESSAGE);
-  res = await produce(encodeBatch({ records: [{ value: Buffer.alloc(5000, 1) }] }));
-  assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.MESSAGE_TOO_LARGE);
-  res = await produce(batch.subarray(0, 30));
-  assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.CORRUPT_MESSAGE);
-  conn.close();
-  await stillServing();
-  assert.deepEqual(snapshot(tb.dir), before);
-});
+test(
+  "a batch with a wrong CRC gets CORRUPT_MESSAGE and one over message.max.bytes gets MESSAGE_TOO_LARGE; the " +
+    "log is unchanged",
+  async () => {
+    const before = snapshot(tb.dir);
+    const conn = await KafkaConnection.open(tb.bootstrap);
+    const batch = encodeBatch({ records: [{ value: "payload" }] });
+    batch[batch.length - 1] ^= 0xff;
+    const produce = (records: Buffer) =>
+      conn.request(ApiKey.Produce, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [{ name: "safe", partitionData: [{ index: 0, records }] }],
+      });
+    let res = await produce(batch);
+    assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.CORRUPT_MESSAGE);
+    res = await produce(encodeBatch({ records: [{ value: Buffer.alloc(5000, 1) }] }));
+    assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.MESSAGE_TOO_LARGE);
+    res = await produce(batch.subarray(0, 30));
+    assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.CORRUPT_MESSAGE);
+    conn.close();
+    await stillServing();
+    assert.deepEqual(snapshot(tb.dir), before);
+  },
+);
 
 /** Valid requests for every advertised API and version, to mutate. */
 function seeds(): { key: number; version: number; frame: Buffer }[] {

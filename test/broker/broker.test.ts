@@ -168,66 +168,70 @@ test("ApiVersions advertises exactly the implemented APIs and answers unknown ve
   await tb.stop();
 });
 
-test("idempotent producer: InitProducerId, retries deduplicated, gaps and stale epochs rejected, state survives a restart", async () => {
-  const dir = tempDir();
-  dirs.push(dir);
-  let tb = await startBroker({}, dir);
-  let conn = await KafkaConnection.open(tb.bootstrap);
-  const client = await KafkaClient.connect(tb.bootstrap);
-  await client.createTopic("idem", 1);
-  await client.close();
-  const init = await conn.request(ApiKey.InitProducerId, {
-    transactionalId: null,
-    transactionTimeoutMs: 60000,
-    producerId: -1n,
-    producerEpoch: -1,
-  });
-  assert.equal(init.errorCode, 0);
-  const pid: bigint = init.producerId;
-  const epoch: number = init.producerEpoch;
-  const produce = async (c: KafkaConnection, seq: number, value: string, e = epoch) => {
-    const res = await c.request(ApiKey.Produce, {
+test(
+  "idempotent producer: InitProducerId, retries deduplicated, gaps and stale epochs rejected, state survives " +
+    "a restart",
+  async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    let tb = await startBroker({}, dir);
+    let conn = await KafkaConnection.open(tb.bootstrap);
+    const client = await KafkaClient.connect(tb.bootstrap);
+    await client.createTopic("idem", 1);
+    await client.close();
+    const init = await conn.request(ApiKey.InitProducerId, {
       transactionalId: null,
-      acks: -1,
-      timeoutMs: 1000,
-      topicData: [
-        {
-          name: "idem",
-          partitionData: [
-            {
-              index: 0,
-              records: encodeBatch({ records: [{ value }], producerId: pid, producerEpoch: e, baseSequence: seq }),
-            },
-          ],
-        },
-      ],
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
     });
-    return res.responses[0].partitionResponses[0];
-  };
-  assert.equal((await produce(conn, 0, "a")).baseOffset, 0n);
-  assert.equal((await produce(conn, 1, "b")).baseOffset, 1n);
-  const retry = await produce(conn, 1, "b");
-  assert.equal(retry.errorCode, ErrorCode.NONE);
-  assert.equal(retry.baseOffset, 1n);
-  assert.equal((await produce(conn, 5, "gap")).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-  conn.close();
-  await tb.stop();
+    assert.equal(init.errorCode, 0);
+    const pid: bigint = init.producerId;
+    const epoch: number = init.producerEpoch;
+    const produce = async (c: KafkaConnection, seq: number, value: string, e = epoch) => {
+      const res = await c.request(ApiKey.Produce, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [
+          {
+            name: "idem",
+            partitionData: [
+              {
+                index: 0,
+                records: encodeBatch({ records: [{ value }], producerId: pid, producerEpoch: e, baseSequence: seq }),
+              },
+            ],
+          },
+        ],
+      });
+      return res.responses[0].partitionResponses[0];
+    };
+    assert.equal((await produce(conn, 0, "a")).baseOffset, 0n);
+    assert.equal((await produce(conn, 1, "b")).baseOffset, 1n);
+    const retry = await produce(conn, 1, "b");
+    assert.equal(retry.errorCode, ErrorCode.NONE);
+    assert.equal(retry.baseOffset, 1n);
+    assert.equal((await produce(conn, 5, "gap")).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    conn.close();
+    await tb.stop();
 
-  tb = await startBroker({}, dir);
-  conn = await KafkaConnection.open(tb.bootstrap);
-  const again = await produce(conn, 1, "b");
-  assert.equal(again.baseOffset, 1n, "a retry after a restart is still recognised");
-  assert.equal((await produce(conn, 2, "c")).baseOffset, 2n);
-  const second = await conn.request(ApiKey.InitProducerId, {
-    transactionalId: null,
-    transactionTimeoutMs: 60000,
-    producerId: -1n,
-    producerEpoch: -1,
-  });
-  assert.ok(second.producerId > pid, "producer ids are not reused after a restart");
-  const reader = await KafkaClient.connect(tb.bootstrap);
-  assert.deepEqual(values((await reader.fetch("idem", 0, 0n)).records), ["a", "b", "c"]);
-  await reader.close();
-  conn.close();
-  await tb.stop();
-});
+    tb = await startBroker({}, dir);
+    conn = await KafkaConnection.open(tb.bootstrap);
+    const again = await produce(conn, 1, "b");
+    assert.equal(again.baseOffset, 1n, "a retry after a restart is still recognised");
+    assert.equal((await produce(conn, 2, "c")).baseOffset, 2n);
+    const second = await conn.request(ApiKey.InitProducerId, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    assert.ok(second.producerId > pid, "producer ids are not reused after a restart");
+    const reader = await KafkaClient.connect(tb.bootstrap);
+    assert.deepEqual(values((await reader.fetch("idem", 0, 0n)).records), ["a", "b", "c"]);
+    await reader.close();
+    conn.close();
+    await tb.stop();
+  },
+);

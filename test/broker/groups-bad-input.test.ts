@@ -273,341 +273,361 @@ function offsetsLogBytes(): number {
 
 const good = new Map<string, bigint[]>(); // groups whose good commits must survive the restart
 
-test("OffsetCommit from an unknown generation gets ILLEGAL_GENERATION, from an unknown member UNKNOWN_MEMBER_ID; neither commits", async () => {
-  const m = await stableMember(conn, "gbi-commit");
-  expectError((await commit(conn, 8, m.groupId, m.generationId, m.memberId, 10n))[0], E.NONE, "a valid commit");
-  for (const v of [1, 2, 5, 7, 8]) {
-    for (const gen of [m.generationId + 1, m.generationId + 1000, 0]) {
+test(
+  "OffsetCommit from an unknown generation gets ILLEGAL_GENERATION, from an unknown member UNKNOWN_MEMBER_ID; " +
+    "neither commits",
+  async () => {
+    const m = await stableMember(conn, "gbi-commit");
+    expectError((await commit(conn, 8, m.groupId, m.generationId, m.memberId, 10n))[0], E.NONE, "a valid commit");
+    for (const v of [1, 2, 5, 7, 8]) {
+      for (const gen of [m.generationId + 1, m.generationId + 1000, 0]) {
+        assert.deepEqual(
+          (await commit(conn, v, m.groupId, gen, m.memberId, 99n)).map(name),
+          [name(E.ILLEGAL_GENERATION), name(E.ILLEGAL_GENERATION)],
+          `OffsetCommit v${v}, generation ${gen} (current ${m.generationId})`,
+        );
+      }
       assert.deepEqual(
-        (await commit(conn, v, m.groupId, gen, m.memberId, 99n)).map(name),
-        [name(E.ILLEGAL_GENERATION), name(E.ILLEGAL_GENERATION)],
-        `OffsetCommit v${v}, generation ${gen} (current ${m.generationId})`,
+        (await commit(conn, v, m.groupId, m.generationId, "no-such-member", 99n)).map(name),
+        [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
+        `OffsetCommit v${v} from an unknown member`,
+      );
+      // Outside group management (generation -1, no member id) while the group has members: only members may commit.
+      assert.deepEqual(
+        (await commit(conn, v, m.groupId, -1, "", 99n)).map(name),
+        [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
+        `OffsetCommit v${v} without a member into a group with members`,
       );
     }
+    // v0 has no generation or member: a standalone commit, refused while the group has members.
     assert.deepEqual(
-      (await commit(conn, v, m.groupId, m.generationId, "no-such-member", 99n)).map(name),
+      (await commit(conn, 0, m.groupId, -1, "", 99n)).map(name),
       [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
-      `OffsetCommit v${v} from an unknown member`,
+      "OffsetCommit v0",
     );
-    // Outside group management (generation -1, no member id) while the group has members: only members may commit.
+    // A static member id that was never seen.
     assert.deepEqual(
-      (await commit(conn, v, m.groupId, -1, "", 99n)).map(name),
-      [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
-      `OffsetCommit v${v} without a member into a group with members`,
-    );
-  }
-  // v0 has no generation or member: a standalone commit, refused while the group has members.
-  assert.deepEqual(
-    (await commit(conn, 0, m.groupId, -1, "", 99n)).map(name),
-    [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
-    "OffsetCommit v0",
-  );
-  // A static member id that was never seen.
-  assert.deepEqual(
-    (await commit(conn, 7, m.groupId, m.generationId, m.memberId, 99n, { groupInstanceId: "no-such-instance" })).map(
-      name,
-    ),
-    [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
-    "OffsetCommit v7 with an unknown group.instance.id",
-  );
-  // A group that does not exist, with a generation: Kafka answers ILLEGAL_GENERATION (before v9) and creates nothing.
-  assert.deepEqual(
-    (await commit(conn, 8, "gbi-never-joined", 3, "someone", 99n)).map(name),
-    [name(E.ILLEGAL_GENERATION), name(E.ILLEGAL_GENERATION)],
-    "OffsetCommit to an unknown group with a generation",
-  );
-  assert.deepEqual(await describe(conn, "gbi-never-joined"), { state: "Dead", members: 0 });
-  assert.deepEqual(await fetchOffsets(conn, "gbi-never-joined"), [-1n, -1n]);
-  // Unknown partitions are refused per partition, the group's commit stands.
-  const unknownPartition = await conn.send(ApiKey.OffsetCommit, 8, {
-    groupId: m.groupId,
-    generationIdOrMemberEpoch: m.generationId,
-    memberId: m.memberId,
-    groupInstanceId: null,
-    topics: [
-      {
-        name: TOPIC,
-        partitions: [{ partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
-      },
-      {
-        name: "gbi-no-such-topic",
-        partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
-      },
-    ],
-  });
-  assert.deepEqual(
-    (unknownPartition.topics as Message[]).map((t) => (t.partitions as Message[]).map((p) => name(p.errorCode))),
-    [[name(E.UNKNOWN_TOPIC_OR_PARTITION)], [name(E.UNKNOWN_TOPIC_OR_PARTITION)]],
-  );
-  // Oversized commit metadata (offset.metadata.max.bytes, 4096).
-  assert.deepEqual(
-    (
-      await commit(conn, 8, m.groupId, m.generationId, m.memberId, 99n, {
-        topics: [
-          {
-            name: TOPIC,
-            partitions: [
-              {
-                partitionIndex: 0,
-                committedOffset: 99n,
-                committedLeaderEpoch: -1,
-                committedMetadata: "x".repeat(5000),
-              },
-            ],
-          },
-        ],
-      })
-    ).map(name),
-    [name(E.OFFSET_METADATA_TOO_LARGE)],
-  );
-  assert.deepEqual(await fetchOffsets(conn, m.groupId), [10n, 10n], "a refused commit changed the committed offsets");
-  assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 1 });
-  expectError(
-    await heartbeat(conn, m.groupId, m.generationId, m.memberId),
-    E.NONE,
-    "the member's heartbeat after the refused commits",
-  );
-  await leave(conn, m);
-  good.set(m.groupId, [10n, 10n]);
-  await stillServing();
-});
-
-test("SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-rebalance); the group still completes", async () => {
-  const m = await stableMember(conn, "gbi-sync");
-  for (const v of [0, 3, 5]) {
-    for (const gen of [m.generationId + 1, m.generationId - 1, -1]) {
-      expectError(
-        await syncGroup(conn, v, { ...m, generationId: gen }),
-        E.ILLEGAL_GENERATION,
-        `SyncGroup v${v}, generation ${gen} (current ${m.generationId})`,
-      );
-    }
-    expectError(
-      await syncGroup(conn, v, { ...m, memberId: "no-such-member" }),
-      E.UNKNOWN_MEMBER_ID,
-      `SyncGroup v${v} from an unknown member`,
-    );
-    expectError(
-      await syncGroup(conn, v, { ...m, groupId: "gbi-no-such-group" }),
-      E.UNKNOWN_MEMBER_ID,
-      `SyncGroup v${v} to an unknown group`,
-    );
-  }
-  expectError(
-    await syncGroup(conn, 5, m, { protocolName: "roundrobin" }),
-    E.INCONSISTENT_GROUP_PROTOCOL,
-    "SyncGroup v5 naming another protocol",
-  );
-  expectError(
-    await syncGroup(conn, 5, m, { protocolType: "connect" }),
-    E.INCONSISTENT_GROUP_PROTOCOL,
-    "SyncGroup v5 naming another protocol type",
-  );
-  expectError(
-    await heartbeat(conn, m.groupId, m.generationId + 1, m.memberId),
-    E.ILLEGAL_GENERATION,
-    "Heartbeat with a wrong generation",
-  );
-  assert.deepEqual(
-    await describe(conn, m.groupId),
-    { state: "Stable", members: 1 },
-    "a bad SyncGroup disturbed a Stable group",
-  );
-
-  // Mid-rebalance: a second member joins; the leader's JoinGroup (a rejoin) and the
-  // newcomer's complete the next generation, which waits for the leader's SyncGroup.
-  const c2 = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-2" });
-  try {
-    const meta = subscription([TOPIC]);
-    const first = await c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta));
-    expectError(first.errorCode, E.MEMBER_ID_REQUIRED, "second member's first JoinGroup");
-    const joining = c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, first.memberId, meta));
-    expectError(
-      await heartbeat(conn, m.groupId, m.generationId, m.memberId),
-      E.REBALANCE_IN_PROGRESS,
-      "the leader's heartbeat once a member joins",
-    );
-    const [j1, j2] = await Promise.all([
-      conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, m.memberId, meta)),
-      joining,
-    ]);
-    expectError(j1.errorCode, E.NONE, "leader's rejoin");
-    expectError(j2.errorCode, E.NONE, "second member's join");
-    const gen = j1.generationId as number;
-    assert.equal(gen, m.generationId + 1);
-    assert.deepEqual(await describe(conn, m.groupId), { state: "CompletingRebalance", members: 2 });
-    const second: Member = { groupId: m.groupId, memberId: j2.memberId, generationId: gen };
-    // Wrong generations from both members while the group waits for the assignment.
-    expectError(
-      await syncGroup(c2, 3, { ...second, generationId: m.generationId }),
-      E.ILLEGAL_GENERATION,
-      "follower's SyncGroup with the previous generation",
-    );
-    expectError(
-      await syncGroup(
-        conn,
-        3,
-        { ...m, generationId: gen + 1 },
-        { assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }] },
+      (await commit(conn, 7, m.groupId, m.generationId, m.memberId, 99n, { groupInstanceId: "no-such-instance" })).map(
+        name,
       ),
-      E.ILLEGAL_GENERATION,
-      "leader's SyncGroup with a future generation",
+      [name(E.UNKNOWN_MEMBER_ID), name(E.UNKNOWN_MEMBER_ID)],
+      "OffsetCommit v7 with an unknown group.instance.id",
     );
-    expectError(
-      (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 50n))[0],
-      E.ILLEGAL_GENERATION,
-      "OffsetCommit with the previous generation during the rebalance",
+    // A group that does not exist, with a generation: Kafka answers ILLEGAL_GENERATION (before v9) and creates nothing.
+    assert.deepEqual(
+      (await commit(conn, 8, "gbi-never-joined", 3, "someone", 99n)).map(name),
+      [name(E.ILLEGAL_GENERATION), name(E.ILLEGAL_GENERATION)],
+      "OffsetCommit to an unknown group with a generation",
     );
-    assert.equal((await describe(conn, m.groupId)).state, "CompletingRebalance");
-    // The right generation completes it: the follower waits for the leader's assignment.
-    const followerSync = c2.send(ApiKey.SyncGroup, 3, {
+    assert.deepEqual(await describe(conn, "gbi-never-joined"), { state: "Dead", members: 0 });
+    assert.deepEqual(await fetchOffsets(conn, "gbi-never-joined"), [-1n, -1n]);
+    // Unknown partitions are refused per partition, the group's commit stands.
+    const unknownPartition = await conn.send(ApiKey.OffsetCommit, 8, {
       groupId: m.groupId,
-      generationId: gen,
-      memberId: second.memberId,
-      groupInstanceId: null,
-      assignments: [],
-    });
-    const leaderSync = await conn.send(ApiKey.SyncGroup, 3, {
-      groupId: m.groupId,
-      generationId: gen,
+      generationIdOrMemberEpoch: m.generationId,
       memberId: m.memberId,
       groupInstanceId: null,
-      assignments: [
-        { memberId: m.memberId, assignment: assignment([0]) },
-        { memberId: second.memberId, assignment: assignment([1]) },
+      topics: [
+        {
+          name: TOPIC,
+          partitions: [{ partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+        {
+          name: "gbi-no-such-topic",
+          partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
       ],
     });
-    expectError(leaderSync.errorCode, E.NONE, "leader's SyncGroup");
-    const f = await followerSync;
-    expectError(f.errorCode, E.NONE, "follower's SyncGroup");
-    assert.deepEqual(f.assignment, assignment([1]));
-    assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 2 });
-    await leave(c2, second);
-    await leave(conn, { ...m, generationId: gen });
-  } finally {
-    c2.close();
-  }
-  await stillServing();
-});
-
-test("Heartbeats to unknown and deleted groups get UNKNOWN_MEMBER_ID; DeleteGroups answers GROUP_ID_NOT_FOUND and NON_EMPTY_GROUP", async () => {
-  for (const v of [0, 1, 3, 4]) {
-    expectError(
-      await heartbeat(conn, "gbi-never-existed", 1, "someone", v),
-      E.UNKNOWN_MEMBER_ID,
-      `Heartbeat v${v} to a group that never existed`,
+    assert.deepEqual(
+      (unknownPartition.topics as Message[]).map((t) => (t.partitions as Message[]).map((p) => name(p.errorCode))),
+      [[name(E.UNKNOWN_TOPIC_OR_PARTITION)], [name(E.UNKNOWN_TOPIC_OR_PARTITION)]],
     );
-  }
-  expectError(await heartbeat(conn, "", 1, "someone"), E.INVALID_GROUP_ID, "Heartbeat with an empty group id");
-
-  const m = await stableMember(conn, "gbi-deleted");
-  expectError((await commit(conn, 8, m.groupId, m.generationId, m.memberId, 5n))[0], E.NONE, "commit before deletion");
-  let del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId, "gbi-never-existed"] });
-  assert.deepEqual(
-    (del.results as Message[]).map((r) => [r.groupId, name(r.errorCode)]),
-    [
-      [m.groupId, name(E.NON_EMPTY_GROUP)],
-      ["gbi-never-existed", name(E.GROUP_ID_NOT_FOUND)],
-    ],
-  );
-  await leave(conn, m);
-  // An Empty group: the former member is unknown.
-  expectError(
-    await heartbeat(conn, m.groupId, m.generationId, m.memberId),
-    E.UNKNOWN_MEMBER_ID,
-    "Heartbeat from a member that left",
-  );
-  del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
-  expectError((del.results as Message[])[0].errorCode, E.NONE, "DeleteGroups of the Empty group");
-  for (const v of [0, 3, 4]) {
+    // Oversized commit metadata (offset.metadata.max.bytes, 4096).
+    assert.deepEqual(
+      (
+        await commit(conn, 8, m.groupId, m.generationId, m.memberId, 99n, {
+          topics: [
+            {
+              name: TOPIC,
+              partitions: [
+                {
+                  partitionIndex: 0,
+                  committedOffset: 99n,
+                  committedLeaderEpoch: -1,
+                  committedMetadata: "x".repeat(5000),
+                },
+              ],
+            },
+          ],
+        })
+      ).map(name),
+      [name(E.OFFSET_METADATA_TOO_LARGE)],
+    );
+    assert.deepEqual(await fetchOffsets(conn, m.groupId), [10n, 10n], "a refused commit changed the committed offsets");
+    assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 1 });
     expectError(
-      await heartbeat(conn, m.groupId, m.generationId, m.memberId, v),
-      E.UNKNOWN_MEMBER_ID,
-      `Heartbeat v${v} to the deleted group`,
+      await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+      E.NONE,
+      "the member's heartbeat after the refused commits",
+    );
+    await leave(conn, m);
+    good.set(m.groupId, [10n, 10n]);
+    await stillServing();
+  },
+);
+
+test(
+  "SyncGroup with a wrong generation gets ILLEGAL_GENERATION (Stable and mid-rebalance); the group still " +
+    "completes",
+  async () => {
+    const m = await stableMember(conn, "gbi-sync");
+    for (const v of [0, 3, 5]) {
+      for (const gen of [m.generationId + 1, m.generationId - 1, -1]) {
+        expectError(
+          await syncGroup(conn, v, { ...m, generationId: gen }),
+          E.ILLEGAL_GENERATION,
+          `SyncGroup v${v}, generation ${gen} (current ${m.generationId})`,
+        );
+      }
+      expectError(
+        await syncGroup(conn, v, { ...m, memberId: "no-such-member" }),
+        E.UNKNOWN_MEMBER_ID,
+        `SyncGroup v${v} from an unknown member`,
+      );
+      expectError(
+        await syncGroup(conn, v, { ...m, groupId: "gbi-no-such-group" }),
+        E.UNKNOWN_MEMBER_ID,
+        `SyncGroup v${v} to an unknown group`,
+      );
+    }
+    expectError(
+      await syncGroup(conn, 5, m, { protocolName: "roundrobin" }),
+      E.INCONSISTENT_GROUP_PROTOCOL,
+      "SyncGroup v5 naming another protocol",
     );
     expectError(
-      await heartbeat(conn, m.groupId, m.generationId + 1, "someone-else", v),
-      E.UNKNOWN_MEMBER_ID,
-      `Heartbeat v${v} to the deleted group, unknown member`,
+      await syncGroup(conn, 5, m, { protocolType: "connect" }),
+      E.INCONSISTENT_GROUP_PROTOCOL,
+      "SyncGroup v5 naming another protocol type",
     );
-  }
-  expectError(await syncGroup(conn, 3, m), E.UNKNOWN_MEMBER_ID, "SyncGroup to the deleted group");
-  expectError(
-    (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 6n))[0],
-    E.ILLEGAL_GENERATION,
-    "OffsetCommit with a generation to the deleted group",
-  );
-  del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
-  expectError((del.results as Message[])[0].errorCode, E.GROUP_ID_NOT_FOUND, "DeleteGroups of the deleted group");
-  assert.deepEqual(await describe(conn, m.groupId), { state: "Dead", members: 0 });
-  assert.deepEqual(await fetchOffsets(conn, m.groupId), [-1n, -1n], "the deleted group's offsets");
-  const leaveDeleted = await conn.send(ApiKey.LeaveGroup, 3, {
-    groupId: m.groupId,
-    members: [{ memberId: m.memberId, groupInstanceId: null }],
-  });
-  expectError(
-    (leaveDeleted.members as Message[])[0].errorCode,
-    E.UNKNOWN_MEMBER_ID,
-    "LeaveGroup from the deleted group",
-  );
-  good.set(m.groupId, [-1n, -1n]);
-  await stillServing();
-});
+    expectError(
+      await heartbeat(conn, m.groupId, m.generationId + 1, m.memberId),
+      E.ILLEGAL_GENERATION,
+      "Heartbeat with a wrong generation",
+    );
+    assert.deepEqual(
+      await describe(conn, m.groupId),
+      { state: "Stable", members: 1 },
+      "a bad SyncGroup disturbed a Stable group",
+    );
 
-test("JoinGroup with several MB of protocol metadata: Kafka's errors below socket.request.max.bytes, a closed connection above it", async () => {
-  // 4 MiB: read and joined, but the group's metadata record cannot be stored (message.max.bytes of
-  // __consumer_offsets): the leader's SyncGroup fails as Kafka's does (UNKNOWN_SERVER_ERROR) and the
-  // group goes back to rebalancing; no oversized record reaches the log.
-  const big = Buffer.alloc(4 << 20, 0x61);
-  const c = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-big" });
-  try {
-    const first = await c.send(ApiKey.JoinGroup, 5, joinBody("gbi-big", "", big));
-    expectError(first.errorCode, E.MEMBER_ID_REQUIRED, "first JoinGroup with 4 MiB of metadata");
-    const j = await c.send(ApiKey.JoinGroup, 5, joinBody("gbi-big", first.memberId, big));
-    expectError(j.errorCode, E.NONE, "JoinGroup with 4 MiB of metadata");
-    const m: Member = { groupId: "gbi-big", memberId: j.memberId, generationId: j.generationId };
-    const s = await c.send(ApiKey.SyncGroup, 3, {
+    // Mid-rebalance: a second member joins; the leader's JoinGroup (a rejoin) and the
+    // newcomer's complete the next generation, which waits for the leader's SyncGroup.
+    const c2 = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-2" });
+    try {
+      const meta = subscription([TOPIC]);
+      const first = await c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, "", meta));
+      expectError(first.errorCode, E.MEMBER_ID_REQUIRED, "second member's first JoinGroup");
+      const joining = c2.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, first.memberId, meta));
+      expectError(
+        await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+        E.REBALANCE_IN_PROGRESS,
+        "the leader's heartbeat once a member joins",
+      );
+      const [j1, j2] = await Promise.all([
+        conn.send(ApiKey.JoinGroup, 5, joinBody(m.groupId, m.memberId, meta)),
+        joining,
+      ]);
+      expectError(j1.errorCode, E.NONE, "leader's rejoin");
+      expectError(j2.errorCode, E.NONE, "second member's join");
+      const gen = j1.generationId as number;
+      assert.equal(gen, m.generationId + 1);
+      assert.deepEqual(await describe(conn, m.groupId), { state: "CompletingRebalance", members: 2 });
+      const second: Member = { groupId: m.groupId, memberId: j2.memberId, generationId: gen };
+      // Wrong generations from both members while the group waits for the assignment.
+      expectError(
+        await syncGroup(c2, 3, { ...second, generationId: m.generationId }),
+        E.ILLEGAL_GENERATION,
+        "follower's SyncGroup with the previous generation",
+      );
+      expectError(
+        await syncGroup(
+          conn,
+          3,
+          { ...m, generationId: gen + 1 },
+          { assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }] },
+        ),
+        E.ILLEGAL_GENERATION,
+        "leader's SyncGroup with a future generation",
+      );
+      expectError(
+        (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 50n))[0],
+        E.ILLEGAL_GENERATION,
+        "OffsetCommit with the previous generation during the rebalance",
+      );
+      assert.equal((await describe(conn, m.groupId)).state, "CompletingRebalance");
+      // The right generation completes it: the follower waits for the leader's assignment.
+      const followerSync = c2.send(ApiKey.SyncGroup, 3, {
+        groupId: m.groupId,
+        generationId: gen,
+        memberId: second.memberId,
+        groupInstanceId: null,
+        assignments: [],
+      });
+      const leaderSync = await conn.send(ApiKey.SyncGroup, 3, {
+        groupId: m.groupId,
+        generationId: gen,
+        memberId: m.memberId,
+        groupInstanceId: null,
+        assignments: [
+          { memberId: m.memberId, assignment: assignment([0]) },
+          { memberId: second.memberId, assignment: assignment([1]) },
+        ],
+      });
+      expectError(leaderSync.errorCode, E.NONE, "leader's SyncGroup");
+      const f = await followerSync;
+      expectError(f.errorCode, E.NONE, "follower's SyncGroup");
+      assert.deepEqual(f.assignment, assignment([1]));
+      assert.deepEqual(await describe(conn, m.groupId), { state: "Stable", members: 2 });
+      await leave(c2, second);
+      await leave(conn, { ...m, generationId: gen });
+    } finally {
+      c2.close();
+    }
+    await stillServing();
+  },
+);
+
+test(
+  "Heartbeats to unknown and deleted groups get UNKNOWN_MEMBER_ID; DeleteGroups answers GROUP_ID_NOT_FOUND " +
+    "and NON_EMPTY_GROUP",
+  async () => {
+    for (const v of [0, 1, 3, 4]) {
+      expectError(
+        await heartbeat(conn, "gbi-never-existed", 1, "someone", v),
+        E.UNKNOWN_MEMBER_ID,
+        `Heartbeat v${v} to a group that never existed`,
+      );
+    }
+    expectError(await heartbeat(conn, "", 1, "someone"), E.INVALID_GROUP_ID, "Heartbeat with an empty group id");
+
+    const m = await stableMember(conn, "gbi-deleted");
+    expectError(
+      (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 5n))[0],
+      E.NONE,
+      "commit before deletion",
+    );
+    let del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId, "gbi-never-existed"] });
+    assert.deepEqual(
+      (del.results as Message[]).map((r) => [r.groupId, name(r.errorCode)]),
+      [
+        [m.groupId, name(E.NON_EMPTY_GROUP)],
+        ["gbi-never-existed", name(E.GROUP_ID_NOT_FOUND)],
+      ],
+    );
+    await leave(conn, m);
+    // An Empty group: the former member is unknown.
+    expectError(
+      await heartbeat(conn, m.groupId, m.generationId, m.memberId),
+      E.UNKNOWN_MEMBER_ID,
+      "Heartbeat from a member that left",
+    );
+    del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
+    expectError((del.results as Message[])[0].errorCode, E.NONE, "DeleteGroups of the Empty group");
+    for (const v of [0, 3, 4]) {
+      expectError(
+        await heartbeat(conn, m.groupId, m.generationId, m.memberId, v),
+        E.UNKNOWN_MEMBER_ID,
+        `Heartbeat v${v} to the deleted group`,
+      );
+      expectError(
+        await heartbeat(conn, m.groupId, m.generationId + 1, "someone-else", v),
+        E.UNKNOWN_MEMBER_ID,
+        `Heartbeat v${v} to the deleted group, unknown member`,
+      );
+    }
+    expectError(await syncGroup(conn, 3, m), E.UNKNOWN_MEMBER_ID, "SyncGroup to the deleted group");
+    expectError(
+      (await commit(conn, 8, m.groupId, m.generationId, m.memberId, 6n))[0],
+      E.ILLEGAL_GENERATION,
+      "OffsetCommit with a generation to the deleted group",
+    );
+    del = await conn.send(ApiKey.DeleteGroups, 2, { groupsNames: [m.groupId] });
+    expectError((del.results as Message[])[0].errorCode, E.GROUP_ID_NOT_FOUND, "DeleteGroups of the deleted group");
+    assert.deepEqual(await describe(conn, m.groupId), { state: "Dead", members: 0 });
+    assert.deepEqual(await fetchOffsets(conn, m.groupId), [-1n, -1n], "the deleted group's offsets");
+    const leaveDeleted = await conn.send(ApiKey.LeaveGroup, 3, {
       groupId: m.groupId,
-      generationId: m.generationId,
-      memberId: m.memberId,
-      groupInstanceId: null,
-      assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }],
+      members: [{ memberId: m.memberId, groupInstanceId: null }],
     });
-    assert.notEqual(s.errorCode, E.NONE, "a group whose metadata record is over message.max.bytes was stored");
-    expectError(s.errorCode, E.UNKNOWN_SERVER_ERROR, "SyncGroup of the oversized group");
     expectError(
-      await heartbeat(c, m.groupId, m.generationId, m.memberId),
-      E.REBALANCE_IN_PROGRESS,
-      "heartbeat after the failed store",
+      (leaveDeleted.members as Message[])[0].errorCode,
+      E.UNKNOWN_MEMBER_ID,
+      "LeaveGroup from the deleted group",
     );
-    await leave(c, m);
-    assert.deepEqual(await describe(conn, m.groupId), { state: "Empty", members: 0 });
-  } finally {
-    c.close();
-  }
-  assert.ok(
-    offsetsLogBytes() < 1 << 20,
-    `__consumer_offsets holds ${offsetsLogBytes()} bytes: the oversized group metadata reached the log`,
-  );
-  await stillServing();
+    good.set(m.groupId, [-1n, -1n]);
+    await stillServing();
+  },
+);
 
-  // Over socket.request.max.bytes: the broker closes that connection without reading it.
-  const c2 = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-huge" });
-  try {
-    const huge = Buffer.alloc(MAX_REQUEST + (1 << 20), 0x62);
-    await assert.rejects(c2.send(ApiKey.JoinGroup, 5, joinBody("gbi-huge", "", huge)), /closed|ECONNRESET|EPIPE/);
-  } finally {
-    c2.close();
-  }
-  assert.deepEqual(await describe(conn, "gbi-huge"), { state: "Dead", members: 0 });
-  await stillServing();
+test(
+  "JoinGroup with several MB of protocol metadata: Kafka's errors below socket.request.max.bytes, a closed " +
+    "connection above it",
+  async () => {
+    // 4 MiB: read and joined, but the group's metadata record cannot be stored (message.max.bytes of
+    // __consumer_offsets): the leader's SyncGroup fails as Kafka's does (UNKNOWN_SERVER_ERROR) and the
+    // group goes back to rebalancing; no oversized record reaches the log.
+    const big = Buffer.alloc(4 << 20, 0x61);
+    const c = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-big" });
+    try {
+      const first = await c.send(ApiKey.JoinGroup, 5, joinBody("gbi-big", "", big));
+      expectError(first.errorCode, E.MEMBER_ID_REQUIRED, "first JoinGroup with 4 MiB of metadata");
+      const j = await c.send(ApiKey.JoinGroup, 5, joinBody("gbi-big", first.memberId, big));
+      expectError(j.errorCode, E.NONE, "JoinGroup with 4 MiB of metadata");
+      const m: Member = { groupId: "gbi-big", memberId: j.memberId, generationId: j.generationId };
+      const s = await c.send(ApiKey.SyncGroup, 3, {
+        groupId: m.groupId,
+        generationId: m.generationId,
+        memberId: m.memberId,
+        groupInstanceId: null,
+        assignments: [{ memberId: m.memberId, assignment: assignment([0, 1]) }],
+      });
+      assert.notEqual(s.errorCode, E.NONE, "a group whose metadata record is over message.max.bytes was stored");
+      expectError(s.errorCode, E.UNKNOWN_SERVER_ERROR, "SyncGroup of the oversized group");
+      expectError(
+        await heartbeat(c, m.groupId, m.generationId, m.memberId),
+        E.REBALANCE_IN_PROGRESS,
+        "heartbeat after the failed store",
+      );
+      await leave(c, m);
+      assert.deepEqual(await describe(conn, m.groupId), { state: "Empty", members: 0 });
+    } finally {
+      c.close();
+    }
+    assert.ok(
+      offsetsLogBytes() < 1 << 20,
+      `__consumer_offsets holds ${offsetsLogBytes()} bytes: the oversized group metadata reached the log`,
+    );
+    await stillServing();
 
-  // Many protocols: a 2 MiB request of 20,000 protocol entries is answered.
-  const many = Array.from({ length: 20_000 }, (_, i) => ({ name: `p${i}`, metadata: Buffer.alloc(64) }));
-  const r = await conn.send(ApiKey.JoinGroup, 5, { ...joinBody("gbi-many", "", Buffer.alloc(0)), protocols: many });
-  expectError(r.errorCode, E.MEMBER_ID_REQUIRED, "JoinGroup with 20,000 protocols");
-  await stillServing();
-});
+    // Over socket.request.max.bytes: the broker closes that connection without reading it.
+    const c2 = await KafkaConnection.open(tb.bootstrap, { clientId: "gbi-huge" });
+    try {
+      const huge = Buffer.alloc(MAX_REQUEST + (1 << 20), 0x62);
+      await assert.rejects(c2.send(ApiKey.JoinGroup, 5, joinBody("gbi-huge", "", huge)), /closed|ECONNRESET|EPIPE/);
+    } finally {
+      c2.close();
+    }
+    assert.deepEqual(await describe(conn, "gbi-huge"), { state: "Dead", members: 0 });
+    await stillServing();
+
+    // Many protocols: a 2 MiB request of 20,000 protocol entries is answered.
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ name: `p${i}`, metadata: Buffer.alloc(64) }));
+    const r = await conn.send(ApiKey.JoinGroup, 5, { ...joinBody("gbi-many", "", Buffer.alloc(0)), protocols: many });
+    expectError(r.errorCode, E.MEMBER_ID_REQUIRED, "JoinGroup with 20,000 protocols");
+    await stillServing();
+  },
+);
 
 test("Malformed and inconsistent JoinGroups: a closed connection or Kafka's error, never a crash", async () => {
   // A protocols array claiming 2^31-1 entries with none present.
@@ -689,7 +709,8 @@ test("Malformed and inconsistent JoinGroups: a closed connection or Kafka's erro
     "JoinGroup with a made-up member id to a new group",
   );
 
-  // Garbage where the consumer protocol's subscription belongs: the group works, OffsetDelete treats every topic as subscribed.
+  // Garbage where the consumer protocol's subscription belongs: the group works, OffsetDelete treats every
+  // topic as subscribed.
   const m = await stableMember(conn, "gbi-garbage", Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]));
   const odel = await conn.send(ApiKey.OffsetDelete, 0, {
     groupId: m.groupId,

@@ -74,73 +74,86 @@ test("a secured listener's missing or wrong settings stop the start with the key
   );
 });
 
-test("OAUTHBEARER through SaslAuthenticate: a valid JWT authenticates, an expired one gets the RFC 7628 error then SASL_AUTHENTICATION_FAILED", async () => {
-  const { publicKey, privateKey } = await generateKeyPair("ES256");
-  const jwks = join(pki.dir, "jwks.json");
-  writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }] }));
-  const tb = await startBroker({
-    listeners: "SASL_PLAINTEXT://127.0.0.1:0",
-    "sasl.enabled.mechanisms": "OAUTHBEARER",
-    "sasl.oauthbearer.jwks.endpoint.url": pathToFileURL(jwks).href,
-    "sasl.oauthbearer.expected.audience": "millrace",
-    "connection.failed.authentication.delay.ms": "0",
-  });
-  dirs.push(tb.dir);
-  try {
-    const now = Math.floor(Date.now() / 1000);
-    const jwt = (exp: number) =>
-      new SignJWT({ sub: "svc-orders" })
-        .setProtectedHeader({ alg: "ES256", kid: "k1" })
-        .setAudience("millrace")
-        .setIssuedAt(now - 7200)
-        .setExpirationTime(exp)
-        .sign(privateKey);
-    const port = addressOf(tb, "SASL_PLAINTEXT").port;
-    let s = await RawKafkaSocket.open(port);
-    assert.equal((await s.request(ApiKey.SaslHandshake, 1, { mechanism: "OAUTHBEARER" }))!.errorCode, 0);
-    const ok = (await s.request(ApiKey.SaslAuthenticate, 2, {
-      authBytes: new OAuthBearerSaslClient(await jwt(now + 600)).initialResponse(),
-    }))!;
-    assert.equal(ok.errorCode, 0);
-    assert.ok((await s.request(ApiKey.Metadata, 1, { topics: [] })) !== null);
-    s.close();
-    s = await RawKafkaSocket.open(port);
-    await s.request(ApiKey.SaslHandshake, 1, { mechanism: "OAUTHBEARER" });
-    const challenge = (await s.request(ApiKey.SaslAuthenticate, 2, {
-      authBytes: new OAuthBearerSaslClient(await jwt(now - 3600)).initialResponse(),
-    }))!;
-    assert.equal(challenge.errorCode, 0);
-    assert.deepEqual(JSON.parse((challenge.authBytes as Buffer).toString()), { status: "invalid_token" });
-    const fail = (await s.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from("\x01") }))!;
-    assert.equal(fail.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
-    assert.match(String(fail.errorMessage), /ERR_JWT_EXPIRED/);
-    await s.closed;
-  } finally {
-    await tb.stop();
-  }
-});
+test(
+  "OAUTHBEARER through SaslAuthenticate: a valid JWT authenticates, an expired one gets the RFC 7628 error " +
+    "then SASL_AUTHENTICATION_FAILED",
+  async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const jwks = join(pki.dir, "jwks.json");
+    writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }] }));
+    const tb = await startBroker({
+      listeners: "SASL_PLAINTEXT://127.0.0.1:0",
+      "sasl.enabled.mechanisms": "OAUTHBEARER",
+      "sasl.oauthbearer.jwks.endpoint.url": pathToFileURL(jwks).href,
+      "sasl.oauthbearer.expected.audience": "millrace",
+      "connection.failed.authentication.delay.ms": "0",
+    });
+    dirs.push(tb.dir);
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = (exp: number) =>
+        new SignJWT({ sub: "svc-orders" })
+          .setProtectedHeader({ alg: "ES256", kid: "k1" })
+          .setAudience("millrace")
+          .setIssuedAt(now - 7200)
+          .setExpirationTime(exp)
+          .sign(privateKey);
+      const port = addressOf(tb, "SASL_PLAINTEXT").port;
+      let s = await RawKafkaSocket.open(port);
+      assert.equal((await s.request(ApiKey.SaslHandshake, 1, { mechanism: "OAUTHBEARER" }))!.errorCode, 0);
+      const ok = (await s.request(ApiKey.SaslAuthenticate, 2, {
+        authBytes: new OAuthBearerSaslClient(await jwt(now + 600)).initialResponse(),
+      }))!;
+      assert.equal(ok.errorCode, 0);
+      assert.ok((await s.request(ApiKey.Metadata, 1, { topics: [] })) !== null);
+      s.close();
+      s = await RawKafkaSocket.open(port);
+      await s.request(ApiKey.SaslHandshake, 1, { mechanism: "OAUTHBEARER" });
+      const challenge = (await s.request(ApiKey.SaslAuthenticate, 2, {
+        authBytes: new OAuthBearerSaslClient(await jwt(now - 3600)).initialResponse(),
+      }))!;
+      assert.equal(challenge.errorCode, 0);
+      assert.deepEqual(JSON.parse((challenge.authBytes as Buffer).toString()), { status: "invalid_token" });
+      const fail = (await s.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from("\x01") }))!;
+      assert.equal(fail.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+      assert.match(String(fail.errorMessage), /ERR_JWT_EXPIRED/);
+      await s.closed;
+    } finally {
+      await tb.stop();
+    }
+  },
+);
 
-test("a PLAINTEXT listener on a non-loopback address without an authorizer prints a warning banner; loopback does not", async () => {
-  for (const [host, warned] of [
-    ["0.0.0.0", true],
-    ["127.0.0.1", false],
-  ] as const) {
-    const lines: string[] = [];
-    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
-    const dir = tempDir();
-    dirs.push(dir);
-    const broker = await Broker.start(
-      loadBrokerConfig({ props: { listeners: `PLAINTEXT://${host}:0`, "log.dirs": dir } }),
-      { logger: pino({ level: "warn" }, sink) },
-    );
-    await broker.stop();
-    assert.equal(
-      lines.some((l) => l.includes("WARNING: listener PLAINTEXT://0.0.0.0")),
-      warned,
-      host,
-    );
-  }
-});
+test(
+  "a PLAINTEXT listener on a non-loopback address without an authorizer prints a warning banner; loopback " +
+    "does not",
+  async () => {
+    for (const [host, warned] of [
+      ["0.0.0.0", true],
+      ["127.0.0.1", false],
+    ] as const) {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write: (c, _e, cb) => {
+          lines.push(String(c));
+          cb();
+        },
+      });
+      const dir = tempDir();
+      dirs.push(dir);
+      const broker = await Broker.start(
+        loadBrokerConfig({ props: { listeners: `PLAINTEXT://${host}:0`, "log.dirs": dir } }),
+        { logger: pino({ level: "warn" }, sink) },
+      );
+      await broker.stop();
+      assert.equal(
+        lines.some((l) => l.includes("WARNING: listener PLAINTEXT://0.0.0.0")),
+        warned,
+        host,
+      );
+    }
+  },
+);
 
 function serverCertCN(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

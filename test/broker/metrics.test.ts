@@ -36,15 +36,18 @@ test("broker: a port already in use is a one-line error naming the port and the 
   const port = Number(a.bootstrap.split(":")[1]);
   const dir = tempDir();
   try {
-    await assert.rejects(startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir), (e: any) => {
-      assert.equal(e.code, "MR_BROKER_PORT_IN_USE");
-      assert.match(
-        e.message,
-        new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use; change the broker's listeners setting`),
-      );
-      assert.doesNotMatch(e.message, /\n/);
-      return true;
-    });
+    await assert.rejects(
+      startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "MR_BROKER_PORT_IN_USE");
+        assert.match(
+          e.message,
+          new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use; change the broker's listeners setting`),
+        );
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      },
+    );
   } finally {
     await a.stop();
     removeDir(a.dir);

@@ -1,4 +1,7 @@
-/** A broker with PLAINTEXT, SSL (mTLS), SASL_PLAINTEXT (PLAIN) and SASL_SSL (SCRAM) listeners, and a raw Kafka-frame socket. */
+/**
+ * A broker with PLAINTEXT, SSL (mTLS), SASL_PLAINTEXT (PLAIN) and SASL_SSL (SCRAM) listeners, and a raw
+ * Kafka-frame socket.
+ */
 import { readFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -10,7 +13,8 @@ import { startBroker, tempDir, type TestBroker } from "../helpers/broker.js";
 import type { Pki } from "../helpers/certs.js";
 
 export const PLAIN_JAAS =
-  'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
+  'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ' +
+  'user_admin="admin-secret" user_alice="alice-secret";';
 
 export async function startSecureBroker(pki: Pki, extra: Record<string, string> = {}): Promise<TestBroker> {
   const dir = tempDir();

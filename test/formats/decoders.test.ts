@@ -33,11 +33,14 @@ test("decoders: async ones are told apart (the direct stream awaits only those)"
   assert.equal(isAsyncDecoder(decoders.avroRegistry({} as never)), true);
 });
 
-test("autoDecoder (the dashboard's message browser): JSON, AvroFlumeEvent (with a JSON body), text, binary, null", () => {
-  assert.deepEqual(autoDecoder(Buffer.from('{"a":1}')), { format: "json", value: { a: 1 } });
-  const afe = autoDecoder(encodeAvroFlumeEvent({ headers: { h: "1" }, body: Buffer.from('{"text":"hi #x"}') }));
-  assert.deepEqual(afe, { format: "avro-flume-event", headers: { h: "1" }, value: { text: "hi #x" } });
-  assert.deepEqual(autoDecoder(Buffer.from("plain words")), { format: "text", value: "plain words" });
-  assert.equal(autoDecoder(Buffer.from([0xff, 0xfe, 0x00, 0x81])).format, "binary");
-  assert.deepEqual(autoDecoder(null), { format: "null", value: null });
-});
+test(
+  "autoDecoder (the dashboard's message browser): JSON, AvroFlumeEvent (with a JSON body), text, binary, " + "null",
+  () => {
+    assert.deepEqual(autoDecoder(Buffer.from('{"a":1}')), { format: "json", value: { a: 1 } });
+    const afe = autoDecoder(encodeAvroFlumeEvent({ headers: { h: "1" }, body: Buffer.from('{"text":"hi #x"}') }));
+    assert.deepEqual(afe, { format: "avro-flume-event", headers: { h: "1" }, value: { text: "hi #x" } });
+    assert.deepEqual(autoDecoder(Buffer.from("plain words")), { format: "text", value: "plain words" });
+    assert.equal(autoDecoder(Buffer.from([0xff, 0xfe, 0x00, 0x81])).format, "binary");
+    assert.deepEqual(autoDecoder(null), { format: "null", value: null });
+  },
+);

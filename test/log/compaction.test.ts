@@ -248,7 +248,8 @@ test("groupSegmentsBySize: sizes, index sizes and the int32 offset range bound a
     ],
   );
   assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n, 80), seg(10n, 10, 20n, 80)], 1000, 100), [[0], [1]]);
-  // relative offsets in a segment are int32: a segment whose offsets could reach 2^31 past the group's base starts a new group
+  // relative offsets in a segment are int32: a segment whose offsets could reach 2^31 past the group's base
+  // starts a new group
   const far = 2n ** 31n + 10n;
   assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n), seg(10n, 10, far), seg(far, 10, far + 5n)], 1000, 100), [
     [0],
@@ -263,112 +264,118 @@ test("groupSegmentsBySize: sizes, index sizes and the int32 offset range bound a
   assert.deepEqual(groupSegmentsBySize([seg(0n, 10, 10n), seg(10n, 0, far)], 1000, 100), [[0, 1]]);
 });
 
-test("reads at compacted-away offsets return the next batch; time lookups and indexes stay right, also after reopen", async () => {
-  await withTempDir(async (dir) => {
-    let m = await open(dir);
-    const p = (await m.createTopic("t", 1, COMPACT)).partitions[0];
-    const w = new Writer(p);
-    await w.rounds(40, 8);
-    const r = await p.compact(T0);
-    assert.equal(r.cleaned, true);
-    const check = async (q: PartitionLog) => {
-      const { recs } = await readAll(q);
-      const surviving = recs.map((x) => x.offset);
-      for (let off = q.logStartOffset; off < q.highWatermark; off++) {
-        const res = await q.read(off, 1);
-        const batches = decodeRecordSet(res.records!);
-        assert.equal(batches.length, 1);
-        const h = batches[0].header;
-        const expected = surviving.find((s) => s >= off)!;
-        assert.ok(h.baseOffset + BigInt(h.lastOffsetDelta) >= off, `batch for ${off} ends at or after it`);
-        assert.equal(
-          batches[0].records.find((x) => x.offset >= off)!.offset,
-          expected,
-          `first record at or after ${off}`,
-        );
-        // record-precision ListOffsets by timestamp: the first surviving record with ts >= T0 + off
-        const byTime = await recordOffsetForTimestamp(q, BigInt(T0) + off);
-        assert.equal(byTime?.offset, expected, `offset for timestamp T0+${off}`);
-      }
-      assert.equal(await recordOffsetForTimestamp(q, BigInt(T0) + q.highWatermark + 10n), null);
-      const max = await q.maxTimestampOffset();
-      assert.equal(max?.timestamp, BigInt(T0) + q.highWatermark - 1n);
-    };
-    await check(p);
-    await m.close();
-    // a clean reopen trusts the cleaned segments' index files (checked, not rebuilt)
-    const names = await readdir(join(dir, "t-0"));
-    assert.ok(
-      !names.some(
-        (n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json",
-      ),
-    );
-    const idx = names.filter((n) => n.endsWith(".index"));
-    assert.ok(
-      (await Promise.all(idx.map((n) => readFile(join(dir, "t-0", n))))).some((b) => b.length > 0),
-      "sparse offset index entries were written",
-    );
-    m = await open(dir);
-    try {
-      await check(m.partition("t", 0)!);
-      await assertConsistent(m.partition("t", 0)!, w);
-    } finally {
-      await m.close();
-    }
-  });
-});
-
-test("tombstones are kept until delete.retention.ms after the cleaning that first kept them, then removed", async () => {
-  await withTempDir(async (dir) => {
-    const m = await open(dir);
-    try {
-      const p = (await m.createTopic("t", 1, { ...COMPACT, "delete.retention.ms": String(DAY) })).partitions[0];
+test(
+  "reads at compacted-away offsets return the next batch; time lookups and indexes stay right, also after " + "reopen",
+  async () => {
+    await withTempDir(async (dir) => {
+      let m = await open(dir);
+      const p = (await m.createTopic("t", 1, COMPACT)).partitions[0];
       const w = new Writer(p);
-      await w.rounds(10, 5);
-      await w.batch([
-        { key: "k1", value: null },
-        { key: "k2", value: null },
-      ]);
-      await w.rounds(12, 3, 100); // keys k0..k2 again: k1 and k2 come back after their tombstones
-      await w.batch([{ key: "k3", value: null }]);
-      await w.rounds(12, 1, 200); // pushes the k3 tombstone out of the active segment
-      const tombstone = w.latest.get("k3")!;
-      assert.ok(tombstone < activeBase(p));
-
-      const now = T0 + 1000;
-      const r1 = await p.compact(now);
-      assert.equal(r1.cleaned, true, r1.reason);
-      assert.equal(r1.stats.tombstonesRemoved, 0);
-      let recs = await assertConsistent(p, w);
-      assert.ok(
-        recs.some((x) => x.offset === tombstone && x.value === null),
-        "the tombstone is kept",
-      );
-      assert.ok(!recs.some((x) => x.key === "k3" && x.value !== null), "older values of a deleted key are gone");
-      // its batch now carries the delete horizon (KIP-534): base timestamp = cleaning time + delete.retention.ms
-      const { batches } = await readAll(p);
-      const tb = batches.find((b) => b.base <= tombstone && tombstone <= b.last)!;
-      assert.ok(tb.attributes & DELETE_HORIZON_MASK);
-      assert.equal(tb.baseTimestamp, BigInt(now + DAY));
-
-      // just before the horizon: still there (a later cleaning does not move the horizon)
-      const r2 = await p.compact(now + DAY - 1, { force: true });
-      assert.equal(r2.stats.tombstonesRemoved, 0);
-      recs = await assertConsistent(p, w);
-      assert.ok(recs.some((x) => x.offset === tombstone));
-      // at the horizon: removed
-      await w.rounds(5, 1, 300);
-      const r3 = await p.compact(now + DAY, { force: true });
-      assert.equal(r3.cleaned, true);
-      assert.ok(r3.stats.tombstonesRemoved >= 1);
-      await assertConsistent(p, w, new Set(["k3"]));
-      recs = (await readAll(p)).recs;
-      assert.ok(!recs.some((x) => x.key === "k3"), "nothing of k3 is left");
-    } finally {
+      await w.rounds(40, 8);
+      const r = await p.compact(T0);
+      assert.equal(r.cleaned, true);
+      const check = async (q: PartitionLog) => {
+        const { recs } = await readAll(q);
+        const surviving = recs.map((x) => x.offset);
+        for (let off = q.logStartOffset; off < q.highWatermark; off++) {
+          const res = await q.read(off, 1);
+          const batches = decodeRecordSet(res.records!);
+          assert.equal(batches.length, 1);
+          const h = batches[0].header;
+          const expected = surviving.find((s) => s >= off)!;
+          assert.ok(h.baseOffset + BigInt(h.lastOffsetDelta) >= off, `batch for ${off} ends at or after it`);
+          assert.equal(
+            batches[0].records.find((x) => x.offset >= off)!.offset,
+            expected,
+            `first record at or after ${off}`,
+          );
+          // record-precision ListOffsets by timestamp: the first surviving record with ts >= T0 + off
+          const byTime = await recordOffsetForTimestamp(q, BigInt(T0) + off);
+          assert.equal(byTime?.offset, expected, `offset for timestamp T0+${off}`);
+        }
+        assert.equal(await recordOffsetForTimestamp(q, BigInt(T0) + q.highWatermark + 10n), null);
+        const max = await q.maxTimestampOffset();
+        assert.equal(max?.timestamp, BigInt(T0) + q.highWatermark - 1n);
+      };
+      await check(p);
       await m.close();
-    }
-  });
-});
+      // a clean reopen trusts the cleaned segments' index files (checked, not rebuilt)
+      const names = await readdir(join(dir, "t-0"));
+      assert.ok(
+        !names.some(
+          (n) => n.endsWith(".cleaned") || n.endsWith(".swap") || n.endsWith(".deleted") || n === "cleaner-swap.json",
+        ),
+      );
+      const idx = names.filter((n) => n.endsWith(".index"));
+      assert.ok(
+        (await Promise.all(idx.map((n) => readFile(join(dir, "t-0", n))))).some((b) => b.length > 0),
+        "sparse offset index entries were written",
+      );
+      m = await open(dir);
+      try {
+        await check(m.partition("t", 0)!);
+        await assertConsistent(m.partition("t", 0)!, w);
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
+
+test(
+  "tombstones are kept until delete.retention.ms after the cleaning that first kept them, then " + "removed",
+  async () => {
+    await withTempDir(async (dir) => {
+      const m = await open(dir);
+      try {
+        const p = (await m.createTopic("t", 1, { ...COMPACT, "delete.retention.ms": String(DAY) })).partitions[0];
+        const w = new Writer(p);
+        await w.rounds(10, 5);
+        await w.batch([
+          { key: "k1", value: null },
+          { key: "k2", value: null },
+        ]);
+        await w.rounds(12, 3, 100); // keys k0..k2 again: k1 and k2 come back after their tombstones
+        await w.batch([{ key: "k3", value: null }]);
+        await w.rounds(12, 1, 200); // pushes the k3 tombstone out of the active segment
+        const tombstone = w.latest.get("k3")!;
+        assert.ok(tombstone < activeBase(p));
+
+        const now = T0 + 1000;
+        const r1 = await p.compact(now);
+        assert.equal(r1.cleaned, true, r1.reason);
+        assert.equal(r1.stats.tombstonesRemoved, 0);
+        let recs = await assertConsistent(p, w);
+        assert.ok(
+          recs.some((x) => x.offset === tombstone && x.value === null),
+          "the tombstone is kept",
+        );
+        assert.ok(!recs.some((x) => x.key === "k3" && x.value !== null), "older values of a deleted key are gone");
+        // its batch now carries the delete horizon (KIP-534): base timestamp = cleaning time + delete.retention.ms
+        const { batches } = await readAll(p);
+        const tb = batches.find((b) => b.base <= tombstone && tombstone <= b.last)!;
+        assert.ok(tb.attributes & DELETE_HORIZON_MASK);
+        assert.equal(tb.baseTimestamp, BigInt(now + DAY));
+
+        // just before the horizon: still there (a later cleaning does not move the horizon)
+        const r2 = await p.compact(now + DAY - 1, { force: true });
+        assert.equal(r2.stats.tombstonesRemoved, 0);
+        recs = await assertConsistent(p, w);
+        assert.ok(recs.some((x) => x.offset === tombstone));
+        // at the horizon: removed
+        await w.rounds(5, 1, 300);
+        const r3 = await p.compact(now + DAY, { force: true });
+        assert.equal(r3.cleaned, true);
+        assert.ok(r3.stats.tombstonesRemoved >= 1);
+        await assertConsistent(p, w, new Set(["k3"]));
+        recs = (await readAll(p)).recs;
+        assert.ok(!recs.some((x) => x.key === "k3"), "nothing of k3 is left");
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("compressed batches are rebuilt with their codec; LogAppendTime batches keep their time", async () => {
   await withTempDir(async (dir) => {
@@ -407,51 +414,55 @@ test("compressed batches are rebuilt with their codec; LogAppendTime batches kee
   });
 });
 
-test("compact,delete: retention deletes old segments, the cleaner compacts the rest and resets a checkpoint below the log start", async () => {
-  await withTempDir(async (dir) => {
-    const m = await open(dir);
-    try {
-      const p = (
-        await m.createTopic("t", 1, {
-          ...COMPACT,
-          "cleanup.policy": "compact,delete",
-          "retention.ms": String(HOUR),
-          "file.delete.delay.ms": "0",
-        })
-      ).partitions[0];
-      const w = new Writer(p);
-      // unique keys first (an empty cleaned segment would fall back on its file time for retention, as in Kafka)
-      for (let r = 0; r < 4; r++)
-        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `u${r}-${i}`, value: `old${r}` })));
-      for (let r = 0; r < 16; r++)
-        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
-      const first = await p.compact(T0 + 1);
-      assert.equal(first.cleaned, true);
-      const checkpoint = p.cleanerCheckpoint!;
-      assert.ok(checkpoint > 0n);
-      // more old data (the segment at the checkpoint fills with it), then new data ten hours later
-      for (let r = 0; r < 20; r++)
-        await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
-      for (let r = 0; r < 20; r++)
-        await w.batch(
-          Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `new${r}` })),
-          { tsBase: T0 + 10 * HOUR },
-        );
-      await m.runRetention(T0 + 10 * HOUR + 1000);
-      assert.ok(p.logStartOffset > checkpoint, "retention removed the old segments, the cleaned ones included");
-      for (const [key, off] of w.latest) if (off < p.logStartOffset) w.latest.delete(key);
-      assert.ok(w.latest.has("n0"));
-      const r = await p.compact(T0 + 10 * HOUR + 1000);
-      assert.equal(r.firstDirtyOffset, p.logStartOffset, "a checkpoint below the log start restarts there");
-      assert.equal(r.cleaned, true);
-      const recs = await assertConsistent(p, w);
-      assertDeduplicatedBelow(recs, activeBase(p));
-      assert.ok(recs.filter((x) => x.value!.startsWith("new")).length < 100);
-    } finally {
-      await m.close();
-    }
-  });
-});
+test(
+  "compact,delete: retention deletes old segments, the cleaner compacts the rest and resets a checkpoint " +
+    "below the log start",
+  async () => {
+    await withTempDir(async (dir) => {
+      const m = await open(dir);
+      try {
+        const p = (
+          await m.createTopic("t", 1, {
+            ...COMPACT,
+            "cleanup.policy": "compact,delete",
+            "retention.ms": String(HOUR),
+            "file.delete.delay.ms": "0",
+          })
+        ).partitions[0];
+        const w = new Writer(p);
+        // unique keys first (an empty cleaned segment would fall back on its file time for retention, as in Kafka)
+        for (let r = 0; r < 4; r++)
+          await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `u${r}-${i}`, value: `old${r}` })));
+        for (let r = 0; r < 16; r++)
+          await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
+        const first = await p.compact(T0 + 1);
+        assert.equal(first.cleaned, true);
+        const checkpoint = p.cleanerCheckpoint!;
+        assert.ok(checkpoint > 0n);
+        // more old data (the segment at the checkpoint fills with it), then new data ten hours later
+        for (let r = 0; r < 20; r++)
+          await w.batch(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old${r}` })));
+        for (let r = 0; r < 20; r++)
+          await w.batch(
+            Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `new${r}` })),
+            { tsBase: T0 + 10 * HOUR },
+          );
+        await m.runRetention(T0 + 10 * HOUR + 1000);
+        assert.ok(p.logStartOffset > checkpoint, "retention removed the old segments, the cleaned ones included");
+        for (const [key, off] of w.latest) if (off < p.logStartOffset) w.latest.delete(key);
+        assert.ok(w.latest.has("n0"));
+        const r = await p.compact(T0 + 10 * HOUR + 1000);
+        assert.equal(r.firstDirtyOffset, p.logStartOffset, "a checkpoint below the log start restarts there");
+        assert.equal(r.cleaned, true);
+        const recs = await assertConsistent(p, w);
+        assertDeduplicatedBelow(recs, activeBase(p));
+        assert.ok(recs.filter((x) => x.value!.startsWith("new")).length < 100);
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("the active segment and segments younger than min.compaction.lag.ms are not cleaned", async () => {
   await withTempDir(async (dir) => {
@@ -461,7 +472,8 @@ test("the active segment and segments younger than min.compaction.lag.ms are not
       const w = new Writer(p);
       await w.rounds(40, 8);
       const segs = p.segments();
-      // record timestamps are T0 + offset: at now = T0 + HOUR + x, segments whose last timestamp is <= T0 + x are cleanable
+      // record timestamps are T0 + offset: at now = T0 + HOUR + x, segments whose last timestamp is <= T0 + x
+      // are cleanable
       const cut = segs[Math.floor(segs.length / 2)].baseOffset;
       const now = T0 + HOUR + Number(cut) - 1;
       const younger = new Map<string, Buffer>();
@@ -637,32 +649,36 @@ for (const point of CRASH_POINTS) {
   });
 }
 
-test("an interrupted swap whose cleaned segment is damaged is rolled back while the old segments are intact", async () => {
-  await withTempDir(async (dir) => {
-    let m = await open(dir);
-    const p = (await m.createTopic("t", 1, COMPACT)).partitions[0];
-    const w = new Writer(p);
-    await w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `unique${i}`, value: "kept" }))); // the first cleaned segment is not empty
-    await w.rounds(40, 8);
-    const before = await readAll(p);
-    await assert.rejects(p.compact(T0, { crashAt: "swap" }), SimulatedCrashError);
-    await m.abort();
-    const swap = (await readdir(join(dir, "t-0"))).find((n) => n.endsWith(".log.swap"))!;
-    const path = join(dir, "t-0", swap);
-    await truncate(path, (await readFile(path)).length - 3);
-    m = await open(dir);
-    try {
-      const q = m.partition("t", 0)!;
-      const recs = await assertConsistent(q, w);
-      assert.deepEqual(
-        recs.map((x) => x.offset),
-        before.recs.map((x) => x.offset),
-      );
-    } finally {
-      await m.close();
-    }
-  });
-});
+test(
+  "an interrupted swap whose cleaned segment is damaged is rolled back while the old segments are " + "intact",
+  async () => {
+    await withTempDir(async (dir) => {
+      let m = await open(dir);
+      const p = (await m.createTopic("t", 1, COMPACT)).partitions[0];
+      const w = new Writer(p);
+      // the first cleaned segment is not empty
+      await w.batch(Array.from({ length: 8 }, (_, i) => ({ key: `unique${i}`, value: "kept" })));
+      await w.rounds(40, 8);
+      const before = await readAll(p);
+      await assert.rejects(p.compact(T0, { crashAt: "swap" }), SimulatedCrashError);
+      await m.abort();
+      const swap = (await readdir(join(dir, "t-0"))).find((n) => n.endsWith(".log.swap"))!;
+      const path = join(dir, "t-0", swap);
+      await truncate(path, (await readFile(path)).length - 3);
+      m = await open(dir);
+      try {
+        const q = m.partition("t", 0)!;
+        const recs = await assertConsistent(q, w);
+        assert.deepEqual(
+          recs.map((x) => x.offset),
+          before.recs.map((x) => x.offset),
+        );
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("an interrupted swap without its manifest completes by the swap's offset range (Kafka's rule)", async () => {
   await withTempDir(async (dir) => {
@@ -819,44 +835,48 @@ test("startBackgroundTasks runs the cleaner every log.cleaner.backoff.ms; close 
   });
 });
 
-test("retainEmptyBatch keeps an emptied producer batch as a header (the producer-state seam); otherwise it is dropped", async () => {
-  await withTempDir(async (dir) => {
-    const m = await open(dir);
-    try {
-      const t = await m.createTopic("t", 2, COMPACT);
-      const fill = async (p: PartitionLog) => {
-        let seq = 0;
-        for (let r = 0; r < 30; r++) {
-          const buf = encodeBatch({
-            records: Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `${r}` })),
-            producerId: 7n,
-            producerEpoch: 2,
-            baseSequence: seq,
-          });
-          seq += 4;
-          await p.append(buf, scanBatches(buf), { sync: false });
-        }
-      };
-      await fill(t.partitions[0]);
-      await fill(t.partitions[1]);
-      m.cleanerRetainEmptyBatch = (p, b) => p.partition === 1 && b.producerId === 7n && b.baseOffset === 0n;
-      const results = await m.runCleaner(T0);
-      assert.ok(results.every((r) => r.cleaned));
-      const dropped = (await readAll(t.partitions[0])).batches;
-      assert.ok(dropped[0].base > 0n, "partition 0: the emptied first batch is gone");
-      const kept = (await readAll(t.partitions[1])).batches;
-      assert.equal(kept[0].base, 0n);
-      assert.equal(kept[0].last, 3n, "same offsets");
-      assert.equal(kept[0].count, 0, "no records");
-      const raw = (await t.partitions[1].read(0n, 1)).records!;
-      assert.equal(raw.readBigInt64BE(43), 7n, "producer id kept");
-      assert.equal(raw.readInt16BE(51), 2);
-      assert.equal(raw.readInt32BE(53), 0, "base sequence kept");
-    } finally {
-      await m.close();
-    }
-  });
-});
+test(
+  "retainEmptyBatch keeps an emptied producer batch as a header (the producer-state seam); otherwise it is " +
+    "dropped",
+  async () => {
+    await withTempDir(async (dir) => {
+      const m = await open(dir);
+      try {
+        const t = await m.createTopic("t", 2, COMPACT);
+        const fill = async (p: PartitionLog) => {
+          let seq = 0;
+          for (let r = 0; r < 30; r++) {
+            const buf = encodeBatch({
+              records: Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `${r}` })),
+              producerId: 7n,
+              producerEpoch: 2,
+              baseSequence: seq,
+            });
+            seq += 4;
+            await p.append(buf, scanBatches(buf), { sync: false });
+          }
+        };
+        await fill(t.partitions[0]);
+        await fill(t.partitions[1]);
+        m.cleanerRetainEmptyBatch = (p, b) => p.partition === 1 && b.producerId === 7n && b.baseOffset === 0n;
+        const results = await m.runCleaner(T0);
+        assert.ok(results.every((r) => r.cleaned));
+        const dropped = (await readAll(t.partitions[0])).batches;
+        assert.ok(dropped[0].base > 0n, "partition 0: the emptied first batch is gone");
+        const kept = (await readAll(t.partitions[1])).batches;
+        assert.equal(kept[0].base, 0n);
+        assert.equal(kept[0].last, 3n, "same offsets");
+        assert.equal(kept[0].count, 0, "no records");
+        const raw = (await t.partitions[1].read(0n, 1)).records!;
+        assert.equal(raw.readBigInt64BE(43), 7n, "producer id kept");
+        assert.equal(raw.readInt16BE(51), 2);
+        assert.equal(raw.readInt32BE(53), 0, "base sequence kept");
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("corrupt data stops a cleaning without changing the log; the manager stops cleaning that partition", async () => {
   await withTempDir(async (dir) => {
@@ -904,41 +924,44 @@ function zstdStored(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-test("zstd batches are rebuilt uncompressed when this Node.js cannot compress zstd (and stay zstd when it can)", async () => {
-  const { setZstdCompressor, zstdCompressionAvailable } = await import("../../src/protocol/records/compression.js");
-  const had = zstdCompressionAvailable();
-  await withTempDir(async (dir) => {
-    const m = await open(dir);
-    try {
-      for (const canCompress of [true, false]) {
-        const p = (await m.createTopic(`z${canCompress}`, 1, COMPACT)).partitions[0];
-        const w = new Writer(p);
-        if (!had) setZstdCompressor(zstdStored);
-        try {
-          for (let r = 0; r < 20; r++) {
-            await w.batch(
-              Array.from({ length: 5 }, (_, i) => ({ key: i === 0 ? `u${r}` : `k${i}`, value: `v${r}` })),
-              { compression: CompressionType.Zstd },
-            );
+test(
+  "zstd batches are rebuilt uncompressed when this Node.js cannot compress zstd (and stay zstd when it " + "can)",
+  async () => {
+    const { setZstdCompressor, zstdCompressionAvailable } = await import("../../src/protocol/records/compression.js");
+    const had = zstdCompressionAvailable();
+    await withTempDir(async (dir) => {
+      const m = await open(dir);
+      try {
+        for (const canCompress of [true, false]) {
+          const p = (await m.createTopic(`z${canCompress}`, 1, COMPACT)).partitions[0];
+          const w = new Writer(p);
+          if (!had) setZstdCompressor(zstdStored);
+          try {
+            for (let r = 0; r < 20; r++) {
+              await w.batch(
+                Array.from({ length: 5 }, (_, i) => ({ key: i === 0 ? `u${r}` : `k${i}`, value: `v${r}` })),
+                { compression: CompressionType.Zstd },
+              );
+            }
+          } finally {
+            if (!had && !canCompress) setZstdCompressor(null);
           }
-        } finally {
-          if (!had && !canCompress) setZstdCompressor(null);
+          try {
+            const r = await p.compact(T0);
+            assert.equal(r.cleaned, true);
+            const { batches } = await readAll(p);
+            const rebuilt = batches.filter((b) => b.count < 5);
+            assert.ok(rebuilt.length > 0);
+            for (const b of rebuilt)
+              assert.equal(b.compression, canCompress || had ? CompressionType.Zstd : CompressionType.None);
+            await assertConsistent(p, w);
+          } finally {
+            if (!had) setZstdCompressor(null);
+          }
         }
-        try {
-          const r = await p.compact(T0);
-          assert.equal(r.cleaned, true);
-          const { batches } = await readAll(p);
-          const rebuilt = batches.filter((b) => b.count < 5);
-          assert.ok(rebuilt.length > 0);
-          for (const b of rebuilt)
-            assert.equal(b.compression, canCompress || had ? CompressionType.Zstd : CompressionType.None);
-          await assertConsistent(p, w);
-        } finally {
-          if (!had) setZstdCompressor(null);
-        }
+      } finally {
+        await m.close();
       }
-    } finally {
-      await m.close();
-    }
-  });
-});
+    });
+  },
+);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBatch } from "../../src/protocol/records/records.js";
 import { scanBatches } from "../../src/protocol/records/batch.js";
-import type { BatchInfo } from "../../src/protocol/records/batch.js";
+import type { ScannedBatch } from "../../src/protocol/records/batch.js";
 
 export interface BatchSpec {
   /** record values (default: `count` values of `valueSize` bytes) */
@@ -31,7 +31,7 @@ export function buildBatch(spec: BatchSpec = {}): Buffer {
 }
 
 /** A produce payload of several batches, validated like the broker does. */
-export function payload(...batches: Buffer[]): { buf: Buffer; batches: BatchInfo[] } {
+export function payload(...batches: Buffer[]): { buf: Buffer; batches: ScannedBatch[] } {
   const buf = Buffer.concat(batches);
   return { buf, batches: scanBatches(buf) };
 }

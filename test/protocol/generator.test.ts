@@ -68,22 +68,25 @@ test("the facts hold every API Kafka defines, so adding one is a name in APIS", 
   assert.equal(ApiKey.ConsumerGroupHeartbeat, 68);
 });
 
-test("interfaces: fields in every version are required, version-gated and tagged ones optional, nullable | null", () => {
-  const m = JSON.parse(readFileSync(join(factsDir, "JoinGroupResponse.json"), "utf8"));
-  const [top, member] = interfaces(m, "JoinGroupResponseData");
-  const byName = new Map(top.fields.map((f) => [f.name, f]));
-  assert.deepEqual(byName.get("errorCode"), { name: "errorCode", type: "number", optional: false });
-  assert.deepEqual(byName.get("throttleTimeMs"), { name: "throttleTimeMs", type: "number", optional: true });
-  assert.deepEqual(byName.get("protocolName"), { name: "protocolName", type: "string | null", optional: false });
-  assert.deepEqual(byName.get("members"), { name: "members", type: "JoinGroupResponseMember[]", optional: false });
-  assert.equal(member.name, "JoinGroupResponseMember");
-  const fetch = JSON.parse(readFileSync(join(factsDir, "FetchResponse.json"), "utf8"));
-  const types = interfaces(fetch, "FetchResponseData");
-  const partition = types.find((t) => t.name === "PartitionData" || t.name === "FetchResponsePartitionData");
-  assert.ok(partition, types.map((t) => t.name).join());
-  const records = partition.fields.find((f) => f.name === "records");
-  assert.deepEqual(records, { name: "records", type: "Buffer | null", optional: false });
-  const leader = partition.fields.find((f) => f.name === "currentLeader");
-  assert.equal(leader?.optional, true, "a tagged field is optional");
-  assert.equal(leader?.type, "FetchResponseLeaderIdAndEpoch");
-});
+test(
+  "interfaces: fields in every version are required, version-gated and tagged ones optional, nullable | " + "null",
+  () => {
+    const m = JSON.parse(readFileSync(join(factsDir, "JoinGroupResponse.json"), "utf8"));
+    const [top, member] = interfaces(m, "JoinGroupResponseData");
+    const byName = new Map(top.fields.map((f) => [f.name, f]));
+    assert.deepEqual(byName.get("errorCode"), { name: "errorCode", type: "number", optional: false });
+    assert.deepEqual(byName.get("throttleTimeMs"), { name: "throttleTimeMs", type: "number", optional: true });
+    assert.deepEqual(byName.get("protocolName"), { name: "protocolName", type: "string | null", optional: false });
+    assert.deepEqual(byName.get("members"), { name: "members", type: "JoinGroupResponseMember[]", optional: false });
+    assert.equal(member.name, "JoinGroupResponseMember");
+    const fetch = JSON.parse(readFileSync(join(factsDir, "FetchResponse.json"), "utf8"));
+    const types = interfaces(fetch, "FetchResponseData");
+    const partition = types.find((t) => t.name === "PartitionData" || t.name === "FetchResponsePartitionData");
+    assert.ok(partition, types.map((t) => t.name).join());
+    const records = partition.fields.find((f) => f.name === "records");
+    assert.deepEqual(records, { name: "records", type: "Buffer | null", optional: false });
+    const leader = partition.fields.find((f) => f.name === "currentLeader");
+    assert.equal(leader?.optional, true, "a tagged field is optional");
+    assert.equal(leader?.type, "FetchResponseLeaderIdAndEpoch");
+  },
+);

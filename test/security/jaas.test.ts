@@ -45,7 +45,8 @@ test("JAAS: several modules, and the errors name the key but never a value", () 
 
 test("PLAIN users come from user_<name> options of PlainLoginModule only", () => {
   const users = plainUsersFromJaas(
-    'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="p" user_admin="p" user_bob="b";',
+    'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="p" ' +
+      'user_admin="p" user_bob="b";',
   );
   assert.deepEqual(
     [...users],

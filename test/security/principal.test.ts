@@ -23,7 +23,9 @@ test("ssl.principal.mapping.rules: DEFAULT, RULE with replacement, /L and /U, fi
   assert.equal(SslPrincipalMapper.fromRules(undefined).getName(dn), dn);
   assert.equal(SslPrincipalMapper.fromRules("DEFAULT").getName(dn), dn);
   const rules = SslPrincipalMapper.fromRules(
-    "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/,RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L,RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT",
+    "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/," +
+      "RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L," +
+      "RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT",
   );
   assert.equal(rules.getName("CN=kafka-server1,OU=ServiceUsers,O=org,C=US"), "kafka-server1");
   assert.equal(rules.getName("CN=Duke,OU=JavaSoft,O=Sun Microsystems,L=Santa Clara,ST=CA,C=US"), "duke@javasoft");
@@ -34,19 +36,22 @@ test("ssl.principal.mapping.rules: DEFAULT, RULE with replacement, /L and /U, fi
   assert.equal(SslPrincipalMapper.fromRules("RULE:^CN=(.*)\\/x$/a\\/$1/").getName("CN=z/x"), "a/z");
 });
 
-test("ssl.principal.mapping.rules: no rule applies is an authentication failure; malformed rules are config errors", () => {
-  const m = SslPrincipalMapper.fromRules("RULE:^CN=(.*),O=acme$/$1/");
-  assert.throws(() => m.getName("CN=x,O=other"), {
-    code: "MR_SECURITY_AUTH_FAILED",
-    message: /No rules apply to CN=x,O=other/,
-  });
-  for (const bad of ["RULE:abc", "RULE:^CN=(.*)$/$1/X", "NOT_A_RULE", "DEFAULT,", "RULE:^(.*$/$1/"])
-    assert.throws(
-      () => SslPrincipalMapper.fromRules(bad),
-      { code: "MR_SECURITY_CONFIG", message: /Invalid rule/ },
-      bad,
-    );
-});
+test(
+  "ssl.principal.mapping.rules: no rule applies is an authentication failure; malformed rules are config " + "errors",
+  () => {
+    const m = SslPrincipalMapper.fromRules("RULE:^CN=(.*),O=acme$/$1/");
+    assert.throws(() => m.getName("CN=x,O=other"), {
+      code: "MR_SECURITY_AUTH_FAILED",
+      message: /No rules apply to CN=x,O=other/,
+    });
+    for (const bad of ["RULE:abc", "RULE:^CN=(.*)$/$1/X", "NOT_A_RULE", "DEFAULT,", "RULE:^(.*$/$1/"])
+      assert.throws(
+        () => SslPrincipalMapper.fromRules(bad),
+        { code: "MR_SECURITY_CONFIG", message: /Invalid rule/ },
+        bad,
+      );
+  },
+);
 
 test("a certificate's subject in RFC 2253 order, as Java prints it", () => {
   const pki = makePki();

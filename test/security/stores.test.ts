@@ -8,7 +8,9 @@ import { scramCredential, ScramSaslClient, ScramSaslServer } from "../../src/sec
 import { AclStore, ScramCredentialStore } from "../../src/security/stores.js";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function dir(): string {
   const d = mkdtempSync(join(tmpdir(), "millrace-sec-store-"));
   dirs.push(d);

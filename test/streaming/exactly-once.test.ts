@@ -14,7 +14,10 @@ const BATCHES = PER_PARTITION / 5;
 
 let rerun = 0;
 
-/** runs the app; kills it with SIGKILL `killAfterMs` after it started (undefined: let it finish). Resolves whether it finished. */
+/**
+ * runs the app; kills it with SIGKILL `killAfterMs` after it started (undefined: let it finish). Resolves
+ * whether it finished.
+ */
 function runApp(args: string[], killAfterMs?: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", APP, ...args], { stdio: ["ignore", "pipe", "pipe"] });

@@ -53,42 +53,46 @@ test("textFileStream reads files that appear after the start, each once", async 
   }
 });
 
-test("print(n) writes Spark's header and the first n elements; saveAsTextFiles writes part files and _SUCCESS", async () => {
-  const dir = tempDir();
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  try {
-    const ssc = new StreamingContext({ appName: "outputs", batchInterval: 40, master: "local[2]" });
-    const s = ssc.queueStream<[string, number] | string>([[["a", 1], "plain", ["b", 2]]]);
-    s.print(2);
-    s.saveAsTextFiles(join(dir, "out"), "txt");
-    const times: number[] = [];
-    s.foreachRDD((_r, t) => void times.push(t));
-    (process.stdout as { write: unknown }).write = (chunk: string, ...rest: unknown[]) => {
-      if (typeof chunk === "string" && chunk.startsWith("-----")) {
-        lines.push(chunk);
-        return true;
-      }
-      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    };
-    await ssc.start();
-    await waitFor(() => times.length >= 1, "a batch");
-    await ssc.stop();
-    (process.stdout as { write: unknown }).write = write;
-    const t = times[0]!;
-    assert.equal(
-      lines.find((l) => l.startsWith("-----")),
-      `-------------------------------------------\nTime: ${t} ms\n-------------------------------------------\n(a,1)\nplain\n...\n\n`,
-    );
-    const out = join(dir, `out-${t}.txt`);
-    assert.deepEqual(readdirSync(out).sort(), ["_SUCCESS", "part-00000"]);
-    assert.equal(readFileSync(join(out, "part-00000"), "utf8"), '["a",1]\nplain\n["b",2]\n');
-    assert.equal(readdirSync(dir).filter((n) => n.startsWith(".")).length, 0, "no temporary directories left");
-  } finally {
-    (process.stdout as { write: unknown }).write = write;
-    removeDir(dir);
-  }
-});
+test(
+  "print(n) writes Spark's header and the first n elements; saveAsTextFiles writes part files and " + "_SUCCESS",
+  async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    try {
+      const ssc = new StreamingContext({ appName: "outputs", batchInterval: 40, master: "local[2]" });
+      const s = ssc.queueStream<[string, number] | string>([[["a", 1], "plain", ["b", 2]]]);
+      s.print(2);
+      s.saveAsTextFiles(join(dir, "out"), "txt");
+      const times: number[] = [];
+      s.foreachRDD((_r, t) => void times.push(t));
+      (process.stdout as { write: unknown }).write = (chunk: string, ...rest: unknown[]) => {
+        if (typeof chunk === "string" && chunk.startsWith("-----")) {
+          lines.push(chunk);
+          return true;
+        }
+        return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+      };
+      await ssc.start();
+      await waitFor(() => times.length >= 1, "a batch");
+      await ssc.stop();
+      (process.stdout as { write: unknown }).write = write;
+      const t = times[0]!;
+      assert.equal(
+        lines.find((l) => l.startsWith("-----")),
+        `-------------------------------------------\nTime: ${t} ` +
+          `ms\n-------------------------------------------\n(a,1)\nplain\n...\n\n`,
+      );
+      const out = join(dir, `out-${t}.txt`);
+      assert.deepEqual(readdirSync(out).sort(), ["_SUCCESS", "part-00000"]);
+      assert.equal(readFileSync(join(out, "part-00000"), "utf8"), '["a",1]\nplain\n["b",2]\n');
+      assert.equal(readdirSync(dir).filter((n) => n.startsWith(".")).length, 0, "no temporary directories left");
+    } finally {
+      (process.stdout as { write: unknown }).write = write;
+      removeDir(dir);
+    }
+  },
+);
 
 test("batch metrics: ssc.batches(), listener events and millrace_streaming_* series labelled by app", async () => {
   const ssc = new StreamingContext({ appName: "metrics-app", batchInterval: 30 });
@@ -120,15 +124,18 @@ test("batch metrics: ssc.batches(), listener events and millrace_streaming_* ser
   assert.match(text, /millrace_streaming_total_delay_ms_count\{app="metrics-app"\}/);
 });
 
-test("the PID rate estimator lowers the rate when processing is slower than the input and never goes below minRate", () => {
-  const est = new PIDRateEstimator(1000, 1, 0.2, 0, 100);
-  assert.equal(est.compute(1000, 10_000, 2000, 0), undefined, "the first batch only calibrates");
-  const r1 = est.compute(2000, 10_000, 2000, 1000)!;
-  assert.ok(r1 < 10_000 / 2 + 1 && r1 >= 100, String(r1));
-  const r2 = est.compute(3000, 100, 100_000, 50_000)!;
-  assert.equal(r2, 100);
-  assert.equal(est.compute(3000, 10, 10, 0), undefined, "times must advance");
-});
+test(
+  "the PID rate estimator lowers the rate when processing is slower than the input and never goes below " + "minRate",
+  () => {
+    const est = new PIDRateEstimator(1000, 1, 0.2, 0, 100);
+    assert.equal(est.compute(1000, 10_000, 2000, 0), undefined, "the first batch only calibrates");
+    const r1 = est.compute(2000, 10_000, 2000, 1000)!;
+    assert.ok(r1 < 10_000 / 2 + 1 && r1 >= 100, String(r1));
+    const r2 = est.compute(3000, 100, 100_000, 50_000)!;
+    assert.equal(r2, 100);
+    assert.equal(est.compute(3000, 10, 10, 0), undefined, "times must advance");
+  },
+);
 
 test("getOrCreate: a stopped app restarted on its checkpoint continues its state where it left off", async () => {
   const dir = tempDir();

@@ -1,4 +1,7 @@
-/** Opens each TopicsPort adapter for streaming tests: embedded (in-process log) and remote (a millrace broker over TCP). */
+/**
+ * Opens each TopicsPort adapter for streaming tests: embedded (in-process log) and remote (a millrace broker
+ * over TCP).
+ */
 import { LogManager } from "../../src/log/index.js";
 import { GroupCoordinator } from "../../src/coordinator/groups/index.js";
 import { OffsetsTopicStore } from "../../src/coordinator/offsets-topic.js";

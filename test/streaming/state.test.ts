@@ -15,30 +15,34 @@ const batches: KV[][] = Array.from({ length: 12 }, (_, i) =>
       ),
 );
 
-test("updateStateByKey keeps running totals equal to a plain fold over the batches, and drops keys whose update returns undefined", async () => {
-  const res = await runQueue(
-    batches,
-    (s) =>
-      s.updateStateByKey<string, number, number>((values, state) => {
-        const next = (state ?? 0) + values.reduce((a, b) => a + b, 0);
-        return next > 25 ? undefined : next; // keys over 25 are dropped
-      }),
-    { extra: 2 },
-  );
-  const state = new Map<string, number>();
-  const expected: KV[][] = [];
-  for (const b of [...batches, [], []]) {
-    const sums = new Map<string, number>();
-    for (const [k, v] of b) sums.set(k, (sums.get(k) ?? 0) + v);
-    for (const k of new Set([...state.keys(), ...sums.keys()])) {
-      const next = (state.get(k) ?? 0) + (sums.get(k) ?? 0);
-      if (next > 25) state.delete(k);
-      else state.set(k, next);
+test(
+  "updateStateByKey keeps running totals equal to a plain fold over the batches, and drops keys whose update " +
+    "returns undefined",
+  async () => {
+    const res = await runQueue(
+      batches,
+      (s) =>
+        s.updateStateByKey<string, number, number>((values, state) => {
+          const next = (state ?? 0) + values.reduce((a, b) => a + b, 0);
+          return next > 25 ? undefined : next; // keys over 25 are dropped
+        }),
+      { extra: 2 },
+    );
+    const state = new Map<string, number>();
+    const expected: KV[][] = [];
+    for (const b of [...batches, [], []]) {
+      const sums = new Map<string, number>();
+      for (const [k, v] of b) sums.set(k, (sums.get(k) ?? 0) + v);
+      for (const k of new Set([...state.keys(), ...sums.keys()])) {
+        const next = (state.get(k) ?? 0) + (sums.get(k) ?? 0);
+        if (next > 25) state.delete(k);
+        else state.set(k, next);
+      }
+      expected.push([...state]);
     }
-    expected.push([...state]);
-  }
-  assert.deepEqual(res.map(sorted), expected.map(sorted));
-});
+    assert.deepEqual(res.map(sorted), expected.map(sorted));
+  },
+);
 
 test("mapWithState: per-record calls, state snapshots, removal and timeouts equal an oracle", async () => {
   const I = 40;

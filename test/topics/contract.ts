@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { GroupMember, TopicPartition, TopicsPort } from "../../src/topics/port.js";
+import type { TopicPartition, TopicsPort } from "../../src/topics/port.js";
 import { waitFor } from "../helpers/wait.js";
 
 export { waitFor };

@@ -114,96 +114,107 @@ test("embedded produce goes through the broker's validation (max.message.bytes, 
   }
 });
 
-test("broker.embeddedTopics(): an embedded member and a Kafka client (@platformatic/kafka) share one group", async () => {
-  const tb = await startBroker({ "group.initial.rebalance.delay.ms": "0" });
-  dirs.push(tb.dir);
-  const port = tb.broker.embeddedTopics();
-  const consumer = new Consumer({
-    clientId: "millrace-test-mixed-group",
-    bootstrapBrokers: [tb.bootstrap],
-    groupId: "mixed",
-    sessionTimeout: 6000,
-    heartbeatInterval: 200,
-    rebalanceTimeout: 20_000,
-  });
-  const admin = await KafkaClient.connect(tb.bootstrap);
-  const groups = new GroupAdmin(admin);
-  try {
-    await port.createTopic("shared", { partitions: 4 });
-    for (let p = 0; p < 4; p++) await port.produce("shared", p, [{ value: `r${p}` }]);
-    const member = await port.joinGroup("mixed", ["shared"], FAST);
-    assert.equal(member.assignment().length, 4);
-
-    // the Kafka client offers only "roundrobin": the group agrees on it, whoever leads
-    const stream = await consumer.consume({ topics: ["shared"], mode: MessagesStreamModes.EARLIEST, maxWaitTime: 200 });
-    stream.on("data", () => {});
-    const client = {
-      assignment: () =>
-        (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
-    };
-    await waitFor(
-      () => splitsExactly([member, client], "shared", 4),
-      "the embedded member and the Kafka client to split 'shared'",
-    );
-    assert.equal(member.assignment().length, 2);
-
-    // what `millrace consumer-groups --describe` shows: both members and their (decoded) assignments
-    let described = await groups.describeGroup("mixed");
-    await waitFor(async () => {
-      described = await groups.describeGroup("mixed");
-      return described.state === "Stable";
-    }, "the group to be Stable");
-    assert.equal(described.protocol, "roundrobin");
-    assert.equal(described.members.length, 2);
-    const embedded = described.members.find((m) => m.memberId === member.memberId);
-    assert.ok(embedded, "the embedded member is listed");
-    assert.deepEqual(
-      embedded.assignment.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}-${p}`)).sort(),
-      member.assignment().map(key).sort(),
-    );
-
-    // the Kafka client leaves: the embedded member takes all four partitions
-    await stream.close();
-    await consumer.close();
-    await waitFor(() => member.assignment().length === 4, "the embedded member to own all of 'shared'");
-    await member.leave();
-  } finally {
-    groups.close();
-    await admin.close();
-    await consumer.close().catch(() => {});
-    await port.close();
-    await tb.stop();
-  }
-});
-
-test("broker.embeddedTopics(): idempotent produce goes through the broker's producer state; without it, it is refused", async () => {
-  const tb = await startBroker();
-  dirs.push(tb.dir);
-  const port = tb.broker.embeddedTopics();
-  try {
-    await port.createTopic("idem", { partitions: 1 });
-    await port.produce("idem", 0, [{ value: "a" }, { value: "b" }], { idempotent: true });
-    await port.produce("idem", 0, [{ value: "c" }], { idempotent: true });
-    const state = tb.broker.producers.forPartition("idem", 0)!;
-    assert.equal(state.size, 1, "one producer id recorded by the broker's producer state");
-    const [entry] = state.entries();
-    assert.ok(entry.producerId >= 0n);
-  } finally {
-    await port.close();
-    await tb.stop();
-  }
-  const dir = tempDir();
-  dirs.push(dir);
-  const log = await LogManager.open({ dir });
-  const bare = new EmbeddedTopics({ log });
-  try {
-    await bare.createTopic("t", { partitions: 1 });
-    await assert.rejects(bare.produce("t", 0, [{ value: "x" }], { idempotent: true }), {
-      code: "MR_TOPICS_NO_IDEMPOTENCE",
+test(
+  "broker.embeddedTopics(): an embedded member and a Kafka client (@platformatic/kafka) share one " + "group",
+  async () => {
+    const tb = await startBroker({ "group.initial.rebalance.delay.ms": "0" });
+    dirs.push(tb.dir);
+    const port = tb.broker.embeddedTopics();
+    const consumer = new Consumer({
+      clientId: "millrace-test-mixed-group",
+      bootstrapBrokers: [tb.bootstrap],
+      groupId: "mixed",
+      sessionTimeout: 6000,
+      heartbeatInterval: 200,
+      rebalanceTimeout: 20_000,
     });
-    assert.equal(await bare.produce("t", 0, [{ value: "x" }]), 0n);
-  } finally {
-    await bare.close();
-    await log.close();
-  }
-});
+    const admin = await KafkaClient.connect(tb.bootstrap);
+    const groups = new GroupAdmin(admin);
+    try {
+      await port.createTopic("shared", { partitions: 4 });
+      for (let p = 0; p < 4; p++) await port.produce("shared", p, [{ value: `r${p}` }]);
+      const member = await port.joinGroup("mixed", ["shared"], FAST);
+      assert.equal(member.assignment().length, 4);
+
+      // the Kafka client offers only "roundrobin": the group agrees on it, whoever leads
+      const stream = await consumer.consume({
+        topics: ["shared"],
+        mode: MessagesStreamModes.EARLIEST,
+        maxWaitTime: 200,
+      });
+      stream.on("data", () => {});
+      const client = {
+        assignment: () =>
+          (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
+      };
+      await waitFor(
+        () => splitsExactly([member, client], "shared", 4),
+        "the embedded member and the Kafka client to split 'shared'",
+      );
+      assert.equal(member.assignment().length, 2);
+
+      // what `millrace consumer-groups --describe` shows: both members and their (decoded) assignments
+      let described = await groups.describeGroup("mixed");
+      await waitFor(async () => {
+        described = await groups.describeGroup("mixed");
+        return described.state === "Stable";
+      }, "the group to be Stable");
+      assert.equal(described.protocol, "roundrobin");
+      assert.equal(described.members.length, 2);
+      const embedded = described.members.find((m) => m.memberId === member.memberId);
+      assert.ok(embedded, "the embedded member is listed");
+      assert.deepEqual(
+        embedded.assignment.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}-${p}`)).sort(),
+        member.assignment().map(key).sort(),
+      );
+
+      // the Kafka client leaves: the embedded member takes all four partitions
+      await stream.close();
+      await consumer.close();
+      await waitFor(() => member.assignment().length === 4, "the embedded member to own all of 'shared'");
+      await member.leave();
+    } finally {
+      groups.close();
+      await admin.close();
+      await consumer.close().catch(() => {});
+      await port.close();
+      await tb.stop();
+    }
+  },
+);
+
+test(
+  "broker.embeddedTopics(): idempotent produce goes through the broker's producer state; without it, it is " +
+    "refused",
+  async () => {
+    const tb = await startBroker();
+    dirs.push(tb.dir);
+    const port = tb.broker.embeddedTopics();
+    try {
+      await port.createTopic("idem", { partitions: 1 });
+      await port.produce("idem", 0, [{ value: "a" }, { value: "b" }], { idempotent: true });
+      await port.produce("idem", 0, [{ value: "c" }], { idempotent: true });
+      const state = tb.broker.producers.forPartition("idem", 0)!;
+      assert.equal(state.size, 1, "one producer id recorded by the broker's producer state");
+      const [entry] = state.entries();
+      assert.ok(entry.producerId >= 0n);
+    } finally {
+      await port.close();
+      await tb.stop();
+    }
+    const dir = tempDir();
+    dirs.push(dir);
+    const log = await LogManager.open({ dir });
+    const bare = new EmbeddedTopics({ log });
+    try {
+      await bare.createTopic("t", { partitions: 1 });
+      await assert.rejects(bare.produce("t", 0, [{ value: "x" }], { idempotent: true }), {
+        code: "MR_TOPICS_NO_IDEMPOTENCE",
+      });
+      assert.equal(await bare.produce("t", 0, [{ value: "x" }]), 0n);
+    } finally {
+      await bare.close();
+      await log.close();
+    }
+  },
+);

@@ -482,7 +482,8 @@ export class GroupCoordinator {
         if (group.protocolName !== group.selectProtocol()) {
           this.maybePrepareRebalance(
             group,
-            `group's selected protocol will change because static member ${newMemberId} with instance id ${instanceId} joined with change of protocol; client reason: ${j.reason}`,
+            `group's selected protocol will change because static member ${newMemberId} with instance id ` +
+              `${instanceId} joined with change of protocol; client reason: ${j.reason}`,
           );
           return;
         }
@@ -535,7 +536,8 @@ export class GroupCoordinator {
         // The leader may already be assigning to the old member id: start over.
         this.prepareRebalance(
           group,
-          `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ${j.reason}`,
+          `updating metadata for static member ${newMemberId} with instance id ${instanceId}; client reason: ` +
+            `${j.reason}`,
         );
         return;
       case "PreparingRebalance":
@@ -671,7 +673,8 @@ export class GroupCoordinator {
 
   private handleSyncGroup(req: SyncGroupRequest, cb: SyncCallback): void {
     const statusError = this.validateGroupStatus(req.groupId, false);
-    // A loading coordinator lost the rebalance: make the member rejoin (older clients do not expect LOAD_IN_PROGRESS here).
+    // A loading coordinator lost the rebalance: make the member rejoin (older clients do not expect
+    // LOAD_IN_PROGRESS here).
     if (statusError === E.COORDINATOR_LOAD_IN_PROGRESS) return cb(syncError(E.REBALANCE_IN_PROGRESS));
     if (statusError !== null) return cb(syncError(statusError));
     const protocolType = req.protocolType ?? null;

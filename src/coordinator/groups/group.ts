@@ -320,7 +320,10 @@ export class GroupMetadata {
     }
   }
 
-  /** Kafka's supportsProtocols: an Empty group takes any; otherwise one of the member's protocols must be supported by every member. */
+  /**
+   * Kafka's supportsProtocols: an Empty group takes any; otherwise one of the member's protocols must be
+   * supported by every member.
+   */
   supportsProtocols(memberProtocolType: string, memberProtocols: Set<string>): boolean {
     if (this.is("Empty")) return memberProtocolType.length > 0 && memberProtocols.size > 0;
     if (this.protocolType !== memberProtocolType) return false;
@@ -358,7 +361,7 @@ export class GroupMetadata {
   maybeElectNewJoinedLeader(): boolean {
     if (this.leaderId === null) return false;
     const leader = this.members.get(this.leaderId);
-    if (leader && leader.isAwaitingJoin) return true;
+    if (leader?.isAwaitingJoin) return true;
     for (const m of this.members.values()) {
       if (m.isAwaitingJoin) {
         this.leaderId = m.memberId;

@@ -221,7 +221,10 @@ export class GroupMetadataManager {
     return { results };
   }
 
-  /** Writes the group's metadata record (GroupMetadataKey v2 / GroupMetadataValue v3); resolves with the client-facing error. */
+  /**
+   * Writes the group's metadata record (GroupMetadataKey v2 / GroupMetadataValue v3); resolves with the
+   * client-facing error.
+   */
   async storeGroup(group: GroupMetadata, assignment: Map<string, Buffer>): Promise<number> {
     const protocol = group.protocolName;
     const members = [...group.members.values()].map((m) => {

@@ -15,7 +15,7 @@
  * OffsetCommitValue.json, GroupMetadataKey.json, GroupMetadataValue.json),
  * compiled by the protocol codec.
  */
-import { codecFor } from "../../protocol/codec.js";
+import { codecFor, type Message } from "../../protocol/codec.js";
 import { Reader, Writer } from "../../protocol/primitives.js";
 import type { FieldSpec, MessageSpec } from "../../protocol/schema.js";
 import { GroupCoordinatorError } from "./errors.js";
@@ -222,7 +222,7 @@ export function decodeGroupMetadataValue(buf: Buffer): { version: number; value:
         protocol: v.protocol,
         leader: v.leader,
         currentStateTimestamp: v.currentStateTimestamp,
-        members: (v.members as Record<string, any>[]).map((m) => ({
+        members: (v.members as Message[]).map((m) => ({
           memberId: m.memberId,
           groupInstanceId: m.groupInstanceId,
           clientId: m.clientId,

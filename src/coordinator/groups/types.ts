@@ -29,7 +29,10 @@ type Answer<T> = Decoded<Omit<T, "throttleTimeMs">>;
 export type JoinGroupRequestProtocol = W.JoinGroupRequestProtocol;
 
 export interface JoinGroupRequest extends W.JoinGroupRequestData {
-  /** request header: the JoinGroup version (MEMBER_ID_REQUIRED from v4, skipAssignment from v9; v0 has no rebalance timeout) */
+  /**
+   * request header: the JoinGroup version (MEMBER_ID_REQUIRED from v4, skipAssignment from v9; v0 has no
+   * rebalance timeout)
+   */
   apiVersion: number;
   /** request header client.id: the prefix of generated member ids */
   clientId?: string;

@@ -37,7 +37,10 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, NO_PRODUCER_ID, PartitionProducerSta
 export interface ProducerStateManagerOptions {
   /** producer.id.expiration.ms (Kafka's default 86400000) */
   "producer.id.expiration.ms"?: number;
-  /** producer.id.expiration.check.interval.ms (Kafka's default 600000): how often startBackgroundTasks() expires producers */
+  /**
+   * producer.id.expiration.check.interval.ms (Kafka's default 600000): how often startBackgroundTasks()
+   * expires producers
+   */
   "producer.id.expiration.check.interval.ms"?: number;
   /** how often startBackgroundTasks() snapshots every partition that changed (default 60000) */
   snapshotIntervalMs?: number;
@@ -89,7 +92,10 @@ export class ProducerStateManager {
     return p ? this.stateOf(p) : undefined;
   }
 
-  /** The state of a partition log, created empty on first use. A recreated topic has new PartitionLogs, hence new state. */
+  /**
+   * The state of a partition log, created empty on first use. A recreated topic has new PartitionLogs, hence
+   * new state.
+   */
   stateOf(p: PartitionLog): PartitionProducerState {
     let s = this.states.get(p);
     if (!s) {

@@ -121,7 +121,10 @@ export function decodeSnapshot(buf: Buffer, what = "snapshot"): SnapshotEntry[] 
   return out;
 }
 
-/** Snapshot entries for producer states: one per retained batch, oldest first; one without a batch (lastOffset -1) for a producer with none. */
+/**
+ * Snapshot entries for producer states: one per retained batch, oldest first; one without a batch (lastOffset
+ * -1) for a producer with none.
+ */
 export function entriesToSnapshot(producers: readonly ProducerEntry[]): SnapshotEntry[] {
   const out: SnapshotEntry[] = [];
   for (const p of producers) {

@@ -168,7 +168,8 @@ export class PartitionProducerState {
       const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
       const entry = this.producers.get(b.producerId);
       const inflight = pending?.get(b.producerId);
-      // Duplicates are looked up among appended batches only (as Kafka does): batches of this append have no offsets yet.
+      // Duplicates are looked up among appended batches only (as Kafka does): batches of this append have no
+      // offsets yet.
       if (entry && b.producerEpoch === entry.epoch) {
         for (const m of entry.batches) {
           if (m.firstSeq === b.baseSequence && m.lastSeq === lastSeq) {
@@ -216,7 +217,9 @@ export class PartitionProducerState {
           kind: "error",
           batchIndex: i,
           errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          message: `invalid sequence number for new epoch of ${who}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${cur.epoch} (current producer epoch)`,
+          message:
+            `invalid sequence number for new epoch of ${who}: ${b.producerEpoch} (request epoch), ` +
+            `${b.baseSequence} (seq. number), ${cur.epoch} (current producer epoch)`,
         };
       }
       return null;
@@ -226,7 +229,9 @@ export class PartitionProducerState {
         kind: "error",
         batchIndex: i,
         errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-        message: `out of order sequence number for ${who}: ${b.baseSequence} (incoming seq. number), ${cur.lastSeq} (current end sequence number)`,
+        message:
+          `out of order sequence number for ${who}: ${b.baseSequence} (incoming seq. number), ` +
+          `${cur.lastSeq} (current end sequence number)`,
       };
     }
     return null;

@@ -64,6 +64,16 @@ const MESSAGE_TOO_LARGE = 10;
 const INVALID_RECORD = 87;
 const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43;
 
+/** A RecordsError answered with CORRUPT_MESSAGE. */
+export function corruptRecords(code: string, message: string): RecordsError {
+  return new RecordsError(code, CORRUPT_MESSAGE, message);
+}
+
+/** A RecordsError MR_RECORDS_INVALID answered with INVALID_RECORD. */
+export function invalidRecords(message: string): RecordsError {
+  return new RecordsError("MR_RECORDS_INVALID", INVALID_RECORD, message);
+}
+
 export interface BatchHeader {
   baseOffset: bigint;
   batchLength: number;
@@ -96,9 +106,6 @@ export interface ScannedBatch {
   baseSequence: number;
 }
 
-/** @deprecated the old name of ScannedBatch (src/log still uses it). */
-export type BatchInfo = ScannedBatch;
-
 export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
   return {
     baseOffset: buf.readBigInt64BE(pos + BASE_OFFSET),
@@ -106,15 +113,47 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
     partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH),
     magic: buf.readInt8(pos + MAGIC),
     crc: buf.readUInt32BE(pos + CRC),
-    attributes: buf.readInt16BE(pos + ATTRIBUTES),
     lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA),
+    recordCount: buf.readInt32BE(pos + RECORD_COUNT),
+    ...readBatchFields(buf, pos),
+  };
+}
+
+/** The header fields a ScannedBatch shares with BatchHeader, after the counts. */
+function readBatchFields(buf: Buffer, pos: number) {
+  return {
+    attributes: buf.readInt16BE(pos + ATTRIBUTES),
     baseTimestamp: buf.readBigInt64BE(pos + BASE_TIMESTAMP),
     maxTimestamp: buf.readBigInt64BE(pos + MAX_TIMESTAMP),
     producerId: buf.readBigInt64BE(pos + PRODUCER_ID),
     producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
     baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
-    recordCount: buf.readInt32BE(pos + RECORD_COUNT),
   };
+}
+
+/**
+ * Checks the frame of the v2 batch at `pos` (whole header, magic 2, a length
+ * that fits the buffer) and returns its size in the buffer.
+ */
+export function checkBatchFrame(buf: Buffer, pos: number): number {
+  const remaining = buf.length - pos;
+  if (remaining < RECORD_BATCH_OVERHEAD) {
+    throw corruptRecords("MR_RECORDS_TRUNCATED", `truncated record batch: ${remaining} bytes at ${pos}`);
+  }
+  const magic = buf.readInt8(pos + MAGIC);
+  if (magic !== 2) {
+    throw new RecordsError(
+      "MR_RECORDS_MAGIC",
+      UNSUPPORTED_FOR_MESSAGE_FORMAT,
+      `record batch magic ${magic} where 2 was expected`,
+    );
+  }
+  const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
+  const size = batchLength + LOG_OVERHEAD;
+  if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > remaining) {
+    throw corruptRecords("MR_RECORDS_TRUNCATED", `record batch length ${batchLength} does not fit ${remaining} bytes`);
+  }
+  return size;
 }
 
 /** The magic byte of the message set or batch at `pos` (0, 1 or 2), or -1 if too short. */
@@ -145,31 +184,7 @@ export function scanBatches(buf: Buffer, opts: ScanOptions = {}): ScannedBatch[]
   let pos = 0;
   if (buf.length === 0) throw new RecordsError("MR_RECORDS_EMPTY", INVALID_RECORD, "empty record set");
   while (pos < buf.length) {
-    const remaining = buf.length - pos;
-    if (remaining < RECORD_BATCH_OVERHEAD) {
-      throw new RecordsError(
-        "MR_RECORDS_TRUNCATED",
-        CORRUPT_MESSAGE,
-        `truncated record batch: ${remaining} bytes at ${pos}`,
-      );
-    }
-    const magic = buf.readInt8(pos + MAGIC);
-    if (magic !== 2) {
-      throw new RecordsError(
-        "MR_RECORDS_MAGIC",
-        UNSUPPORTED_FOR_MESSAGE_FORMAT,
-        `record batch magic ${magic} where 2 was expected`,
-      );
-    }
-    const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
-    const size = batchLength + LOG_OVERHEAD;
-    if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > remaining) {
-      throw new RecordsError(
-        "MR_RECORDS_TRUNCATED",
-        CORRUPT_MESSAGE,
-        `record batch length ${batchLength} does not fit ${remaining} bytes`,
-      );
-    }
+    const size = checkBatchFrame(buf, pos);
     if (opts.maxBatchSize !== undefined && size > opts.maxBatchSize) {
       throw new RecordsError(
         "MR_RECORDS_TOO_LARGE",
@@ -187,23 +202,14 @@ export function scanBatches(buf: Buffer, opts: ScanOptions = {}): ScannedBatch[]
       lastOffsetDelta < 0 ||
       (recordCount === 0 && (buf.readInt16BE(pos + ATTRIBUTES) & CONTROL_MASK) === 0)
     ) {
-      throw new RecordsError(
-        "MR_RECORDS_INVALID",
-        INVALID_RECORD,
-        `record batch with ${recordCount} records and last offset delta ${lastOffsetDelta}`,
-      );
+      throw invalidRecords(`record batch with ${recordCount} records and last offset delta ${lastOffsetDelta}`);
     }
     out.push({
       position: pos,
       size,
       lastOffsetDelta,
       recordCount,
-      attributes: buf.readInt16BE(pos + ATTRIBUTES),
-      baseTimestamp: buf.readBigInt64BE(pos + BASE_TIMESTAMP),
-      maxTimestamp: buf.readBigInt64BE(pos + MAX_TIMESTAMP),
-      producerId: buf.readBigInt64BE(pos + PRODUCER_ID),
-      producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
-      baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
+      ...readBatchFields(buf, pos),
     });
     pos += size;
   }

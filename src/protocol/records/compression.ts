@@ -292,7 +292,8 @@ export function compress(type: CompressionType, data: Buffer, opts: CompressOpti
         throw new RecordsError(
           "MR_RECORDS_UNSUPPORTED_CODEC",
           UNSUPPORTED_COMPRESSION_TYPE,
-          "zstd compression needs Node.js >= 22.15 (zlib zstd) or an encoder installed with setZstdCompressor(); zstd decompression works everywhere",
+          "zstd compression needs Node.js >= 22.15 (zlib zstd) or an encoder installed with setZstdCompressor(); " +
+            "zstd decompression works everywhere",
         );
       }
       return fn(data, opts.level);

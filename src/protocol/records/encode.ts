@@ -199,9 +199,9 @@ export function encodeBatch(opts: EncodeBatchOptions): Buffer {
       sizeOfVarlong(timestamps[i] - baseTs) +
       sizeOfVarint(delta) +
       sizeOfVarint(kl) +
-      (kl > 0 ? kl : 0) +
+      Math.max(kl, 0) +
       sizeOfVarint(vl) +
-      (vl > 0 ? vl : 0);
+      Math.max(vl, 0);
     const headers = r.headers;
     if (headers === undefined || headers.length === 0) {
       body += 1;
@@ -211,7 +211,7 @@ export function encodeBatch(opts: EncodeBatchOptions): Buffer {
         const hkl = Buffer.byteLength(hd.key, "utf8");
         const hvl = byteLength(hd.value);
         headerLens.push(hkl, hvl);
-        body += sizeOfVarint(hkl) + hkl + sizeOfVarint(hvl) + (hvl > 0 ? hvl : 0);
+        body += sizeOfVarint(hkl) + hkl + sizeOfVarint(hvl) + Math.max(hvl, 0);
       }
     }
     bodyLens[i] = body;

@@ -22,7 +22,14 @@
  * compression, empty or null wrappers, bad lengths) are INVALID_RECORD (87);
  * a zstd codec id is UNSUPPORTED_COMPRESSION_TYPE (76).
  */
-import { type BatchHeader, CompressionType, RecordsError, TimestampType } from "./batch.js";
+import {
+  type BatchHeader,
+  CompressionType,
+  corruptRecords,
+  invalidRecords,
+  RecordsError,
+  TimestampType,
+} from "./batch.js";
 import { decompress } from "./compression.js";
 import { crc32 } from "./crc32.js";
 import { encodeBatch, type RecordInput } from "./encode.js";
@@ -81,14 +88,6 @@ export interface LegacyOptions {
   maxDecompressedSize?: number;
 }
 
-function corrupt(code: string, message: string): RecordsError {
-  return new RecordsError(code, CORRUPT_MESSAGE, message);
-}
-
-function invalid(message: string): RecordsError {
-  return new RecordsError("MR_RECORDS_INVALID", INVALID_RECORD, message);
-}
-
 /** True when the buffer starts with a legacy message (magic 0 or 1). */
 export function isLegacyMessageSet(buf: Buffer, pos = 0): boolean {
   if (buf.length < pos + LEGACY_MAGIC + 1) return false;
@@ -100,18 +99,18 @@ export function isLegacyMessageSet(buf: Buffer, pos = 0): boolean {
 function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean): LegacyMessage {
   const remaining = end - pos;
   if (remaining < LEGACY_LOG_OVERHEAD + MESSAGE_OVERHEAD_V0) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `truncated message: ${remaining} bytes at ${pos}`);
+    throw corruptRecords("MR_RECORDS_TRUNCATED", `truncated message: ${remaining} bytes at ${pos}`);
   }
   const messageSize = buf.readInt32BE(pos + LEGACY_SIZE);
   const size = LEGACY_LOG_OVERHEAD + messageSize;
   if (messageSize < MESSAGE_OVERHEAD_V0) {
-    throw corrupt(
+    throw corruptRecords(
       "MR_RECORDS_TRUNCATED",
       `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V0}`,
     );
   }
   if (size > remaining) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `message of ${size} bytes at ${pos} does not fit ${remaining} bytes`);
+    throw corruptRecords("MR_RECORDS_TRUNCATED", `message of ${size} bytes at ${pos} does not fit ${remaining} bytes`);
   }
   const magic = buf[pos + LEGACY_MAGIC];
   if (magic !== 0 && magic !== 1) {
@@ -122,14 +121,14 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
     );
   }
   if (magic === 1 && messageSize < MESSAGE_OVERHEAD_V1) {
-    throw corrupt(
+    throw corruptRecords(
       "MR_RECORDS_TRUNCATED",
       `message size ${messageSize} at ${pos} is below the minimum of ${MESSAGE_OVERHEAD_V1}`,
     );
   }
   const stored = buf.readUInt32BE(pos + LEGACY_CRC);
   if (verifyCrc && crc32(buf, pos + LEGACY_MAGIC, pos + size) !== stored) {
-    throw corrupt("MR_RECORDS_CRC", `message at ${pos} fails its CRC32`);
+    throw corruptRecords("MR_RECORDS_CRC", `message at ${pos} fails its CRC32`);
   }
   const attributes = buf[pos + LEGACY_ATTRIBUTES];
   const codec = attributes & CODEC_MASK;
@@ -149,25 +148,28 @@ function readMessage(buf: Buffer, pos: number, end: number, verifyCrc: boolean):
   let key: Buffer | null = null;
   if (keyLen >= 0) {
     if (p + keyLen + 4 > msgEnd)
-      throw corrupt("MR_RECORDS_TRUNCATED", `message at ${pos}: key of ${keyLen} bytes runs past the message`);
+      throw corruptRecords("MR_RECORDS_TRUNCATED", `message at ${pos}: key of ${keyLen} bytes runs past the message`);
     key = buf.subarray(p, p + keyLen);
     p += keyLen;
   } else if (keyLen !== -1) {
-    throw invalid(`message at ${pos}: key length ${keyLen}`);
+    throw invalidRecords(`message at ${pos}: key length ${keyLen}`);
   }
   const valueLen = buf.readInt32BE(p);
   p += 4;
   let value: Buffer | null = null;
   if (valueLen >= 0) {
     if (p + valueLen !== msgEnd) {
-      throw corrupt(
+      throw corruptRecords(
         "MR_RECORDS_TRUNCATED",
         `message at ${pos}: value of ${valueLen} bytes does not end the message (${msgEnd - p} left)`,
       );
     }
     value = buf.subarray(p, p + valueLen);
   } else if (valueLen !== -1 || p !== msgEnd) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `message at ${pos}: value length ${valueLen} with ${msgEnd - p} bytes left`);
+    throw corruptRecords(
+      "MR_RECORDS_TRUNCATED",
+      `message at ${pos}: value length ${valueLen} with ${msgEnd - p} bytes left`,
+    );
   }
   return {
     offset: buf.readBigInt64BE(pos + LEGACY_OFFSET),
@@ -215,7 +217,7 @@ export function scanMessageSet(buf: Buffer, opts: LegacyOptions = {}): LegacyMes
  */
 export function expandMessage(m: LegacyMessage, opts: LegacyOptions = {}): LegacyMessage[] {
   if (m.compression === CompressionType.None) return [m];
-  if (m.value === null) throw invalid(`compressed message at ${m.position} has a null value`);
+  if (m.value === null) throw invalidRecords(`compressed message at ${m.position} has a null value`);
   const inner = decompress(m.compression, m.value, { maxSize: opts.maxDecompressedSize });
   const verify = opts.verifyCrc ?? true;
   const messages: LegacyMessage[] = [];
@@ -223,12 +225,12 @@ export function expandMessage(m: LegacyMessage, opts: LegacyOptions = {}): Legac
   while (pos < inner.length) {
     const im = readMessage(inner, pos, inner.length, verify);
     if (im.compression !== CompressionType.None) {
-      throw invalid(`compressed message at ${m.position} holds a compressed inner message`);
+      throw invalidRecords(`compressed message at ${m.position} holds a compressed inner message`);
     }
     messages.push(im);
     pos += im.size;
   }
-  if (messages.length === 0) throw invalid(`compressed message at ${m.position} holds no messages`);
+  if (messages.length === 0) throw invalidRecords(`compressed message at ${m.position} holds no messages`);
   if (m.magic === 1) {
     // A negative base (a producer's wrapper, offset 0) leaves the relative
     // offsets as they are, as the Java client does.
@@ -366,7 +368,7 @@ export function convertToV2(buf: Buffer, opts: ConvertOptions = {}): Buffer {
       for (let i = 0; i < records.length; i++) {
         const d = records[i].offsetDelta as number;
         if (d > 0x7fffffff || (i > 0 && d <= (records[i - 1].offsetDelta as number))) {
-          throw invalid(`message offsets do not increase within int32 deltas at offset ${g.messages[i].offset}`);
+          throw invalidRecords(`message offsets do not increase within int32 deltas at offset ${g.messages[i].offset}`);
         }
       }
     }

@@ -27,6 +27,9 @@ import {
   TimestampType,
   TIMESTAMP_TYPE_MASK,
   TRANSACTIONAL_MASK,
+  checkBatchFrame,
+  corruptRecords,
+  invalidRecords,
 } from "./batch.js";
 import { decompress } from "./compression.js";
 import { decodeLegacyEntry } from "./legacy.js";
@@ -36,8 +39,6 @@ export { encodeBatch } from "./encode.js";
 export type { Bytes, EncodeBatchOptions, HeaderInput, RecordInput } from "./encode.js";
 
 const CORRUPT_MESSAGE = 2;
-const INVALID_RECORD = 87;
-const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43;
 
 export interface RecordHeader {
   key: string;
@@ -74,14 +75,6 @@ export interface DecodeOptions {
   maxDecompressedSize?: number;
 }
 
-function corrupt(code: string, message: string): RecordsError {
-  return new RecordsError(code, CORRUPT_MESSAGE, message);
-}
-
-function invalid(message: string): RecordsError {
-  return new RecordsError("MR_RECORDS_INVALID", INVALID_RECORD, message);
-}
-
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
@@ -105,13 +98,13 @@ function decodeRecords(
   const tsNum = baseTimestamp <= MAX_SAFE && baseTimestamp >= MIN_SAFE ? Number(baseTimestamp) : null;
   for (let i = 0; i < count; i++) {
     if (cur.pos >= end) {
-      throw corrupt("MR_RECORDS_TRUNCATED", `record batch declares ${count} records but holds ${i}`);
+      throw corruptRecords("MR_RECORDS_TRUNCATED", `record batch declares ${count} records but holds ${i}`);
     }
     const length = readVarint(data, cur, end);
     const recStart = cur.pos;
     const recEnd = recStart + length;
     if (length < 1 || recEnd > end) {
-      throw corrupt("MR_RECORDS_TRUNCATED", `record ${i} of ${length} bytes does not fit its batch`);
+      throw corruptRecords("MR_RECORDS_TRUNCATED", `record ${i} of ${length} bytes does not fit its batch`);
     }
     const attributes = data[cur.pos++];
     const tsDelta = readVarlongNumber(data, cur, recEnd);
@@ -120,47 +113,49 @@ function decodeRecords(
     let key: Buffer | null = null;
     const keyLen = readVarint(data, cur, recEnd);
     if (keyLen >= 0) {
-      if (cur.pos + keyLen > recEnd) throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: key runs past the record`);
+      if (cur.pos + keyLen > recEnd)
+        throw corruptRecords("MR_RECORDS_TRUNCATED", `record ${i}: key runs past the record`);
       key = data.subarray(cur.pos, cur.pos + keyLen);
       cur.pos += keyLen;
     } else if (keyLen !== -1) {
-      throw invalid(`record ${i}: key length ${keyLen}`);
+      throw invalidRecords(`record ${i}: key length ${keyLen}`);
     }
 
     let value: Buffer | null = null;
     const valueLen = readVarint(data, cur, recEnd);
     if (valueLen >= 0) {
-      if (cur.pos + valueLen > recEnd) throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: value runs past the record`);
+      if (cur.pos + valueLen > recEnd)
+        throw corruptRecords("MR_RECORDS_TRUNCATED", `record ${i}: value runs past the record`);
       value = data.subarray(cur.pos, cur.pos + valueLen);
       cur.pos += valueLen;
     } else if (valueLen !== -1) {
-      throw invalid(`record ${i}: value length ${valueLen}`);
+      throw invalidRecords(`record ${i}: value length ${valueLen}`);
     }
 
     const headerCount = readVarint(data, cur, recEnd);
-    if (headerCount < 0) throw invalid(`record ${i}: header count ${headerCount}`);
+    if (headerCount < 0) throw invalidRecords(`record ${i}: header count ${headerCount}`);
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
       const hkLen = readVarint(data, cur, recEnd);
-      if (hkLen < 0) throw invalid(`record ${i}: header key length ${hkLen}`);
+      if (hkLen < 0) throw invalidRecords(`record ${i}: header key length ${hkLen}`);
       if (cur.pos + hkLen > recEnd)
-        throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header key runs past the record`);
+        throw corruptRecords("MR_RECORDS_TRUNCATED", `record ${i}: header key runs past the record`);
       const hKey = data.toString("utf8", cur.pos, cur.pos + hkLen);
       cur.pos += hkLen;
       const hvLen = readVarint(data, cur, recEnd);
       let hValue: Buffer | null = null;
       if (hvLen >= 0) {
         if (cur.pos + hvLen > recEnd)
-          throw corrupt("MR_RECORDS_TRUNCATED", `record ${i}: header value runs past the record`);
+          throw corruptRecords("MR_RECORDS_TRUNCATED", `record ${i}: header value runs past the record`);
         hValue = data.subarray(cur.pos, cur.pos + hvLen);
         cur.pos += hvLen;
       } else if (hvLen !== -1) {
-        throw invalid(`record ${i}: header value length ${hvLen}`);
+        throw invalidRecords(`record ${i}: header value length ${hvLen}`);
       }
       headers.push({ key: hKey, value: hValue });
     }
     if (cur.pos !== recEnd) {
-      throw invalid(`record ${i}: expected ${length} bytes but read ${cur.pos - recStart}`);
+      throw invalidRecords(`record ${i}: expected ${length} bytes but read ${cur.pos - recStart}`);
     }
 
     const offset = offsetNum !== null ? BigInt(offsetNum + offsetDelta) : baseOffset + BigInt(offsetDelta);
@@ -173,7 +168,7 @@ function decodeRecords(
     out.push({ offset, timestamp, key, value, headers, attributes });
   }
   if (cur.pos !== end) {
-    throw invalid(`record batch has ${end - cur.pos} bytes after its ${count} records`);
+    throw invalidRecords(`record batch has ${end - cur.pos} bytes after its ${count} records`);
   }
   return out;
 }
@@ -185,31 +180,15 @@ function decodeRecords(
  * Kafka's clients do.
  */
 export function decodeBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}): DecodedBatch {
-  const remaining = buf.length - pos;
-  if (remaining < RECORD_BATCH_OVERHEAD) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `truncated record batch: ${remaining} bytes at ${pos}`);
-  }
-  const magic = buf.readInt8(pos + MAGIC);
-  if (magic !== 2) {
-    throw new RecordsError(
-      "MR_RECORDS_MAGIC",
-      UNSUPPORTED_FOR_MESSAGE_FORMAT,
-      `record batch magic ${magic} where 2 was expected`,
-    );
-  }
-  const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
-  const size = batchLength + LOG_OVERHEAD;
-  if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > remaining) {
-    throw corrupt("MR_RECORDS_TRUNCATED", `record batch length ${batchLength} does not fit ${remaining} bytes`);
-  }
+  const size = checkBatchFrame(buf, pos);
   if ((opts.verifyCrc ?? true) && !batchCrcValid(buf, pos, size)) {
-    throw corrupt("MR_RECORDS_CRC", `record batch at ${pos} fails its CRC32C`);
+    throw corruptRecords("MR_RECORDS_CRC", `record batch at ${pos} fails its CRC32C`);
   }
   const header = readBatchHeader(buf, pos);
   const attributes = header.attributes;
   const compression = (attributes & COMPRESSION_MASK) as CompressionType;
   const timestampType = attributes & TIMESTAMP_TYPE_MASK ? TimestampType.LogAppendTime : TimestampType.CreateTime;
-  if (header.recordCount < 0) throw invalid(`record batch with ${header.recordCount} records`);
+  if (header.recordCount < 0) throw invalidRecords(`record batch with ${header.recordCount} records`);
 
   let data = buf;
   let start = pos + RECORD_BATCH_OVERHEAD;

@@ -62,7 +62,7 @@ export class OAuthBearerValidator {
   async validate(token: string): Promise<ValidatedToken> {
     const subClaim = this.opts.subClaimName ?? "sub";
     const now = this.opts.now?.() ?? Date.now();
-    let payload;
+    let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
         algorithms: ALGORITHMS,
@@ -89,6 +89,7 @@ export function parseClientInitialResponse(msg: string): {
   authzid: string;
   extensions: Map<string, string>;
 } {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: \x01 separates the fields of the GS2 message (RFC 7628)
   const m = /^n,(a=[^,]*)?,\x01(.*)\x01\x01$/s.exec(msg);
   if (!m) throw new AuthenticationError("Invalid OAUTHBEARER client first message");
   const extensions = new Map<string, string>();

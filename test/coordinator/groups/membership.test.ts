@@ -18,96 +18,99 @@ import {
 const E = ErrorCode;
 
 describe("JoinGroup / SyncGroup / Heartbeat", () => {
-  it("two members: two-step join, leader gets every member's metadata, followers wait for the leader's SyncGroup", async () => {
-    const { coord, sched, store } = await harness();
-    const first = await coord.joinGroup(joinReq({ clientId: "alpha" }));
-    assert.equal(first.errorCode, E.MEMBER_ID_REQUIRED);
-    assert.match(first.memberId, /^alpha-[0-9a-f-]{36}$/);
-    assert.equal(first.generationId, -1);
-    assert.equal(coord.groupState(GROUP), "Empty");
+  it(
+    "two members: two-step join, leader gets every member's metadata, followers wait for the leader's " + "SyncGroup",
+    async () => {
+      const { coord, sched, store } = await harness();
+      const first = await coord.joinGroup(joinReq({ clientId: "alpha" }));
+      assert.equal(first.errorCode, E.MEMBER_ID_REQUIRED);
+      assert.match(first.memberId, /^alpha-[0-9a-f-]{36}$/);
+      assert.equal(first.generationId, -1);
+      assert.equal(coord.groupState(GROUP), "Empty");
 
-    const joinA = coord.joinGroup(joinReq({ clientId: "alpha", memberId: first.memberId }));
-    const b = await joinNew(coord, {
-      clientId: "beta",
-      protocols: [{ name: "range", metadata: subscription(["t2"]) }],
-    });
-    assert.equal(coord.groupState(GROUP), "PreparingRebalance");
-    assert.equal((await settled(joinA)).done, false, "join waits for the rebalance");
+      const joinA = coord.joinGroup(joinReq({ clientId: "alpha", memberId: first.memberId }));
+      const b = await joinNew(coord, {
+        clientId: "beta",
+        protocols: [{ name: "range", metadata: subscription(["t2"]) }],
+      });
+      assert.equal(coord.groupState(GROUP), "PreparingRebalance");
+      assert.equal((await settled(joinA)).done, false, "join waits for the rebalance");
 
-    sched.advance(0); // group.initial.rebalance.delay.ms = 0
-    const [ra, rb] = await Promise.all([joinA, b.join]);
-    assert.equal(ra.errorCode, E.NONE);
-    assert.equal(ra.generationId, 1);
-    assert.equal(rb.generationId, 1);
-    assert.equal(ra.leader, first.memberId, "the first joiner leads");
-    assert.equal(rb.leader, first.memberId);
-    assert.equal(ra.protocolName, "range");
-    assert.equal(ra.protocolType, "consumer");
-    assert.deepEqual(
-      ra.members.map((m) => [m.memberId, m.metadata]),
-      [
-        [first.memberId, subscription(["t1"])],
-        [b.memberId, subscription(["t2"])],
-      ],
-    );
-    assert.deepEqual(rb.members, [], "followers get no member list");
-    assert.equal(coord.groupState(GROUP), "CompletingRebalance");
-
-    const syncB = coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: b.memberId, assignments: [] });
-    assert.equal((await settled(syncB)).done, false, "the follower waits for the leader");
-    const syncA = await coord.syncGroup({
-      groupId: GROUP,
-      generationId: 1,
-      memberId: first.memberId,
-      protocolType: "consumer",
-      protocolName: "range",
-      apiVersion: 5,
-      assignments: [
-        { memberId: first.memberId, assignment: Buffer.from("A") },
-        { memberId: b.memberId, assignment: Buffer.from("B") },
-      ],
-    });
-    assert.deepEqual(syncA, {
-      errorCode: E.NONE,
-      protocolType: "consumer",
-      protocolName: "range",
-      assignment: Buffer.from("A"),
-    });
-    assert.deepEqual((await syncB).assignment, Buffer.from("B"));
-    assert.equal(coord.groupState(GROUP), "Stable");
-
-    // the leader's assignment was stored as the group's metadata record
-    const recs = store.all().filter((r) => decodeKey(r.key).type === "group");
-    assert.equal(recs.length, 1);
-    const v = decodeGroupMetadataValue(recs[0].value!).value;
-    assert.equal(v.generation, 1);
-    assert.equal(v.leader, first.memberId);
-    assert.deepEqual(
-      v.members.map((m) => [m.memberId, m.assignment.toString()]),
-      [
-        [first.memberId, "A"],
-        [b.memberId, "B"],
-      ],
-    );
-
-    // heartbeats keep members alive past their session timeout
-    for (let i = 0; i < 5; i++) {
-      sched.advance(SESSION / 2);
-      assert.equal(
-        (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: first.memberId })).errorCode,
-        E.NONE,
+      sched.advance(0); // group.initial.rebalance.delay.ms = 0
+      const [ra, rb] = await Promise.all([joinA, b.join]);
+      assert.equal(ra.errorCode, E.NONE);
+      assert.equal(ra.generationId, 1);
+      assert.equal(rb.generationId, 1);
+      assert.equal(ra.leader, first.memberId, "the first joiner leads");
+      assert.equal(rb.leader, first.memberId);
+      assert.equal(ra.protocolName, "range");
+      assert.equal(ra.protocolType, "consumer");
+      assert.deepEqual(
+        ra.members.map((m) => [m.memberId, m.metadata]),
+        [
+          [first.memberId, subscription(["t1"])],
+          [b.memberId, subscription(["t2"])],
+        ],
       );
-      assert.equal(
-        (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode,
-        E.NONE,
+      assert.deepEqual(rb.members, [], "followers get no member list");
+      assert.equal(coord.groupState(GROUP), "CompletingRebalance");
+
+      const syncB = coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: b.memberId, assignments: [] });
+      assert.equal((await settled(syncB)).done, false, "the follower waits for the leader");
+      const syncA = await coord.syncGroup({
+        groupId: GROUP,
+        generationId: 1,
+        memberId: first.memberId,
+        protocolType: "consumer",
+        protocolName: "range",
+        apiVersion: 5,
+        assignments: [
+          { memberId: first.memberId, assignment: Buffer.from("A") },
+          { memberId: b.memberId, assignment: Buffer.from("B") },
+        ],
+      });
+      assert.deepEqual(syncA, {
+        errorCode: E.NONE,
+        protocolType: "consumer",
+        protocolName: "range",
+        assignment: Buffer.from("A"),
+      });
+      assert.deepEqual((await syncB).assignment, Buffer.from("B"));
+      assert.equal(coord.groupState(GROUP), "Stable");
+
+      // the leader's assignment was stored as the group's metadata record
+      const recs = store.all().filter((r) => decodeKey(r.key).type === "group");
+      assert.equal(recs.length, 1);
+      const v = decodeGroupMetadataValue(recs[0].value!).value;
+      assert.equal(v.generation, 1);
+      assert.equal(v.leader, first.memberId);
+      assert.deepEqual(
+        v.members.map((m) => [m.memberId, m.assignment.toString()]),
+        [
+          [first.memberId, "A"],
+          [b.memberId, "B"],
+        ],
       );
-    }
-    assert.equal(coord.groupState(GROUP), "Stable");
-    // a stable follower re-syncing gets its assignment straight away
-    const again = await coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: b.memberId, assignments: [] });
-    assert.deepEqual(again.assignment, Buffer.from("B"));
-    await coord.close();
-  });
+
+      // heartbeats keep members alive past their session timeout
+      for (let i = 0; i < 5; i++) {
+        sched.advance(SESSION / 2);
+        assert.equal(
+          (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: first.memberId })).errorCode,
+          E.NONE,
+        );
+        assert.equal(
+          (await coord.heartbeat({ groupId: GROUP, generationId: 1, memberId: b.memberId })).errorCode,
+          E.NONE,
+        );
+      }
+      assert.equal(coord.groupState(GROUP), "Stable");
+      // a stable follower re-syncing gets its assignment straight away
+      const again = await coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: b.memberId, assignments: [] });
+      assert.deepEqual(again.assignment, Buffer.from("B"));
+      await coord.close();
+    },
+  );
 
   it("JoinGroup before v4 needs no second step; members the leader left out get an empty assignment", async () => {
     const h = await harness();

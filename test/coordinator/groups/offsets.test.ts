@@ -375,20 +375,23 @@ describe("offset retention", () => {
     await h.coord.close();
   });
 
-  it("a commit with retentionTimeMs (v2-4) is written as OffsetCommitValue v1 and expires at its own time", async () => {
-    const h = await harness({ config: { offsetsRetentionMs: 100 * DAY, offsetsRetentionCheckIntervalMs: 1000 } });
-    await h.coord.commitOffsets({ ...commitReq(), retentionTimeMs: 5000n });
-    const v = decodeOffsetCommitValue(h.store.all()[0].value!);
-    assert.equal(v.version, 1);
-    assert.equal(v.value.expireTimestamp, v.value.commitTimestamp + 5000n);
-    h.sched.advance(4000);
-    await flush();
-    assert.equal((await h.coord.fetchOffsets({ groupId: GROUP, topics: null })).topics.length, 1);
-    h.sched.advance(1000);
-    await flush();
-    assert.equal((await h.coord.fetchOffsets({ groupId: GROUP, topics: null })).topics.length, 0);
-    await h.coord.close();
-  });
+  it(
+    "a commit with retentionTimeMs (v2-4) is written as OffsetCommitValue v1 and expires at its own " + "time",
+    async () => {
+      const h = await harness({ config: { offsetsRetentionMs: 100 * DAY, offsetsRetentionCheckIntervalMs: 1000 } });
+      await h.coord.commitOffsets({ ...commitReq(), retentionTimeMs: 5000n });
+      const v = decodeOffsetCommitValue(h.store.all()[0].value!);
+      assert.equal(v.version, 1);
+      assert.equal(v.value.expireTimestamp, v.value.commitTimestamp + 5000n);
+      h.sched.advance(4000);
+      await flush();
+      assert.equal((await h.coord.fetchOffsets({ groupId: GROUP, topics: null })).topics.length, 1);
+      h.sched.advance(1000);
+      await flush();
+      assert.equal((await h.coord.fetchOffsets({ groupId: GROUP, topics: null })).topics.length, 0);
+      await h.coord.close();
+    },
+  );
 
   it("expireOffsets() runs a retention pass on demand", async () => {
     const h = await harness({ config: { offsetsRetentionMs: 1000, offsetsRetentionCheckIntervalMs: 10 * DAY } });

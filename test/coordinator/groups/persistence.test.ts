@@ -189,7 +189,8 @@ describe("persistence: restart replays __consumer_offsets", () => {
         key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 0 }, 0),
         value: Buffer.from("0000000000000000000500000000000000000001", "hex"),
       }, // v0 key, v0 value
-      { key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 1 }), value: Buffer.from([0, 3, 1]) }, // truncated value
+      // truncated value
+      { key: encodeOffsetCommitKey({ group: "legacy", topic: "t", partition: 1 }), value: Buffer.from([0, 3, 1]) },
       {
         key: encodeGroupMetadataKey({ group: "legacy" }),
         value: encodeGroupMetadataValue(

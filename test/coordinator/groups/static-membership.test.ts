@@ -147,36 +147,39 @@ describe("static membership (KIP-345)", () => {
     await h.coord.close();
   });
 
-  it("a replacement that would change the selected protocol rebalances; one with no common protocol is refused", async () => {
-    const h = await harness();
-    const p = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(name) }));
-    const j1 = h.coord.joinGroup(staticReq("i1", { protocols: p("range", "roundrobin") }));
-    const j2 = h.coord.joinGroup(staticReq("i2", { protocols: p("range", "roundrobin") }));
-    const j3 = h.coord.joinGroup(staticReq("i3", { protocols: p("roundrobin", "range") }));
-    h.sched.advance(0);
-    const [r1, r2, r3] = await Promise.all([j1, j2, j3]);
-    assert.equal(r1.protocolName, "range");
-    await Promise.all([
-      h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r1.memberId, assignments: [] }),
-      h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r2.memberId, assignments: [] }),
-      h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r3.memberId, assignments: [] }),
-    ]);
-    assert.equal(h.coord.groupState(GROUP), "Stable");
+  it(
+    "a replacement that would change the selected protocol rebalances; one with no common protocol is " + "refused",
+    async () => {
+      const h = await harness();
+      const p = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(name) }));
+      const j1 = h.coord.joinGroup(staticReq("i1", { protocols: p("range", "roundrobin") }));
+      const j2 = h.coord.joinGroup(staticReq("i2", { protocols: p("range", "roundrobin") }));
+      const j3 = h.coord.joinGroup(staticReq("i3", { protocols: p("roundrobin", "range") }));
+      h.sched.advance(0);
+      const [r1, r2, r3] = await Promise.all([j1, j2, j3]);
+      assert.equal(r1.protocolName, "range");
+      await Promise.all([
+        h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r1.memberId, assignments: [] }),
+        h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r2.memberId, assignments: [] }),
+        h.coord.syncGroup({ groupId: GROUP, generationId: 1, memberId: r3.memberId, assignments: [] }),
+      ]);
+      assert.equal(h.coord.groupState(GROUP), "Stable");
 
-    const bad = await h.coord.joinGroup(staticReq("i2", { protocols: p("sticky") }));
-    assert.equal(bad.errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
-    assert.equal(h.coord.groupState(GROUP), "Stable");
+      const bad = await h.coord.joinGroup(staticReq("i2", { protocols: p("sticky") }));
+      assert.equal(bad.errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
+      assert.equal(h.coord.groupState(GROUP), "Stable");
 
-    // i2 comes back preferring roundrobin: the vote would now pick roundrobin
-    const changed = h.coord.joinGroup(staticReq("i2", { protocols: p("roundrobin", "range") }));
-    assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
-    const a = h.coord.joinGroup(staticReq("i1", { memberId: r1.memberId, protocols: p("range", "roundrobin") }));
-    const c = h.coord.joinGroup(staticReq("i3", { memberId: r3.memberId, protocols: p("roundrobin", "range") }));
-    const [rc, ra] = await Promise.all([changed, a, c]);
-    assert.equal(rc.generationId, 2);
-    assert.equal(ra.protocolName, "roundrobin");
-    await h.coord.close();
-  });
+      // i2 comes back preferring roundrobin: the vote would now pick roundrobin
+      const changed = h.coord.joinGroup(staticReq("i2", { protocols: p("roundrobin", "range") }));
+      assert.equal(h.coord.groupState(GROUP), "PreparingRebalance");
+      const a = h.coord.joinGroup(staticReq("i1", { memberId: r1.memberId, protocols: p("range", "roundrobin") }));
+      const c = h.coord.joinGroup(staticReq("i3", { memberId: r3.memberId, protocols: p("roundrobin", "range") }));
+      const [rc, ra] = await Promise.all([changed, a, c]);
+      assert.equal(rc.generationId, 2);
+      assert.equal(ra.protocolName, "roundrobin");
+      await h.coord.close();
+    },
+  );
 
   it("a static member fences its waiting JoinGroup when a new incarnation arrives", async () => {
     const h = await harness();
@@ -197,20 +200,23 @@ describe("static membership (KIP-345)", () => {
     await h.coord.close();
   });
 
-  it("static members that do not rejoin keep their place in the rebalance; their session timeout removes them", async () => {
-    const h = await harness();
-    const ids = await staticGroup(h);
-    const j1 = h.coord.joinGroup(staticReq("i1", { memberId: ids.i1 }));
-    // i2 neither rejoins nor heartbeats: its session expires first (10s < 30s rebalance timeout)
-    h.sched.advance(SESSION);
-    const r1 = await j1;
-    assert.equal(r1.generationId, 2);
-    assert.deepEqual(
-      r1.members.map((m) => m.groupInstanceId),
-      ["i1"],
-    );
-    await h.coord.close();
-  });
+  it(
+    "static members that do not rejoin keep their place in the rebalance; their session timeout removes " + "them",
+    async () => {
+      const h = await harness();
+      const ids = await staticGroup(h);
+      const j1 = h.coord.joinGroup(staticReq("i1", { memberId: ids.i1 }));
+      // i2 neither rejoins nor heartbeats: its session expires first (10s < 30s rebalance timeout)
+      h.sched.advance(SESSION);
+      const r1 = await j1;
+      assert.equal(r1.generationId, 2);
+      assert.deepEqual(
+        r1.members.map((m) => m.groupInstanceId),
+        ["i1"],
+      );
+      await h.coord.close();
+    },
+  );
 
   it("at the rebalance timeout, a static member that heartbeats but does not rejoin stays a member", async () => {
     const h = await harness();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBatch } from "../../../src/protocol/records/records.js";
 import { scanBatches } from "../../../src/protocol/records/batch.js";
-import type { BatchInfo } from "../../../src/protocol/records/batch.js";
+import type { ScannedBatch } from "../../../src/protocol/records/batch.js";
 import type { ProducerBatch } from "../../../src/coordinator/producers/index.js";
 
 /** A fixed reference time: record timestamps and "now" are derived from it, never from the clock. */
@@ -42,7 +42,7 @@ export function encoded(spec: Spec = {}): Buffer {
 }
 
 /** A produce payload for one partition (one or more batches), validated as the broker does. */
-export function produce(...specs: Spec[]): { buf: Buffer; batches: BatchInfo[] } {
+export function produce(...specs: Spec[]): { buf: Buffer; batches: ScannedBatch[] } {
   const buf = Buffer.concat(specs.map(encoded));
   return { buf, batches: scanBatches(buf) };
 }

@@ -63,68 +63,77 @@ test("concurrent requests get distinct ids across block boundaries", async () =>
   });
 });
 
-test("an existing producer id and epoch (v3+) get a new id by default, as Kafka answers without a transactional id", async () => {
-  await withTempDir(async (dir) => {
-    const ids = await ProducerIdManager.open({ dir });
-    const a = await ids.initProducerId(fresh);
-    const b = await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 0 });
-    assert.deepEqual(b, { errorCode: ErrorCode.NONE, producerId: a.producerId + 1n, producerEpoch: 0 });
-  });
-});
+test(
+  "an existing producer id and epoch (v3+) get a new id by default, as Kafka answers without a transactional " + "id",
+  async () => {
+    await withTempDir(async (dir) => {
+      const ids = await ProducerIdManager.open({ dir });
+      const a = await ids.initProducerId(fresh);
+      const b = await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 0 });
+      assert.deepEqual(b, { errorCode: ErrorCode.NONE, producerId: a.producerId + 1n, producerEpoch: 0 });
+    });
+  },
+);
 
-test("bump-epoch mode: same id with epoch + 1; a new id when the epoch is exhausted or the id was never issued", async () => {
-  await withTempDir(async (dir) => {
-    const ids = await ProducerIdManager.open({ dir, blockSize: 10, existingProducer: "bump-epoch" });
-    const a = await ids.initProducerId(fresh);
-    assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 0 }), {
-      errorCode: ErrorCode.NONE,
-      producerId: a.producerId,
-      producerEpoch: 1,
+test(
+  "bump-epoch mode: same id with epoch + 1; a new id when the epoch is exhausted or the id was never " + "issued",
+  async () => {
+    await withTempDir(async (dir) => {
+      const ids = await ProducerIdManager.open({ dir, blockSize: 10, existingProducer: "bump-epoch" });
+      const a = await ids.initProducerId(fresh);
+      assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 0 }), {
+        errorCode: ErrorCode.NONE,
+        producerId: a.producerId,
+        producerEpoch: 1,
+      });
+      assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 32765 }), {
+        errorCode: ErrorCode.NONE,
+        producerId: a.producerId,
+        producerEpoch: 32766,
+      });
+      // 32766 = Short.MAX_VALUE - 1: exhausted (Kafka's isEpochExhausted), so a new id starts at epoch 0.
+      assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 32766 }), {
+        errorCode: ErrorCode.NONE,
+        producerId: 1n,
+        producerEpoch: 0,
+      });
+      // Never handed out by this broker: not bumped, a new id instead.
+      assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: 5000n, producerEpoch: 4 }), {
+        errorCode: ErrorCode.NONE,
+        producerId: 2n,
+        producerEpoch: 0,
+      });
     });
-    assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 32765 }), {
-      errorCode: ErrorCode.NONE,
-      producerId: a.producerId,
-      producerEpoch: 32766,
-    });
-    // 32766 = Short.MAX_VALUE - 1: exhausted (Kafka's isEpochExhausted), so a new id starts at epoch 0.
-    assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: a.producerId, producerEpoch: 32766 }), {
-      errorCode: ErrorCode.NONE,
-      producerId: 1n,
-      producerEpoch: 0,
-    });
-    // Never handed out by this broker: not bumped, a new id instead.
-    assert.deepEqual(await ids.initProducerId({ ...fresh, producerId: 5000n, producerEpoch: 4 }), {
-      errorCode: ErrorCode.NONE,
-      producerId: 2n,
-      producerEpoch: 0,
-    });
-  });
-});
+  },
+);
 
-test("transactional ids are refused while transactions are unsupported; half-given producer ids are invalid", async () => {
-  await withTempDir(async (dir) => {
-    const ids = await ProducerIdManager.open({ dir });
-    const t = await ids.initProducerId({ transactionalId: "txn-1", transactionTimeoutMs: 60000 });
-    assert.equal(t.errorCode, ErrorCode.UNSUPPORTED_VERSION);
-    assert.equal(t.producerId, -1n);
-    assert.equal(t.producerEpoch, -1);
-    assert.match(t.message!, /transactions are not supported/);
-    assert.equal(
-      (await ids.initProducerId({ transactionalId: "", transactionTimeoutMs: 60000 })).errorCode,
-      ErrorCode.INVALID_REQUEST,
-    );
-    assert.equal(
-      (await ids.initProducerId({ ...fresh, producerId: 4n, producerEpoch: -1 })).errorCode,
-      ErrorCode.INVALID_REQUEST,
-    );
-    assert.equal(
-      (await ids.initProducerId({ ...fresh, producerId: -1n, producerEpoch: 2 })).errorCode,
-      ErrorCode.INVALID_REQUEST,
-    );
-    // Nothing was allocated for the refused requests.
-    assert.deepEqual(await readdir(dir), []);
-  });
-});
+test(
+  "transactional ids are refused while transactions are unsupported; half-given producer ids are " + "invalid",
+  async () => {
+    await withTempDir(async (dir) => {
+      const ids = await ProducerIdManager.open({ dir });
+      const t = await ids.initProducerId({ transactionalId: "txn-1", transactionTimeoutMs: 60000 });
+      assert.equal(t.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+      assert.equal(t.producerId, -1n);
+      assert.equal(t.producerEpoch, -1);
+      assert.match(t.message!, /transactions are not supported/);
+      assert.equal(
+        (await ids.initProducerId({ transactionalId: "", transactionTimeoutMs: 60000 })).errorCode,
+        ErrorCode.INVALID_REQUEST,
+      );
+      assert.equal(
+        (await ids.initProducerId({ ...fresh, producerId: 4n, producerEpoch: -1 })).errorCode,
+        ErrorCode.INVALID_REQUEST,
+      );
+      assert.equal(
+        (await ids.initProducerId({ ...fresh, producerId: -1n, producerEpoch: 2 })).errorCode,
+        ErrorCode.INVALID_REQUEST,
+      );
+      // Nothing was allocated for the refused requests.
+      assert.deepEqual(await readdir(dir), []);
+    });
+  },
+);
 
 test("an unreadable producer-id file refuses to open rather than risk reusing ids", async () => {
   await withTempDir(async (dir) => {

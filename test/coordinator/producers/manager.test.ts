@@ -40,7 +40,10 @@ const A = 0n;
 const B = 1n;
 const C = 2n;
 
-/** A mixed workload: in-order batches, non-idempotent batches, an epoch bump, a wrapping sequence, multi-batch appends. */
+/**
+ * A mixed workload: in-order batches, non-idempotent batches, an epoch bump, a wrapping sequence, multi-batch
+ * appends.
+ */
 async function workload(psm: ProducerStateManager, p: PartitionLog, part: 1 | 2): Promise<void> {
   if (part === 1) {
     for (let i = 0; i < 4; i++) {
@@ -72,43 +75,46 @@ async function open(
   return { m, psm, p: m.partition("t", 0)! };
 }
 
-test("append: in-order batches are appended, retries answered with the original offsets, gaps and zombies refused", async () => {
-  await withTempDir(async (dir) => {
-    const { m, psm, p } = await open(dir);
-    try {
-      assert.equal(await sendOk(psm, p, { count: 2 }), 0n);
-      assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 0, count: 3 }), 2n);
-      assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 3, count: 3 }), 5n);
-      const end = p.nextOffset;
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 0, count: 3 }]), {
-        kind: "duplicate",
-        baseOffset: 2n,
-        lastOffset: 4n,
-        logAppendTime: -1n,
-      });
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 3, count: 3 }]), {
-        kind: "duplicate",
-        baseOffset: 5n,
-        lastOffset: 7n,
-        logAppendTime: -1n,
-      });
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 7 }]), {
-        kind: "error",
-        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-      });
-      assert.equal(await sendOk(psm, p, { pid: A, epoch: 1, seq: 0 }), end);
-      assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 6 }]), {
-        kind: "error",
-        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
-      });
-      assert.equal(p.nextOffset, end + 1n);
-      assert.equal(psm.forPartition("t", 0)!.get(A)!.epoch, 1);
-      assert.equal(psm.forPartition("t", 9), undefined);
-    } finally {
-      await m.close();
-    }
-  });
-});
+test(
+  "append: in-order batches are appended, retries answered with the original offsets, gaps and zombies " + "refused",
+  async () => {
+    await withTempDir(async (dir) => {
+      const { m, psm, p } = await open(dir);
+      try {
+        assert.equal(await sendOk(psm, p, { count: 2 }), 0n);
+        assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 0, count: 3 }), 2n);
+        assert.equal(await sendOk(psm, p, { pid: A, epoch: 0, seq: 3, count: 3 }), 5n);
+        const end = p.nextOffset;
+        assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 0, count: 3 }]), {
+          kind: "duplicate",
+          baseOffset: 2n,
+          lastOffset: 4n,
+          logAppendTime: -1n,
+        });
+        assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 3, count: 3 }]), {
+          kind: "duplicate",
+          baseOffset: 5n,
+          lastOffset: 7n,
+          logAppendTime: -1n,
+        });
+        assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 7 }]), {
+          kind: "error",
+          errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        });
+        assert.equal(await sendOk(psm, p, { pid: A, epoch: 1, seq: 0 }), end);
+        assert.deepEqual(await send(psm, p, [{ pid: A, epoch: 0, seq: 6 }]), {
+          kind: "error",
+          errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        });
+        assert.equal(p.nextOffset, end + 1n);
+        assert.equal(psm.forPartition("t", 0)!.get(A)!.epoch, 1);
+        assert.equal(psm.forPartition("t", 9), undefined);
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("a retry arriving before the original is durable resolves only once the original is", async () => {
   await withTempDir(async (dir) => {
@@ -228,84 +234,90 @@ test("replay without any snapshot, after a crash, reproduces the live state", as
   });
 });
 
-test("clean shutdown: close() snapshots at the log end, older snapshots are removed, restart replays nothing", async () => {
-  await withTempDir(async (dir) => {
-    let live: ProducerEntry[];
-    let end: bigint;
-    {
-      const { m, psm, p } = await open(dir);
-      await workload(psm, p, 1);
-      assert.equal(await psm.snapshotPartition(p), p.nextOffset);
-      assert.equal(await psm.snapshotPartition(p), null, "no new snapshot without new data");
-      await workload(psm, p, 2);
-      live = psm.forPartition("t", 0)!.entries();
-      end = p.nextOffset;
-      await psm.close();
-      await m.close();
-    }
-    assert.deepEqual(
-      (await readdir(join(dir, "t-0"))).filter((n) => n.includes(".snapshot")),
-      [snapshotFileName(end)],
-    );
-    const { logger, lines } = recordingLogger();
-    const { m, psm } = await open(dir, { logger });
-    try {
-      assert.deepEqual(psm.forPartition("t", 0)!.entries(), live);
-      const info = lines.find((l) => l.msg === "loaded producer state")!;
-      assert.equal(info.obj.snapshot, end.toString());
-      assert.equal(info.obj.replayedBatches, 0);
-    } finally {
-      await m.close();
-    }
-  });
-});
-
-test("a snapshot beyond the log end is deleted, a corrupt one skipped, and the state rebuilt from the log", async () => {
-  await withTempDir(async (dir) => {
-    let live: ProducerEntry[];
-    let mid: bigint;
-    {
-      const { m, psm, p } = await open(dir);
-      await workload(psm, p, 1);
-      mid = (await psm.snapshotPartition(p))!;
-      await workload(psm, p, 2);
-      live = psm.forPartition("t", 0)!.entries();
-      await m.close();
-    }
-    const pdir = join(dir, "t-0");
-    // Beyond the log end (what a torn tail leaves after a snapshot): a bogus state that must not be used.
-    const bogus = encodeSnapshot([
+test(
+  "clean shutdown: close() snapshots at the log end, older snapshots are removed, restart replays " + "nothing",
+  async () => {
+    await withTempDir(async (dir) => {
+      let live: ProducerEntry[];
+      let end: bigint;
       {
-        producerId: A,
-        producerEpoch: 9,
-        lastSequence: 5,
-        lastOffset: 3n,
-        offsetDelta: 0,
-        timestamp: BigInt(T0),
-        coordinatorEpoch: -1,
-        currentTxnFirstOffset: -1n,
-      },
-    ]);
-    await writeFile(join(pdir, snapshotFileName(10_000n)), bogus);
-    // Corrupt, between the good snapshot and the log end.
-    const corrupt = Buffer.from(bogus);
-    corrupt[20] ^= 0xff;
-    await writeFile(join(pdir, snapshotFileName(mid + 2n)), corrupt);
-    const { logger, lines } = recordingLogger();
-    const { m, psm } = await open(dir, { logger });
-    try {
-      assert.deepEqual(psm.forPartition("t", 0)!.entries(), live);
-      assert.ok(lines.some((l) => l.msg === "deleting producer snapshot beyond the log end"));
-      assert.ok(lines.some((l) => l.msg === "deleting unreadable producer snapshot"));
+        const { m, psm, p } = await open(dir);
+        await workload(psm, p, 1);
+        assert.equal(await psm.snapshotPartition(p), p.nextOffset);
+        assert.equal(await psm.snapshotPartition(p), null, "no new snapshot without new data");
+        await workload(psm, p, 2);
+        live = psm.forPartition("t", 0)!.entries();
+        end = p.nextOffset;
+        await psm.close();
+        await m.close();
+      }
       assert.deepEqual(
-        (await readdir(pdir)).filter((n) => n.includes(".snapshot")),
-        [snapshotFileName(mid)],
+        (await readdir(join(dir, "t-0"))).filter((n) => n.includes(".snapshot")),
+        [snapshotFileName(end)],
       );
-    } finally {
-      await m.close();
-    }
-  });
-});
+      const { logger, lines } = recordingLogger();
+      const { m, psm } = await open(dir, { logger });
+      try {
+        assert.deepEqual(psm.forPartition("t", 0)!.entries(), live);
+        const info = lines.find((l) => l.msg === "loaded producer state")!;
+        assert.equal(info.obj.snapshot, end.toString());
+        assert.equal(info.obj.replayedBatches, 0);
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
+
+test(
+  "a snapshot beyond the log end is deleted, a corrupt one skipped, and the state rebuilt from the " + "log",
+  async () => {
+    await withTempDir(async (dir) => {
+      let live: ProducerEntry[];
+      let mid: bigint;
+      {
+        const { m, psm, p } = await open(dir);
+        await workload(psm, p, 1);
+        mid = (await psm.snapshotPartition(p))!;
+        await workload(psm, p, 2);
+        live = psm.forPartition("t", 0)!.entries();
+        await m.close();
+      }
+      const pdir = join(dir, "t-0");
+      // Beyond the log end (what a torn tail leaves after a snapshot): a bogus state that must not be used.
+      const bogus = encodeSnapshot([
+        {
+          producerId: A,
+          producerEpoch: 9,
+          lastSequence: 5,
+          lastOffset: 3n,
+          offsetDelta: 0,
+          timestamp: BigInt(T0),
+          coordinatorEpoch: -1,
+          currentTxnFirstOffset: -1n,
+        },
+      ]);
+      await writeFile(join(pdir, snapshotFileName(10_000n)), bogus);
+      // Corrupt, between the good snapshot and the log end.
+      const corrupt = Buffer.from(bogus);
+      corrupt[20] ^= 0xff;
+      await writeFile(join(pdir, snapshotFileName(mid + 2n)), corrupt);
+      const { logger, lines } = recordingLogger();
+      const { m, psm } = await open(dir, { logger });
+      try {
+        assert.deepEqual(psm.forPartition("t", 0)!.entries(), live);
+        assert.ok(lines.some((l) => l.msg === "deleting producer snapshot beyond the log end"));
+        assert.ok(lines.some((l) => l.msg === "deleting unreadable producer snapshot"));
+        assert.deepEqual(
+          (await readdir(pdir)).filter((n) => n.includes(".snapshot")),
+          [snapshotFileName(mid)],
+        );
+      } finally {
+        await m.close();
+      }
+    });
+  },
+);
 
 test("producers expired at load time are dropped; periodic expiry drops idle producers", async () => {
   await withTempDir(async (dir) => {

@@ -145,9 +145,18 @@ test("lz4: corruption is detected", () => {
       () => decompress(CompressionType.Lz4, mutate(Buffer.from(z))),
       isRecordsError("MR_RECORDS_DECOMPRESS", 2),
     );
-  bad((b) => (b.writeUInt32LE(0x184d2205, 0), b)); // magic
-  bad((b) => ((b[6] ^= 0xff), b)); // header checksum
-  bad((b) => ((b[4] = 0x80), b)); // version
+  bad((b) => {
+    b.writeUInt32LE(0x184d2205, 0);
+    return b;
+  }); // magic
+  bad((b) => {
+    b[6] ^= 0xff;
+    return b;
+  }); // header checksum
+  bad((b) => {
+    b[4] = 0x80;
+    return b;
+  }); // version
   bad((b) => b.subarray(0, b.length - 1)); // end mark cut
   bad((b) => b.subarray(0, 20)); // block cut
   bad((b) => Buffer.concat([b, Buffer.from([1, 2])])); // trailing junk

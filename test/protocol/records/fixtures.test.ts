@@ -52,7 +52,9 @@ function checkBatch(b: ReturnType<typeof decodeBatch>, want: ManifestBatch, wher
   assert.equal(b.size, want.size);
   assert.equal(b.records.length, want.recordCount, `${where} record count`);
   assert.equal(recordsDigest(b.records), want.recordsDigest, `${where} records digest`);
-  want.records.forEach((r, i) => checkRecord(b.records[i], r, `${where} record ${i}`));
+  want.records.forEach((r, i) => {
+    checkRecord(b.records[i], r, `${where} record ${i}`);
+  });
 }
 
 test("the manifest lists fixtures of every kind and every codec", () => {
@@ -82,7 +84,9 @@ for (const f of byKind("v2")) {
     // As a fetch response's record set (ignoring any partial tail).
     const set = decodeRecordSet(buf);
     assert.equal(set.length, f.batches.length);
-    set.forEach((b, i) => checkBatch(b, f.batches[i], `${f.file} set ${i}`));
+    set.forEach((b, i) => {
+      checkBatch(b, f.batches[i], `${f.file} set ${i}`);
+    });
     if (f.truncatedTail > 0) assert.throws(() => scanBatches(buf));
   });
 }
@@ -143,7 +147,9 @@ for (const f of byKind("legacy")) {
     assert.equal(set.length, top.length);
     assert.ok(set.every((b) => b.header.magic === f.magic));
     const flat = set.flatMap((b) => b.records);
-    flat.forEach((r, i) => checkRecord(r, f.messages[i], `${f.file} set record ${i}`));
+    flat.forEach((r, i) => {
+      checkRecord(r, f.messages[i], `${f.file} set record ${i}`);
+    });
 
     // Conversion to v2: same keys, values and timestamps, dense offsets.
     const v2 = convertToV2(buf, { baseOffset: 1000n });

@@ -75,29 +75,33 @@ test("OAUTHBEARER: RS256 and ES256 tokens from a JWKS file; the principal is the
   assert.equal((await v.validate(await token({ claims: { client_id: "svc-1" } }))).principal, "svc-1");
 });
 
-test("OAUTHBEARER: expired, wrong audience/issuer, foreign key, no exp, no sub, garbage are refused (RFC 7628 error challenge)", async () => {
-  const cases: [string, Promise<string>, RegExp][] = [
-    ["expired", token({ exp: sec(NOW) - 60 }), /ERR_JWT_EXPIRED/],
-    ["audience", token({ claims: { aud: "other" } }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
-    ["issuer", token({ claims: { iss: "https://evil" } }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
-    ["foreign key", token({ key: other.privateKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
-    ["no exp", token({ exp: -1 }), /exp/],
-    ["no sub", token({ noSub: true }), /sub/],
-    ["garbage", Promise.resolve("not.a.jwt"), /invalid token/],
-  ];
-  for (const [what, tok, re] of cases) {
-    const s = new OAuthBearerSaslServer(validator(), () => NOW);
-    const c = new OAuthBearerSaslClient(await tok);
-    const challenge = await s.evaluateResponse(c.initialResponse());
-    assert.deepEqual(JSON.parse(challenge.toString()), { status: "invalid_token" }, what);
-    const ack = c.evaluateChallenge(challenge)!;
-    assert.equal(ack.toString(), "\x01");
-    await assert.rejects(s.evaluateResponse(ack), { code: "MR_SECURITY_AUTH_FAILED", message: re }, what);
-    assert.equal(s.isComplete(), false);
-  }
-  // within the clock skew (30 s by default) an expired token is still accepted
-  await validator().validate(await token({ exp: sec(NOW) - 10 }));
-});
+test(
+  "OAUTHBEARER: expired, wrong audience/issuer, foreign key, no exp, no sub, garbage are refused (RFC 7628 " +
+    "error challenge)",
+  async () => {
+    const cases: [string, Promise<string>, RegExp][] = [
+      ["expired", token({ exp: sec(NOW) - 60 }), /ERR_JWT_EXPIRED/],
+      ["audience", token({ claims: { aud: "other" } }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+      ["issuer", token({ claims: { iss: "https://evil" } }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+      ["foreign key", token({ key: other.privateKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+      ["no exp", token({ exp: -1 }), /exp/],
+      ["no sub", token({ noSub: true }), /sub/],
+      ["garbage", Promise.resolve("not.a.jwt"), /invalid token/],
+    ];
+    for (const [what, tok, re] of cases) {
+      const s = new OAuthBearerSaslServer(validator(), () => NOW);
+      const c = new OAuthBearerSaslClient(await tok);
+      const challenge = await s.evaluateResponse(c.initialResponse());
+      assert.deepEqual(JSON.parse(challenge.toString()), { status: "invalid_token" }, what);
+      const ack = c.evaluateChallenge(challenge)!;
+      assert.equal(ack.toString(), "\x01");
+      await assert.rejects(s.evaluateResponse(ack), { code: "MR_SECURITY_AUTH_FAILED", message: re }, what);
+      assert.equal(s.isComplete(), false);
+    }
+    // within the clock skew (30 s by default) an expired token is still accepted
+    await validator().validate(await token({ exp: sec(NOW) - 10 }));
+  },
+);
 
 test("OAUTHBEARER: the RFC 7628 client first message, with extensions; malformed ones fail", async () => {
   const msg = new OAuthBearerSaslClient("abc.def.ghi", { traceId: "42" }).initialResponse().toString();

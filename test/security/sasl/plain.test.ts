@@ -18,19 +18,22 @@ test("PLAIN: the client's message authenticates against the JAAS users", async (
   assert.equal(s2.authorizationId(), "bob");
 });
 
-test("PLAIN: wrong password, unknown user, another authzid and malformed messages fail with Kafka's messages", async () => {
-  const cases: [string, RegExp][] = [
-    ["\u0000alice\u0000wrong", /^Authentication failed: Invalid username or password$/],
-    ["\u0000carol\u0000alice-secret", /^Authentication failed: Invalid username or password$/],
-    ["bob\u0000alice\u0000alice-secret", /authorization id that is different from username/],
-    ["\u0000\u0000x", /username not specified/],
-    ["\u0000alice\u0000", /password not specified/],
-    ["alice-secret", /expected 3 tokens/],
-  ];
-  for (const [msg, re] of cases) {
-    const s = new PlainSaslServer(users);
-    await assert.rejects(s.evaluateResponse(Buffer.from(msg)), { code: "MR_SECURITY_AUTH_FAILED", message: re });
-    assert.equal(s.isComplete(), false);
-    assert.throws(() => s.authorizationId());
-  }
-});
+test(
+  "PLAIN: wrong password, unknown user, another authzid and malformed messages fail with Kafka's " + "messages",
+  async () => {
+    const cases: [string, RegExp][] = [
+      ["\u0000alice\u0000wrong", /^Authentication failed: Invalid username or password$/],
+      ["\u0000carol\u0000alice-secret", /^Authentication failed: Invalid username or password$/],
+      ["bob\u0000alice\u0000alice-secret", /authorization id that is different from username/],
+      ["\u0000\u0000x", /username not specified/],
+      ["\u0000alice\u0000", /password not specified/],
+      ["alice-secret", /expected 3 tokens/],
+    ];
+    for (const [msg, re] of cases) {
+      const s = new PlainSaslServer(users);
+      await assert.rejects(s.evaluateResponse(Buffer.from(msg)), { code: "MR_SECURITY_AUTH_FAILED", message: re });
+      assert.equal(s.isComplete(), false);
+      assert.throws(() => s.authorizationId());
+    }
+  },
+);
