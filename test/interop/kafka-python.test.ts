@@ -49,6 +49,20 @@ async function availableCodecs(): Promise<string[]> {
   return r.stdout.trim().split(/\s+/).filter(Boolean);
 }
 
+/**
+ * Magic 0 (api_version 0.9) compresses lz4 with Kafka's old, broken framing; kafka-python 2.0.2's
+ * encoder for it fails inside the producer's sender thread with python3-lz4 >= 3 (an AssertionError on
+ * the frame header), so the batch never leaves the client. Probed here: the client's limit, not the broker's.
+ */
+async function legacyLz4Works(): Promise<boolean> {
+  const r = await runOk(PYTHON, [
+    "-c",
+    "from kafka import codec\ntry:\n codec.lz4_encode_old_kafka(b'x' * 100); print('yes')\n" +
+      "except Exception: print('no')",
+  ]);
+  return r.stdout.trim() === "yes";
+}
+
 test(
   "kafka-python: acks=all producers (modern, api_version (0,10) and (0,9)), every codec, read back " +
     "without a consumer group",
@@ -58,6 +72,11 @@ test(
     const codecs = await availableCodecs();
     assert.ok(codecs.includes("gzip"), "kafka-python without gzip");
     const skipped = ["snappy", "lz4", "zstd"].filter((c) => !codecs.includes(c));
+    const legacyLz4 = codecs.includes("lz4") && (await legacyLz4Works());
+    if (codecs.includes("lz4") && !legacyLz4)
+      console.log(
+        "# kafka-python cannot encode magic-0 lz4 with this python3-lz4: api_version (0,9) lz4 not exercised",
+      );
     if (skipped.length)
       console.log(
         `# kafka-python lacks ${skipped.join(", ")} (python3-snappy / python3-lz4 / python3-zstandard): not exercised`,
@@ -71,6 +90,7 @@ test(
     ] as const) {
       for (const codec of [null, ...codecs]) {
         if (codec === "zstd" && av !== null) continue; // zstd exists only in magic 2 (kafka-python refuses it)
+        if (codec === "lz4" && label === "v09" && !legacyLz4) continue;
         cases.push({
           topic: `kafka-python-${label}-${codec ?? "none"}`,
           partitions: 3,
