@@ -87,24 +87,39 @@ export interface ChannelsParsed {
   checkChannel: (ctx: Context, key: string, n: string) => boolean;
 }
 
+/**
+ * The `type` of a component declared in `<agent>.<kind>`: undefined (with the error recorded) when it
+ * is empty or not set; `declared` false means no key of the component exists at all.
+ */
+function declaredType(
+  p: ParseState,
+  kind: "channels" | "sources" | "sinks",
+  name: string,
+  ctx: Context,
+  declared = true,
+): string | undefined {
+  const type = ctx.getString("type");
+  if (declared && type !== undefined && type !== "") return type;
+  const singular = kind.slice(0, -1);
+  p.errors.push(
+    type === ""
+      ? ctx.error("type", "is empty")
+      : configError(
+          listEntry(p, kind),
+          `${p.agent}.${kind}`,
+          `declares ${singular} "${name}" but ${p.agent}.${kind}.${name}.type is not set`,
+        ),
+  );
+  return undefined;
+}
+
 export function parseChannels(p: ParseState): ChannelsParsed {
   const { agent, errors, lists, comps } = p;
   const channels: ComponentConfig[] = [];
   for (const name of lists.get("channels")?.names ?? []) {
     const ctx = ctxOf(p, "channels", name);
-    const type = ctx.getString("type");
-    if (!comps.get("channels")!.has(name) || type === undefined || type === "") {
-      errors.push(
-        type === ""
-          ? ctx.error("type", "is empty")
-          : configError(
-              listEntry(p, "channels"),
-              `${agent}.channels`,
-              `declares channel "${name}" but ${agent}.channels.${name}.type is not set`,
-            ),
-      );
-      continue;
-    }
+    const type = declaredType(p, "channels", name, ctx, comps.get("channels")!.has(name));
+    if (type === undefined) continue;
     if (!findChannel(type)) {
       errors.push(ctx.error("type", `names an unknown channel type "${type}"`));
       continue;
@@ -163,19 +178,8 @@ export function parseSources(p: ParseState, ch: ChannelsParsed): SourceConfig[] 
   const sources: SourceConfig[] = [];
   for (const name of lists.get("sources")?.names ?? []) {
     const ctx = ctxOf(p, "sources", name);
-    const type = ctx.getString("type");
-    if (type === undefined || type === "") {
-      errors.push(
-        type === ""
-          ? ctx.error("type", "is empty")
-          : configError(
-              listEntry(p, "sources"),
-              `${agent}.sources`,
-              `declares source "${name}" but ${agent}.sources.${name}.type is not set`,
-            ),
-      );
-      continue;
-    }
+    const type = declaredType(p, "sources", name, ctx);
+    if (type === undefined) continue;
     let ok = true;
     if (!findSource(type)) {
       errors.push(ctx.error("type", `names an unknown source type "${type}"`));
@@ -232,19 +236,8 @@ export function parseSinks(p: ParseState, ch: ChannelsParsed): SinkConfig[] {
   const sinks: SinkConfig[] = [];
   for (const name of lists.get("sinks")?.names ?? []) {
     const ctx = ctxOf(p, "sinks", name);
-    const type = ctx.getString("type");
-    if (type === undefined || type === "") {
-      errors.push(
-        type === ""
-          ? ctx.error("type", "is empty")
-          : configError(
-              listEntry(p, "sinks"),
-              `${agent}.sinks`,
-              `declares sink "${name}" but ${agent}.sinks.${name}.type is not set`,
-            ),
-      );
-      continue;
-    }
+    const type = declaredType(p, "sinks", name, ctx);
+    if (type === undefined) continue;
     let ok = true;
     if (!findSink(type)) {
       errors.push(ctx.error("type", `names an unknown sink type "${type}"`));
